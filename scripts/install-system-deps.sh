@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# System packages the test suite uses (git is always needed; the image tests add a registry and skopeo).
+# Idempotent and quiet; a no-op when everything is present.
+set -euo pipefail
+need=()
+command -v git >/dev/null 2>&1 || need+=(git)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "please install: ${need[*]}" >&2
+    exit 1
+  fi
+fi
