@@ -14,6 +14,14 @@ from keyshift.redact import sha1_hex
 _KEY_ID = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])")
 
 
+_PREFILTER = (b"AKIA", b"ASIA", b"ABIA", b"ACCA", b"ecret", b"ECRET", b"oken", b"OKEN")
+
+
+def might_contain(data: bytes) -> bool:
+    """Cheap test run before any regex: can this data hold a credential at all?"""
+    return any(word in data for word in _PREFILTER)
+
+
 def detect_bytes(
     data: bytes, path: str, *, source: SourceKind = SourceKind.WORKTREE, inline_ignores: bool = True
 ) -> list[Finding]:
