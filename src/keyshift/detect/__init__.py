@@ -1,20 +1,57 @@
-"""Detection: bytes of one file in, credential ``Finding``s out. Pure, offline, deterministic.
+"""Detection: the bytes of one file in, credential ``Finding``s out. Pure, offline, deterministic.
 
-(First slice: key IDs only; carriers, secrets, tokens and pairing follow.)
+The hot path is ``might_contain``: a handful of substring searches on raw bytes that reject
+almost every file before any regex runs. Files that pass are decoded as Latin-1 (lossless, so
+invalid UTF-8 is scanned too and offsets stay byte offsets) and matched in three passes:
+key IDs by pattern, secrets and tokens by the name they are assigned to, and unnamed secrets
+standing next to a key ID (``Credentials("AKIA…", "…")``, CSV rows). Pairing then joins them.
 """
 
 from __future__ import annotations
 
 import re
+import urllib.parse
+from collections.abc import Iterator
 
 from keyshift.detect.account import account_id
+from keyshift.detect.carriers import carrier_of, dockerfile_instruction, section_ids
+from keyshift.detect.names import GLUE, NameClass, classify, is_key_id_name, name_before
+from keyshift.detect.pairing import Hit, pair_hits
+from keyshift.detect.pyjoin import join_literals, needs_join
+from keyshift.detect.rules import rule_for
+from keyshift.detect.suppress import inline_allowed, key_id_placeholder, plausible_secret, secret_placeholder
 from keyshift.model import CredentialKind, Finding, Location, SourceKind
 from keyshift.redact import sha1_hex
 
-_KEY_ID = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])")
-
-
 _PREFILTER = (b"AKIA", b"ASIA", b"ABIA", b"ACCA", b"ecret", b"ECRET", b"oken", b"OKEN")
+
+KEY_ID_PATTERN = r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}"
+_KEY_ID = re.compile(KEY_ID_PATTERN)
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_B64 = _ALNUM | frozenset("/+")
+
+_SECRET_AFTER = re.compile(GLUE + r"(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
+_TOKEN_AFTER = re.compile(GLUE + r"(?<![A-Za-z0-9/+%])([A-Za-z0-9/+%]{64,}={0,2}(?:%3D){0,2})(?![A-Za-z0-9/+=%])")
+# name/value entries written value-first: {"value": "…", "name": "AWS_SECRET_ACCESS_KEY"}
+_SECRET_BEFORE = re.compile(
+    r"""(?i:value)["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})["']?\s*,?\s*(?:\r?\n\s*)?["']?(?i:name)["']?\s*[:=]\s*["']?\Z"""
+)
+# unnamed 40-character values next to a key ID: quoted or delimited tokens on nearby lines
+_LOOSE_SECRET = re.compile(r"""(?:(?<=["'`,;|\s=:])|^)([A-Za-z0-9/+]{40})(?=["'`,;|\s)]|$)""", re.M)
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_KEYWORDS = ("secret", "token")
+LOOSE_LINES = 2
+
+_NOTE_ENV_OVERRIDE = (
+    "AWS credentials in the environment override the ECS task role: remove them from the deployment."
+)
+_NOTES_DOCKERFILE = {
+    "ENV": "ENV values are stored in the image and override the ECS task role at run time.",
+    "ARG": "ARG values are recorded in the image history and often become environment variables.",
+    "RUN": "RUN command lines are recorded in the image history.",
+    "LABEL": "LABEL values are stored in the image config.",
+}
+_ENV_NAMES = {"awsaccesskeyid", "awssecretaccesskey", "awssessiontoken", "awssecuritytoken"}
 
 
 def might_contain(data: bytes) -> bool:
@@ -26,21 +63,180 @@ def detect_bytes(
     data: bytes, path: str, *, source: SourceKind = SourceKind.WORKTREE, inline_ignores: bool = True
 ) -> list[Finding]:
     """All credential values in one file's bytes; suppressed ones carry ``suppressed``."""
-    text = data.decode("latin-1")
-    out = []
+    if not might_contain(data):
+        return []
+    return detect_text(data.decode("latin-1"), path, source=source, inline_ignores=inline_ignores)
+
+
+def detect_text(
+    text: str, path: str, *, source: SourceKind = SourceKind.WORKTREE, inline_ignores: bool = True
+) -> list[Finding]:
+    carrier = carrier_of(path)
+    if carrier == "python" and needs_join(text):
+        text = join_literals(text)
+    hits = list(_key_hits(text))
+    hits.extend(_named_hits(text))
+    if any(h.kind is CredentialKind.ACCESS_KEY_ID for h in hits):
+        hits.extend(_loose_hits(text, hits))
+    if not hits:
+        return []
+    hits = _dedupe(hits)
+    _locate(text, hits)
+    lines = text.split("\n")
+    keys_at = [h.line for h in hits if h.kind is CredentialKind.ACCESS_KEY_ID]
+    hits = [h for h in hits if h.explicit or any(abs(k - h.line) <= 4 for k in keys_at)]
+    if not hits:
+        return []
+    sections = section_ids(lines, carrier)
+    if carrier == "dockerfile":
+        pair_hits(hits, [0] * len(sections), sections)
+    else:
+        pair_hits(hits, sections, [0] * len(sections))
+    if carrier == "dockerfile" and source is SourceKind.WORKTREE:
+        source = SourceKind.DOCKERFILE
+    return [_finding(h, path, source, carrier, lines, sections, inline_ignores) for h in hits]
+
+
+def _key_hits(text: str) -> Iterator[Hit]:
     for m in _KEY_ID.finditer(text):
-        line = text.count("\n", 0, m.start()) + 1
-        key = m.group(0)
-        out.append(
-            Finding(
-                rule_id="KS001",
-                kind=CredentialKind.ACCESS_KEY_ID,
-                key_id=key,
-                secret_sha1=None,
-                account_id=account_id(key),
-                value_sha1=sha1_hex(key),
-                location=Location(path, line, m.start() - text.rfind("\n", 0, m.start())),
-                source=source,
+        start, end = m.span()
+        if (start and text[start - 1] in _ALNUM) or (end < len(text) and text[end] in _ALNUM):
+            continue
+        yield Hit(CredentialKind.ACCESS_KEY_ID, m.group(0), start, name=name_before(text, start))
+
+
+def _keyword_positions(text: str) -> Iterator[int]:
+    lower = text.lower()
+    for word in _KEYWORDS:
+        pos = lower.find(word)
+        while pos != -1:
+            yield pos
+            pos = lower.find(word, pos + len(word))
+
+
+def _named_hits(text: str) -> Iterator[Hit]:
+    seen_names: set[tuple[int, int]] = set()
+    for pos in _keyword_positions(text):
+        start = pos
+        while start and text[start - 1] in _NAME_CHARS:
+            start -= 1
+        end = pos
+        while end < len(text) and text[end] in _NAME_CHARS:
+            end += 1
+        if (start, end) in seen_names:
+            continue
+        seen_names.add((start, end))
+        name = text[start:end].strip(".-")
+        cls = classify(name)
+        if cls is NameClass.NONE:
+            continue
+        if cls is NameClass.SESSION_TOKEN:
+            m = _TOKEN_AFTER.match(text, end)
+            if m:
+                value = urllib.parse.unquote(m.group(1)) if "%" in m.group(1) else m.group(1)
+                yield Hit(CredentialKind.SESSION_TOKEN, value, m.start(1), name=name)
+            continue
+        m = _SECRET_AFTER.match(text, end)
+        offset = m.start(1) if m else -1
+        if m is None:
+            back = _SECRET_BEFORE.search(text, max(0, start - 160), start)
+            if back is None:
+                continue
+            m, offset = back, back.start(1)
+        value = m.group(1)
+        if plausible_secret(value):
+            yield Hit(
+                CredentialKind.SECRET_ACCESS_KEY,
+                value,
+                offset,
+                name=name,
+                explicit=cls is NameClass.AWS_SECRET,
             )
-        )
-    return out
+
+
+def _loose_hits(text: str, hits: list[Hit]) -> Iterator[Hit]:
+    """Unnamed secrets on the key ID's line or the next ``LOOSE_LINES`` lines."""
+    taken = {h.offset for h in hits}
+    for key in [h for h in hits if h.kind is CredentialKind.ACCESS_KEY_ID]:
+        begin = text.rfind("\n", 0, key.offset) + 1
+        stop = key.offset
+        for _ in range(LOOSE_LINES + 1):
+            nxt = text.find("\n", stop + 1)
+            if nxt == -1:
+                stop = len(text)
+                break
+            stop = nxt
+        for m in _LOOSE_SECRET.finditer(text, begin, stop):
+            value = m.group(1)
+            if m.start(1) in taken or not plausible_secret(value) or _mostly_letters(value):
+                continue
+            taken.add(m.start(1))
+            yield Hit(CredentialKind.SECRET_ACCESS_KEY, value, m.start(1), name=None, explicit=False)
+
+
+def _mostly_letters(value: str) -> bool:
+    """Identifiers and words (``ThisIsALongCamelCaseIdentifierNameHere``) are not secrets."""
+    digits_or_symbols = sum(1 for c in value if not c.isalpha())
+    return digits_or_symbols < 2
+
+
+def _dedupe(hits: list[Hit]) -> list[Hit]:
+    best: dict[int, Hit] = {}
+    for h in hits:
+        if h.offset not in best or (h.name and not best[h.offset].name):
+            best[h.offset] = h
+    return sorted(best.values(), key=lambda h: h.offset)
+
+
+def _locate(text: str, hits: list[Hit]) -> None:
+    line, last = 1, 0
+    line_start = 0
+    for h in hits:
+        line += text.count("\n", last, h.offset)
+        if line > 1:
+            line_start = text.rfind("\n", 0, h.offset) + 1
+        h.line, h.column = line, h.offset - line_start + 1
+        last = h.offset
+
+
+def _finding(
+    h: Hit,
+    path: str,
+    source: SourceKind,
+    carrier: str,
+    lines: list[str],
+    sections: list[int],
+    inline_ignores: bool,
+) -> Finding:
+    is_key = h.kind is CredentialKind.ACCESS_KEY_ID
+    key_id = h.value if is_key else h.key_id
+    suppressed = key_id_placeholder(h.value) if is_key else secret_placeholder(h.value)
+    if suppressed is None and inline_ignores and inline_allowed(lines, h.line):
+        suppressed = "inline-allow"
+    note = None
+    if carrier == "dockerfile":
+        instruction = dockerfile_instruction(lines, sections, h.line)
+        note = _NOTES_DOCKERFILE.get(instruction or "")
+    elif h.name and _normal_env_name(h.name) in _ENV_NAMES and carrier in ("env", "yaml", "json", "shell"):
+        note = _NOTE_ENV_OVERRIDE
+    elif is_key and h.name and is_key_id_name(h.name) and carrier in ("env", "shell"):
+        note = _NOTE_ENV_OVERRIDE
+    value_sha1 = sha1_hex(h.value)
+    return Finding(
+        rule_id=rule_for(h.kind, carrier),
+        kind=h.kind,
+        key_id=key_id,
+        secret_sha1=None if is_key else value_sha1,
+        account_id=account_id(key_id) if key_id else None,
+        value_sha1=value_sha1,
+        location=Location(path, h.line, h.column),
+        source=source,
+        carrier=carrier,
+        context_name=h.name,
+        note=note,
+        suppressed=suppressed,
+    )
+
+
+def _normal_env_name(name: str) -> str:
+    return "".join(c for c in name.lower() if c.isalnum())

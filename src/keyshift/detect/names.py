@@ -1,0 +1,64 @@
+"""What the name next to a value says about it.
+
+A name is normalised (lower case, letters and digits only) and classified. Explicit AWS names
+(``aws_secret_access_key``, ``SecretAccessKey``, ``aws.secretKey``) carry a secret on their own;
+generic ones (``secret_key``, ``secret``) only count next to an access key ID.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import IntEnum
+
+
+class NameClass(IntEnum):
+    NONE = 0
+    GENERIC_SECRET = 1  # needs a key ID nearby
+    AWS_SECRET = 2
+    SESSION_TOKEN = 3
+
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]")
+
+# Characters that may stand between a name and its value in any carrier we read:
+# `=`, `:`, `=>`, quotes, JSON/YAML punctuation, escaped quotes in notebooks, `value` keys of
+# name/value entries, whitespace (ENV legacy form, `aws configure set NAME VALUE`).
+GLUE = r"""(?:[ \t\r\n"'`\\:=>,({\[\]$@|;]|&quot;|(?i:value)){1,48}?"""
+_NAME_BEFORE = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*)" + GLUE + r"\Z")
+
+
+def normalise(name: str) -> str:
+    return _NON_ALNUM.sub("", name.lower())
+
+
+def classify(name: str) -> NameClass:
+    n = normalise(name)
+    if "sessiontoken" in n or "securitytoken" in n:
+        return NameClass.SESSION_TOKEN
+    if "secretaccesskey" in n or ("aws" in n and "secret" in n) or "secretaccess" in n:
+        return NameClass.AWS_SECRET
+    if "secretkey" in n or n.endswith("secret") or n in ("sk", "awssk"):
+        return NameClass.GENERIC_SECRET
+    return NameClass.NONE
+
+
+def is_key_id_name(name: str) -> bool:
+    """Names that announce an access key ID (used for notes, e.g. env vars that override the role)."""
+    n = normalise(name)
+    return "accesskey" in n or "keyid" in n or n in ("awskey", "akid")
+
+
+_SKIP = {"value", "name"}
+
+
+def name_before(text: str, pos: int) -> str | None:
+    """The identifier a value at ``pos`` is assigned to, if the text between is only glue."""
+    window = text[max(0, pos - 96) : pos]
+    m = _NAME_BEFORE.search(window)
+    while m is not None:
+        name = m.group(1)
+        if name.lower() not in _SKIP:
+            return name
+        window = window[: m.start()]
+        m = _NAME_BEFORE.search(window)
+    return None
