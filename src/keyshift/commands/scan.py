@@ -1,0 +1,155 @@
+"""``keyshift scan``: find hardcoded AWS credentials in a tree, its history, Dockerfiles and images."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from keyshift.errors import KeyshiftError
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    baseline = "baseline"
+
+
+def scan(
+    paths: list[Path] = typer.Argument(
+        None, help="Directories or files to scan (default: the current directory).", show_default=False
+    ),
+    output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="Output format."),
+    json_flag: bool = typer.Option(False, "--json", help="Shorthand for --format json."),
+    output: str = typer.Option("-", "--output", "-o", help="Write the report here ('-' = stdout)."),
+    history: bool = typer.Option(False, "--history", help="Also scan every commit reachable from any ref."),
+    since: str | None = typer.Option(None, "--since", help="History: only commits not reachable from REV."),
+    staged: bool = typer.Option(False, "--staged", help="Scan what is staged in the git index (pre-commit)."),
+    image: list[str] = typer.Option(
+        None, "--image", help="Also scan a container image: docker-save tar, OCI layout, or registry ref."
+    ),
+    platform: str | None = typer.Option(None, "--platform", help="Image platform in a multi-arch index (os/arch)."),
+    registry_username: str | None = typer.Option(None, "--registry-username", help="Registry user name."),
+    registry_password_stdin: bool = typer.Option(
+        False, "--registry-password-stdin", help="Read the registry password from standard input."
+    ),
+    allow_http: bool = typer.Option(False, "--allow-http", help="Allow plain-HTTP registries (not only localhost)."),
+    baseline: Path | None = typer.Option(None, "--baseline", help="Suppress findings known to this baseline file."),
+    config_file: Path | None = typer.Option(None, "--config", help="Settings file (default: nearest pyproject.toml)."),
+    exclude: list[str] = typer.Option(None, "--exclude", "-x", help="Glob of paths to skip (repeatable)."),
+    all_files: bool = typer.Option(False, "--all-files", help="Walk every file, including git-ignored ones."),
+    max_file_size: int | None = typer.Option(None, "--max-file-size", help="Skip files larger than this (bytes)."),
+    no_inline_ignores: bool = typer.Option(False, "--no-inline-ignores", help="Ignore allow comments (audits)."),
+    show_suppressed: bool = typer.Option(False, "--show-suppressed", help="Also list suppressed findings."),
+    redact: bool = typer.Option(False, "--redact", help="Mask access key IDs too (secrets are always hidden)."),
+    sarif_history: bool = typer.Option(False, "--sarif-history", help="SARIF: add history-only findings as a run."),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when credentials are found."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", help="Worker processes (default: one per core)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary on stderr."),
+    no_color: bool = typer.Option(False, "--no-color", help="Plain text output."),
+) -> None:
+    """Find hardcoded AWS credentials (key IDs, secret keys, session tokens).
+
+    Exit codes: 0 nothing found, 1 credentials found, 2 usage or runtime error.
+    """
+    from keyshift.config import load_config
+    from keyshift.model import ScanResult
+    from keyshift.report import render
+    from keyshift.scan import apply_policy, merge, scan_relpaths, scan_tree
+
+    targets = list(paths or [Path(".")])
+    fmt = OutputFormat.json if json_flag else output_format
+    config = load_config(targets[0], config_file)
+    config = config.with_overrides(
+        exclude=tuple(config.exclude) + tuple(exclude or ()),
+        all_files=True if all_files else None,
+        max_file_size=max_file_size,
+        inline_ignores=False if no_inline_ignores else None,
+        jobs=jobs,
+    )
+    progress = not quiet and sys.stderr.isatty()
+    results: list[ScanResult] = []
+    root = str(targets[0])
+    if staged or history:
+        from keyshift.sources.history import scan_history
+
+        if len(targets) != 1 or not targets[0].is_dir():
+            raise KeyshiftError("--history and --staged take one repository directory")
+        results.append(scan_history(targets[0], config, since=since, staged=staged, progress=progress))
+        if history and not staged:
+            results.append(scan_tree(targets[0], config))
+    elif since is not None:
+        raise KeyshiftError("--since needs --history")
+    elif len(targets) == 1 and not image:
+        results.append(scan_tree(targets[0], config))
+    elif targets and paths:
+        cwd = Path.cwd()
+        for target in targets:
+            if target.is_file() or target.is_symlink():
+                results.append(scan_relpaths(cwd, [_relative(target, cwd)], config))
+            else:
+                results.append(scan_tree(target, config))
+    if image:
+        from keyshift.sources.image import scan_image
+
+        password = sys.stdin.readline().rstrip("\r\n") if registry_password_stdin else None
+        for ref in image:
+            results.append(
+                scan_image(
+                    ref,
+                    config,
+                    platform=platform,
+                    username=registry_username,
+                    password=password,
+                    allow_http=allow_http,
+                    progress=progress,
+                )
+            )
+        if not paths:
+            root = image[0]
+    known = None
+    baseline_path = baseline or (Path(config.baseline) if config.baseline else None)
+    if baseline_path is not None:
+        from keyshift.report.baseline import load_baseline
+
+        known = load_baseline(baseline_path)
+    result = apply_policy(merge(results, root), config, known)
+    rendered = render(
+        result,
+        fmt.value,
+        redact_key_ids=redact,
+        show_suppressed=show_suppressed,
+        sarif_history=sarif_history,
+        color=fmt is OutputFormat.text and output == "-" and sys.stdout.isatty() and not no_color,
+    )
+    _write(rendered, output)
+    if not quiet:
+        for error in result.errors:
+            print(f"keyshift: warning: {error}", file=sys.stderr)
+    raise typer.Exit(0 if exit_zero or not result.findings else 1)
+
+
+def _relative(target: Path, cwd: Path) -> str:
+    try:
+        return target.resolve().relative_to(cwd.resolve()).as_posix()
+    except ValueError:
+        return target.as_posix()
+
+
+def _write(text: str, output: str) -> None:
+    if output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = Path(output)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise KeyshiftError(f"cannot write {output}: {exc.strerror}") from exc
