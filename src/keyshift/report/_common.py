@@ -1,0 +1,101 @@
+"""Helpers every reporter shares, so the formats agree on order, identity and masking."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from keyshift.model import Finding, ScanResult, SourceKind
+from keyshift.redact import mask_key_id, scrub
+
+KIND_LABEL = {
+    "access_key_id": "key ID",
+    "secret_access_key": "secret",
+    "session_token": "token",
+}
+
+
+def sort_key(finding: Finding) -> tuple[str, int, int, str, str, str, str]:
+    """The one order of findings in every format: (path, line, column, rule, kind), then ties broken."""
+    return (
+        finding.location.path,
+        finding.location.line,
+        finding.location.column or 0,
+        finding.rule_id,
+        finding.kind.value,
+        finding.location.commit or "",
+        finding.value_sha1,
+    )
+
+
+def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=sort_key)
+
+
+def fingerprint(finding: Finding) -> str:
+    """sha256(rule_id NUL path NUL value_sha1): stable across runs because it holds no line number."""
+    raw = f"{finding.rule_id}\0{finding.location.path}\0{finding.value_sha1}"
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def show_key_id(key_id: str | None, redact_key_ids: bool) -> str | None:
+    if key_id is None:
+        return None
+    return mask_key_id(key_id) if redact_key_ids else key_id
+
+
+def clean_text(text: str | None, redact_key_ids: bool) -> str | None:
+    """Free text from other stages (notes, errors) may carry anything: scrub it before printing."""
+    if text is None:
+        return None
+    return scrub(text, mask_key_ids=redact_key_ids)
+
+
+def short_sha1(value_sha1: str) -> str:
+    return f"sha1:{value_sha1[:12]}"
+
+
+def json_path(finding: Finding) -> str | None:
+    """Image config findings (``image.field`` set) have no file: their JSON ``path`` is null."""
+    if finding.image is not None and finding.image.field is not None:
+        return None
+    return finding.location.path
+
+
+def is_history_only(findings: Iterable[Finding]) -> bool:
+    """True when every finding is from git history and none is still present at HEAD."""
+    items = list(findings)
+    if not items:
+        return False
+    for finding in items:
+        if finding.source is not SourceKind.HISTORY:
+            return False
+        if finding.history is not None and finding.history.in_head:
+            return False
+    return True
+
+
+def active_findings(result: ScanResult) -> list[Finding]:
+    """Findings that count: one carrying a suppression reason is never active, whichever tuple holds it."""
+    return sorted_findings(f for f in result.findings if f.suppressed is None)
+
+
+def suppressed_findings(result: ScanResult) -> list[Finding]:
+    items = [f for f in result.findings if f.suppressed is not None]
+    items.extend(result.suppressed)
+    return sorted_findings(set(items))
+
+
+def visible_findings(result: ScanResult, show_suppressed: bool) -> list[Finding]:
+    """The findings a format shows: active ones, plus suppressed ones when asked."""
+    items = active_findings(result)
+    if show_suppressed:
+        items.extend(suppressed_findings(result))
+    return sorted_findings(items)
+
+
+def skipped_reasons(result: ScanResult) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for skip in result.skipped:
+        counts[skip.reason] = counts.get(skip.reason, 0) + 1
+    return dict(sorted(counts.items()))

@@ -1,0 +1,224 @@
+"""The human report: one block per credential, so a reader sees what to revoke and where it lives.
+
+A credential is a key ID with whatever secret and token were paired with it (or a lone secret,
+named by its hash). Secrets only ever appear as ``sha1:<12 hex>``. Colour is opt-in and
+``NO_COLOR`` always wins; the plain output is deterministic and what the golden files hold.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+
+from keyshift.detect.account import key_type
+from keyshift.model import CredentialKind, Finding, ScanResult, SourceKind
+from keyshift.report._common import (
+    KIND_LABEL,
+    active_findings,
+    clean_text,
+    is_history_only,
+    short_sha1,
+    show_key_id,
+    skipped_reasons,
+    sort_key,
+    suppressed_findings,
+)
+
+HISTORY_ONLY_ADVICE = "history only: removing it from HEAD is not enough — revoke the key."
+
+Segment = tuple[str, str]  # (text, rich style; "" for none)
+Line = list[Segment]
+
+
+def color_allowed(color: bool) -> bool:
+    """Colour only when asked for and ``NO_COLOR`` is unset or empty (no-color.org)."""
+    return color and not os.environ.get("NO_COLOR")
+
+
+def _value_label(finding: Finding, redact_key_ids: bool) -> str:
+    if finding.kind is CredentialKind.ACCESS_KEY_ID:
+        return f"key ID {show_key_id(finding.key_id, redact_key_ids)}"
+    return f"{KIND_LABEL[finding.kind.value]} {short_sha1(finding.value_sha1)}"
+
+
+def _where(finding: Finding) -> str:
+    loc = finding.location
+    image = finding.image
+    if image is not None and image.field is not None:
+        index = image.env_index if image.env_index is not None else image.history_index
+        suffix = f"[{index}]" if index is not None else ""
+        return f"{image.ref} config {image.field}{suffix}"
+    column = f":{loc.column}" if loc.column is not None else ""
+    return f"{loc.path}:{loc.line}{column}"
+
+
+def _details(finding: Finding) -> str:
+    parts: list[str] = [finding.source.value]
+    history = finding.history
+    if finding.source is SourceKind.HISTORY or history is not None:
+        commit = (history.commit if history is not None else None) or finding.location.commit
+        if commit:
+            parts.append(f"commit {commit[:7]}")
+        if history is not None:
+            if history.date:
+                parts.append(history.date[:10])
+            parts.append("still at HEAD" if history.in_head else "history only")
+            if history.commits > 1:
+                parts.append(f"in {history.commits} commits")
+        else:
+            parts.append("history only")
+    image = finding.image
+    if image is not None and image.field is None:
+        parts.append(image.ref)
+        if image.layer_index is not None:
+            parts.append(f"layer {image.layer_index}")
+        if image.layer_digest:
+            parts.append(image.layer_digest[:19])
+        if image.deleted:
+            by = f" by layer {image.deleted_by_layer}" if image.deleted_by_layer is not None else ""
+            parts.append(f"deleted{by} (still in the image)")
+    return "  ".join(parts)
+
+
+def _location_line(finding: Finding, redact_key_ids: bool, *, with_reason: bool = False) -> Line:
+    line: Line = [
+        ("  ", ""),
+        (_where(finding), "cyan"),
+        ("  ", ""),
+        (_details(finding), "dim"),
+        ("  ", ""),
+        (_value_label(finding, redact_key_ids), ""),
+        ("  ", ""),
+        (finding.rule_id, "dim"),
+    ]
+    if with_reason:
+        line.extend([("  ", ""), (f"suppressed: {finding.suppressed or 'suppressed'}", "yellow")])
+    return line
+
+
+def _heading(group: Sequence[Finding], redact_key_ids: bool) -> Line:
+    key_id = next((f.key_id for f in group if f.key_id), None)
+    account = next((f.account_id for f in group if f.account_id), None)
+    if key_id is not None:
+        title = show_key_id(key_id, redact_key_ids) or ""
+        kind = key_type(key_id)
+    else:
+        lone = group[0]
+        title = f"{KIND_LABEL[lone.kind.value]} {short_sha1(lone.value_sha1)}"
+        kind = "no key ID found"
+    return [
+        (title, "bold red"),
+        ("  ", ""),
+        (f"account {account or 'unknown'}", "bold"),
+        ("  ", ""),
+        (kind, ""),
+    ]
+
+
+def _found_line(group: Sequence[Finding], redact_key_ids: bool) -> Line:
+    labels: list[str] = []
+    for kind in CredentialKind:
+        values = sorted({f.value_sha1 for f in group if f.kind is kind})
+        for value in values:
+            if kind is CredentialKind.ACCESS_KEY_ID:
+                label = "key ID"
+            else:
+                label = f"{KIND_LABEL[kind.value]} {short_sha1(value)}"
+            if label not in labels:
+                labels.append(label)
+    return [("  found: ", "dim"), (", ".join(labels), "")]
+
+
+def _credential_block(group: Sequence[Finding], redact_key_ids: bool) -> list[Line]:
+    lines: list[Line] = [_heading(group, redact_key_ids), _found_line(group, redact_key_ids)]
+    lines.extend(_location_line(f, redact_key_ids) for f in group)
+    notes: list[str] = []
+    for finding in group:
+        note = clean_text(finding.note, redact_key_ids)
+        if note and note not in notes:
+            notes.append(note)
+    lines.extend([("  note: ", "yellow"), (note, "")] for note in notes)
+    if is_history_only(group):
+        lines.append([("  ! ", "bold red"), (HISTORY_ONLY_ADVICE, "bold")])
+    return lines
+
+
+def _group(findings: Sequence[Finding]) -> list[list[Finding]]:
+    groups: dict[str, list[Finding]] = {}
+    for finding in sorted(findings, key=sort_key):
+        groups.setdefault(finding.credential_key, []).append(finding)
+    return list(groups.values())  # ordered by each credential's first location
+
+
+def _summary(result: ScanResult, groups: list[list[Finding]], active: int, suppressed: int) -> Line:
+    history_only = sum(1 for g in groups if is_history_only(g))
+    parts = [f"{len(groups)} credential{'s' if len(groups) != 1 else ''}"]
+    if history_only:
+        parts[0] += f" ({history_only} history only)"
+    parts.append(f"{active} finding{'s' if active != 1 else ''}")
+    parts.append(f"{result.files_scanned} file{'s' if result.files_scanned != 1 else ''} scanned")
+    reasons = skipped_reasons(result)
+    skipped = f"{len(result.skipped)} skipped"
+    if reasons:
+        skipped += " (" + ", ".join(f"{reason}: {n}" for reason, n in reasons.items()) + ")"
+    parts.append(skipped)
+    if suppressed:
+        parts.append(f"{suppressed} suppressed")
+    if result.errors:
+        parts.append(f"{len(result.errors)} error{'s' if len(result.errors) != 1 else ''}")
+    style = "bold red" if groups else "bold green"
+    return [(", ".join(parts), style)]
+
+
+def build_lines(result: ScanResult, *, redact_key_ids: bool, show_suppressed: bool) -> list[Line]:
+    active = active_findings(result)
+    suppressed = suppressed_findings(result)
+    groups = _group(active)
+    lines: list[Line] = []
+    if not groups:
+        lines.append([("No AWS credentials found.", "bold green")])
+    for group in groups:
+        lines.extend(_credential_block(group, redact_key_ids))
+        lines.append([])
+    if show_suppressed and suppressed:
+        if not groups:
+            lines.append([])
+        lines.append([(f"Suppressed ({len(suppressed)}):", "bold")])
+        lines.extend(_location_line(f, redact_key_ids, with_reason=True) for f in suppressed)
+        lines.append([])
+    if result.errors:
+        if not groups and not (show_suppressed and suppressed):
+            lines.append([])
+        lines.append([(f"Errors ({len(result.errors)}):", "bold red")])
+        lines.extend([("  ", ""), (clean_text(e, redact_key_ids) or "", "")] for e in result.errors)
+        lines.append([])
+    if not groups and lines[-1] != []:
+        lines.append([])
+    lines.append(_summary(result, groups, len(active), len(suppressed)))
+    return lines
+
+
+def _plain(lines: list[Line]) -> str:
+    return "".join("".join(text for text, _ in line).rstrip() + "\n" for line in lines)
+
+
+def _colored(lines: list[Line]) -> str:
+    from rich.console import Console
+    from rich.text import Text
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, force_terminal=True, color_system="standard", width=10_000, highlight=False
+    )
+    for line in lines:
+        console.print(Text.assemble(*[(t, s) if s else t for t, s in line]), soft_wrap=True)
+    out = buffer.getvalue()
+    return out if out.endswith("\n") else out + "\n"
+
+
+def render(
+    result: ScanResult, *, redact_key_ids: bool = False, show_suppressed: bool = False, color: bool = False
+) -> str:
+    lines = build_lines(result, redact_key_ids=redact_key_ids, show_suppressed=show_suppressed)
+    return _colored(lines) if color_allowed(color) else _plain(lines)
