@@ -1,0 +1,469 @@
+"""``scan --history``: every credential ever committed, each unique blob scanned once.
+
+Three passes, cheapest questions first:
+
+1. list every blob in the object database and stream the contents through ``cat-file --batch``
+   readers in worker processes (both cores decompress); blobs that might hold a credential are
+   kept by id only, so memory stays bounded whatever the history size;
+2. only if something was found: one ``git log --raw`` walk over every ref (branches, tags,
+   remote-tracking refs, every stash entry) says which commit put which blob at which path;
+3. the few blobs with hits are read again and detected under their real paths; a value counts
+   as *introduced* by a commit when that commit adds it at a path where no parent had it (and
+   did not just move it from a path it deleted), and each (value, path) is reported once, at
+   its oldest introduction, with how many commits and paths held it and whether HEAD still does.
+
+Blobs no ref reaches (dangling objects left by rebases, dropped stashes) are counted in
+``stats["unreachable_hits"]`` but not reported: they never left this clone and ``git gc``
+removes them. ``--since REV`` walks only commits not reachable from REV and scans only the
+blobs they touched; ``--staged`` scans the index against HEAD for pre-commit.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from keyshift.config import Config
+from keyshift.detect import detect_bytes, might_contain
+from keyshift.detect.pyjoin import needs_join
+from keyshift.errors import KeyshiftError
+from keyshift.model import Finding, HistoryInfo, ScanResult, Skipped, SourceKind
+from keyshift.sources.git_log import Change, Commit, parse_change, walk
+from keyshift.sources.git_objects import (
+    BINARY_PROBE,
+    Blob,
+    ReadProblem,
+    ReadStats,
+    check_blobs,
+    list_all_blobs,
+    read_blobs,
+)
+from keyshift.sources.git_repo import GitRepo, empty_tree, open_repo, resolve_commit, run_git, stash_tips
+
+_PROBE_PATH = "blob"  # the first pass does not know paths yet; carriers are settled in pass 3
+_PROBE_PY = "blob.py"
+_PARALLEL_MIN_BYTES = 16 << 20  # below this, starting worker processes costs more than it saves
+_CHUNK_MIN_BYTES = 8 << 20
+
+Value = tuple[str, str]  # (rule_id, value_sha1)
+
+
+@dataclass(slots=True)
+class _Counts:
+    blobs: int = 0
+    bytes: int = 0
+    binary: int = 0
+    hits: list[str] = field(default_factory=list)
+    problems: list[ReadProblem] = field(default_factory=list)
+
+    def add(self, other: _Counts) -> None:
+        self.blobs += other.blobs
+        self.bytes += other.bytes
+        self.binary += other.binary
+        self.hits.extend(other.hits)
+        self.problems.extend(other.problems)
+
+
+def _scan_chunk(task: tuple[list[str], list[str], bool]) -> _Counts:
+    """Worker: read a contiguous run of blobs, keep the ids of those that hold a credential."""
+    cmd, shas, inline_ignores = task
+    counts = _Counts()
+    stats = ReadStats()
+    for sha, data in read_blobs(cmd, shas, stats):
+        counts.blobs += 1
+        counts.bytes += len(data)
+        if b"\0" in data[:BINARY_PROBE]:
+            counts.binary += 1
+            continue
+        if might_contain(data) and _probe(data, inline_ignores):
+            counts.hits.append(sha)
+    counts.problems = stats.problems
+    return counts
+
+
+def _probe(data: bytes, inline_ignores: bool) -> bool:
+    """Pass 1 without a path: plain text, then as Python when string literals may split a key."""
+    if detect_bytes(data, _PROBE_PATH, source=SourceKind.HISTORY, inline_ignores=inline_ignores):
+        return True
+    if not needs_join(data.decode("latin-1")):
+        return False
+    return bool(detect_bytes(data, _PROBE_PY, source=SourceKind.HISTORY, inline_ignores=inline_ignores))
+
+
+def _chunks(blobs: list[Blob], jobs: int) -> Iterator[list[str]]:
+    total = sum(b.size for b in blobs)
+    target = max(total // (jobs * 8), _CHUNK_MIN_BYTES)
+    chunk: list[str] = []
+    size = 0
+    for blob in blobs:
+        chunk.append(blob.sha)
+        size += blob.size + 256
+        if size >= target:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _scan_blobs(repo: GitRepo, blobs: list[Blob], config: Config, progress: bool) -> _Counts:
+    """Pass 1 over ``blobs`` (in the given order), split across worker processes."""
+    jobs = config.jobs if config.jobs > 0 else (os.cpu_count() or 1)
+    total = sum(b.size for b in blobs)
+    cmd = repo.cmd()
+    counts = _Counts()
+    if jobs <= 1 or total < _PARALLEL_MIN_BYTES:
+        counts.add(_scan_chunk((cmd, [b.sha for b in blobs], config.inline_ignores)))
+        return counts
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    tasks = [(cmd, chunk, config.inline_ignores) for chunk in _chunks(blobs, jobs)]
+    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+    with _Progress(progress, total) as bar, ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        for future in as_completed([pool.submit(_scan_chunk, task) for task in tasks]):
+            part = future.result()
+            counts.add(part)
+            bar.advance(part.bytes)
+    return counts
+
+
+class _Progress:
+    """A byte-count progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+        if enabled and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._bar = Progress(
+                TextColumn("history"),
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._task = self._bar.add_task("history", total=total)
+
+    def __enter__(self) -> _Progress:
+        if self._bar is not None:
+            self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def advance(self, amount: int) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task, amount)
+
+
+def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
+    """``fixtures/**`` style globs (``*`` crosses ``/``) against a repo-relative path or its parents."""
+    if not patterns:
+        return False
+    parts = path.split("/")
+    candidates = {path, *("/".join(parts[:i]) for i in range(1, len(parts)))}
+    for pattern in patterns:
+        bare = pattern.removesuffix("/**").removesuffix("/")
+        if any(fnmatchcase(c, pattern) or fnmatchcase(c, bare) for c in candidates):
+            return True
+    return False
+
+
+class _Detections:
+    """Pass 3: findings for (blob, path) pairs, read in one ``cat-file --batch`` stream."""
+
+    def __init__(self, repo: GitRepo, source: SourceKind, inline_ignores: bool) -> None:
+        self._cmd = repo.cmd()
+        self._source = source
+        self._inline = inline_ignores
+        self.found: dict[tuple[str, str], list[Finding]] = {}
+        self.problems: list[ReadProblem] = []
+
+    def load(self, pairs: Iterable[tuple[str, str]]) -> None:
+        by_blob: dict[str, set[str]] = defaultdict(set)
+        for sha, path in pairs:
+            if (sha, path) not in self.found:
+                by_blob[sha].add(path)
+        stats = ReadStats()
+        for sha, data in read_blobs(self._cmd, sorted(by_blob), stats):
+            binary = b"\0" in data[:BINARY_PROBE]
+            for path in sorted(by_blob[sha]):
+                found = (
+                    []
+                    if binary
+                    else detect_bytes(data, path, source=self._source, inline_ignores=self._inline)
+                )
+                self.found[(sha, path)] = sorted(found, key=lambda f: (f.line, f.location.column or 0))
+        self.problems.extend(stats.problems)
+
+    def values(self, sha: str, path: str) -> set[Value]:
+        return {(f.rule_id, f.value_sha1) for f in self.found.get((sha, path), ())}
+
+
+@dataclass(slots=True)
+class _Occurrences:
+    """Everything pass 3 learns about one value: where it was introduced and how widely it spread."""
+
+    commits: set[str] = field(default_factory=set)
+    paths: set[str] = field(default_factory=set)
+    first: dict[str, tuple[Commit, str]] = field(default_factory=dict)  # path -> (oldest commit, blob)
+
+
+def _by_commit(changes: Iterable[Change]) -> Iterator[list[Change]]:
+    group: list[Change] = []
+    for change in changes:
+        if group and group[0].commit.sha != change.commit.sha:
+            yield group
+            group = []
+        group.append(change)
+    if group:
+        yield group
+
+
+def _introductions(changes: list[Change], det: _Detections) -> dict[Value, _Occurrences]:
+    """Which commit introduced each value at each path (``changes`` grouped by commit)."""
+    seen: dict[Value, _Occurrences] = defaultdict(_Occurrences)
+    for group in _by_commit(changes):
+        moved_out: set[Value] = set()  # values this commit removed from some path (a move source)
+        for change in group:
+            after = det.values(change.dst, change.path) if change.dst else set()
+            for src in change.srcs:
+                if src:
+                    moved_out |= det.values(src, change.path) - after
+        for change in group:
+            if not change.dst:
+                continue
+            before: set[Value] = set()
+            for src in change.srcs:
+                if src:
+                    before |= det.values(src, change.path)
+            for value in det.values(change.dst, change.path):
+                occ = seen[value]
+                occ.commits.add(change.commit.sha)
+                occ.paths.add(change.path)
+                if value in before or value in moved_out:
+                    continue
+                current = occ.first.get(change.path)
+                if current is None or change.commit.order > current[0].order:
+                    occ.first[change.path] = (change.commit, change.dst)
+    return seen
+
+
+def _head_blobs(repo: GitRepo) -> list[tuple[str, str]]:
+    if not repo.has_head:
+        return []
+    out = run_git(repo.cmd("ls-tree", "-r", "-z", "--full-tree", "HEAD"), check=False)
+    pairs = []
+    for entry in out.stdout.split(b"\0"):
+        meta, _, path = entry.partition(b"\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == b"blob":
+            pairs.append((parts[2].decode("ascii"), path.decode("utf-8", "surrogateescape")))
+    return pairs
+
+
+def _findings(
+    seen: dict[Value, _Occurrences],
+    det: _Detections,
+    head_values: set[Value],
+    *,
+    with_history: bool,
+) -> list[Finding]:
+    out: list[Finding] = []
+    for value, occ in seen.items():
+        for path, (commit, blob) in occ.first.items():
+            match = [f for f in det.found.get((blob, path), ()) if (f.rule_id, f.value_sha1) == value]
+            if not match:
+                continue
+            finding = match[0]
+            if with_history:
+                finding = replace(
+                    finding,
+                    location=replace(finding.location, commit=commit.sha),
+                    history=HistoryInfo(
+                        commit=commit.sha,
+                        author=commit.author,
+                        date=commit.date,
+                        commits=len(occ.commits),
+                        paths=len(occ.paths),
+                        in_head=value in head_values,
+                    ),
+                )
+            else:
+                finding = replace(finding, location=replace(finding.location, commit=None))
+            out.append(finding)
+    out.sort(key=lambda f: (f.path, f.line, f.location.column or 0, f.rule_id, f.commit or ""))
+    return out
+
+
+def _problem_skips(problems: Iterable[ReadProblem]) -> list[Skipped]:
+    return [Skipped(f"blob {p.sha}", f"{p.reason} object") for p in problems]
+
+
+def _relevant(change: Change, hits: set[str]) -> bool:
+    return change.dst in hits or any(s in hits for s in change.srcs)
+
+
+def scan_history(
+    root: Path,
+    config: Config,
+    *,
+    since: str | None = None,
+    staged: bool = False,
+    progress: bool = False,
+) -> ScanResult:
+    """Scan every reachable commit of the repository at ``root`` (or the staged index, or ``--since``)."""
+    repo = open_repo(Path(root))
+    if staged:
+        return _scan_staged(repo, config)
+    errors: list[str] = []
+    if repo.shallow:
+        errors.append(
+            "shallow clone: commits before the shallow boundary are missing and were not scanned; "
+            "run `git fetch --unshallow` (in CI: actions/checkout with fetch-depth: 0)"
+        )
+    tips = ["--all", *stash_tips(repo)]
+    if since is not None:
+        tips += ["--not", resolve_commit(repo, since)]
+    skipped: list[Skipped] = []
+    commits = [0]
+
+    def count(commit: Commit) -> None:
+        commits[0] += 1
+
+    if since is None:
+        blobs: list[Blob] = []
+        listed: list[ReadProblem] = []
+        for blob in list_all_blobs(repo.cmd(), listed):
+            if blob.size > config.max_file_size:
+                skipped.append(Skipped(f"blob {blob.sha}", f"larger than max-file-size ({blob.size} bytes)"))
+            else:
+                blobs.append(blob)
+        counts = _scan_blobs(repo, blobs, config, progress)
+        counts.problems[:0] = listed
+        hits = set(counts.hits)
+        changes: list[Change] = []
+        if hits:
+            changes = [c for c in walk(repo.cmd(), tips, errors, count) if _relevant(c, hits)]
+            reached = {c.dst for c in changes} | {s for c in changes for s in c.srcs}
+            unreachable = len(hits - reached)
+        else:
+            unreachable = 0
+            rev = run_git(repo.cmd("rev-list", "--count", *tips, "--"), check=False)
+            if rev.returncode != 0:
+                errors.append("git rev-list failed; the commit count is unknown")
+            commits[0] = int(rev.stdout.strip() or 0)
+    else:
+        changes = list(walk(repo.cmd(), tips, errors, count))
+        touched = sorted({c.dst for c in changes if c.dst} | {s for c in changes for s in c.srcs if s})
+        found, problems = check_blobs(repo.cmd(), touched)
+        blobs = []
+        for blob in found:
+            if blob.size > config.max_file_size:
+                skipped.append(Skipped(f"blob {blob.sha}", f"larger than max-file-size ({blob.size} bytes)"))
+            else:
+                blobs.append(blob)
+        counts = _scan_blobs(repo, blobs, config, progress)
+        counts.problems[:0] = problems
+        hits = set(counts.hits)
+        changes = [c for c in changes if _relevant(c, hits)]
+        unreachable = 0
+    if not commits[0] and since is None:
+        raise KeyshiftError(f"{repo.toplevel}: no commits are reachable from any ref; nothing to scan")
+    changes = [c for c in changes if not _excluded(c.path, config.exclude)]
+    det = _Detections(repo, SourceKind.HISTORY, config.inline_ignores)
+    head = [(sha, path) for sha, path in _head_blobs(repo) if sha in hits]
+    pairs = [(c.dst, c.path) for c in changes if c.dst in hits]
+    pairs += [(s, c.path) for c in changes for s in c.srcs if s in hits]
+    det.load([*pairs, *head])
+    head_values: set[Value] = set()
+    for sha, path in head:
+        head_values |= det.values(sha, path)
+    seen = _introductions(changes, det)
+    findings = _findings(seen, det, head_values, with_history=True)
+    skipped += _problem_skips([*counts.problems, *det.problems])
+    unreadable = len(counts.problems) + len(det.problems)
+    if unreadable:
+        errors.append(f"{unreadable} object(s) could not be read (missing or corrupt); the result is partial")
+    skipped.sort(key=lambda s: (s.path, s.reason))
+    return ScanResult(
+        root=str(repo.toplevel),
+        findings=tuple(findings),
+        skipped=tuple(skipped),
+        files_scanned=counts.blobs,
+        bytes_scanned=counts.bytes,
+        errors=tuple(errors),
+        stats={
+            "commits": commits[0],
+            "blobs": counts.blobs,
+            "bytes": counts.bytes,
+            "skipped_binary": counts.binary,
+            "skipped_too_large": sum(1 for s in skipped if s.reason.startswith("larger")),
+            "unreadable": unreadable,
+            "unreachable_hits": unreachable,
+        },
+    )
+
+
+def _scan_staged(repo: GitRepo, config: Config) -> ScanResult:
+    """The index against HEAD: values a commit of what is staged would introduce."""
+    base = "HEAD" if repo.has_head else empty_tree(repo)
+    out = run_git(
+        repo.cmd(
+            "diff-index",
+            "--cached",
+            "--raw",
+            "-z",
+            "--no-renames",
+            "--no-abbrev",
+            "--ignore-submodules=all",
+            base,
+        )
+    )
+    pseudo = Commit("", "", "", 0)
+    changes: list[Change] = []
+    tokens = iter(out.stdout.split(b"\0"))
+    for meta in tokens:
+        if meta.startswith(b":"):
+            path = next(tokens, b"").decode("utf-8", "surrogateescape")
+            change = parse_change(pseudo, meta, path)
+            if change is not None and not _excluded(change.path, config.exclude):
+                changes.append(change)
+    wanted = sorted({c.dst for c in changes if c.dst} | {s for c in changes for s in c.srcs if s})
+    found, problems = check_blobs(repo.cmd(), wanted)
+    skipped = _problem_skips(problems)
+    sizes = {b.sha: b.size for b in found}
+    too_large = {sha for sha, size in sizes.items() if size > config.max_file_size}
+    for change in changes:
+        if change.dst in too_large:
+            skipped.append(Skipped(change.path, f"larger than max-file-size ({sizes[change.dst]} bytes)"))
+    det = _Detections(repo, SourceKind.WORKTREE, config.inline_ignores)
+    det.load(
+        [(c.dst, c.path) for c in changes if c.dst in sizes and c.dst not in too_large]
+        + [(s, c.path) for c in changes for s in c.srcs if s in sizes and s not in too_large]
+    )
+    findings = _findings(_introductions(changes, det), det, set(), with_history=False)
+    skipped += _problem_skips(det.problems)
+    unreadable = len(problems) + len(det.problems)
+    errors = [f"{unreadable} staged object(s) could not be read"] if unreadable else []
+    scanned = [c for c in changes if c.dst in sizes and c.dst not in too_large]
+    return ScanResult(
+        root=str(repo.toplevel),
+        findings=tuple(findings),
+        skipped=tuple(sorted(skipped, key=lambda s: (s.path, s.reason))),
+        files_scanned=len(scanned),
+        bytes_scanned=sum(sizes[c.dst] for c in scanned),
+        errors=tuple(errors),
+        stats={"staged_files": len(scanned)},
+    )
