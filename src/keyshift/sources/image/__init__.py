@@ -1,0 +1,299 @@
+"""``scan --image``: credentials in container images, layer by layer, with no Docker engine.
+
+``scan_image`` reads a ``docker save`` archive, an OCI layout (directory or tar) or a registry
+image, scans the config (Env, Labels, history) and every file of every layer (streamed, in
+parallel worker processes), then decides for each layer hit whether the file is still in the
+final filesystem or was deleted (whiteout, opaque directory) or overwritten, and by which
+layer. Problems become ``errors``/``skipped`` entries; only an unreadable image raises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from keyshift.config import Config
+from keyshift.errors import KeyshiftError
+from keyshift.model import Finding, ImageInfo, ScanResult, Skipped
+from keyshift.sources.image.blobs import DirStore, Store, TarStore
+from keyshift.sources.image.config import scan_config
+from keyshift.sources.image.formats import ImagePlan, docker_archive, oci_layout
+from keyshift.sources.image.layers import LayerResult, LayerTask, scan_layer
+from keyshift.sources.image.limits import Limits, limits_from
+from keyshift.sources.image.stream import LayerProblem, sniff
+from keyshift.sources.image.tarwalk import parent_dirs
+
+__all__ = ["scan_image"]
+
+_PARALLEL_MIN_BYTES = 8 * 1024 * 1024
+_LOCAL_PREFIXES = ("oci:", "oci-archive:", "docker-archive:")
+
+
+def scan_image(
+    ref: str,
+    config: Config,
+    *,
+    platform: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    allow_http: bool = False,
+    progress: bool = False,
+) -> ScanResult:
+    """Scan one image; ``ref`` is a local archive/layout path or a registry reference."""
+    limits = limits_from(
+        config.section("image"), max_file_size=config.max_file_size, inline_ignores=config.inline_ignores
+    )
+    with contextlib.ExitStack() as stack:
+        local = _local_path(ref)
+        if local is not None:
+            plans, kind, notes = _open_local(local, limits, platform, stack)
+        else:
+            from keyshift.sources.image.registry import open_registry
+
+            plans, kind, notes = open_registry(
+                ref, limits, platform=platform, username=username, password=password, allow_http=allow_http
+            )
+        return _scan_plans(ref, kind, plans, notes, limits, config.jobs, progress)
+
+
+def _local_path(ref: str) -> Path | None:
+    for prefix in _LOCAL_PREFIXES:
+        if ref.startswith(prefix):
+            return Path(ref[len(prefix) :])
+    path = Path(ref)
+    if path.exists():
+        return path
+    if ref.startswith(("/", "./", "../")) or ref.endswith((".tar", ".tar.gz", ".tgz")):
+        raise KeyshiftError(f"image file not found: {ref}")
+    return None
+
+
+def _open_local(
+    path: Path, limits: Limits, platform: str | None, stack: contextlib.ExitStack
+) -> tuple[list[ImagePlan], str, list[str]]:
+    notes: list[str] = []
+    if not path.exists():
+        raise KeyshiftError(f"image file not found: {path}")
+    store: Store
+    if path.is_dir():
+        store = DirStore(path)
+    else:
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(8)
+        except OSError as exc:
+            raise KeyshiftError(f"cannot read {path}: {exc.strerror}") from None
+        kind = sniff(head)
+        if kind != "none":
+            path = _decompress_outer(path, kind, limits, stack)
+            notes.append(f"archive was {kind}-compressed; unpacked to a private temporary file")
+        try:
+            tar_store = TarStore(path)
+        except LayerProblem as exc:
+            raise KeyshiftError(f"{path}: {exc}") from None
+        notes.extend(tar_store.problems)
+        store = tar_store
+    if store.opener("manifest.json") is not None:
+        return docker_archive(store, limits), "docker-archive", notes
+    if store.opener("index.json") is not None:
+        return oci_layout(store, limits, platform), "oci-layout", notes
+    raise KeyshiftError(f"{path}: not an image (no manifest.json or index.json)")
+
+
+def _decompress_outer(path: Path, kind: str, limits: Limits, stack: contextlib.ExitStack) -> Path:
+    """A compressed archive is unpacked once into a private temp file (needed for random access)."""
+    if kind != "gzip":
+        raise KeyshiftError(f"{path}: {kind}-compressed archives are not supported; decompress it first")
+    tmpdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="keyshift-image-"))
+    out = Path(tmpdir) / "image.tar"
+    written = 0
+    try:
+        with gzip.open(path, "rb") as src, open(out, "wb") as dst:
+            while True:
+                chunk = src.read(1 << 20)
+                if not chunk:
+                    break
+                written += len(chunk)
+                if written > limits.max_total_bytes:
+                    raise KeyshiftError(f"{path}: decompresses to more than {limits.max_total_bytes} bytes")
+                dst.write(chunk)
+    except (OSError, EOFError) as exc:
+        if written == 0:
+            raise KeyshiftError(f"{path}: cannot decompress: {exc}") from None
+    return out
+
+
+def _scan_plans(
+    ref: str, kind: str, plans: list[ImagePlan], notes: list[str], limits: Limits, jobs: int, progress: bool
+) -> ScanResult:
+    findings: list[Finding] = []
+    errors: list[str] = list(notes)
+    skipped: list[Skipped] = []
+    stats: dict[str, Any] = {"format": kind, "images": len(plans), "layers": 0}
+    tasks: list[tuple[int, LayerTask]] = []
+    for n, plan in enumerate(plans):
+        label = f"{ref}#{plan.label}" if plan.label else ref
+        prefix = f"{plan.label}: " if plan.label else ""
+        errors.extend(prefix + p for p in plan.problems)
+        if plan.config is not None:
+            cfg_findings, cfg_problems = scan_config(plan.config, label, limits.inline_ignores)
+            findings.extend(cfg_findings)
+            errors.extend(prefix + p for p in cfg_problems)
+        else:
+            skipped.append(Skipped(f"{label} <config>", "image config unreadable"))
+        if plan.platform:
+            stats.setdefault("platforms", []).append(plan.platform)
+        for spec in plan.layers:
+            if spec.opener is None:
+                errors.append(f"{prefix}layer {spec.index} ({spec.digest or spec.name}): blob is missing")
+                skipped.append(Skipped(f"{label} layer {spec.index}", "blob is missing"))
+                continue
+            tasks.append(
+                (n, LayerTask(label, spec.index, spec.digest, spec.verify, spec.opener, limits, spec.size))
+            )
+        stats["layers"] += len(plan.layers)
+    readable_layers = len(tasks)
+    results = _run(tasks, limits, jobs, progress)
+    if not any(p.config is not None for p in plans) and not any(r.files or r.entries for _, r in results):
+        problems = errors + [e for _, r in results for e in r.errors]
+        detail = "; ".join(problems[:5]) or f"{readable_layers} readable layers, no files"
+        raise KeyshiftError(f"image {ref} could not be read at all: {detail}")
+    by_image: dict[int, list[LayerResult]] = {}
+    for n, r in results:
+        by_image.setdefault(n, []).append(r)
+    files = bytes_out = 0
+    for n, layer_results in by_image.items():
+        plan = plans[n]
+        total_layers = len(plan.layers)
+        layers_by_index = {r.index: r for r in layer_results}
+        for r in layer_results:
+            errors.extend((f"{plan.label}: " if plan.label else "") + e for e in r.errors)
+            label = f"{ref}#{plan.label}" if plan.label else ref
+            skipped.extend(
+                Skipped(f"{label} layer {r.index}: {p}" if p else label, why) for p, why in r.skipped
+            )
+            files += r.files
+            bytes_out += r.bytes_out
+            for hit in r.hits:
+                deleted_by = _deleted_by(hit.layer_path, hit.member, r.index, layers_by_index, total_layers)
+                info = ImageInfo(
+                    ref=label,
+                    layer_index=r.index,
+                    layer_digest=r.digest,
+                    deleted=deleted_by is not None,
+                    deleted_by_layer=deleted_by,
+                )
+                findings.append(replace(hit.finding, image=info))
+    findings.sort(key=_sort_key)
+    stats.update(
+        {
+            "files": files,
+            "bytes_decompressed": bytes_out,
+            "links": sum(r.links for _, r in results),
+            "nested_archives": sum(r.nested for _, r in results),
+        }
+    )
+    return ScanResult(
+        root=ref,
+        findings=tuple(f for f in findings if f.suppressed is None),
+        suppressed=tuple(f for f in findings if f.suppressed is not None),
+        skipped=tuple(sorted(set(skipped), key=lambda s: (s.path, s.reason))),
+        files_scanned=files,
+        bytes_scanned=bytes_out,
+        errors=tuple(errors),
+        stats=stats,
+    )
+
+
+def _sort_key(f: Finding) -> tuple[Any, ...]:
+    img = f.image
+    return (
+        img.ref if img else "",
+        -1 if img is None or img.layer_index is None else img.layer_index,
+        img.field or "" if img else "",
+        f.location.path,
+        f.location.line,
+        f.location.column or 0,
+        f.rule_id,
+        f.value_sha1,
+    )
+
+
+def _deleted_by(path: str, member: int, index: int, layers: dict[int, LayerResult], total: int) -> int | None:
+    """The first layer (this one or later) in which ``path`` from layer ``index`` stops being visible."""
+    own = layers.get(index)
+    if own is not None:
+        last = own.entries.get(path)
+        if last is not None and last[0] > member:
+            return index  # the same layer wrote the path again later
+    ancestors = list(parent_dirs(path))
+    for j in range(index + 1, total):
+        layer = layers.get(j)
+        if layer is None:
+            continue
+        if path in layer.whiteouts or any(a in layer.whiteouts for a in ancestors):
+            return j
+        if "" in layer.opaque or any(a in layer.opaque for a in ancestors):
+            return j
+        if path in layer.entries:
+            return j
+        for a in ancestors:
+            entry = layer.entries.get(a)
+            if entry is not None and not entry[1]:
+                return j  # a file or link replaced a parent directory
+    return None
+
+
+def _run(
+    tasks: list[tuple[int, LayerTask]], limits: Limits, jobs: int, progress: bool
+) -> list[tuple[int, LayerResult]]:
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    workers = min(workers, len(tasks))
+    total = sum(t.size or 0 for _, t in tasks)
+    budget = limits.max_total_bytes
+    out: list[tuple[int, LayerResult]] = []
+    if workers <= 1 or total < _PARALLEL_MIN_BYTES:
+        for n, task in tasks:
+            out.append((n, _bounded(task, budget, out)))
+            _progress(progress, len(out), len(tasks))
+        return out
+    ctx = _mp_context()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = [(n, pool.submit(scan_layer, task)) for n, task in tasks]
+        for n, fut in futures:
+            out.append((n, fut.result()))
+            _progress(progress, len(out), len(tasks))
+    used = 0
+    for _, r in out:
+        used += r.bytes_out
+        if used > budget:
+            r.errors.append(f"the image passed the total limit of {budget} decompressed bytes")
+            break
+    return out
+
+
+def _bounded(task: LayerTask, budget: int, done: list[tuple[int, LayerResult]]) -> LayerResult:
+    used = sum(r.bytes_out for _, r in done)
+    left = max(0, budget - used)
+    if left < task.limits.max_layer_bytes:
+        task = replace(task, limits=replace(task.limits, max_layer_bytes=left))
+    return scan_layer(task)
+
+
+def _mp_context() -> Any:
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _progress(enabled: bool, done: int, total: int) -> None:
+    if enabled:
+        print(f"keyshift: image layers scanned {done}/{total}", file=sys.stderr)
