@@ -126,3 +126,12 @@ def to_document(
 def render(result: ScanResult, *, redact_key_ids: bool = False, show_suppressed: bool = False) -> str:
     document = to_document(result, redact_key_ids=redact_key_ids, show_suppressed=show_suppressed)
     return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) this format follows, shipped in ``keyshift/report/data``."""
+    from importlib.resources import files
+
+    text = files("keyshift.report").joinpath("data/scan-result.schema.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded

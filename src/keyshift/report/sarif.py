@@ -72,8 +72,9 @@ def _rule_descriptor(rule_id: str, sample: Finding) -> dict[str, Any]:
         "shortDescription": {"text": title},
         "fullDescription": {"text": description},
         "help": {
-            "text": f"{description} Remove the value from the code and let boto3 use the default "
-            "credential chain (an ECS task role).",
+            "text": f"{description}\n\nFix: revoke the key in IAM, delete the value, and let boto3 use the "
+            "default credential chain. `keyshift fix` removes static credentials from boto3 calls and "
+            "`keyshift plan` drafts the ECS task role that replaces them.",
         },
         "defaultConfiguration": {"level": "error"},
         "properties": {

@@ -48,7 +48,7 @@ def _where(finding: Finding) -> str:
     if image is not None and image.field is not None:
         index = image.env_index if image.env_index is not None else image.history_index
         suffix = f"[{index}]" if index is not None else ""
-        return f"{image.ref} config {image.field}{suffix}"
+        return f"config {image.field}{suffix}"
     column = f":{loc.column}" if loc.column is not None else ""
     return f"{loc.path}:{loc.line}{column}"
 
@@ -63,38 +63,44 @@ def _details(finding: Finding) -> str:
         if history is not None:
             if history.date:
                 parts.append(history.date[:10])
-            parts.append("still at HEAD" if history.in_head else "history only")
             if history.commits > 1:
-                parts.append(f"in {history.commits} commits")
+                parts.append(f"{history.commits} commits")
+            parts.append("still at HEAD" if history.in_head else "history only")
         else:
             parts.append("history only")
     image = finding.image
-    if image is not None and image.field is None:
+    if image is not None:
         parts.append(image.ref)
         if image.layer_index is not None:
             parts.append(f"layer {image.layer_index}")
-        if image.layer_digest:
-            parts.append(image.layer_digest[:19])
         if image.deleted:
             by = f" by layer {image.deleted_by_layer}" if image.deleted_by_layer is not None else ""
-            parts.append(f"deleted{by} (still in the image)")
-    return "  ".join(parts)
+            parts.append(f"deleted{by} but still in the image")
+    return ", ".join(parts)
 
 
-def _location_line(finding: Finding, redact_key_ids: bool, *, with_reason: bool = False) -> Line:
-    line: Line = [
-        ("  ", ""),
-        (_where(finding), "cyan"),
-        ("  ", ""),
-        (_details(finding), "dim"),
-        ("  ", ""),
-        (_value_label(finding, redact_key_ids), ""),
-        ("  ", ""),
-        (finding.rule_id, "dim"),
-    ]
-    if with_reason:
-        line.extend([("  ", ""), (f"suppressed: {finding.suppressed or 'suppressed'}", "yellow")])
-    return line
+def _location_lines(
+    findings: Sequence[Finding], redact_key_ids: bool, *, with_reason: bool = False
+) -> list[Line]:
+    """One line per location (where, value, rule, details), aligned within the block."""
+    rows = [(_where(f), _value_label(f, redact_key_ids), f.rule_id, _details(f)) for f in findings]
+    widths = [max((len(row[i]) for row in rows), default=0) for i in range(3)]
+    lines: list[Line] = []
+    for finding, (where, value, rule, details) in zip(findings, rows, strict=True):
+        line: Line = [
+            ("  ", ""),
+            (where.ljust(widths[0]), "cyan"),
+            ("  ", ""),
+            (value.ljust(widths[1]), ""),
+            ("  ", ""),
+            (rule.ljust(widths[2]), "dim"),
+            ("  ", ""),
+            (details, "dim"),
+        ]
+        if with_reason:
+            line.extend([("  ", ""), (f"suppressed: {finding.suppressed or 'suppressed'}", "yellow")])
+        lines.append(line)
+    return lines
 
 
 def _heading(group: Sequence[Finding], redact_key_ids: bool) -> Line:
@@ -132,7 +138,7 @@ def _found_line(group: Sequence[Finding], redact_key_ids: bool) -> Line:
 
 def _credential_block(group: Sequence[Finding], redact_key_ids: bool) -> list[Line]:
     lines: list[Line] = [_heading(group, redact_key_ids), _found_line(group, redact_key_ids)]
-    lines.extend(_location_line(f, redact_key_ids) for f in group)
+    lines.extend(_location_lines(group, redact_key_ids))
     notes: list[str] = []
     for finding in group:
         note = clean_text(finding.note, redact_key_ids)
@@ -185,7 +191,7 @@ def build_lines(result: ScanResult, *, redact_key_ids: bool, show_suppressed: bo
         if not groups:
             lines.append([])
         lines.append([(f"Suppressed ({len(suppressed)}):", "bold")])
-        lines.extend(_location_line(f, redact_key_ids, with_reason=True) for f in suppressed)
+        lines.extend(_location_lines(suppressed, redact_key_ids, with_reason=True))
         lines.append([])
     if result.errors:
         if not groups and not (show_suppressed and suppressed):
