@@ -1,0 +1,300 @@
+"""Which calls construct a boto3/botocore client, resource or session, found by qualified name.
+
+Matching goes through libcst's ``QualifiedNameProvider`` and ``ScopeProvider`` rather than
+spelling, so ``import boto3 as b3`` or ``from boto3.session import Session`` resolve, and a vendor
+SDK's ``Session().client(...)`` with the same keyword names does not. ``collect_call_sites`` is the
+read-only view the planner uses: where each client is made, for which service, and which
+methods the code calls on it.
+
+``CallSite.methods`` holds method names called on the variable the client or resource is bound
+to, in source order without duplicates; a chain on a resource is joined with dots
+(``Bucket.objects.filter``), and ``get_paginator("x")`` / ``get_waiter("x")`` with a literal
+argument add ``get_paginator:x`` / ``get_waiter:x``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import (
+    Assignment,
+    CodeRange,
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
+
+from keyshift.codemod.values import Metadata, literal_text
+from keyshift.model import CallSite, Location
+from keyshift.redact import sha1_hex
+
+#: Calls that are targets by themselves, and the factory name reported for them.
+DIRECT_TARGETS: Mapping[str, str] = {
+    "boto3.client": "client",
+    "boto3.resource": "resource",
+    "boto3.Session": "Session",
+    "boto3.session.Session": "Session",
+    "boto3.setup_default_session": "setup_default_session",
+    "aioboto3.Session": "Session",
+}
+#: Calls whose result is a session: ``.client/.resource/.create_client`` on it are targets.
+SESSION_FACTORIES = frozenset(
+    {
+        "boto3.Session",
+        "boto3.session.Session",
+        "botocore.session.get_session",
+        "botocore.session.Session",
+        "aiobotocore.session.get_session",
+        "aioboto3.Session",
+    }
+)
+SESSION_METHODS = frozenset({"client", "resource", "create_client"})
+CREDENTIAL_KWARGS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+#: Index of the first positional parameter that is a credential, per factory.
+FIRST_POSITIONAL_CREDENTIAL: Mapping[str, int] = {
+    "client": 6,
+    "resource": 6,
+    "create_client": 6,
+    "Session": 0,
+    "setup_default_session": 0,
+}
+TEXT_MARKERS = (b"boto3", b"botocore", b"aioboto3")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A matched call: what it makes and the qualified name it was recognised by."""
+
+    call: cst.Call
+    factory: str
+    qualified: str
+
+
+def resolve_metadata(wrapper: MetadataWrapper) -> Metadata:
+    module = wrapper.module
+    star = any(
+        isinstance(stmt, cst.SimpleStatementLine)
+        and any(isinstance(s, cst.ImportFrom) and isinstance(s.names, cst.ImportStar) for s in stmt.body)
+        for stmt in module.body
+    )
+    return Metadata(
+        qualified=wrapper.resolve(QualifiedNameProvider),
+        scopes=wrapper.resolve(ScopeProvider),
+        parents=wrapper.resolve(ParentNodeProvider),
+        star_import=star,
+    )
+
+
+class TargetMatcher:
+    """Decides whether a ``Call`` node is a boto3-family factory call."""
+
+    def __init__(self, meta: Metadata) -> None:
+        self.meta = meta
+
+    def match(self, call: cst.Call) -> Target | None:
+        names = self.meta.names(call.func)
+        if names and all(n in DIRECT_TARGETS for n in names):
+            qualified = min(names)
+            return Target(call, DIRECT_TARGETS[qualified], qualified)
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in SESSION_METHODS:
+            session = self.session_name(func.value, 0)
+            if session is not None:
+                return Target(call, func.attr.value, f"{session}().{func.attr.value}")
+        return None
+
+    def session_name(self, node: cst.BaseExpression, depth: int) -> str | None:
+        """The session factory ``node`` evaluates to, if it provably is one."""
+        if depth > 4:
+            return None
+        if isinstance(node, cst.Call):
+            names = self.meta.names(node.func)
+            if names and names <= SESSION_FACTORIES:
+                return min(names)
+            return None
+        if not isinstance(node, cst.Name):
+            return None
+        scope = self.meta.scope(node)
+        if scope is None:
+            return None
+        assignments = scope[node.value]
+        found: set[str] = set()
+        for assignment in assignments:
+            if not isinstance(assignment, Assignment) or not isinstance(assignment.node, cst.Name):
+                return None
+            value = _bound_value(self.meta.parents, assignment.node)
+            name = self.session_name(value, depth + 1) if value is not None else None
+            if name is None:
+                return None
+            found.add(name)
+        return min(found) if found else None
+
+
+def _bound_value(parents: Mapping[cst.CSTNode, cst.CSTNode], name: cst.Name) -> cst.BaseExpression | None:
+    parent = parents.get(name)
+    if isinstance(parent, cst.AssignTarget):
+        stmt = parents.get(parent)
+        return stmt.value if isinstance(stmt, cst.Assign) else None
+    if isinstance(parent, cst.AnnAssign) and parent.target is name:
+        return parent.value
+    if isinstance(parent, cst.AsName):
+        item = parents.get(parent)
+        if isinstance(item, cst.WithItem) and item.asname is parent:
+            return item.item
+    return None
+
+
+def find_targets(wrapper: MetadataWrapper, meta: Metadata) -> list[Target]:
+    """Every target call in the module, in source order."""
+    matcher = TargetMatcher(meta)
+    found: list[Target] = []
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            target = matcher.match(node)
+            if target is not None:
+                found.append(target)
+
+    wrapper.module.visit(_Visitor())
+    return found
+
+
+def service_name(call: cst.Call, factory: str) -> str | None:
+    """The literal service name a client/resource is made for (``None`` for sessions)."""
+    if factory not in ("client", "resource", "create_client"):
+        return None
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "service_name":
+            return literal_text(arg.value)
+    if call.args and call.args[0].keyword is None and not call.args[0].star:
+        return literal_text(call.args[0].value)
+    return None
+
+
+def _binding_target(parents: Mapping[cst.CSTNode, cst.CSTNode], call: cst.Call) -> cst.BaseExpression | None:
+    """The expression the call's result is bound to (``x = ...``, ``with ... as x``)."""
+    parent = parents.get(call)
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        return parent.targets[0].target
+    if isinstance(parent, cst.AnnAssign):
+        return parent.target
+    if isinstance(parent, cst.WithItem) and parent.asname is not None:
+        return parent.asname.name
+    if isinstance(parent, cst.Await):
+        return _binding_target(parents, parent)  # type: ignore[arg-type]
+    return None
+
+
+def _dotted(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def _method_chain(parents: Mapping[cst.CSTNode, cst.CSTNode], name: cst.Name) -> str | None:
+    """``s3.Bucket(x).objects.filter()`` seen from the ``s3`` Name -> ``Bucket.objects.filter``."""
+    parts: list[str] = []
+    node: cst.CSTNode = name
+    extra: str | None = None
+    while True:
+        parent = parents.get(node)
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            parts.append(parent.attr.value)
+            node = parent
+            continue
+        if isinstance(parent, cst.Call) and parent.func is node:
+            if parts and parts[-1] in ("get_paginator", "get_waiter") and parent.args:
+                literal = literal_text(parent.args[0].value)
+                if literal:
+                    extra = f"{parts[-1]}:{literal}"
+            node = parent
+            grand = parents.get(node)
+            if isinstance(grand, cst.Attribute) and grand.value is node:
+                continue
+            break
+        break
+    if not parts:
+        return None
+    chain = ".".join(parts)
+    return f"{chain}\n{extra}" if extra else chain
+
+
+def _methods(
+    meta: Metadata, positions: Mapping[cst.CSTNode, CodeRange], bound: cst.BaseExpression
+) -> tuple[str, ...]:
+    if not isinstance(bound, cst.Name):
+        return ()
+    scope = meta.scope(bound)
+    if scope is None:
+        return ()
+    out: list[str] = []
+    for assignment in scope.assignments[bound.value]:
+        if not isinstance(assignment, Assignment) or assignment.node is not bound:
+            continue
+        refs = sorted(
+            assignment.references,
+            key=lambda a: (positions[a.node].start.line, positions[a.node].start.column),
+        )
+        for access in refs:
+            if not isinstance(access.node, cst.Name):
+                continue
+            chain = _method_chain(meta.parents, access.node)
+            if chain:
+                for item in chain.split("\n"):
+                    if item not in out:
+                        out.append(item)
+    return tuple(out)
+
+
+def collect_call_sites(module_source: str, path: str) -> list[CallSite]:
+    """Every boto3-family factory call in ``module_source``; read-only, for the planner.
+
+    Returns ``[]`` for source that does not parse or cannot contain a target.
+    """
+    if not any(marker.decode() in module_source for marker in TEXT_MARKERS):
+        return []
+    try:
+        module = cst.parse_module(module_source)
+    except cst.ParserSyntaxError:
+        return []
+    return call_sites_of(MetadataWrapper(module, unsafe_skip_copy=True), path)
+
+
+def call_sites_of(
+    wrapper: MetadataWrapper, path: str, removed: Mapping[int, tuple[str, ...]] | None = None
+) -> list[CallSite]:
+    """``CallSite`` records for a parsed module (``removed`` maps id(call) to removed kwargs)."""
+    meta = resolve_metadata(wrapper)
+    positions = wrapper.resolve(PositionProvider)
+    from keyshift.codemod.values import ValueTracer
+
+    tracer = ValueTracer(meta)
+    out: list[CallSite] = []
+    for target in find_targets(wrapper, meta):
+        call = target.call
+        pos = positions[call]
+        bound = _binding_target(meta.parents, call)
+        sha1s: set[str] = set()
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value in CREDENTIAL_KWARGS:
+                sha1s.update(sha1_hex(lit) for lit in tracer.trace(arg.value).literals)
+        methods = _methods(meta, positions, bound) if bound is not None else ()
+        out.append(
+            CallSite(
+                location=Location(path, pos.start.line, pos.start.column + 1),
+                service=service_name(call, target.factory),
+                factory=target.factory,
+                target=_dotted(bound) if bound is not None else None,
+                methods=methods,
+                credential_sha1s=frozenset(sha1s),
+                removed_kwargs=(removed or {}).get(id(call), ()),
+            )
+        )
+    return out

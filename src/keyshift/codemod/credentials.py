@@ -1,0 +1,429 @@
+"""Remove static credentials from boto3-family call sites so they use the default credential chain.
+
+``fix_module`` is the whole transform as a function of one parsed module: it finds target calls
+by qualified name (``callsites``), decides per call whether every credential value is ambient
+(``values``), removes the credential keyword arguments, then deletes module-level constants and
+``from`` imports that only fed them. A module with any site that must stay (a parameter, a
+``self.`` attribute, ``**dict``, positional credentials) is returned unchanged: keyshift never
+half-fixes a file a human has to look at anyway. ``RemoveStaticCredentialsCommand`` wraps it for
+``python -m libcst.tool codemod``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.metadata import (
+    Assignment,
+    GlobalScope,
+    ImportAssignment,
+    MetadataWrapper,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
+
+from keyshift.codemod.callsites import (
+    CREDENTIAL_KWARGS,
+    FIRST_POSITIONAL_CREDENTIAL,
+    Target,
+    find_targets,
+    resolve_metadata,
+)
+from keyshift.codemod.edits import delete_statements, remove_args, remove_import_names
+from keyshift.codemod.notes import leftover_notes, value_notes
+from keyshift.codemod.values import Metadata, Trace, ValueTracer, literal_text, unlazy
+
+_KEY_ID = re.compile(r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}")
+_DEAD_RHS_CALLS = frozenset({"os.getenv", "os.environ.get"})
+
+
+@dataclass(frozen=True, slots=True)
+class ValueReport:
+    """One credential argument's value, as safe to print: never a secret."""
+
+    kwarg: str
+    kind: str
+    env_vars: tuple[str, ...] = ()
+    key_ids: tuple[str, ...] = ()
+    origins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SiteReport:
+    """One call site with credentials: rewritten, or left alone and why."""
+
+    line: int
+    column: int
+    factory: str
+    qualified: str
+    status: str  # "rewritten" | "report-only"
+    removed: tuple[str, ...]
+    reason: str | None
+    values: tuple[ValueReport, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something about the file the rewrite did not (or could not) settle."""
+
+    line: int
+    kind: str
+    message: str
+    needs_human: bool
+
+
+@dataclass(slots=True)
+class ModuleFix:
+    """Result of ``fix_module``. ``secrets`` exists only to redact diffs; never print it."""
+
+    module: cst.Module
+    changed: bool
+    sites: list[SiteReport] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    removed_constants: list[tuple[str, int]] = field(default_factory=list)
+    removed_imports: list[tuple[str, int]] = field(default_factory=list)
+    secrets: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Site:
+    target: Target
+    drop: set[int]
+    traces: dict[str, Trace]
+    reason: str | None
+    names: list[cst.Name]
+
+
+def _analyse(target: Target, tracer: ValueTracer) -> _Site:
+    call = target.call
+    drop: set[int] = set()
+    traces: dict[str, Trace] = {}
+    names: list[cst.Name] = []
+    reason: str | None = None
+    positional = 0
+    for index, arg in enumerate(call.args):
+        if arg.star == "*":
+            reason = reason or "arguments are passed through *args"
+        elif arg.star == "**":
+            reason = reason or _double_star_reason(arg, tracer)
+        elif arg.keyword is None:
+            positional += 1
+        elif arg.keyword.value in CREDENTIAL_KWARGS:
+            drop.add(index)
+            trace = tracer.trace(arg.value)
+            traces[arg.keyword.value] = trace
+            if isinstance(arg.value, cst.Name):
+                names.append(arg.value)
+            if trace.reason is not None and reason is None:
+                reason = f"{arg.keyword.value}: {trace.reason}"
+    first = FIRST_POSITIONAL_CREDENTIAL.get(target.factory)
+    if first is not None and positional > first and reason is None:
+        reason = "credentials are passed positionally"
+    return _Site(target, drop, traces, reason, names)
+
+
+def _double_star_reason(arg: cst.Arg, tracer: ValueTracer) -> str | None:
+    """A ``**dict`` is fine only when its keys are visible and none is a credential."""
+    keys = _dict_keys(arg.value, tracer.meta)
+    if keys is None:
+        shown = cst.Module([]).code_for_node(arg.value)
+        if len(shown) > 40:
+            shown = shown[:37] + "..."
+        return f"arguments come through **{shown}; keyshift cannot see whether they carry credentials"
+    hits = sorted(k for k in keys if k in CREDENTIAL_KWARGS)
+    if hits:
+        return f"credentials ({', '.join(hits)}) come through **dict"
+    return None
+
+
+def _dict_keys(node: cst.BaseExpression, meta: Metadata, depth: int = 0) -> set[str] | None:
+    if depth > 4:
+        return None
+    if isinstance(node, cst.Dict):
+        if any(isinstance(el, cst.StarredDictElement) for el in node.elements):
+            return None
+        return {
+            k for el in node.elements if isinstance(el, cst.DictElement) for k in [literal_text(el.key)] if k
+        }
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict":
+        if any(a.keyword is None for a in node.args):
+            return None
+        return {a.keyword.value for a in node.args if a.keyword is not None}
+    if isinstance(node, cst.Name):
+        scope = meta.scope(node)
+        if scope is None:
+            return None
+        keys: set[str] = set()
+        assignments = scope[node.value]
+        if not assignments:
+            return None
+        for assignment in assignments:
+            if not isinstance(assignment, Assignment) or not isinstance(assignment.node, cst.Name):
+                return None
+            parent = meta.parents.get(assignment.node)
+            stmt = meta.parents.get(parent) if isinstance(parent, cst.AssignTarget) else None
+            found = _dict_keys(stmt.value, meta, depth + 1) if isinstance(stmt, cst.Assign) else None
+            if found is None:
+                return None
+            keys |= found
+        # subscript stores: creds["aws_access_key_id"] = ...
+        for access in scope.accesses[node.value]:
+            parent = meta.parents.get(access.node)
+            if isinstance(parent, cst.Subscript) and len(parent.slice) == 1:
+                index = parent.slice[0].slice
+                if isinstance(index, cst.Index):
+                    text = literal_text(index.value)
+                    if text and isinstance(meta.parents.get(parent), cst.AssignTarget):
+                        keys.add(text)
+        return keys
+    return None
+
+
+def _value_report(kwarg: str, trace: Trace) -> ValueReport:
+    key_ids = tuple(sorted({m.group(0) for lit in trace.literals for m in _KEY_ID.finditer(lit)}))
+    return ValueReport(kwarg, trace.kind, tuple(dict.fromkeys(trace.env_vars)), key_ids, trace.origins)
+
+
+class _ArgRemover(cst.CSTTransformer):
+    def __init__(self, edits: dict[cst.Call, set[int]]) -> None:
+        super().__init__()
+        self.edits = edits
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        drop = self.edits.get(original_node)
+        return remove_args(updated_node, drop) if drop else updated_node
+
+
+def fix_module(wrapper: MetadataWrapper) -> ModuleFix:
+    """Analyse and rewrite one module; the input module object is never mutated."""
+    original = wrapper.module
+    meta = resolve_metadata(wrapper)
+    positions = wrapper.resolve(PositionProvider)
+    tracer = ValueTracer(meta)
+    sites = [_analyse(t, tracer) for t in find_targets(wrapper, meta)]
+    result = ModuleFix(module=original, changed=False)
+    blocked = any(s.reason is not None for s in sites)
+    for site in sites:
+        if not site.drop and site.reason is None:
+            continue
+        pos = positions[site.target.call].start
+        removed = tuple(
+            a.keyword.value for i, a in enumerate(site.target.call.args) if i in site.drop and a.keyword
+        )
+        status = "report-only" if blocked else "rewritten"
+        reason = site.reason
+        if blocked and reason is None:
+            reason = "left unchanged because another site in this file needs a human"
+        values = tuple(_value_report(k, t) for k, t in site.traces.items())
+        result.sites.append(
+            SiteReport(
+                pos.line,
+                pos.column + 1,
+                site.target.factory,
+                site.target.qualified,
+                status,
+                removed if not blocked else (),
+                reason,
+                values,
+            )
+        )
+        if not blocked:
+            for kwarg, trace in site.traces.items():
+                if kwarg != "aws_access_key_id":
+                    result.secrets.update(trace.literals)
+            result.notes.extend(value_notes(pos.line, site.traces))
+    edits = {s.target.call: s.drop for s in sites if s.drop}
+    if blocked or not edits:
+        result.notes.extend(leftover_notes(wrapper, meta, positions))
+        return result
+    new_module = original.visit(_ArgRemover(edits))
+    candidates = _candidates(sites, meta)
+    new_module, consts, imports = _remove_dead(new_module, candidates)
+    result.removed_constants = consts
+    result.removed_imports = imports
+    result.notes.extend(leftover_notes(wrapper, meta, positions, frozenset(n for n, _ in consts)))
+    result.notes.extend(_kept_literal_notes(new_module, candidates, result))
+    try:
+        ast.parse(new_module.code)
+        reparsed = cst.parse_module(new_module.bytes)
+    except (SyntaxError, ValueError, cst.ParserSyntaxError):  # pragma: no cover - a bug guard
+        result.notes.append(Note(1, "internal", "the rewrite did not parse again; file left unchanged", True))
+        result.sites = [_as_report_only(s, "internal check failed") for s in result.sites]
+        return result
+    result.module = reparsed
+    result.changed = reparsed.bytes != original.bytes
+    return result
+
+
+def _as_report_only(site: SiteReport, reason: str) -> SiteReport:
+    return SiteReport(
+        site.line, site.column, site.factory, site.qualified, "report-only", (), reason, site.values
+    )
+
+
+def _candidates(sites: list[_Site], meta: Metadata) -> set[str]:
+    """Module-level names (constants or imported) that directly fed a removed argument."""
+    out: set[str] = set()
+    for site in sites:
+        for name in site.names:
+            scope = meta.scope(name)
+            if scope is None:
+                continue
+            assignments = scope[name.value]
+            if assignments and all(
+                isinstance(a, Assignment | ImportAssignment) and isinstance(a.scope, GlobalScope)
+                for a in assignments
+            ):
+                out.add(name.value)
+    return out
+
+
+def _all_names(module: cst.Module) -> set[str]:
+    names: set[str] = set()
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            targets: list[cst.BaseExpression] = []
+            value: cst.BaseExpression | None = None
+            if isinstance(small, cst.Assign):
+                targets = [t.target for t in small.targets]
+                value = small.value
+            elif isinstance(small, cst.AugAssign | cst.AnnAssign):
+                targets = [small.target]
+                value = small.value
+            if value is not None and any(isinstance(t, cst.Name) and t.value == "__all__" for t in targets):
+                for node in _walk(value):
+                    text = literal_text(node) if isinstance(node, cst.BaseExpression) else None
+                    if text:
+                        names.add(text)
+    return names
+
+
+def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
+    out = [node]
+    for child in node.children:
+        out.extend(_walk(child))
+    return out
+
+
+def _dead_rhs(value: cst.BaseExpression, qualified: dict[cst.CSTNode, set[str]]) -> bool:
+    if literal_text(value) is not None:
+        return True
+    if isinstance(value, cst.Call):
+        return bool(qualified.get(value.func, set()) & _DEAD_RHS_CALLS)
+    if isinstance(value, cst.Subscript):
+        return "os.environ" in qualified.get(value.value, set())
+    return False
+
+
+def _remove_dead(
+    module: cst.Module, candidates: set[str]
+) -> tuple[cst.Module, list[tuple[str, int]], list[tuple[str, int]]]:
+    if not candidates:
+        return module, [], []
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    scopes = wrapper.resolve(ScopeProvider)
+    positions = wrapper.resolve(PositionProvider)
+    raw_qn = wrapper.resolve(QualifiedNameProvider)
+    qualified = {node: {q.name for q in unlazy(names)} for node, names in raw_qn.items()}
+    gscope = scopes.get(module)
+    if not isinstance(gscope, GlobalScope):
+        return module, [], []
+    exported = _all_names(module)
+
+    def unused(name: str) -> bool:
+        return name not in exported and not any(a.references for a in gscope.assignments[name])
+
+    replace: dict[int, cst.BaseStatement | None] = {}
+    consts: list[tuple[str, int]] = []
+    imports: list[tuple[str, int]] = []
+    for index, stmt in enumerate(module.body):
+        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+            continue
+        small = stmt.body[0]
+        line = positions[stmt].start.line
+        target: cst.BaseExpression | None = None
+        value: cst.BaseExpression | None = None
+        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            target, value = small.targets[0].target, small.value
+        elif isinstance(small, cst.AnnAssign):
+            target, value = small.target, small.value
+        if isinstance(target, cst.Name) and value is not None:
+            if target.value in candidates and unused(target.value) and _dead_rhs(value, qualified):
+                replace[index] = None
+                consts.append((target.value, line))
+            continue
+        if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+            drop: set[int] = set()
+            for i, alias in enumerate(small.names):
+                bound = alias.evaluated_alias or alias.evaluated_name
+                if "." not in bound and bound in candidates and unused(bound):
+                    drop.add(i)
+                    imports.append((bound, line))
+            if drop:
+                new_import = remove_import_names(small, drop)
+                replace[index] = None if new_import is None else stmt.with_changes(body=[new_import])
+    if not replace:
+        return module, [], []
+    return module.with_changes(body=delete_statements(module.body, replace)), consts, imports
+
+
+def _kept_literal_notes(module: cst.Module, candidates: set[str], result: ModuleFix) -> list[Note]:
+    removed = {name for name, _ in result.removed_constants}
+    notes: list[Note] = []
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    for stmt in wrapper.module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+            continue
+        small = stmt.body[0]
+        if not isinstance(small, cst.Assign | cst.AnnAssign) or small.value is None:
+            continue
+        target = small.targets[0].target if isinstance(small, cst.Assign) else small.target
+        if not isinstance(target, cst.Name) or target.value not in candidates or target.value in removed:
+            continue
+        text = literal_text(small.value)
+        if text and (_KEY_ID.search(text) or text in result.secrets):
+            notes.append(
+                Note(
+                    positions[stmt].start.line,
+                    "kept-literal",
+                    f"constant {target.value} still holds a literal credential (it is still used or "
+                    "exported); remove it by hand and revoke the key",
+                    True,
+                )
+            )
+    return notes
+
+
+class RemoveStaticCredentialsCommand(VisitorBasedCodemodCommand):
+    """Remove aws_access_key_id / aws_secret_access_key / aws_session_token from boto3 call sites."""
+
+    DESCRIPTION = (
+        "Remove static AWS credentials from boto3/botocore/aioboto3 call sites so they use the "
+        "default credential chain (ECS task roles)."
+    )
+
+    def __init__(self, context: CodemodContext) -> None:
+        super().__init__(context)
+        self.last_fix: ModuleFix | None = None
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        wrapper = self.context.wrapper
+        if wrapper is None or wrapper.module is not tree:
+            wrapper = MetadataWrapper(tree)
+        fix = fix_module(wrapper)
+        self.last_fix = fix
+        for site in fix.sites:
+            if site.status == "report-only":
+                self.warn(f"line {site.line}: {site.qualified}: report-only: {site.reason}")
+        for note in fix.notes:
+            if note.needs_human:
+                self.warn(f"line {note.line}: {note.kind}: {note.message}")
+        return fix.module if fix.changed else tree

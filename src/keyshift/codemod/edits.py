@@ -1,0 +1,132 @@
+"""Formatting-preserving removals: call arguments, ``from`` import names, module statements.
+
+The rules keep every byte outside the edit: a removed argument takes its own comma and its
+same-line trailing comment; comment lines between arguments stay; when the last arguments go,
+the new last argument takes over the original last argument's comma and whitespace, so a
+trailing-comma style with the closing parenthesis on its own line survives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+_PW = cst.ParenthesizedWhitespace
+
+
+def _comma_ws(node: cst.Arg | cst.ImportAlias) -> cst.BaseParenthesizableWhitespace | None:
+    comma = node.comma
+    return comma.whitespace_after if isinstance(comma, cst.Comma) else None
+
+
+def _with_lines(
+    ws: cst.BaseParenthesizableWhitespace, lines: Sequence[cst.EmptyLine]
+) -> cst.BaseParenthesizableWhitespace:
+    if not lines or not isinstance(ws, _PW):
+        return ws
+    return ws.with_changes(empty_lines=[*ws.empty_lines, *lines])
+
+
+def _closing_ws(ws: _PW, own_first: cst.TrailingWhitespace | None, lines: Sequence[cst.EmptyLine]) -> _PW:
+    """The removed last argument's line break, with the new last argument's own comment kept."""
+    first = own_first if own_first is not None else cst.TrailingWhitespace(newline=ws.first_line.newline)
+    return ws.with_changes(first_line=first, empty_lines=[*lines, *ws.empty_lines])
+
+
+def remove_args(call: cst.Call, drop: set[int]) -> cst.Call:
+    """``call`` without the arguments at the indexes in ``drop``."""
+    if not drop:
+        return call
+    args = list(call.args)
+    kept: list[cst.Arg] = []
+    before_args = call.whitespace_before_args
+    pending: list[cst.EmptyLine] = []
+    for index, arg in enumerate(args):
+        if index in drop:
+            ws = _comma_ws(arg)
+            if isinstance(ws, _PW):
+                pending.extend(ws.empty_lines)
+            continue
+        if pending:
+            if kept:
+                prev = kept[-1]
+                if isinstance(prev.comma, cst.Comma):
+                    kept[-1] = prev.with_changes(
+                        comma=prev.comma.with_changes(
+                            whitespace_after=_with_lines(prev.comma.whitespace_after, pending)
+                        )
+                    )
+            else:
+                before_args = _with_lines(before_args, pending)
+            pending = []
+        kept.append(arg)
+    if not kept:
+        return call.with_changes(args=(), whitespace_before_args=cst.SimpleWhitespace(""))
+    if len(args) - 1 in drop:
+        kept[-1] = _take_closing(kept[-1], args[-1], pending)
+    return call.with_changes(args=kept, whitespace_before_args=before_args)
+
+
+def _take_closing(new_last: cst.Arg, orig_last: cst.Arg, pending: list[cst.EmptyLine]) -> cst.Arg:
+    own = _comma_ws(new_last)
+    own_first = own.first_line if isinstance(own, _PW) and own.first_line.comment is not None else None
+    lines = [*(own.empty_lines if isinstance(own, _PW) else ()), *pending]
+    comma = orig_last.comma
+    after_arg = orig_last.whitespace_after_arg
+    if isinstance(comma, cst.Comma) and isinstance(comma.whitespace_after, _PW):
+        comma = comma.with_changes(whitespace_after=_closing_ws(comma.whitespace_after, own_first, lines))
+    elif isinstance(after_arg, _PW):
+        after_arg = _closing_ws(after_arg, own_first, lines)
+    return new_last.with_changes(comma=comma, whitespace_after_arg=after_arg)
+
+
+def remove_import_names(node: cst.ImportFrom, drop: set[int]) -> cst.ImportFrom | None:
+    """``from M import A, B`` without the names at ``drop``; ``None`` when none is left."""
+    names = node.names
+    if isinstance(names, cst.ImportStar) or not drop:
+        return node
+    aliases = list(names)
+    kept = [a for i, a in enumerate(aliases) if i not in drop]
+    if not kept:
+        return None
+    if len(aliases) - 1 in drop:
+        last = aliases[-1]
+        own = _comma_ws(kept[-1])
+        comma = last.comma
+        if isinstance(comma, cst.Comma) and isinstance(comma.whitespace_after, _PW):
+            own_first = (
+                own.first_line if isinstance(own, _PW) and own.first_line.comment is not None else None
+            )
+            comma = comma.with_changes(whitespace_after=_closing_ws(comma.whitespace_after, own_first, ()))
+        kept[-1] = kept[-1].with_changes(comma=comma)
+    return node.with_changes(names=kept)
+
+
+def delete_statements(
+    body: Sequence[cst.BaseStatement], replace: dict[int, cst.BaseStatement | None]
+) -> list[cst.BaseStatement]:
+    """Apply per-index replacements (``None`` deletes) to a statement list.
+
+    The next kept statement inherits the first deleted statement's leading blank lines when it
+    has no leading lines of its own, so a block keeps its separating blank line.
+    """
+    out: list[cst.BaseStatement] = []
+    inherited: list[cst.EmptyLine] | None = None
+    for index, stmt in enumerate(body):
+        new = replace.get(index, stmt) if index in replace else stmt
+        if new is None:
+            if inherited is None:
+                inherited = [line for line in _leading(stmt) if line.comment is None]
+            continue
+        if inherited is not None:
+            if not _leading(new) and inherited:
+                new = new.with_changes(leading_lines=inherited)
+            inherited = None
+        out.append(new)
+    return out
+
+
+def _leading(stmt: cst.BaseStatement) -> Sequence[cst.EmptyLine]:
+    lines = getattr(stmt, "leading_lines", ())
+    return lines if isinstance(lines, Sequence) else ()

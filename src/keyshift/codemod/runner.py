@@ -1,0 +1,242 @@
+"""Run the credential codemod over files: discovery, text prefilter, parallel parse, atomic writes.
+
+A file is read once; unless its bytes mention ``boto3``/``botocore``/``aioboto3`` (or the s3fs
+markers the report covers) it is never parsed. Candidates are processed on all cores. Each
+worker parses, rewrites, re-parses its output as a guard and, with ``write``, replaces the file
+atomically (temp file in the same directory + ``os.replace``), so an interrupted run leaves
+every file either old or new. One bad file never stops a sweep: it becomes an outcome with a
+reason. Diffs are redacted (secret and token literals replaced by their SHA-1) before they leave
+the worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import fnmatch
+import os
+import stat
+import tempfile
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from keyshift.codemod.credentials import ModuleFix, Note, SiteReport
+from keyshift.errors import KeyshiftError
+from keyshift.redact import scrub, sha1_hex
+
+MARKERS = (b"boto3", b"botocore", b"aioboto3", b"s3fs", b"storage_options")
+_SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "env"})
+_PARALLEL_MIN = 4
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    """What happened to one candidate file. ``diff`` is already redacted."""
+
+    path: str
+    status: str  # "unchanged" | "would-fix" | "fixed" | "report-only" | "unparsable" | "error"
+    reason: str | None = None
+    sites: tuple[SiteReport, ...] = ()
+    notes: tuple[Note, ...] = ()
+    removed_constants: tuple[tuple[str, int], ...] = ()
+    removed_imports: tuple[tuple[str, int], ...] = ()
+    diff: str = ""
+
+    @property
+    def needs_human(self) -> bool:
+        return (
+            self.status in ("report-only", "unparsable", "error")
+            or any(s.status == "report-only" for s in self.sites)
+            or any(n.needs_human for n in self.notes)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FixResult:
+    """Every candidate file's outcome plus counts; sorted by path."""
+
+    outcomes: tuple[FileOutcome, ...]
+    write: bool
+    files_seen: int = 0
+    files_parsed: int = 0
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> tuple[FileOutcome, ...]:
+        return tuple(o for o in self.outcomes if o.status in ("fixed", "would-fix"))
+
+    @property
+    def needs_human(self) -> bool:
+        return any(o.needs_human for o in self.outcomes)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a human must act (or, in a dry run, when files would change), else 0."""
+        if self.needs_human or (not self.write and self.changed):
+            return 1
+        return 0
+
+
+def discover(paths: Sequence[Path], exclude: Sequence[str] = ()) -> list[tuple[Path, str]]:
+    """Python files under ``paths`` (explicit files whatever their suffix), as (path, shown name)."""
+    found: dict[str, Path] = {}
+    for root in paths:
+        if not root.exists():
+            raise KeyshiftError(f"path does not exist: {root}")
+        if root.is_file():
+            if not root.is_symlink():
+                found[_shown(root)] = root
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in _SKIP_DIRS)
+            for name in filenames:
+                if not name.endswith(".py"):
+                    continue
+                path = Path(dirpath, name)
+                shown = _shown(path)
+                rel = path.relative_to(root).as_posix()
+                if path.is_symlink() or _excluded(rel, shown, exclude):
+                    continue
+                found[shown] = path
+    return [(found[k], k) for k in sorted(found)]
+
+
+def _shown(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        rel = str(path)
+    return Path(rel).as_posix() if not rel.startswith("..") else path.as_posix()
+
+
+def _excluded(rel: str, shown: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(shown, p) for p in patterns)
+
+
+def is_candidate(data: bytes) -> bool:
+    """Can this file hold a target or a reported leftover at all? (Cheap bytes test.)"""
+    return any(marker in data for marker in MARKERS)
+
+
+def _redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= 8:
+            text = text.replace(secret, f"<redacted sha1:{sha1_hex(secret)[:12]}>")
+    return scrub(text)
+
+
+def _diff(old: str, new: str, shown: str) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{shown}", f"b/{shown}"
+    )
+    out: list[str] = []
+    for line in lines:
+        if line.endswith("\n"):
+            out.append(line)
+        else:
+            out.append(line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so readers see the old or the new file, never a mix."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".keyshift-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def fix_source(data: bytes) -> ModuleFix:
+    """Parse and rewrite one file's bytes (raises ``libcst.ParserSyntaxError``)."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper
+
+    from keyshift.codemod.credentials import fix_module
+
+    module = cst.parse_module(data)
+    return fix_module(MetadataWrapper(module, unsafe_skip_copy=True))
+
+
+def process_file(path: Path, shown: str, write: bool) -> FileOutcome:
+    """Rewrite one candidate file; never raises for a problem with the file itself."""
+    import libcst as cst
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return FileOutcome(shown, "error", scrub(f"cannot read: {exc.strerror or exc}"))
+    try:
+        fix = fix_source(data)
+    except cst.ParserSyntaxError as exc:
+        return FileOutcome(shown, "unparsable", f"does not parse (line {exc.raw_line}); left unchanged")
+    except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as exc:
+        return FileOutcome(shown, "unparsable", scrub(f"cannot decode or parse: {type(exc).__name__}"))
+    except RecursionError:
+        return FileOutcome(shown, "error", "file is nested too deeply to analyse; left unchanged")
+    report_only = any(s.status == "report-only" for s in fix.sites)
+    status = "report-only" if report_only else "unchanged"
+    diff = ""
+    if fix.changed:
+        new = fix.module.bytes
+        encoding = fix.module.encoding
+        diff = _redact(
+            _diff(data.decode(encoding, "replace"), new.decode(encoding, "replace"), shown), fix.secrets
+        )
+        status = "would-fix"
+        if write:
+            try:
+                atomic_write(path, new)
+            except OSError as exc:
+                return FileOutcome(shown, "error", scrub(f"cannot write: {exc.strerror or exc}"))
+            status = "fixed"
+    return FileOutcome(
+        shown,
+        status,
+        None,
+        tuple(fix.sites),
+        tuple(sorted(fix.notes, key=lambda n: (n.line, n.kind, n.message))),
+        tuple(fix.removed_constants),
+        tuple(fix.removed_imports),
+        diff,
+    )
+
+
+def _process_packed(item: tuple[str, str, bool]) -> FileOutcome:
+    return process_file(Path(item[0]), item[1], item[2])
+
+
+def run_fix(
+    paths: Sequence[Path], *, write: bool = False, jobs: int = 0, exclude: Sequence[str] = ()
+) -> FixResult:
+    """Find candidate files under ``paths`` and fix (or, without ``write``, preview) each."""
+    files = discover(paths, exclude)
+    candidates: list[tuple[str, str, bool]] = []
+    for path, shown in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if is_candidate(data):
+            candidates.append((str(path), shown, write))
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    outcomes: list[FileOutcome]
+    if workers > 1 and len(candidates) >= _PARALLEL_MIN:
+        workers = min(workers, len(candidates))
+        chunk = max(1, len(candidates) // (workers * 4))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            outcomes = list(pool.map(_process_packed, candidates, chunksize=chunk))
+    else:
+        outcomes = [_process_packed(c) for c in candidates]
+    outcomes.sort(key=lambda o: o.path)
+    return FixResult(tuple(outcomes), write, files_seen=len(files), files_parsed=len(candidates))

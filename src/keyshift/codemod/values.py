@@ -1,0 +1,295 @@
+"""Is a credential value *ambient*, i.e. fixed by the module rather than supplied by a caller?
+
+Removing ``aws_access_key_id=X`` is only safe when ``X`` does not come from whoever calls the
+code: a literal, a module-level or imported name, a setting, an environment read. A parameter,
+a ``self.`` attribute or temporary credentials from STS mean the caller chose those credentials
+on purpose, so the site is reported and left alone. The analysis is scope-aware (libcst
+``ScopeProvider``): a local of the same name as a constant is a different binding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+from libcst._metadata_dependent import LazyValue
+from libcst.metadata import (
+    Assignment,
+    BuiltinAssignment,
+    GlobalScope,
+    ImportAssignment,
+    QualifiedName,
+    Scope,
+)
+
+#: Calls that read the process environment (qualified names).
+ENV_READS = frozenset(
+    {"os.getenv", "os.environ.get", "os.getenvb", "os.environ.setdefault", "decouple.config"}
+)
+#: Methods whose result is temporary credentials the code asked for on purpose.
+STS_METHODS = frozenset(
+    {
+        "assume_role",
+        "assume_role_with_saml",
+        "assume_role_with_web_identity",
+        "get_session_token",
+        "get_federation_token",
+    }
+)
+_MAX_DEPTH = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """Where a value comes from; ``reason`` says why it is not ambient (``None`` when it is)."""
+
+    reason: str | None = None
+    kind: str = "expression"  # literal | env | module-name | imported-name | attribute | local | call | ...
+    literals: tuple[str, ...] = ()  # string literals the value is built from
+    env_vars: tuple[str, ...] = ()  # environment variable names read (literal names only)
+    origins: tuple[str, ...] = ()  # e.g. "settings.AWS_ACCESS_KEY_ID", "AWS_KEY from config"
+
+    @property
+    def ambient(self) -> bool:
+        return self.reason is None
+
+
+@dataclass(slots=True)
+class Metadata:
+    """The libcst metadata one module's analysis needs, resolved once."""
+
+    qualified: Mapping[cst.CSTNode, object]
+    scopes: Mapping[cst.CSTNode, object]
+    parents: Mapping[cst.CSTNode, cst.CSTNode]
+    star_import: bool = False
+    _cache: dict[int, Trace] = field(default_factory=dict)
+
+    def names(self, node: cst.CSTNode) -> set[str]:
+        found = unlazy(self.qualified.get(node))
+        if not found:
+            return set()
+        return {q.name for q in found if isinstance(q, QualifiedName)}
+
+    def scope(self, node: cst.CSTNode) -> Scope | None:
+        scope = unlazy(self.scopes.get(node))
+        return scope if isinstance(scope, Scope) else None
+
+
+def unlazy(value: Any) -> Any:
+    """libcst may store metadata as a lazily computed value; force it."""
+    return value() if isinstance(value, LazyValue) else value
+
+
+def literal_text(node: cst.BaseExpression) -> str | None:
+    """The value of a plain string literal (no f-string expressions), else None."""
+    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _merge(kind: str, parts: list[Trace], *, origins: tuple[str, ...] = ()) -> Trace:
+    reason = next((p.reason for p in parts if p.reason is not None), None)
+    return Trace(
+        reason=reason,
+        kind=kind,
+        literals=tuple(x for p in parts for x in p.literals),
+        env_vars=tuple(x for p in parts for x in p.env_vars),
+        origins=origins + tuple(x for p in parts for x in p.origins),
+    )
+
+
+def _sub_expressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
+    for child in node.children:
+        if isinstance(child, cst.BaseExpression):
+            yield child
+        elif not isinstance(child, cst.BaseParenthesizableWhitespace | cst.Comma | cst.LeftParen):
+            yield from _sub_expressions(child)
+
+
+def _dotted(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def _root_name(node: cst.BaseExpression) -> cst.Name | None:
+    while isinstance(node, cst.Attribute | cst.Subscript | cst.Call):
+        node = node.func if isinstance(node, cst.Call) else node.value
+    return node if isinstance(node, cst.Name) else None
+
+
+def _contains_sts_call(node: cst.CSTNode) -> str | None:
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value in STS_METHODS
+    ):
+        return node.func.attr.value
+    for child in node.children:
+        found = _contains_sts_call(child)
+        if found:
+            return found
+    return None
+
+
+class ValueTracer:
+    """Classifies credential values of one module."""
+
+    def __init__(self, meta: Metadata) -> None:
+        self.meta = meta
+
+    def trace(self, node: cst.BaseExpression) -> Trace:
+        return self._trace(node, 0, frozenset())
+
+    # -- dispatch ---------------------------------------------------------------------------------
+    def _trace(self, node: cst.BaseExpression, depth: int, seen: frozenset[int]) -> Trace:
+        if depth > _MAX_DEPTH:
+            return Trace("value is built too indirectly to trace")
+        text = literal_text(node)
+        if text is not None:
+            return Trace(kind="literal", literals=(text,))
+        if isinstance(node, cst.Integer | cst.Float | cst.Imaginary | cst.Ellipsis):
+            return Trace(kind="literal")
+        if isinstance(node, cst.FormattedString):
+            return _merge("literal", [self._trace(e, depth + 1, seen) for e in _sub_expressions(node)])
+        if isinstance(node, cst.Name):
+            return self._trace_name(node, depth, seen)
+        if isinstance(node, cst.Attribute):
+            return self._trace_attribute(node, depth, seen)
+        if isinstance(node, cst.Subscript):
+            return self._trace_subscript(node, depth, seen)
+        if isinstance(node, cst.Call):
+            return self._trace_call(node, depth, seen)
+        if isinstance(node, cst.Lambda | cst.Await | cst.Yield | cst.BaseComp):
+            return Trace("value is computed at run time in a way keyshift cannot follow")
+        return _merge("expression", [self._trace(e, depth + 1, seen) for e in _sub_expressions(node)])
+
+    # -- names --------------------------------------------------------------------------------------
+    def _trace_name(self, node: cst.Name, depth: int, seen: frozenset[int]) -> Trace:
+        if node.value in ("None", "True", "False"):
+            return Trace(kind="literal")
+        scope = self.meta.scope(node)
+        if scope is None:
+            return Trace(f"name {node.value!r} cannot be resolved")
+        assignments = scope[node.value]
+        if not assignments:
+            if self.meta.star_import:
+                return Trace(kind="imported-name", origins=(f"{node.value} (star import)",))
+            return Trace(f"name {node.value!r} is not bound in this module")
+        parts = [self._trace_assignment(node.value, a, depth, seen) for a in assignments]
+        kinds = {p.kind for p in parts}
+        return _merge(kinds.pop() if len(kinds) == 1 else "name", parts)
+
+    def _trace_assignment(self, name: str, assignment: object, depth: int, seen: frozenset[int]) -> Trace:
+        if isinstance(assignment, BuiltinAssignment):
+            return Trace(kind="builtin")
+        if isinstance(assignment, ImportAssignment):
+            imp = assignment.node
+            module = ""
+            if isinstance(imp, cst.ImportFrom) and imp.module is not None:
+                module = "." * len(imp.relative) + (_dotted(imp.module) or "")
+            origin = f"{name} imported from {module}" if module else f"{name} (imported module)"
+            return Trace(kind="imported-name", origins=(origin,))
+        if not isinstance(assignment, Assignment):
+            return Trace(f"name {name!r} cannot be resolved")
+        bound = assignment.node
+        if isinstance(bound, cst.Param):
+            return Trace(f"value is the function parameter {name!r}")
+        if isinstance(bound, cst.FunctionDef | cst.ClassDef):
+            return Trace(kind="module-name" if isinstance(assignment.scope, GlobalScope) else "local")
+        value = self._assigned_value(bound)
+        if isinstance(assignment.scope, GlobalScope):
+            sts = _contains_sts_call(value) if value is not None else None
+            if sts:
+                return Trace(f"{name!r} holds temporary credentials from {sts}(); keep them")
+            literals = (literal_text(value),) if value is not None else ()
+            return Trace(kind="module-name", literals=tuple(x for x in literals if x is not None))
+        if value is None:
+            return Trace(f"local {name!r} is bound in a way keyshift cannot follow")
+        key = id(value)
+        if key in seen:
+            return Trace(f"local {name!r} is defined in terms of itself")
+        inner = self._trace(value, depth + 1, seen | {key})
+        return Trace(inner.reason, "local", inner.literals, inner.env_vars, inner.origins)
+
+    def _assigned_value(self, bound: cst.CSTNode) -> cst.BaseExpression | None:
+        """The right-hand side that binds a Name, when it is a plain (annotated) assignment."""
+        parent = self.meta.parents.get(bound)
+        if isinstance(parent, cst.AssignTarget):
+            stmt = self.meta.parents.get(parent)
+            return stmt.value if isinstance(stmt, cst.Assign) else None
+        if isinstance(parent, cst.AnnAssign) and parent.target is bound:
+            return parent.value
+        if isinstance(parent, cst.NamedExpr) and parent.target is bound:
+            return parent.value
+        return None
+
+    # -- attributes, subscripts, calls --------------------------------------------------------------
+    def _trace_attribute(self, node: cst.Attribute, depth: int, seen: frozenset[int]) -> Trace:
+        root = _root_name(node)
+        if root is not None and root.value in ("self", "cls") and root is node.value:
+            return Trace(f"value is the attribute {root.value}.{node.attr.value}")
+        if root is not None and root.value in ("self", "cls"):
+            return Trace(f"value comes from an attribute of {root.value}")
+        base = self._trace(node.value, depth + 1, seen)
+        if base.reason is not None:
+            return Trace(_derived(base.reason), "attribute")
+        dotted = _dotted(node)
+        origins = base.origins
+        if base.kind == "imported-name" and dotted:
+            origins = (*origins, dotted)
+        return Trace(None, "attribute", base.literals, base.env_vars, origins)
+
+    def _trace_subscript(self, node: cst.Subscript, depth: int, seen: frozenset[int]) -> Trace:
+        index_parts = [self._trace(e, depth + 1, seen) for el in node.slice for e in _sub_expressions(el)]
+        if "os.environ" in self.meta.names(node.value):
+            env = tuple(
+                t
+                for el in node.slice
+                if isinstance(el.slice, cst.Index)
+                for t in [literal_text(el.slice.value)]
+                if t is not None
+            )
+            merged = _merge("env", index_parts)
+            return Trace(merged.reason, "env", (), env, ())
+        if isinstance(node.value, cst.Attribute | cst.Name):
+            root = _root_name(node.value)
+            if root is not None and root.value in ("self", "cls"):
+                return Trace(f"value comes from an attribute of {root.value}")
+        base = self._trace(node.value, depth + 1, seen)
+        if base.reason is not None:
+            return Trace(_derived(base.reason), "subscript")
+        merged = _merge("subscript", [base, *index_parts])
+        return Trace(merged.reason, "subscript", (), merged.env_vars, merged.origins)
+
+    def _trace_call(self, node: cst.Call, depth: int, seen: frozenset[int]) -> Trace:
+        names = self.meta.names(node.func)
+        arg_parts = [self._trace(a.value, depth + 1, seen) for a in node.args]
+        if names & ENV_READS:
+            env: tuple[str, ...] = ()
+            if node.args and not node.args[0].keyword:
+                first = literal_text(node.args[0].value)
+                env = (first,) if first is not None else ()
+            merged = _merge("env", arg_parts)
+            return Trace(merged.reason, "env", (), env, ())
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in STS_METHODS:
+            return Trace(f"value is temporary credentials from {node.func.attr.value}(); keep them")
+        callee = self._trace(node.func, depth + 1, seen)
+        if callee.reason is not None:
+            return Trace(_derived(callee.reason), "call")
+        merged = _merge("call", [callee, *arg_parts])
+        if merged.reason is not None:
+            return Trace(_derived(merged.reason), "call")
+        return Trace(None, "call", (), merged.env_vars, merged.origins)
+
+
+def _derived(reason: str) -> str:
+    if reason.startswith("value is the function parameter"):
+        return "value is derived from" + reason[len("value is") :]
+    return reason
