@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import (
     Assignment,
+    CodeRange,
     GlobalScope,
     ImportAssignment,
     MetadataWrapper,
@@ -39,6 +41,7 @@ from keyshift.codemod.notes import leftover_notes, value_notes
 from keyshift.codemod.values import Metadata, Trace, ValueTracer, literal_text, unlazy
 
 _KEY_ID = re.compile(r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}")
+_SECRETISH = re.compile(r"^[A-Za-z0-9/+=]{40,}$")
 _DEAD_RHS_CALLS = frozenset({"os.getenv", "os.environ.get"})
 
 
@@ -247,7 +250,7 @@ def fix_module(wrapper: MetadataWrapper) -> ModuleFix:
     result.removed_constants = consts
     result.removed_imports = imports
     result.notes.extend(leftover_notes(wrapper, meta, positions, frozenset(n for n, _ in consts)))
-    result.notes.extend(_kept_literal_notes(new_module, candidates, result))
+    result.notes.extend(_kept_literal_notes(original, positions, candidates, result))
     try:
         ast.parse(new_module.code)
         reparsed = cst.parse_module(new_module.bytes)
@@ -374,12 +377,16 @@ def _remove_dead(
     return module.with_changes(body=delete_statements(module.body, replace)), consts, imports
 
 
-def _kept_literal_notes(module: cst.Module, candidates: set[str], result: ModuleFix) -> list[Note]:
+def _kept_literal_notes(
+    original: cst.Module,
+    positions: Mapping[cst.CSTNode, CodeRange],
+    candidates: set[str],
+    result: ModuleFix,
+) -> list[Note]:
+    """Constants that fed a removed argument, still hold a key, and had to stay."""
     removed = {name for name, _ in result.removed_constants}
     notes: list[Note] = []
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
-    for stmt in wrapper.module.body:
+    for stmt in original.body:
         if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
             continue
         small = stmt.body[0]
@@ -389,7 +396,7 @@ def _kept_literal_notes(module: cst.Module, candidates: set[str], result: Module
         if not isinstance(target, cst.Name) or target.value not in candidates or target.value in removed:
             continue
         text = literal_text(small.value)
-        if text and (_KEY_ID.search(text) or text in result.secrets):
+        if text and (_KEY_ID.search(text) or _SECRETISH.match(text)):
             notes.append(
                 Note(
                     positions[stmt].start.line,

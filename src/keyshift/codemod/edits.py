@@ -42,24 +42,31 @@ def remove_args(call: cst.Call, drop: set[int]) -> cst.Call:
     kept: list[cst.Arg] = []
     before_args = call.whitespace_before_args
     pending: list[cst.EmptyLine] = []
+    line_break: _PW | None = None  # first line break among the removed arguments' commas
     for index, arg in enumerate(args):
         if index in drop:
             ws = _comma_ws(arg)
             if isinstance(ws, _PW):
                 pending.extend(ws.empty_lines)
-            continue
-        if pending:
-            if kept:
-                prev = kept[-1]
-                if isinstance(prev.comma, cst.Comma):
-                    kept[-1] = prev.with_changes(
-                        comma=prev.comma.with_changes(
-                            whitespace_after=_with_lines(prev.comma.whitespace_after, pending)
-                        )
+                if line_break is None:
+                    line_break = ws.with_changes(
+                        first_line=cst.TrailingWhitespace(newline=ws.first_line.newline), empty_lines=()
                     )
-            else:
-                before_args = _with_lines(before_args, pending)
-            pending = []
+            continue
+        if kept and (pending or line_break is not None):
+            prev = kept[-1]
+            if isinstance(prev.comma, cst.Comma):
+                ws = prev.comma.whitespace_after
+                if not isinstance(ws, _PW) and line_break is not None:
+                    # the previous argument shared a line with a removed one that ended the line
+                    ws = line_break
+                kept[-1] = prev.with_changes(
+                    comma=prev.comma.with_changes(whitespace_after=_with_lines(ws, pending))
+                )
+        elif pending:
+            before_args = _with_lines(before_args, pending)
+        pending = []
+        line_break = None
         kept.append(arg)
     if not kept:
         return call.with_changes(args=(), whitespace_before_args=cst.SimpleWhitespace(""))

@@ -257,7 +257,8 @@ class ValueTracer:
                 if t is not None
             )
             merged = _merge("env", index_parts)
-            return Trace(merged.reason, "env", (), env, ())
+            reason = _derived(merged.reason) if merged.reason is not None else None
+            return Trace(reason, "env", (), env, ())
         if isinstance(node.value, cst.Attribute | cst.Name):
             root = _root_name(node.value)
             if root is not None and root.value in ("self", "cls"):
@@ -277,7 +278,8 @@ class ValueTracer:
                 first = literal_text(node.args[0].value)
                 env = (first,) if first is not None else ()
             merged = _merge("env", arg_parts)
-            return Trace(merged.reason, "env", (), env, ())
+            reason = _derived(merged.reason) if merged.reason is not None else None
+            return Trace(reason, "env", (), env, ())
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in STS_METHODS:
             return Trace(f"value is temporary credentials from {node.func.attr.value}(); keep them")
         callee = self._trace(node.func, depth + 1, seen)
