@@ -70,7 +70,10 @@ def standard_image(keys: Keys) -> Image:
             wh("app/old.env"),
             opq("etc/cfg"),
             f("etc/cfg/other.ini", "[default]\nregion = eu-west-1\n"),
-            f("opt/lib/bundle.jar", zip_bytes({"META-INF/x": "x", "conf/aws.properties": f"key={keys.nested}\n"})),
+            f(
+                "opt/lib/bundle.jar",
+                zip_bytes({"META-INF/x": "x", "conf/aws.properties": f"key={keys.nested}\n"}),
+            ),
         ]
     )
     top = layer([f("srv/boot.sh", "exec app\n")])
@@ -101,7 +104,9 @@ def write_format(fmt: str, image: Image, tmp: Path) -> Path:
         plain.unlink()
         return out
     if fmt == "docker25":
-        return write_layout_tar(tmp / "img.tar", layout_members([image], compress=False, docker_manifest=True))
+        return write_layout_tar(
+            tmp / "img.tar", layout_members([image], compress=False, docker_manifest=True)
+        )
     if fmt == "oci-dir":
         return write_layout_dir(tmp / "layout", layout_members([image]))
     if fmt == "oci-tar":

@@ -77,6 +77,13 @@ def layer(entries: Iterable[Entry], fmt: int = tarfile.PAX_FORMAT) -> bytes:
     return buf.getvalue()
 
 
+def open_layer(entries: Iterable[Entry]) -> bytes:
+    """A layer tar without its end-of-archive blocks, so more (hostile) bytes can follow."""
+    raw = layer(entries)
+    end = len(raw.rstrip(b"\0"))
+    return raw[: end + (-end) % 512]
+
+
 def zip_bytes(files: dict[str, bytes | str]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -147,7 +154,11 @@ def oci_blobs(image: Image, *, compress: bool) -> tuple[dict[str, bytes], dict[s
         data = gz(raw) if compress else raw
         blobs[sha(data)] = data
         layer_descs.append(
-            {"mediaType": OCI_LAYER_GZ if compress else OCI_LAYER, "digest": f"sha256:{sha(data)}", "size": len(data)}
+            {
+                "mediaType": OCI_LAYER_GZ if compress else OCI_LAYER,
+                "digest": f"sha256:{sha(data)}",
+                "size": len(data),
+            }
         )
     manifest = {
         "schemaVersion": 2,
@@ -166,7 +177,9 @@ def oci_blobs(image: Image, *, compress: bool) -> tuple[dict[str, bytes], dict[s
     return blobs, desc
 
 
-def layout_members(images: Sequence[Image], *, compress: bool = True, docker_manifest: bool = False) -> dict[str, bytes]:
+def layout_members(
+    images: Sequence[Image], *, compress: bool = True, docker_manifest: bool = False
+) -> dict[str, bytes]:
     """Files of an OCI layout (Docker 25+ ``docker save`` adds ``manifest.json``)."""
     files: dict[str, bytes] = {"oci-layout": b'{"imageLayoutVersion": "1.0.0"}'}
     descs = []

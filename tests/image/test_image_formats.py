@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import AIDA_ID, EXAMPLE_KEY, FORMATS, Keys, standard_image
 from imagebuild import Image, d, f, gz, layer, layout_members, opq, wh, write_layout_dir, zip_bytes
 
+from conftest import AIDA_ID, EXAMPLE_KEY, FORMATS, Keys, standard_image
 from keyshift.config import Config
 from keyshift.model import CredentialKind, Finding, SourceKind
 from keyshift.sources.image import scan_image
@@ -58,7 +58,12 @@ def test_every_layout_finds_every_key_with_layer_and_status(
         assert hit.image.deleted_by_layer == deleted_by, attr
         assert hit.image.ref == str(path)
     env = one(result.findings, keys.env, "env")
-    assert (env.rule_id, env.path, env.image.env_index, env.image.layer_index) == ("KS103", "<config>", 1, None)
+    assert (env.rule_id, env.path, env.image.env_index, env.image.layer_index) == (
+        "KS103",
+        "<config>",
+        1,
+        None,
+    )
     assert env.note and "task role" in env.note
     label = one(result.findings, keys.label, "label")
     assert label.rule_id == "KS103" and label.image.layer_digest is None
@@ -93,7 +98,7 @@ def test_clean_image_has_no_findings(build: Callable[[str, Image], Path]) -> Non
     image = Image(
         layers=[layer([f("app/main.py", "print('hello')\n"), f("docs/a.md", f"{EXAMPLE_KEY}\n")])],
         env=["PATH=/usr/bin", f"EXAMPLE={EXAMPLE_KEY}"],
-        history=["/bin/sh -c #(nop) CMD [\"app\"]"],
+        history=['/bin/sh -c #(nop) CMD ["app"]'],
     )
     result = scan_image(str(build("oci-dir", image)), Config())
     assert result.findings == ()
@@ -101,7 +106,9 @@ def test_clean_image_has_no_findings(build: Callable[[str, Image], Path]) -> Non
     assert result.files_scanned == 2
 
 
-def test_whiteout_of_a_parent_directory_and_file_replacing_directory(build: Callable[[str, Image], Path]) -> None:
+def test_whiteout_of_a_parent_directory_and_file_replacing_directory(
+    build: Callable[[str, Image], Path],
+) -> None:
     from keyshift.fakes import fake_key_id
 
     k1, k2, k3 = (fake_key_id(seed=f"wd{i}") for i in range(3))

@@ -198,9 +198,8 @@ def scan_layer(task: LayerTask) -> LayerResult:
         try:
             _walk(walker, scanner, result, where)
             result.complete = walker.ended_cleanly
-            if diff_hash is not None:
-                for _ in chunks:  # the tar padding after the end marker counts towards the diff_id
-                    pass
+            for _ in chunks:  # padding after the end marker: part of the diff_id and the blob digest
+                pass
             raw.drain()
         except LayerProblem as exc:
             result.errors.append(f"{where}: {exc}")
