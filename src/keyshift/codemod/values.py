@@ -208,8 +208,12 @@ class ValueTracer:
             sts = _contains_sts_call(value) if value is not None else None
             if sts:
                 return Trace(f"{name!r} holds temporary credentials from {sts}(); keep them")
-            literals = (literal_text(value),) if value is not None else ()
-            return Trace(kind="module-name", literals=tuple(x for x in literals if x is not None))
+            if value is None or id(value) in seen:
+                return Trace(kind="module-name")
+            # a module-level name is ambient whatever it holds; its value still tells the report
+            # which literals and environment variables were involved
+            facts = self._trace(value, depth + 1, seen | {id(value)})
+            return Trace(None, "module-name", facts.literals, facts.env_vars, facts.origins)
         if value is None:
             return Trace(f"local {name!r} is bound in a way keyshift cannot follow")
         key = id(value)
