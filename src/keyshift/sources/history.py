@@ -21,6 +21,7 @@ blobs they touched; ``--staged`` scans the index against HEAD for pre-commit.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -31,7 +32,6 @@ from typing import Any
 
 from keyshift.config import Config
 from keyshift.detect import detect_bytes, might_contain
-from keyshift.detect.pyjoin import needs_join
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, HistoryInfo, ScanResult, Skipped, SourceKind
 from keyshift.sources.git_log import Change, Commit, parse_change, walk
@@ -47,7 +47,9 @@ from keyshift.sources.git_objects import (
 from keyshift.sources.git_repo import GitRepo, empty_tree, open_repo, resolve_commit, run_git, stash_tips
 
 _PROBE_PATH = "blob"  # the first pass does not know paths yet; carriers are settled in pass 3
-_PROBE_PY = "blob.py"
+_PROBE_PY = "blob.py"  # Python files get split string literals joined before matching
+_KEY_PREFIXES = (b"AKIA", b"ASIA", b"ABIA", b"ACCA")
+_SPLIT_LITERALS = re.compile(rb"""["'][ \t]*\+|["'][ \t]*\\?\r?\n[ \t]*[rRuU]?["'(]|["'][ \t]+[rRuU]?["']""")
 _PARALLEL_MIN_BYTES = 16 << 20  # below this, starting worker processes costs more than it saves
 _CHUNK_MIN_BYTES = 8 << 20
 
@@ -91,7 +93,7 @@ def _probe(data: bytes, inline_ignores: bool) -> bool:
     """Pass 1 without a path: plain text, then as Python when string literals may split a key."""
     if detect_bytes(data, _PROBE_PATH, source=SourceKind.HISTORY, inline_ignores=inline_ignores):
         return True
-    if not needs_join(data.decode("latin-1")):
+    if not any(prefix in data for prefix in _KEY_PREFIXES) and not _SPLIT_LITERALS.search(data):
         return False
     return bool(detect_bytes(data, _PROBE_PY, source=SourceKind.HISTORY, inline_ignores=inline_ignores))
 
