@@ -43,6 +43,9 @@ DOCKER_HUB = "registry-1.docker.io"
 _CHALLENGE_PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 _REPO = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
 _TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+_HOST = re.compile(
+    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,8 @@ def parse_reference(ref: str) -> Reference:
     first, sep, rest = text.partition("/")
     if sep and ("." in first or ":" in first or first == "localhost"):
         host, path = first, rest
+        if not _HOST.match(host):
+            raise KeyshiftError(f"invalid registry host in image reference {ref!r}")
     else:
         host, path = "docker.io", text
     tag = "latest"
