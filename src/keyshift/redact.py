@@ -12,7 +12,7 @@ import hashlib
 import re
 
 # Anything that could be a secret access key (40 base64 chars) or a session token (long base64).
-_SECRETISH = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])|[A-Za-z0-9/+]{60,}={0,2}")
+_SECRETISH = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])|[A-Za-z0-9/+]{60,}={0,2}")
 _KEY_ID = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])")
 
 
