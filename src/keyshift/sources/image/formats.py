@@ -83,6 +83,8 @@ def select_platform(
     platforms = [platform_of(d) for d in usable]
     if platform:
         chosen = [d for d, p in zip(usable, platforms, strict=True) if p and _matches(p, platform)]
+        if not chosen and len(usable) == 1:
+            return usable, f"platform {platforms[0]}, the only one (--platform {platform} does not match)"
         if not chosen:
             have = ", ".join(sorted({p for p in platforms if p})) or "none"
             raise KeyshiftError(f"no image for platform {platform} (available: {have})")
