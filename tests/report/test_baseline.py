@@ -14,8 +14,6 @@ import pytest
 from detect_secrets.core import baseline as ds_baseline
 from detect_secrets.core.secrets_collection import SecretsCollection
 from detect_secrets.settings import transient_settings
-from tests.conftest import git, init_repo
-from tests.report.sample import KEY_A, SECRET_A, key_finding, sample_result, secret_finding
 
 from keyshift.errors import KeyshiftError
 from keyshift.fakes import fake_key_id, fake_secret
@@ -29,6 +27,9 @@ from keyshift.report.baseline import (
     merge_file,
     parse_baseline,
 )
+
+from .gitutil import git, init_repo
+from .sample import KEY_A, SECRET_A, key_finding, sample_result, secret_finding
 
 FIXED = "2024-01-02T03:04:05Z"
 WT = SourceKind.WORKTREE

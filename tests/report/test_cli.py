@@ -11,13 +11,14 @@ from typing import Any
 
 import jsonschema
 import pytest
-from tests.conftest import git, init_repo
 from typer.testing import CliRunner
 
 from keyshift.cli import app
 from keyshift.fakes import fake_key_id, fake_secret, fake_session_token
 from keyshift.redact import mask_key_id, sha1_hex
 from keyshift.report.json import schema
+
+from .gitutil import git, init_repo
 
 KEY = fake_key_id("123456789012", seed="cli-a")
 SECRET = fake_secret("cli-a")

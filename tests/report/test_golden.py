@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.report.sample import KEY_IDS, SECRETS, empty_result, sample_result
 
 from keyshift import __version__
 from keyshift.model import ScanResult
 from keyshift.report import render
+
+from .sample import KEY_IDS, SECRETS, empty_result, sample_result
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "golden"
 FIXED_TIME = "2024-01-02T03:04:05Z"

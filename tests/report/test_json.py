@@ -9,11 +9,12 @@ from typing import Any
 
 import jsonschema
 import pytest
-from tests.report.sample import COMMIT_OLD, KEY_A, KEY_B, KEY_IDS, SECRET_A, empty_result, sample_result
 
 from keyshift.model import SourceKind
 from keyshift.report import render
 from keyshift.report.json import schema
+
+from .sample import COMMIT_OLD, KEY_A, KEY_B, KEY_IDS, SECRET_A, empty_result, sample_result
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "json-format.md"
 

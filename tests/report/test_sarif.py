@@ -11,11 +11,12 @@ from typing import Any
 
 import jsonschema
 import pytest
-from tests.report.sample import COMMIT_OLD, SECRETS, empty_result, sample_result
 
 from keyshift.model import Location, ScanResult
 from keyshift.report import render
 from keyshift.report.sarif import partial_fingerprint
+
+from .sample import COMMIT_OLD, SECRETS, empty_result, sample_result
 
 SCHEMA = Path(__file__).with_name("sarif-schema-2.1.0.json")
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from tests.report.sample import KEY_A, KEY_B, KEY_C, KEY_D, SECRET_LONE, empty_result, sample_result
 
 from keyshift.report import render
 from keyshift.report.text import HISTORY_ONLY_ADVICE
+
+from .sample import KEY_A, KEY_B, KEY_C, KEY_D, SECRET_LONE, empty_result, sample_result
 
 
 def _blocks(text: str) -> list[list[str]]:
