@@ -1,0 +1,86 @@
+"""``keyshift plan``: the least-privilege ECS task role that replaces each hardcoded key."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from keyshift.errors import KeyshiftError
+
+
+def plan(
+    path: Path = typer.Argument(Path("."), help="Repository or service directory to plan for."),
+    output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Write policy, trust policy, Terraform, CloudFormation, task-definition patch "
+        "and a Markdown report per role into this directory.",
+    ),
+    role_name_template: str | None = typer.Option(
+        None,
+        "--role-name-template",
+        help="Role name; {service}, {key_id}, {key_suffix}, {index}. Default {service}-task-role.",
+    ),
+    region: str | None = typer.Option(None, "--region", help="Region for ARNs when the code does not say."),
+    config: Path | None = typer.Option(
+        None, "--config", help="Settings file (default: nearest pyproject.toml)."
+    ),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when something needs a human."),
+) -> None:
+    """Plan one ECS task role per hardcoded key: IAM policy, trust policy and deployment patches.
+
+    Offline and deterministic. Exit codes: 0 plan complete, 1 unresolved calls or settings that
+    override the task role (AWS_ACCESS_KEY_ID in a Dockerfile, task definition, ...), 2 error.
+    """
+    from keyshift.config import load_config
+    from keyshift.planner import render
+    from keyshift.planner.build import plan_repository
+    from keyshift.redact import scrub
+
+    if output_format not in ("text", "json"):
+        raise KeyshiftError(f"unknown --format {output_format!r} (use text or json)")
+    settings = load_config(path, config)
+    result = plan_repository(
+        path, settings.section("plan"), role_name_template=role_name_template, region=region
+    )
+    if out is not None:
+        from keyshift.planner.iac import write_all
+
+        written = write_all(result, out)
+        print(f"keyshift: wrote {len(written)} files to {out}", file=sys.stderr)
+    if output_format == "json":
+        sys.stdout.write(scrub(render.dumps(render.result_json(result))))
+    else:
+        sys.stdout.write(scrub(_text(result)))
+    needs_human = bool(result.unresolved) or any(r.unresolved or r.blockers for r in result.roles)
+    if needs_human and not exit_zero:
+        raise typer.Exit(1)
+
+
+def _text(result: object) -> str:
+    from keyshift.planner.build import PlanResult
+
+    assert isinstance(result, PlanResult)
+    lines: list[str] = []
+    if not result.roles:
+        lines.append("No hardcoded key is used by AWS calls in this code: nothing to plan.")
+    for role in result.roles:
+        lines.append(f"role {role.name}  (key {role.key_id}, account {role.account_id or 'unknown'})")
+        for grant in role.grants:
+            lines.append(f"  {grant.action:<40} {', '.join(grant.resources)}")
+            if grant.why_any:
+                lines.append(f"    * because {grant.why_any}")
+        for blocker in role.blockers:
+            lines.append(f"  BLOCKER {blocker.path}:{blocker.line}: {blocker.message}")
+        for item in role.unresolved:
+            lines.append(f"  unresolved: {item}")
+        for note in role.notes:
+            lines.append(f"  note: {note}")
+    for item in result.unresolved:
+        lines.append(f"unresolved: {item}")
+    for error in result.errors:
+        lines.append(f"error: {error}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,508 @@
+"""From a repository to one least-privilege task role per (service, key).
+
+A call belongs to a key when the client it goes through was built with that key (a literal,
+a constant, a settings attribute or an environment read the deployment files answer), or built
+without keys inside a service whose deployment files set ``AWS_ACCESS_KEY_ID``. Calls through
+credentials from ``sts.assume_role`` belong to the assumed role, not to the key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from keyshift.detect.account import account_id as decode_account
+from keyshift.errors import KeyshiftError
+from keyshift.planner import iam_map
+from keyshift.planner.analysis import ApiCall, analyze, is_test_path
+from keyshift.planner.deploy import CREDENTIAL_VARS, KEY_ID, Service, discover, rel, service_for, walk
+from keyshift.planner.resources import Scope, queue_account_region, resolve, strings
+from keyshift.planner.values import Assumed, Const, DictV, EnvRead, Origin, Prefix, Values
+
+DEFAULT_TEMPLATE = "{service}-task-role"
+MAX_PY_BYTES = 2_000_000
+_KMS_ENCRYPT = frozenset({"put_object", "copy_object", "create_multipart_upload", "upload_part"})
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """One action on some resources, with the call sites that need it."""
+
+    action: str
+    resources: tuple[str, ...]
+    because: tuple[str, ...]
+    confidence: str
+    condition: tuple[tuple[str, str, str], ...] = ()  # (operator, key, value)
+    why_any: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    path: str
+    line: int
+    name: str
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class RolePlan:
+    name: str
+    service: str
+    directory: str
+    key_id: str
+    account_id: str | None
+    region: str
+    grants: tuple[Grant, ...]
+    unresolved: tuple[str, ...]
+    blockers: tuple[Blocker, ...]
+    taskdefs: tuple[str, ...]
+    notes: tuple[str, ...]
+    key_locations: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanResult:
+    root: str
+    roles: tuple[RolePlan, ...]
+    unresolved: tuple[str, ...]
+    errors: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class _RoleDraft:
+    service: Service
+    key_id: str
+    calls: list[ApiCall] = field(default_factory=list)
+    unresolved: set[str] = field(default_factory=set)
+    notes: set[str] = field(default_factory=set)
+    key_locations: set[str] = field(default_factory=set)
+
+
+def _settings(config_section: Mapping[str, Any]) -> dict[str, Any]:
+    known = {"role-name-template", "region", "account", "partition"}
+    for key in config_section:
+        if key not in known:
+            raise KeyshiftError(
+                f"unknown setting {key!r} in [tool.keyshift.plan] (known: {', '.join(sorted(known))})"
+            )
+    return dict(config_section)
+
+
+def plan_repository(
+    root: Path,
+    section: Mapping[str, Any] | None = None,
+    role_name_template: str | None = None,
+    region: str | None = None,
+) -> PlanResult:
+    """Plan the task roles for every hardcoded key the code under ``root`` uses."""
+    settings = _settings(section or {})
+    template = role_name_template or settings.get("role-name-template") or DEFAULT_TEMPLATE
+    default_region = region or settings.get("region")
+    account_override = settings.get("account")
+    partition = str(settings.get("partition", "aws"))
+    if not root.is_dir():
+        raise KeyshiftError(f"not a directory: {root}")
+    try:
+        template.format(service="s", key_id="k", key_suffix="k", index=1)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise KeyshiftError(f"bad --role-name-template {template!r}: {exc}") from exc
+
+    files = walk(root)
+    services = discover(root, files)
+    default_name = root.resolve().name
+    py_files = [
+        rel(root, p)
+        for p in files
+        if p.suffix == ".py" and not is_test_path(rel(root, p)) and p.stat().st_size <= MAX_PY_BYTES
+    ]
+
+    def env_lookup(path: str, name: str) -> str | None:
+        setting = service_for(services, path, default_name).env_value(name)
+        return setting.value if setting is not None else None
+
+    analysis = analyze(root, py_files, env_lookup)
+    drafts: dict[tuple[str, str], _RoleDraft] = {}
+    global_unresolved: set[str] = set()
+
+    def draft(service: Service, key_id: str) -> _RoleDraft:
+        key = (service.directory, key_id)
+        if key not in drafts:
+            drafts[key] = _RoleDraft(service, key_id)
+        return drafts[key]
+
+    default_session_keys: dict[str, set[str]] = {}
+    for path, origin in analysis.default_sessions:
+        service = service_for(services, path, default_name)
+        keys, _ = _explicit_keys(origin.creds or frozenset())
+        default_session_keys.setdefault(service.directory, set()).update(keys)
+
+    for call in analysis.calls:
+        service = service_for(services, call.path, default_name)
+        keys, problem = _keys_of(call.origin, service, default_session_keys.get(service.directory, set()))
+        if problem:
+            global_unresolved.add(f"{call.path}:{call.line}: {call.via}: {problem}")
+        for key_id in keys:
+            draft(service, key_id).calls.append(call)
+
+    # keys written in code or deployment files that no call uses still get a (empty) role
+    for path in py_files:
+        text = (root / path).read_text(encoding="utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), 1):
+            for match in KEY_ID.finditer(line):
+                service = service_for(services, path, default_name)
+                draft(service, match.group(0)).key_locations.add(f"{path}:{number}")
+    for service in services:
+        for setting in service.env:
+            for match in KEY_ID.finditer(setting.value):
+                draft(service, match.group(0)).key_locations.add(f"{setting.path}:{setting.line}")
+
+    for unresolved in analysis.unresolved:
+        service = service_for(services, unresolved.path, default_name)
+        message = f"{unresolved.path}:{unresolved.line}: {unresolved.what}: {unresolved.reason}"
+        owners = [d for d in drafts.values() if d.service.directory == service.directory]
+        for owner in owners:
+            owner.unresolved.add(message)
+        if not owners:
+            global_unresolved.add(message)
+
+    roles: list[RolePlan] = []
+    names: dict[str, int] = {}
+    ordered = sorted(drafts.values(), key=lambda d: (d.service.name, d.service.directory, d.key_id))
+    for index, item in enumerate(ordered, 1):
+        account = account_override or decode_account(item.key_id)
+        role_region = default_region or _env_region(item.service) or _single_region(item.calls) or "*"
+        name = template.format(
+            service=item.service.name,
+            key_id=item.key_id,
+            key_suffix=item.key_id[-4:].lower(),
+            index=index,
+        )
+        names[name] = names.get(name, 0) + 1
+        grants, notes = _grants(item.calls, account or "*", default_region, item.service, partition)
+        if not item.calls:
+            notes.add("no AWS call in the code uses this key; the role grants nothing")
+        roles.append(
+            RolePlan(
+                name=name,
+                service=item.service.name,
+                directory=item.service.directory,
+                key_id=item.key_id,
+                account_id=account,
+                region=role_region,
+                grants=grants,
+                unresolved=tuple(sorted(item.unresolved)),
+                blockers=_blockers(item.service),
+                taskdefs=tuple(sorted(item.service.taskdefs)),
+                notes=tuple(sorted(notes | item.notes)),
+                key_locations=tuple(sorted(item.key_locations)),
+            )
+        )
+    # two keys of one service: keep names unique and stable
+    final: list[RolePlan] = []
+    for role in roles:
+        if names[role.name] > 1:
+            role = replace(role, name=f"{role.name}-{role.key_id[-4:].lower()}")
+        final.append(role)
+    return PlanResult(
+        root=str(root),
+        roles=tuple(sorted(final, key=lambda r: (r.name, r.key_id))),
+        unresolved=tuple(sorted(global_unresolved)),
+        errors=analysis.errors,
+    )
+
+
+def _explicit_keys(creds: Values) -> tuple[set[str], bool]:
+    keys: set[str] = set()
+    unknown = False
+    for value in creds:
+        if isinstance(value, Const) and KEY_ID.fullmatch(value.value.strip()):
+            keys.add(value.value.strip())
+        elif isinstance(value, Assumed) or (isinstance(value, EnvRead) and value.name == "AWS_ACCESS_KEY_ID"):
+            continue
+        else:
+            unknown = True
+    return keys, unknown
+
+
+def _keys_of(origin: Origin, service: Service, session_keys: set[str]) -> tuple[set[str], str | None]:
+    """The keys a client built at ``origin`` authenticates with, and any doubt about it."""
+    implicit: set[str] = set(session_keys)
+    setting = service.env_value("AWS_ACCESS_KEY_ID")
+    if setting is not None and KEY_ID.fullmatch(setting.value.strip()):
+        implicit.add(setting.value.strip())
+    if origin.creds is None:
+        return implicit, None
+    if any(isinstance(v, Assumed) for v in origin.creds):
+        return set(), None
+    keys, unknown = _explicit_keys(origin.creds)
+    if any(isinstance(v, EnvRead) and v.name == "AWS_ACCESS_KEY_ID" for v in origin.creds):
+        keys |= implicit
+    if not origin.creds:
+        return keys, "credentials passed to the client could not be traced to a key"
+    if unknown and not keys:
+        return keys, "credentials passed to the client could not be traced to a key"
+    return keys, None
+
+
+def _env_region(service: Service) -> str | None:
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        setting = service.env_value(name)
+        if setting is not None and re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", setting.value):
+            return setting.value
+    return None
+
+
+def _single_region(calls: list[ApiCall]) -> str | None:
+    regions = {r for c in calls for r in _regions(c.origin)}
+    return regions.pop() if len(regions) == 1 else None
+
+
+def _regions(origin: Origin) -> list[str]:
+    return sorted(v.value for v in origin.region or () if isinstance(v, Const))
+
+
+def _blockers(service: Service) -> tuple[Blocker, ...]:
+    out = []
+    for setting in service.env:
+        if setting.name in CREDENTIAL_VARS and setting.kind != "dotenv-example":
+            where = {"dockerfile": "Dockerfile", "taskdef": "task definition", "compose": "compose file"}.get(
+                setting.kind, ".env file"
+            )
+            out.append(
+                Blocker(
+                    setting.path,
+                    setting.line,
+                    setting.name,
+                    setting.kind,
+                    f"{setting.name} set in the {where} overrides the task role: remove it",
+                )
+            )
+    return tuple(sorted(out, key=lambda b: (b.path, b.line, b.name)))
+
+
+def _copy_source(call: ApiCall) -> ApiCall | None:
+    source = call.param("CopySource")
+    if source is None:
+        return None
+    buckets: set[Const | Prefix] = set()
+    keys: set[Const | Prefix] = set()
+    for value in source:
+        if isinstance(value, Const):
+            bucket, _, key = value.value.lstrip("/").partition("/")
+            buckets.add(Const(bucket))
+            keys.add(Const(key.split("?", 1)[0]) if key else Prefix(""))
+        elif isinstance(value, Prefix) and "/" in value.value:
+            bucket, _, key = value.value.lstrip("/").partition("/")
+            buckets.add(Const(bucket))
+            keys.add(Prefix(key))
+        elif isinstance(value, DictV):
+            buckets.update(v for v in value.get("Bucket") or () if isinstance(v, Const | Prefix))
+            keys.update(v for v in value.get("Key") or () if isinstance(v, Const | Prefix))
+    params = (("Bucket", frozenset(buckets)), ("Key", frozenset(keys)))
+    return replace(call, method="get_object", params=params)
+
+
+def _present(call: ApiCall, name: str) -> bool:
+    values = call.param(name)
+    return bool(values)
+
+
+def _kms(call: ApiCall) -> bool:
+    sse = strings(call.param("ServerSideEncryption"))
+    return any(isinstance(s, str) and s.startswith("aws:kms") for s in sse) or _present(call, "SSEKMSKeyId")
+
+
+def _grants(
+    calls: list[ApiCall], account: str, default_region: str | None, service: Service, partition: str
+) -> tuple[tuple[Grant, ...], set[str]]:
+    notes: set[str] = set()
+    acc: dict[tuple[str, tuple[tuple[str, str, str], ...]], dict[str, Any]] = {}
+    calls = _with_context(calls)
+
+    def add(
+        action: str,
+        call: ApiCall,
+        scope: Scope,
+        confidence: str,
+        condition: tuple[tuple[str, str, str], ...] = (),
+        resolved_from: ApiCall | None = None,
+        forced: tuple[str, ...] | None = None,
+    ) -> None:
+        if forced is not None:
+            resources = forced
+            why = None if forced != ("*",) else f"{action}: key ID or alias not a literal"
+        else:
+            resolved = resolve(action, resolved_from or call, scope)
+            resources, why = resolved.resources, resolved.why_any
+        slot = acc.setdefault(
+            (action, condition), {"resources": set(), "because": set(), "confidence": set(), "why": set()}
+        )
+        slot["resources"].update(resources)
+        slot["because"].add(f"{call.via} at {call.path}:{call.line}")
+        slot["confidence"].add(confidence)
+        if why:
+            slot["why"].add(why)
+
+    for call in calls:
+        mapping = iam_map.lookup(call.service, call.method)
+        if mapping.confidence == "none":
+            notes.add(f"{call.via} at {call.path}:{call.line}: {mapping.note}")
+            continue
+        if mapping.confidence == "inferred":
+            notes.add(f"{call.via} at {call.path}:{call.line}: {mapping.note}; action inferred")
+        for scope in _scopes(call, account, default_region, service, partition):
+            actions = list(mapping.actions)
+            for extra in iam_map.overlay()["extras"]:
+                applies = extra["service"] == call.service and call.method in extra["methods"]
+                if applies and _present(call, extra["param"]):
+                    if extra.get("replaces") in actions:
+                        actions.remove(extra["replaces"])
+                    actions.append(extra["action"])
+            for action in actions:
+                add(action, call, scope, mapping.confidence)
+            if call.service == "s3" and call.method in ("copy_object", "upload_part_copy"):
+                source = _copy_source(call)
+                if source is not None:
+                    add("s3:GetObject", call, scope, "mapped", resolved_from=source)
+            if call.service == "s3" and _kms(call):
+                condition: tuple[tuple[str, str, str], ...] = (
+                    ("StringEquals", "kms:ViaService", f"s3.{scope.region}.amazonaws.com"),
+                )
+                key = _kms_key_arn(call, scope)
+                forced = (key,) if key else ("*",)
+                if call.method in _KMS_ENCRYPT:
+                    add("kms:GenerateDataKey", call, scope, "conditional", condition, forced=forced)
+                if call.method not in _KMS_ENCRYPT or call.transfer:
+                    add("kms:Decrypt", call, scope, "conditional", condition, forced=forced)
+            if call.service == "athena" and call.method == "start_query_execution":
+                _athena_extras(call, scope, add)
+    grants = []
+    for (action, condition), slot in sorted(acc.items()):
+        resources = _prune(slot["resources"])
+        confidence = next(c for c in ("inferred", "conditional", "mapped", "none") if c in slot["confidence"])
+        grants.append(
+            Grant(
+                action=action,
+                resources=resources,
+                because=tuple(sorted(slot["because"])),
+                confidence=confidence,
+                condition=condition,
+                why_any="; ".join(sorted(slot["why"])) if "*" in resources else None,
+            )
+        )
+    return tuple(grants), notes
+
+
+def _kms_key_arn(call: ApiCall, scope: Scope) -> str | None:
+    for value in strings(call.param("SSEKMSKeyId")):
+        if isinstance(value, str):
+            if value.startswith("arn:") and ":key/" in value:
+                return value
+            if re.fullmatch(r"[0-9a-f-]{36}|mrk-[0-9a-f]{32}", value):
+                return f"arn:{scope.partition}:kms:{scope.region}:{scope.account}:key/{value}"
+    return None
+
+
+def _athena_extras(call: ApiCall, scope: Scope, add: Any) -> None:
+    """Athena runs the query with the caller's rights: Glue catalog reads and result writes."""
+    for config in call.param("ResultConfiguration") or ():
+        if not isinstance(config, DictV):
+            continue
+        for location in strings(config.get("OutputLocation")):
+            text = location.value if isinstance(location, Prefix) else location
+            if not text or not text.startswith("s3://"):
+                continue
+            bucket, _, prefix = text[5:].partition("/")
+            if not bucket:
+                continue
+            target = replace(
+                call, params=(("Bucket", frozenset({Const(bucket)})), ("Key", frozenset({Prefix(prefix)})))
+            )
+            for action in ("s3:GetBucketLocation", "s3:ListBucket", "s3:PutObject", "s3:GetObject"):
+                add(action, call, scope, "conditional", resolved_from=target)
+    for context in call.param("QueryExecutionContext") or ():
+        if not isinstance(context, DictV):
+            continue
+        databases = [d for d in strings(context.get("Database")) if isinstance(d, str)]
+        tables = _query_tables(call)
+        for database in databases:
+            params: tuple[tuple[str, Values], ...] = (("DatabaseName", frozenset({Const(database)})),)
+            database_call = replace(call, service="glue", method="get_database", params=params)
+            add("glue:GetDatabase", call, scope, "conditional", resolved_from=database_call)
+            names = frozenset(Const(t) for t in tables) if tables else frozenset({Prefix("")})
+            table_call = replace(call, service="glue", method="get_table", params=(*params, ("Name", names)))
+            if tables:
+                add("glue:GetTable", call, scope, "conditional", resolved_from=table_call)
+
+
+def _query_tables(call: ApiCall) -> list[str]:
+    out: set[str] = set()
+    for query in strings(call.param("QueryString")):
+        if isinstance(query, str):
+            for match in re.finditer(r"\b(?:from|join)\s+([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)?)", query, re.I):
+                out.add(match.group(1).split(".")[-1].strip('"`'))
+    return sorted(out)
+
+
+def _with_context(calls: list[ApiCall]) -> list[ApiCall]:
+    """Fill what one call leaves out from its siblings: Athena work groups, Step Functions executions."""
+    workgroups = frozenset(
+        v
+        for c in calls
+        if c.service == "athena"
+        for v in (c.param("WorkGroup") or ())
+        if isinstance(v, Const)
+    )
+    machines = frozenset(
+        Const(v.value.replace(":stateMachine:", ":execution:") + ":*")
+        for c in calls
+        if c.service == "stepfunctions"
+        for v in (c.param("stateMachineArn") or ())
+        if isinstance(v, Const) and ":stateMachine:" in v.value
+    )
+    out = []
+    for call in calls:
+        if call.service == "athena" and call.param("WorkGroup") is None and workgroups:
+            call = replace(call, params=(*call.params, ("WorkGroup", workgroups)))
+        if (
+            call.service == "stepfunctions"
+            and call.param("executionArn") is None
+            and call.method in ("describe_execution", "stop_execution", "get_execution_history")
+            and machines
+        ):
+            call = replace(call, params=(*call.params, ("executionArn", machines)))
+        out.append(call)
+    return out
+
+
+def _scopes(
+    call: ApiCall, account: str, default_region: str | None, service: Service, partition: str
+) -> list[Scope]:
+    regions = _regions(call.origin) or [default_region or _env_region(service) or "*"]
+    if call.service == "sqs":
+        queue_account, queue_region = queue_account_region(call)
+        if queue_account:
+            return [Scope(queue_region or r, queue_account, partition) for r in regions]
+    return [Scope(r, account, partition) for r in regions]
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    return re.compile("^" + ".*".join(re.escape(p) for p in pattern.split("*")) + "$")
+
+
+def _prune(resources: set[str]) -> tuple[str, ...]:
+    """Drop resources another one already covers (``*`` covers everything)."""
+    if "*" in resources:
+        return ("*",)
+    keep = []
+    for resource in sorted(resources):
+        covered = any(
+            other != resource and "*" in other and _glob(other).match(resource) for other in resources
+        )
+        if not covered:
+            keep.append(resource)
+    return tuple(keep)

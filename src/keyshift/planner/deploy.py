@@ -1,0 +1,288 @@
+"""Where services live and what their deployment files put in the environment.
+
+A role is per service: the directory of a Dockerfile, a docker-compose service (its build
+context) or an ECS task definition family. Their environment (``.env``, compose
+``environment``/``env_file``, Dockerfile ``ENV``, task definition ``environment``) tells which
+key the service's clients pick up implicitly, its region, and which settings must be removed
+because an ``AWS_ACCESS_KEY_ID`` there overrides the task role.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+SKIP_DIRS = frozenset(
+    {".git", ".hg", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", "site-packages"}
+)
+KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Z0-9])")
+CREDENTIAL_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*[=:]\s*(.*?)\s*$")
+_DOCKER_ENV = re.compile(r"^\s*(ENV|ARG)\s+(.*)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class EnvSetting:
+    """One environment variable set by a deployment file."""
+
+    name: str
+    value: str
+    path: str
+    line: int
+    kind: str  # "dotenv" | "compose" | "dockerfile" | "taskdef"
+
+
+@dataclass(slots=True)
+class Service:
+    """A deployable unit: its name, its code directory and the environment it is given."""
+
+    name: str
+    directory: str  # repo-relative POSIX, "" for the root
+    env: list[EnvSetting] = field(default_factory=list)
+    taskdefs: list[str] = field(default_factory=list)  # repo-relative task definition files
+    family: str | None = None
+
+    def env_value(self, name: str) -> EnvSetting | None:
+        for setting in self.env:
+            if setting.name == name:
+                return setting
+        return None
+
+
+def walk(root: Path) -> list[Path]:
+    """Every file under ``root``, skipping VCS, virtualenv and cache directories; sorted."""
+    out: list[Path] = []
+    stack = [root]
+    while stack:
+        directory = stack.pop()
+        try:
+            entries = sorted(directory.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                continue
+            if entry.is_dir():
+                if entry.name not in SKIP_DIRS:
+                    stack.append(entry)
+            elif entry.is_file():
+                out.append(entry)
+    return sorted(out)
+
+
+def rel(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value.split(" #", 1)[0].strip()
+
+
+def parse_dotenv(text: str, path: str, kind: str = "dotenv") -> list[EnvSetting]:
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("#"):
+            continue
+        match = _ENV_LINE.match(line)
+        if match:
+            out.append(EnvSetting(match.group(1), _unquote(match.group(2)), path, number, kind))
+    return out
+
+
+def parse_dockerfile(text: str, path: str) -> list[EnvSetting]:
+    """``ENV``/``ARG`` settings with continuation lines joined, first line number kept."""
+    out: list[EnvSetting] = []
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        start = index
+        line = lines[index]
+        while line.rstrip().endswith("\\") and index + 1 < len(lines):
+            index += 1
+            line = line.rstrip()[:-1] + " " + lines[index]
+        index += 1
+        match = _DOCKER_ENV.match(line)
+        if not match:
+            continue
+        body = match.group(2).strip()
+        pairs = re.findall(r"([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|\S*)", body)
+        if pairs:
+            for name, value in pairs:
+                out.append(EnvSetting(name, _unquote(value), path, start + 1, "dockerfile"))
+        elif match.group(1).upper() == "ENV":
+            name, _, value = body.partition(" ")
+            out.append(EnvSetting(name, _unquote(value), path, start + 1, "dockerfile"))
+    return out
+
+
+def _line_of(text: str, needle: str) -> int:
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return number
+    return 1
+
+
+def _env_items(environment: Any) -> list[tuple[str, str]]:
+    if isinstance(environment, dict):
+        return [(str(k), "" if v is None else str(v)) for k, v in environment.items()]
+    if isinstance(environment, list):
+        items = []
+        for entry in environment:
+            if isinstance(entry, str):
+                name, _, value = entry.partition("=")
+                items.append((name, value))
+            elif isinstance(entry, dict) and "name" in entry:
+                items.append((str(entry["name"]), str(entry.get("value", ""))))
+        return items
+    return []
+
+
+def _is_taskdef(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("containerDefinitions"), list)
+
+
+def discover(root: Path, files: list[Path]) -> list[Service]:
+    """Find the services of a repository; the root itself is one when nothing else is."""
+    services: dict[str, Service] = {}
+    by_dir: dict[str, Service] = {}
+
+    def get(directory: str, name: str) -> Service:
+        if directory not in by_dir:
+            service = Service(name=name, directory=directory)
+            by_dir[directory] = service
+            services[directory] = service
+        return by_dir[directory]
+
+    texts: dict[str, str] = {}
+    for path in files:
+        name = path.name
+        if name == "Dockerfile" or name.startswith("Dockerfile.") or name.endswith(".Dockerfile"):
+            relpath = rel(root, path)
+            directory = _norm(PurePosixPath(relpath).parent)
+            service = get(directory, PurePosixPath(directory).name or root.resolve().name)
+            texts[relpath] = _read(path)
+            service.env.extend(parse_dockerfile(texts[relpath], relpath))
+    for path in files:
+        relpath = rel(root, path)
+        if path.name.startswith("docker-compose") or path.name in ("compose.yml", "compose.yaml"):
+            _compose(root, path, relpath, get, by_dir)
+        elif path.suffix == ".json" and path.stat().st_size < 1_000_000:
+            text = _read(path)
+            if "containerDefinitions" not in text:
+                continue
+            try:
+                data = json.loads(text)
+            except ValueError:
+                continue
+            data = data.get("taskDefinition", data) if isinstance(data, dict) else data
+            if not _is_taskdef(data):
+                continue
+            _taskdef(root, path, relpath, text, data, get, by_dir)
+    for path in files:
+        if path.name == ".env" or (path.name.startswith(".env.") and not path.name.endswith(".example")):
+            relpath = rel(root, path)
+            directory = str(PurePosixPath(relpath).parent)
+            directory = "" if directory == "." else directory
+            service = by_dir.get(directory) or get(
+                directory, PurePosixPath(directory).name or root.resolve().name
+            )
+            known = {(s.path, s.name) for s in service.env}
+            for setting in parse_dotenv(_read(path), relpath):
+                if (setting.path, setting.name) not in known:
+                    service.env.append(setting)
+    if not services:
+        get("", root.resolve().name)
+    return sorted(services.values(), key=lambda s: (s.directory, s.name))
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _compose(root: Path, path: Path, relpath: str, get: Any, by_dir: dict[str, Service]) -> None:
+    import yaml  # type: ignore[import-untyped]
+
+    text = _read(path)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return
+    if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
+        return
+    base = PurePosixPath(relpath).parent
+    for name, spec in sorted(data["services"].items()):
+        if not isinstance(spec, dict):
+            continue
+        build = spec.get("build")
+        context = build.get("context") if isinstance(build, dict) else build
+        if isinstance(context, str):
+            directory = _norm(base / context)
+        else:
+            directory = _norm(base / str(name)) if (root / str(base) / str(name)).is_dir() else _norm(base)
+        service = by_dir.get(directory)
+        if service is None:
+            service = get(directory, str(name))
+        service.name = str(name)
+        for key, value in _env_items(spec.get("environment")):
+            service.env.append(EnvSetting(key, value, relpath, _line_of(text, key), "compose"))
+        env_files = spec.get("env_file")
+        for env_file in [env_files] if isinstance(env_files, str) else env_files or []:
+            if not isinstance(env_file, str):
+                continue
+            target = root / _norm(base / env_file)
+            if target.is_file() and target.resolve().is_relative_to(root.resolve()):
+                service.env.extend(parse_dotenv(_read(target), rel(root, target)))
+
+
+def _taskdef(
+    root: Path, path: Path, relpath: str, text: str, data: Any, get: Any, by_dir: dict[str, Service]
+) -> None:
+    directory = _norm(PurePosixPath(relpath).parent)
+    # task definitions often sit in a deploy/ or ecs/ folder next to the code
+    if PurePosixPath(directory).name in ("deploy", "ecs", "infra", "aws", ".aws") and directory:
+        directory = _norm(PurePosixPath(directory).parent)
+    family = str(data.get("family") or PurePosixPath(directory).name or root.resolve().name)
+    service = by_dir.get(directory) or get(directory, family)
+    if service.family is None:
+        service.family = family
+    service.taskdefs.append(relpath)
+    for container in data["containerDefinitions"]:
+        if isinstance(container, dict):
+            for key, value in _env_items(container.get("environment")):
+                service.env.append(EnvSetting(key, value, relpath, _line_of(text, f'"{key}"'), "taskdef"))
+
+
+def _norm(path: PurePosixPath) -> str:
+    parts: list[str] = []
+    for part in path.parts:
+        if part in (".", ""):
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(part)
+    return "/".join(parts)
+
+
+def service_for(services: list[Service], relpath: str, default_name: str) -> Service:
+    """The deepest service whose directory holds ``relpath``."""
+    best = None
+    for service in services:
+        prefix = service.directory
+        inside = not prefix or relpath == prefix or relpath.startswith(prefix + "/")
+        if inside and (best is None or len(prefix) > len(best.directory)):
+            best = service
+    if best is None:
+        best = Service(name=default_name, directory="")
+        services.append(best)
+    return best

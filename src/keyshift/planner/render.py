@@ -1,0 +1,153 @@
+"""Policy documents and the JSON result: stable ``Sid``s, sorted, within IAM's size limits.
+
+Statements group actions that share the same resources and condition. A ``Sid`` is derived from
+the statement's content, so adding a grant elsewhere never renames an existing statement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from keyshift.planner.build import Grant, PlanResult, RolePlan
+
+# IAM limits (non-whitespace characters): managed policy 6,144; inline policies per role 10,240.
+MAX_POLICY_CHARS = 6144
+MAX_INLINE_TOTAL = 10240
+VERSION = "2012-10-17"
+
+
+def _sid(actions: list[str], resources: list[str], condition: dict[str, Any] | None) -> str:
+    service = actions[0].split(":", 1)[0]
+    word = "".join(part.capitalize() for part in service.replace("_", "-").split("-"))
+    digest = hashlib.sha1(
+        json.dumps([actions, resources, condition], sort_keys=True).encode(), usedforsecurity=False
+    ).hexdigest()[:8]
+    suffix = "AnyResource" if resources == ["*"] else ""
+    return f"{word}{suffix}{digest.upper()}"
+
+
+def _condition(grant: Grant) -> dict[str, Any] | None:
+    if not grant.condition:
+        return None
+    out: dict[str, dict[str, str]] = {}
+    for operator, key, value in grant.condition:
+        out.setdefault(operator, {})[key] = value
+    return out
+
+
+def statements(role: RolePlan) -> list[dict[str, Any]]:
+    groups: dict[tuple[tuple[str, ...], str], list[Grant]] = {}
+    for grant in role.grants:
+        key = (grant.resources, json.dumps(_condition(grant), sort_keys=True))
+        groups.setdefault(key, []).append(grant)
+    out = []
+    for (resources, _), grants in groups.items():
+        actions = sorted({g.action for g in grants})
+        condition = _condition(grants[0])
+        statement: dict[str, Any] = {
+            "Sid": _sid(actions, list(resources), condition),
+            "Effect": "Allow",
+            "Action": actions if len(actions) > 1 else actions[0],
+            "Resource": list(resources) if len(resources) > 1 else resources[0],
+        }
+        if condition:
+            statement["Condition"] = condition
+        out.append(statement)
+    return sorted(out, key=lambda s: (_first(s["Action"]), json.dumps(s["Resource"]), s["Sid"]))
+
+
+def _first(value: str | list[str]) -> str:
+    return value if isinstance(value, str) else value[0]
+
+
+def policy_size(document: dict[str, Any]) -> int:
+    return len(json.dumps(document, separators=(",", ":")))
+
+
+def policy(role: RolePlan) -> dict[str, Any]:
+    return {"Version": VERSION, "Statement": statements(role)}
+
+
+def policy_parts(role: RolePlan) -> list[dict[str, Any]]:
+    """The policy split into documents that each fit IAM's managed-policy size limit."""
+    parts: list[list[dict[str, Any]]] = [[]]
+    for statement in statements(role):
+        candidate = parts[-1] + [statement]
+        if parts[-1] and policy_size({"Version": VERSION, "Statement": candidate}) > MAX_POLICY_CHARS:
+            parts.append([statement])
+        else:
+            parts[-1] = candidate
+    return [{"Version": VERSION, "Statement": part} for part in parts]
+
+
+def trust_policy(role: RolePlan) -> dict[str, Any]:
+    account = role.account_id or "*"
+    region = role.region or "*"
+    condition: dict[str, Any] = {"ArnLike": {"aws:SourceArn": f"arn:aws:ecs:{region}:{account}:*"}}
+    if role.account_id:
+        condition["StringEquals"] = {"aws:SourceAccount": role.account_id}
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "EcsTasksAssumeRole",
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": condition,
+            }
+        ],
+    }
+
+
+def role_json(role: RolePlan) -> dict[str, Any]:
+    parts = policy_parts(role)
+    document = policy(role)
+    data: dict[str, Any] = {
+        "name": role.name,
+        "service": role.service,
+        "directory": role.directory,
+        "credentials": [{"key_id": role.key_id, "account_id": role.account_id}],
+        "key_locations": list(role.key_locations),
+        "region": role.region,
+        "policy": document,
+        "trust_policy": trust_policy(role),
+        "permissions": [
+            {
+                "action": g.action,
+                "resources": list(g.resources),
+                "because": list(g.because),
+                "confidence": g.confidence,
+                **({"condition": _condition(g)} if g.condition else {}),
+                **({"why_any_resource": g.why_any} if g.why_any else {}),
+            }
+            for g in role.grants
+        ],
+        "unresolved": list(role.unresolved),
+        "blockers": [
+            {"path": b.path, "line": b.line, "name": b.name, "message": b.message} for b in role.blockers
+        ],
+        "notes": list(role.notes),
+    }
+    if len(parts) > 1:
+        data["policy_parts"] = parts
+    if policy_size(document) > MAX_INLINE_TOTAL:
+        data["notes"].append(
+            f"policy is {policy_size(document)} characters, over IAM's {MAX_INLINE_TOTAL} inline limit: "
+            "attach the parts as managed policies"
+        )
+    return data
+
+
+def result_json(result: PlanResult) -> dict[str, Any]:
+    return {
+        "roles": [role_json(role) for role in result.roles],
+        "unresolved": list(result.unresolved),
+        "errors": list(result.errors),
+    }
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,287 @@
+"""Resource ARNs for one action of one call, from the literal arguments the code passes.
+
+ARN formats come from the shipped table. A resource type is used when every name in its format
+can be filled from the call (ARN literals are matched against the formats directly); a trailing
+part that names an object inside a known container (an S3 key, a log stream) may become ``*``.
+When no type can be filled the grant is ``*``, with the reason, never a guessed name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from itertools import product
+
+from keyshift.planner import iam_map
+from keyshift.planner.analysis import ApiCall
+from keyshift.planner.values import Const, DictV, ListV, Prefix, TupleV, Value, Values
+
+_VAR = re.compile(r"\$\{([A-Za-z0-9]+)\}")
+# parts that name something inside an already-named container: unknown -> "*"
+_WILDCARDABLE = frozenset({"ObjectName", "LogStreamName", "ExecutionId", "ExpressId"})
+_EMAIL = re.compile(r"[^<>\s@]+@([^<>\s@]+)")
+_QUEUE_URL = re.compile(r"^https?://[^/]+/(\d{12}|[^/]+)/([^/?#]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Where a call runs: its region and the account of the key."""
+
+    region: str  # "*" when unknown
+    account: str  # "*" when unknown
+    partition: str = "aws"
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    resources: tuple[str, ...]
+    why_any: str | None = None  # set when the grant is "*"
+
+
+def strings(values: Values | None) -> list[str | Prefix | None]:
+    """Literal alternatives of a parameter; ``None`` for anything not literal."""
+    if not values:
+        return []
+    out: list[str | Prefix | None] = []
+    for value in sorted(values, key=repr):
+        if isinstance(value, Const):
+            out.append(value.value)
+        elif isinstance(value, Prefix):
+            out.append(value if value.value else None)
+        elif isinstance(value, ListV):
+            out.extend(strings(value.items))
+        elif isinstance(value, TupleV):
+            for item in value.items:
+                out.extend(strings(item))
+        else:
+            out.append(None)
+    return out
+
+
+def _arn_literals(call: ApiCall) -> list[str]:
+    found: list[str] = []
+
+    def visit(values: Iterable[Value]) -> None:
+        for value in values:
+            if isinstance(value, Const) and value.value.startswith("arn:"):
+                found.append(value.value)
+            elif isinstance(value, ListV):
+                visit(value.items)
+            elif isinstance(value, DictV):
+                for _, inner in value.items:
+                    visit(inner)
+
+    for _, values in call.params:
+        visit(values)
+    return sorted(set(found))
+
+
+def _format_regex(fmt: str) -> re.Pattern[str]:
+    out = ""
+    last = 0
+    for match in _VAR.finditer(fmt):
+        out += re.escape(fmt[last : match.start()])
+        name = match.group(1)
+        out += "aws[a-z-]*" if name == "Partition" else ("[^:]*" if name in ("Region", "Account") else ".+")
+        last = match.end()
+    out += re.escape(fmt[last:])
+    return re.compile(f"^{out}$")
+
+
+def _case_get(call: ApiCall, *names: str) -> Values | None:
+    lowered = {n.lower() for n in names}
+    for key, values in call.params:
+        if key.lower() in lowered:
+            return values
+    return None
+
+
+def _text(value: str | Prefix) -> str:
+    return value.value + "*" if isinstance(value, Prefix) else value
+
+
+def _variable(name: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] | None:
+    """Every literal a variable can take in this call; None when unknown."""
+    service = call.service
+    if name == "Partition":
+        return [scope.partition]
+    if name == "Region":
+        return [scope.region]
+    if name == "Account":
+        return [scope.account]
+    alternatives: list[str | Prefix | None] = []
+    if name == "BucketName":
+        alternatives = strings(call.param("Bucket"))
+    elif name == "ObjectName":
+        alternatives = strings(call.param("Key"))
+        if not alternatives and call.param("Prefix") is not None:
+            alternatives = [Prefix(p) if isinstance(p, str) else p for p in strings(call.param("Prefix"))]
+    elif name == "QueueName":
+        for url in strings(call.param("QueueUrl")):
+            match = _QUEUE_URL.match(url) if isinstance(url, str) else None
+            alternatives.append(match.group(2) if match else None)
+        if not alternatives:
+            alternatives = strings(call.param("QueueName"))
+    elif name == "TableName" and service == "dynamodb":
+        alternatives = strings(call.param("TableName"))
+        for values in (call.param("RequestItems"),):
+            for value in values or ():
+                if isinstance(value, DictV):
+                    alternatives.extend(k for k, _ in value.items)
+        alternatives.extend(_transact_tables(call))
+    elif name == "ParameterNameWithoutLeadingSlash":
+        for key in ("Name", "Names"):
+            alternatives.extend(strings(call.param(key)))
+        for path in strings(call.param("Path")):
+            if isinstance(path, str):
+                stripped = path.strip("/")
+                alternatives.extend([stripped, Prefix(stripped + "/")])
+            else:
+                alternatives.append(path)
+        alternatives = [_strip_slash(a) for a in alternatives]
+    elif name == "SecretId":
+        alternatives = [Prefix(f"{s}-") if isinstance(s, str) else s for s in strings(call.param("SecretId"))]
+    elif name == "IdentityName":
+        for source in strings(_case_get(call, "Source", "FromEmailAddress", "SourceArn")):
+            if isinstance(source, str) and (match := _EMAIL.search(source)):
+                alternatives.extend([match.group(0), match.group(1)])
+            else:
+                alternatives.append(source if isinstance(source, str) else None)
+    elif name == "WorkGroupName":
+        alternatives = strings(call.param("WorkGroup")) or ["primary"]
+    elif name == "EventBusName" and service == "events":
+        for entries in strings(call.param("EventBusName")) or []:
+            alternatives.append(entries)
+        for value in call.param("Entries") or ():
+            if isinstance(value, ListV):
+                for item in value.items:
+                    if isinstance(item, DictV):
+                        alternatives.extend(strings(item.get("EventBusName")) or ["default"])
+        if not alternatives and call.param("Entries") is not None:
+            alternatives = ["default"]
+    elif name == "FunctionName":
+        for function in strings(call.param("FunctionName")):
+            if isinstance(function, str) and ":" in function and not function.startswith("arn:"):
+                function = function.split(":", 1)[0]
+            alternatives.append(function)
+    elif name == "TemplateName":
+        alternatives = strings(_case_get(call, "Template", "TemplateName"))
+    elif name == "KeyId":
+        for key_id in strings(_case_get(call, "KeyId", "SSEKMSKeyId")):
+            if isinstance(key_id, str) and re.fullmatch(r"[0-9a-f-]{36}|mrk-[0-9a-f]{32}", key_id):
+                alternatives.append(key_id)
+            else:
+                alternatives.append(None)
+    elif name == "DatabaseName":
+        alternatives = strings(_case_get(call, "DatabaseName", "Database"))
+    else:
+        direct = _case_get(call, name)
+        if direct is None and name.endswith("Name"):
+            direct = _case_get(call, name[:-4])
+        if (
+            direct is None
+            and name.lower() == f"{rtype}name".replace("-", "").lower()
+            and rtype.lower() in call.method.replace("_", "")
+        ):
+            direct = call.param("Name")
+        if direct is None and service == "glue" and name == "TableName":
+            direct = call.param("Name")
+        alternatives = strings(direct)
+    if not alternatives or any(a is None for a in alternatives):
+        return ["*"] if name in _WILDCARDABLE else None
+    return sorted({_text(a) for a in alternatives if a is not None})
+
+
+def _strip_slash(value: str | Prefix | None) -> str | Prefix | None:
+    if isinstance(value, Prefix):
+        return Prefix(value.value.lstrip("/"))
+    return value.lstrip("/") if value is not None else None
+
+
+def _transact_tables(call: ApiCall) -> list[str | Prefix | None]:
+    out: list[str | Prefix | None] = []
+    for value in call.param("TransactItems") or ():
+        if isinstance(value, ListV):
+            for item in value.items:
+                if isinstance(item, DictV):
+                    for _, inner in item.items:
+                        for spec in inner:
+                            if isinstance(spec, DictV):
+                                out.extend(strings(spec.get("TableName")))
+    return out
+
+
+def _fill(fmt: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] | None:
+    names = _VAR.findall(fmt)
+    choices: list[list[str]] = []
+    for name in names:
+        values = _variable(name, rtype, call, scope)
+        if values is None:
+            return None
+        choices.append(values)
+    out = []
+    for combo in product(*choices):
+        text = fmt
+        for name, value in zip(names, combo, strict=True):
+            text = text.replace("${" + name + "}", value, 1)
+        out.append(text)
+    return out
+
+
+def _generic_only(fmt: str) -> bool:
+    return all(v in ("Partition", "Region", "Account") for v in _VAR.findall(fmt))
+
+
+def _bind_scope(values: Values, scope: Scope) -> Values:
+    out: set[Value] = set()
+    for value in values:
+        if isinstance(value, Const) and "{region}" in value.value:
+            out.add(Const(value.value.replace("{region}", scope.region).replace("{account}", scope.account)))
+        elif isinstance(value, DictV):
+            out.add(DictV(tuple((k, _bind_scope(v, scope)) for k, v in value.items)))
+        elif isinstance(value, ListV):
+            out.add(ListV(_bind_scope(value.items, scope)))
+        else:
+            out.add(value)
+    return frozenset(out)
+
+
+def resolve(action: str, call: ApiCall, scope: Scope) -> Resolved:
+    """The resources ``action`` needs for ``call``."""
+    call = replace(call, params=tuple((k, _bind_scope(v, scope)) for k, v in call.params))
+    prefix = action.split(":", 1)[0]
+    types = iam_map.action_resource_types(action)
+    if not types:
+        return Resolved(("*",), f"{action} does not support resource-level permissions")
+    literals = _arn_literals(call)
+    found: list[str] = []
+    specific = False
+    for rtype in types:
+        for fmt in iam_map.arn_formats(prefix, rtype):
+            regex = _format_regex(fmt)
+            matched = [arn for arn in literals if regex.match(arn)]
+            if matched:
+                found.extend(matched)
+                specific = True
+                continue
+            filled = _fill(fmt, rtype, call, scope)
+            if filled:
+                found.extend(filled)
+                specific = specific or not _generic_only(fmt)
+    if not specific:
+        return Resolved(("*",), f"{call.via} at {call.path}:{call.line}: resource name is not a literal")
+    return Resolved(tuple(sorted(set(found))))
+
+
+def queue_account_region(call: ApiCall) -> tuple[str | None, str | None]:
+    """Account and region written in a queue URL, if the call names one."""
+    for url in strings(call.param("QueueUrl")):
+        if isinstance(url, str):
+            match = _QUEUE_URL.match(url)
+            if match and match.group(1).isdigit():
+                host = url.split("/")[2]
+                parts = host.split(".")
+                region = parts[1] if len(parts) > 3 and parts[0] == "sqs" else None
+                return match.group(1), region
+    return None, None

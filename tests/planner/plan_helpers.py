@@ -1,0 +1,71 @@
+"""Fixture repositories for planner tests.
+
+Fixture files hold placeholders (``{{key:ACCOUNT:SEED}}``, ``{{secret:SEED}}``) that become fake
+but format-valid credentials from ``keyshift.fakes`` when a test copies them into a real git repo.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from keyshift.fakes import fake_key_id, fake_secret
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "fixtures" / "plan"
+_PLACEHOLDER = re.compile(r"\{\{(key|secret):([^}]+)\}\}")
+_GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Keyshift Test",
+    "GIT_AUTHOR_EMAIL": "test@keyshift.invalid",
+    "GIT_COMMITTER_NAME": "Keyshift Test",
+    "GIT_COMMITTER_EMAIL": "test@keyshift.invalid",
+    "GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z",
+    "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def key_for(account: str, seed: str) -> str:
+    return fake_key_id(account, seed=seed)
+
+
+def secret_for(seed: str) -> str:
+    return fake_secret(seed)
+
+
+def substitute(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        kind, spec = match.group(1), match.group(2)
+        if kind == "key":
+            account, seed = spec.split(":", 1)
+            return key_for(account, seed)
+        return secret_for(spec)
+
+    return _PLACEHOLDER.sub(replace, text)
+
+
+def git_init(root: Path) -> None:
+    env = {**os.environ, **_GIT_ENV, "HOME": str(root.parent)}
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True, env=env)
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True, env=env)
+    commit = ["git", "-C", str(root), "-c", "commit.gpgsign=false", "commit", "-q", "-m", "fixture"]
+    subprocess.run(commit, check=True, env=env)
+
+
+def make_repo(root: Path, files: dict[str, str]) -> Path:
+    """Write ``files`` (placeholders substituted) and commit them to a fresh git repository."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(substitute(text), encoding="utf-8")
+    git_init(root)
+    return root
+
+
+def fixture_repo(name: str, dest: Path) -> Path:
+    source = FIXTURES / name / "repo"
+    paths = [p for p in source.rglob("*") if p.is_file()]
+    files = {p.relative_to(source).as_posix(): p.read_text(encoding="utf-8") for p in paths}
+    return make_repo(dest / name, files)

@@ -1,0 +1,186 @@
+"""Usage analysis: every way code reaches a client ends in the right (action, resource) grants.
+
+Each case is a small real git repository; the plan is made through the CLI and compared with the
+exact set of (action, resource) pairs a careful engineer would grant.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from keyshift.cli import app
+from keyshift.planner import iam_map
+
+KEY = "{{key:111122223333:a}}"
+KEY2 = "{{key:444455556666:b}}"
+SECRET = "{{secret:a}}"
+DOCKERFILE = "FROM python:3.12\nENV AWS_REGION=us-east-1\n"
+
+Pairs = set[tuple[str, str]]
+
+
+def _plan(root: Path) -> dict:  # type: ignore[type-arg]
+    result = CliRunner().invoke(app, ["plan", str(root), "--format", "json", "--exit-zero"])
+    assert result.exit_code == 0, result.output
+    data: dict = json.loads(result.stdout)  # type: ignore[type-arg]
+    return data
+
+
+def _pairs(role: dict) -> Pairs:  # type: ignore[type-arg]
+    return {(p["action"], r) for p in role["permissions"] for r in p["resources"]}
+
+
+CASES: list[tuple[str, dict[str, str], Pairs]] = [
+    (
+        "local-variable-and-head-object",
+        {
+            "svc/app.py": f'import boto3\ns3 = boto3.client("s3", aws_access_key_id="{KEY}", '
+            f'aws_secret_access_key="{SECRET}")\n'
+            'def f():\n    s3.head_object(Bucket="b1", Key="x/y.txt")\n',
+        },
+        {("s3:GetObject", "arn:aws:s3:::b1/x/y.txt")},
+    ),
+    (
+        "self-attribute-and-constructor-argument",
+        {
+            "svc/clients.py": f'import boto3\nKEY = "{KEY}"\ndef make():\n'
+            '    return boto3.client("sqs", aws_access_key_id=KEY, region_name="eu-west-1")\n',
+            "svc/worker.py": "from clients import make\n"
+            "class Worker:\n    def __init__(self, client):\n        self.client = client\n"
+            '    def run(self):\n        self.client.send_message(QueueUrl="https://sqs.eu-west-1.amazonaws.com/'
+            '111122223333/jobs", MessageBody="x")\n'
+            "Worker(make()).run()\n",
+        },
+        {("sqs:SendMessage", "arn:aws:sqs:eu-west-1:111122223333:jobs")},
+    ),
+    (
+        "paginator-waiter-presigned",
+        {
+            "svc/app.py": f'import boto3\nc = boto3.client("s3", aws_access_key_id="{KEY}")\n'
+            'c.get_paginator("list_objects_v2").paginate(Bucket="logs", Prefix="2024/")\n'
+            'c.get_waiter("bucket_exists").wait(Bucket="logs")\n'
+            'c.generate_presigned_url("put_object", Params={"Bucket": "up", "Key": "in/a.bin"})\n'
+            'c.generate_presigned_post("up", "forms/${filename}")\n',
+        },
+        {
+            ("s3:ListBucket", "arn:aws:s3:::logs"),
+            ("s3:PutObject", "arn:aws:s3:::up/in/a.bin"),
+            ("s3:PutObject", "arn:aws:s3:::up/forms/*"),
+        },
+    ),
+    (
+        "transfer-helpers-and-extras",
+        {
+            "svc/app.py": f'import boto3\nc = boto3.client("s3", aws_access_key_id="{KEY}")\n'
+            'c.download_file("src", "data/in.csv", "/tmp/in.csv")\n'
+            'c.upload_file("/tmp/o", "dst", "out/o.csv", ExtraArgs={"Tagging": "a=b"})\n'
+            'c.copy({"Bucket": "src", "Key": "data/in.csv"}, "dst", "copy/in.csv")\n'
+            'c.get_object(Bucket="src", Key="v.txt", VersionId="3")\n',
+        },
+        {
+            ("s3:GetObject", "arn:aws:s3:::src/data/in.csv"),
+            ("s3:PutObject", "arn:aws:s3:::dst/out/o.csv"),
+            ("s3:PutObjectTagging", "arn:aws:s3:::dst/out/o.csv"),
+            ("s3:PutObject", "arn:aws:s3:::dst/copy/in.csv"),
+            ("s3:GetObjectVersion", "arn:aws:s3:::src/v.txt"),
+        },
+    ),
+    (
+        "resource-models",
+        {
+            "svc/Dockerfile": DOCKERFILE,
+            "svc/app.py": f'import boto3\nddb = boto3.resource("dynamodb", aws_access_key_id="{KEY}")\n'
+            't = ddb.Table("orders")\nt.put_item(Item={})\nt.wait_until_exists()\n'
+            f's3 = boto3.resource("s3", aws_access_key_id="{KEY}")\n'
+            's3.Bucket("tmpb").objects.filter(Prefix="tmp/").delete()\n'
+            f'sqs = boto3.resource("sqs", aws_access_key_id="{KEY}")\n'
+            'sqs.Queue("https://sqs.us-east-1.amazonaws.com/111122223333/q1").send_message(MessageBody="m")\n',
+        },
+        {
+            ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:111122223333:table/orders"),
+            ("dynamodb:DescribeTable", "arn:aws:dynamodb:us-east-1:111122223333:table/orders"),
+            ("s3:ListBucket", "arn:aws:s3:::tmpb"),
+            ("s3:DeleteObject", "arn:aws:s3:::tmpb/tmp/*"),
+            ("sqs:SendMessage", "arn:aws:sqs:us-east-1:111122223333:q1"),
+        },
+    ),
+    (
+        "assumed-role-calls-do-not-belong-to-the-key",
+        {
+            "svc/app.py": f'import boto3\nsts = boto3.client("sts", aws_access_key_id="{KEY}")\n'
+            'c = sts.assume_role(RoleArn="arn:aws:iam::999999999999:role/up",\n'
+            '    RoleSessionName="s")["Credentials"]\n'
+            'other = boto3.Session(aws_access_key_id=c["AccessKeyId"],\n'
+            '    aws_secret_access_key=c["SecretAccessKey"])\n'
+            'other.client("s3").delete_bucket(Bucket="theirs")\n',
+        },
+        {("sts:AssumeRole", "arn:aws:iam::999999999999:role/up")},
+    ),
+    (
+        "implicit-key-from-env-file-and-unknown-name-is-star",
+        {
+            "svc/.env": f"AWS_ACCESS_KEY_ID={KEY}\nAWS_DEFAULT_REGION=us-east-2\n",
+            "svc/app.py": 'import boto3, sys\nsm = boto3.client("secretsmanager")\n'
+            'sm.get_secret_value(SecretId="prod/db")\nsm.get_secret_value(SecretId=sys.argv[1])\n',
+        },
+        {("secretsmanager:GetSecretValue", "*")},
+    ),
+    (
+        "environment-read-resolved-by-compose",
+        {
+            "docker-compose.yml": "services:\n  api:\n    build: ./api\n    environment:\n"
+            f"      AWS_ACCESS_KEY_ID: {KEY}\n      AWS_REGION: ap-south-1\n      TABLE: users\n",
+            "api/app.py": 'import os, boto3\nd = boto3.client("dynamodb")\n'
+            'd.query(TableName=os.environ["TABLE"], IndexName="by-email")\n',
+        },
+        {
+            ("dynamodb:Query", "arn:aws:dynamodb:ap-south-1:111122223333:table/users"),
+            ("dynamodb:Query", "arn:aws:dynamodb:ap-south-1:111122223333:table/users/index/by-email"),
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "files", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_case(name: str, files: dict[str, str], expected: Pairs, repo_factory: Callable[..., Path]) -> None:
+    data = _plan(repo_factory(files))
+    assert len(data["roles"]) == 1, data["roles"]
+    assert _pairs(data["roles"][0]) == expected
+    for permission in data["roles"][0]["permissions"]:
+        assert iam_map.action_exists(permission["action"])
+
+
+def test_two_keys_two_roles_nothing_leaks(repo_factory: Callable[..., Path]) -> None:
+    root = repo_factory(
+        {
+            "svc/app.py": "import boto3\n"
+            f'a = boto3.client("s3", aws_access_key_id="{KEY}")\n'
+            f'b = boto3.client("sqs", aws_access_key_id="{KEY2}", region_name="us-east-1")\n'
+            'a.get_object(Bucket="only-a", Key="k")\n'
+            'b.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/444455556666/only-b",\n'
+            '    MessageBody="")\n',
+        }
+    )
+    roles = _plan(root)["roles"]
+    assert len(roles) == 2
+    by_account = {r["credentials"][0]["account_id"]: _pairs(r) for r in roles}
+    assert by_account["111122223333"] == {("s3:GetObject", "arn:aws:s3:::only-a/k")}
+    assert by_account["444455556666"] == {("sqs:SendMessage", "arn:aws:sqs:us-east-1:444455556666:only-b")}
+    assert len({r["name"] for r in roles}) == 2
+
+
+def test_unknown_method_is_unresolved_not_granted(repo_factory: Callable[..., Path]) -> None:
+    root = repo_factory(
+        {
+            "svc/app.py": f'import boto3\nc = boto3.client("s3", aws_access_key_id="{KEY}")\n'
+            'c.no_such_call(Bucket="x")\n'
+        }
+    )
+    role = _plan(root)["roles"][0]
+    assert role["permissions"] == []
+    assert any("no_such_call" in item for item in role["unresolved"])
