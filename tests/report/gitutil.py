@@ -19,9 +19,9 @@ _ENV = {
 
 def git(repo: Path, *args: str) -> str:
     env = {**os.environ, **_ENV, "HOME": str(repo.parent)}
-    proc = subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, env=env, check=True
-    )
+    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed ({proc.returncode}): {proc.stderr.strip()}")
     return proc.stdout
 
 
