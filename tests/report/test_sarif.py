@@ -77,7 +77,11 @@ def test_history_only_on_request() -> None:
     for result in history["results"]:
         assert result["level"] == "warning"
         assert result["properties"]["source"] == "history"
-        assert "removing it from HEAD is not enough" in result["message"]["text"]
+        text = result["message"]["text"]
+        if result["properties"]["inHead"]:
+            assert "still at HEAD" in text and "not enough" not in text
+        else:
+            assert "removing it from HEAD is not enough" in text
     old = [r for r in history["results"] if r["properties"]["commit"] == COMMIT_OLD]
     assert old and all(COMMIT_OLD[:7] in r["message"]["text"] for r in old)
     assert "keyshift/history/" not in _runs(_sarif())

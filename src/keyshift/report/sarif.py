@@ -85,20 +85,38 @@ def _rule_descriptor(rule_id: str, sample: Finding) -> dict[str, Any]:
     }
 
 
+def _where_phrase(finding: Finding) -> str:
+    image = finding.image
+    if finding.source is SourceKind.IMAGE and image is not None:
+        if image.field is not None:
+            return f"is stored in the config ({image.field}) of image {image.ref}"
+        layer = f" layer {image.layer_index}" if image.layer_index is not None else ""
+        deleted = ", deleted by a later layer but still readable" if image.deleted else ""
+        return f"is stored in image {image.ref}{layer}{deleted}"
+    if finding.source is SourceKind.HISTORY:
+        commit = (finding.history.commit if finding.history else None) or finding.location.commit or ""
+        return f"was committed in {commit[:7]}" if commit else "was committed"
+    if finding.source is SourceKind.DOCKERFILE:
+        return "is hardcoded in a Dockerfile"
+    return "is hardcoded"
+
+
 def _message(finding: Finding, redact_key_ids: bool, history: bool) -> str:
     what = _KIND_TEXT[finding.kind]
     key_id = show_key_id(finding.key_id, redact_key_ids)
+    where = _where_phrase(finding)
     if finding.kind is CredentialKind.ACCESS_KEY_ID:
-        text = f"{what} {key_id} is hardcoded"
+        text = f"{what} {key_id} {where}"
     else:
-        text = f"{what} ({short_sha1(finding.value_sha1)}) is hardcoded"
+        text = f"{what} ({short_sha1(finding.value_sha1)}) {where}"
         if key_id:
             text += f", paired with key ID {key_id}"
     if finding.account_id:
         text += f" (account {finding.account_id})"
-    if history:
-        commit = (finding.history.commit if finding.history else None) or finding.location.commit or ""
-        text += f" in commit {commit[:7]}; {HISTORY_ADVICE}."
+    if history and not (finding.history is not None and finding.history.in_head):
+        text += f"; {HISTORY_ADVICE}."
+    elif history:
+        text += "; it is still at HEAD: revoke it and use the default credential chain (an ECS task role)."
     else:
         text += "; revoke it and use the default credential chain (an ECS task role)."
     note = clean_text(finding.note, redact_key_ids)
