@@ -22,9 +22,7 @@ from libcst.metadata import (
     Assignment,
     CodeRange,
     MetadataWrapper,
-    ParentNodeProvider,
     PositionProvider,
-    QualifiedNameProvider,
     ScopeProvider,
 )
 
@@ -75,18 +73,37 @@ class Target:
 
 
 def resolve_metadata(wrapper: MetadataWrapper) -> Metadata:
+    """Scopes from libcst, parents from one cheap traversal of our own."""
     module = wrapper.module
     star = any(
         isinstance(stmt, cst.SimpleStatementLine)
         and any(isinstance(s, cst.ImportFrom) and isinstance(s.names, cst.ImportStar) for s in stmt.body)
         for stmt in module.body
     )
-    return Metadata(
-        qualified=wrapper.resolve(QualifiedNameProvider),
-        scopes=wrapper.resolve(ScopeProvider),
-        parents=wrapper.resolve(ParentNodeProvider),
-        star_import=star,
-    )
+    return Metadata(scopes=wrapper.resolve(ScopeProvider), parents=parent_map(module), star_import=star)
+
+
+class _ParentCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.stack: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.stack:
+            self.parents[node] = self.stack[-1]
+        self.stack.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.stack.pop()
+
+
+def parent_map(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
+    """Each node's parent (what ``ParentNodeProvider`` gives, at a fraction of its cost)."""
+    collector = _ParentCollector()
+    module.visit(collector)
+    return collector.parents
 
 
 class TargetMatcher:

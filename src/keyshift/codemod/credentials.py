@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -25,8 +25,6 @@ from libcst.metadata import (
     ImportAssignment,
     MetadataWrapper,
     PositionProvider,
-    QualifiedNameProvider,
-    ScopeProvider,
 )
 
 from keyshift.codemod.callsites import (
@@ -38,7 +36,7 @@ from keyshift.codemod.callsites import (
 )
 from keyshift.codemod.edits import delete_statements, remove_args, remove_import_names
 from keyshift.codemod.notes import leftover_notes, value_notes
-from keyshift.codemod.values import Metadata, Trace, ValueTracer, literal_text, unlazy
+from keyshift.codemod.values import Metadata, Trace, ValueTracer, literal_text
 
 _KEY_ID = re.compile(r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}")
 _SECRETISH = re.compile(r"^[A-Za-z0-9/+=]{40,}$")
@@ -246,20 +244,24 @@ def fix_module(wrapper: MetadataWrapper) -> ModuleFix:
         return result
     new_module = original.visit(_ArgRemover(edits))
     candidates = _candidates(sites, meta)
-    new_module, consts, imports = _remove_dead(new_module, candidates)
+    removed_names = _names_inside(
+        a.value for s in sites for i, a in enumerate(s.target.call.args) if i in s.drop
+    )
+    new_module, consts, imports = _remove_dead(
+        original, new_module, meta, positions, candidates, removed_names
+    )
     result.removed_constants = consts
     result.removed_imports = imports
     result.notes.extend(leftover_notes(wrapper, meta, positions, frozenset(n for n, _ in consts)))
     result.notes.extend(_kept_literal_notes(original, positions, candidates, result))
     try:
         ast.parse(new_module.code)
-        reparsed = cst.parse_module(new_module.bytes)
-    except (SyntaxError, ValueError, cst.ParserSyntaxError):  # pragma: no cover - a bug guard
+    except (SyntaxError, ValueError):  # pragma: no cover - a bug guard: never write what does not parse
         result.notes.append(Note(1, "internal", "the rewrite did not parse again; file left unchanged", True))
         result.sites = [_as_report_only(s, "internal check failed") for s in result.sites]
         return result
-    result.module = reparsed
-    result.changed = reparsed.bytes != original.bytes
+    result.module = new_module
+    result.changed = True
     return result
 
 
@@ -315,38 +317,61 @@ def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
     return out
 
 
-def _dead_rhs(value: cst.BaseExpression, qualified: dict[cst.CSTNode, set[str]]) -> bool:
+def _dead_rhs(value: cst.BaseExpression, meta: Metadata) -> bool:
     if literal_text(value) is not None:
         return True
     if isinstance(value, cst.Call):
-        return bool(qualified.get(value.func, set()) & _DEAD_RHS_CALLS)
+        return bool(meta.names(value.func) & _DEAD_RHS_CALLS)
     if isinstance(value, cst.Subscript):
-        return "os.environ" in qualified.get(value.value, set())
+        return "os.environ" in meta.names(value.value)
     return False
 
 
+def _names_inside(values: Iterable[cst.BaseExpression]) -> set[int]:
+    """ids of every Name node inside the removed argument values."""
+    out: set[int] = set()
+    for value in values:
+        for node in _walk(value):
+            if isinstance(node, cst.Name):
+                out.add(id(node))
+    return out
+
+
 def _remove_dead(
-    module: cst.Module, candidates: set[str]
+    original: cst.Module,
+    module: cst.Module,
+    meta: Metadata,
+    positions: Mapping[cst.CSTNode, CodeRange],
+    candidates: set[str],
+    removed_names: set[int],
 ) -> tuple[cst.Module, list[tuple[str, int]], list[tuple[str, int]]]:
+    """Drop module-level constants and ``from`` imports that only fed removed arguments.
+
+    Uses the original module's scope analysis: a binding is unused when every reference to it
+    sat inside a removed argument. ``module`` (the rewritten tree) has the same top-level
+    statements in the same order, since only call arguments changed.
+    """
     if not candidates:
         return module, [], []
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    scopes = wrapper.resolve(ScopeProvider)
-    positions = wrapper.resolve(PositionProvider)
-    raw_qn = wrapper.resolve(QualifiedNameProvider)
-    qualified = {node: {q.name for q in unlazy(names)} for node, names in raw_qn.items()}
-    gscope = scopes.get(module)
-    if not isinstance(gscope, GlobalScope):
+    exported = _all_names(original)
+    gscope = next(
+        (s for s in (meta.scope(stmt) for stmt in original.body) if isinstance(s, GlobalScope)),
+        None,
+    )
+    if gscope is None:
         return module, [], []
-    exported = _all_names(module)
 
     def unused(name: str) -> bool:
-        return name not in exported and not any(a.references for a in gscope.assignments[name])
+        if name in exported:
+            return False
+        return not any(
+            id(access.node) not in removed_names for a in gscope.assignments[name] for access in a.references
+        )
 
     replace: dict[int, cst.BaseStatement | None] = {}
     consts: list[tuple[str, int]] = []
     imports: list[tuple[str, int]] = []
-    for index, stmt in enumerate(module.body):
+    for index, stmt in enumerate(original.body):
         if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
             continue
         small = stmt.body[0]
@@ -358,7 +383,7 @@ def _remove_dead(
         elif isinstance(small, cst.AnnAssign):
             target, value = small.target, small.value
         if isinstance(target, cst.Name) and value is not None:
-            if target.value in candidates and unused(target.value) and _dead_rhs(value, qualified):
+            if target.value in candidates and unused(target.value) and _dead_rhs(value, meta):
                 replace[index] = None
                 consts.append((target.value, line))
             continue
@@ -369,9 +394,10 @@ def _remove_dead(
                 if "." not in bound and bound in candidates and unused(bound):
                     drop.add(i)
                     imports.append((bound, line))
-            if drop:
+            new_stmt = module.body[index]
+            if drop and isinstance(new_stmt, cst.SimpleStatementLine):
                 new_import = remove_import_names(small, drop)
-                replace[index] = None if new_import is None else stmt.with_changes(body=[new_import])
+                replace[index] = None if new_import is None else new_stmt.with_changes(body=[new_import])
     if not replace:
         return module, [], []
     return module.with_changes(body=delete_statements(module.body, replace)), consts, imports

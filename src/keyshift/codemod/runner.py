@@ -27,6 +27,22 @@ from keyshift.errors import KeyshiftError
 from keyshift.redact import scrub, sha1_hex
 
 MARKERS = (b"boto3", b"botocore", b"aioboto3", b"s3fs", b"storage_options")
+#: Among candidates, text without any of these cannot hold a credential argument, a ``**dict``,
+#: positional session credentials or a reported leftover, so its analysis is skipped.
+NEEDS_ANALYSIS = (
+    b"aws_access_key_id",
+    b"aws_secret_access_key",
+    b"aws_session_token",
+    b"AWS_ACCESS_KEY_ID",
+    b"AWS_SECRET_ACCESS_KEY",
+    b"AWS_SESSION_TOKEN",
+    b"AWS_SECURITY_TOKEN",
+    b"AWS_S3_",
+    b"storage_options",
+    b"s3fs",
+    b"**",
+    b"Session(",
+)
 _SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "env"})
 _PARALLEL_MIN = 4
 
@@ -176,6 +192,8 @@ def process_file(path: Path, shown: str, write: bool) -> FileOutcome:
         data = path.read_bytes()
     except OSError as exc:
         return FileOutcome(shown, "error", scrub(f"cannot read: {exc.strerror or exc}"))
+    if not any(marker in data for marker in NEEDS_ANALYSIS):
+        return FileOutcome(shown, "unchanged")
     try:
         fix = fix_source(data)
     except cst.ParserSyntaxError as exc:
@@ -232,6 +250,8 @@ def run_fix(
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     outcomes: list[FileOutcome]
     if workers > 1 and len(candidates) >= _PARALLEL_MIN:
+        # load libcst's lazily imported parser and metadata code once, before the workers fork
+        fix_source(b"import boto3\nboto3.client('s3', aws_access_key_id='x')\n")
         workers = min(workers, len(candidates))
         chunk = max(1, len(candidates) // (workers * 4))
         with ProcessPoolExecutor(max_workers=workers) as pool:

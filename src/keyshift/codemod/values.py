@@ -58,19 +58,30 @@ class Trace:
 
 @dataclass(slots=True)
 class Metadata:
-    """The libcst metadata one module's analysis needs, resolved once."""
+    """The libcst metadata one module's analysis needs: scopes (resolved once) and parents.
 
-    qualified: Mapping[cst.CSTNode, object]
+    Qualified names are asked of the scope only for the few nodes that need them, which is
+    much cheaper than resolving ``QualifiedNameProvider`` for every node of the module.
+    """
+
     scopes: Mapping[cst.CSTNode, object]
     parents: Mapping[cst.CSTNode, cst.CSTNode]
     star_import: bool = False
-    _cache: dict[int, Trace] = field(default_factory=dict)
+    _names: dict[int, set[str]] = field(default_factory=dict)
 
     def names(self, node: cst.CSTNode) -> set[str]:
-        found = unlazy(self.qualified.get(node))
-        if not found:
-            return set()
-        return {q.name for q in found if isinstance(q, QualifiedName)}
+        cached = self._names.get(id(node))
+        if cached is not None:
+            return cached
+        scope = self.scope(node)
+        found: set[str] = set()
+        if scope is not None and isinstance(node, cst.Name | cst.Attribute | cst.Call):
+            try:
+                found = {q.name for q in scope.get_qualified_names_for(node) if isinstance(q, QualifiedName)}
+            except (KeyError, ValueError, AttributeError):  # pragma: no cover - defensive
+                found = set()
+        self._names[id(node)] = found
+        return found
 
     def scope(self, node: cst.CSTNode) -> Scope | None:
         scope = unlazy(self.scopes.get(node))

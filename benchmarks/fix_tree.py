@@ -1,0 +1,167 @@
+"""``keyshift fix`` on a large synthetic tree, next to the floor measured in the same run.
+
+The floor is what any codemod must at least do: find the candidate files (``grep -rl``) and
+parse only those with libcst. keyshift also resolves scopes and qualified names and renders a
+diff, so the target is to stay within 1.5x of that floor.
+
+    python benchmarks/fix_tree.py                  # 10,000 files, 1% with credential call sites
+    python benchmarks/fix_tree.py --files 2000 --repeat 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from keyshift.fakes import fake_key_id, fake_secret
+
+PLAIN = '''"""Module {i}: ordinary application code without AWS clients."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+
+@dataclasses.dataclass
+class Record{i}:
+    name: str
+    size: int = 0
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+
+def load_{i}(text: str) -> list[Record{i}]:
+    rows = json.loads(text)
+    return [Record{i}(**row) for row in rows if row.get("name")]
+
+
+def total_{i}(records: list[Record{i}]) -> int:
+    return sum(r.size for r in records)
+'''
+
+SITE = '''"""Module {i}: talks to S3 and SQS with hardcoded credentials."""
+
+import os
+
+import boto3
+
+AWS_KEY = "{key}"
+AWS_SECRET = "{secret}"
+QUEUE_URL = os.environ.get("QUEUE_URL", "")
+
+s3 = boto3.client(
+    "s3",
+    aws_access_key_id=AWS_KEY,
+    aws_secret_access_key=AWS_SECRET,
+    region_name="eu-west-1",
+)
+sqs = boto3.resource("sqs", aws_access_key_id=os.getenv("AWS_ACCESS_KEY_ID"))
+
+
+def upload_{i}(path: str, bucket: str) -> None:
+    with open(path, "rb") as handle:
+        s3.put_object(Bucket=bucket, Key=os.path.basename(path), Body=handle.read())
+    sqs.Queue(QUEUE_URL).send_message(MessageBody=path)
+'''
+
+
+def build_tree(dest: Path, files: int, share: float) -> int:
+    """Write ``files`` modules in nested packages; every 1/share-th one has call sites."""
+    step = max(1, round(1 / share))
+    sites = 0
+    for i in range(files):
+        folder = dest / f"pkg{i // 500:03d}" / f"sub{(i // 50) % 10}"
+        folder.mkdir(parents=True, exist_ok=True)
+        if i % step == 0:
+            text = SITE.format(i=i, key=fake_key_id("111122223333", seed=i), secret=fake_secret(i))
+            sites += 1
+        else:
+            text = PLAIN.format(i=i)
+        (folder / f"mod_{i}.py").write_text(text)
+    return sites
+
+
+def floor(tree: Path) -> tuple[float, int]:
+    """grep -rl for candidates, then a libcst parse of only those files (one process)."""
+    import libcst as cst
+
+    start = time.perf_counter()
+    proc = subprocess.run(
+        ["grep", "-rlE", "--include=*.py", "boto3|botocore|aioboto3", str(tree)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    paths = proc.stdout.split()
+    for path in paths:
+        cst.parse_module(Path(path).read_bytes())
+    return time.perf_counter() - start, len(paths)
+
+
+def keyshift(tree: Path) -> tuple[float, int]:
+    """The whole CLI as a user runs it: ``python -m keyshift fix TREE`` (dry run, JSON report)."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "keyshift", "fix", str(tree), "--json", "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")},
+    )
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"keyshift failed: {proc.stderr}")
+    import json
+
+    return elapsed, int(json.loads(proc.stdout)["summary"]["files_changed"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--share", type=float, default=0.01, help="fraction of files with call sites")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--tree", type=Path, help="measure an existing tree instead")
+    args = parser.parse_args()
+    tmp = None
+    if args.tree is None:
+        tmp = Path(tempfile.mkdtemp(prefix="keyshift-fix-bench-"))
+        sites = build_tree(tmp, args.files, args.share)
+        tree = tmp
+        print(f"tree: {args.files} files, {sites} with call sites, in {tree}", file=sys.stderr)
+    else:
+        tree = args.tree
+    try:
+        floor(tree)  # warm the page cache and imports
+        floors, ours = [], []
+        changed = found = 0
+        for _ in range(args.repeat):
+            seconds, found = floor(tree)
+            floors.append(seconds)
+            seconds, changed = keyshift(tree)
+            ours.append(seconds)
+        f, k = statistics.median(floors), statistics.median(ours)
+        print(f"cores: {os.cpu_count()}  candidates: {found}  files keyshift would change: {changed}")
+        print(f"floor (grep -rl + libcst parse of candidates): {f:.2f} s")
+        print(f"keyshift fix (whole CLI, dry run):            {k:.2f} s")
+        print(f"ratio: {k / f:.2f}x (target <= 1.5x)")
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
