@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -264,12 +265,18 @@ def _run(
             out.append((n, _bounded(task, budget, out)))
             _progress(progress, len(out), len(tasks))
         return out
-    ctx = _mp_context()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = [(n, pool.submit(scan_layer, task)) for n, task in tasks]
-        for n, fut in futures:
-            out.append((n, fut.result()))
-            _progress(progress, len(out), len(tasks))
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as pool:
+            futures = [(n, pool.submit(scan_layer, task)) for n, task in tasks]
+            for n, fut in futures:
+                out.append((n, fut.result()))
+                _progress(progress, len(out), len(tasks))
+    except BrokenProcessPool:
+        # a worker died (killed, out of memory): finish the remaining layers in this process
+        for n, task in tasks[len(out) :]:
+            result = scan_layer(task)
+            result.errors.append("a worker process died; this layer was scanned in the main process")
+            out.append((n, result))
     used = 0
     for _, r in out:
         used += r.bytes_out
@@ -291,7 +298,8 @@ def _mp_context() -> Any:
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    # fork: workers inherit the loaded detectors and need no importable __main__
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
 def _progress(enabled: bool, done: int, total: int) -> None:

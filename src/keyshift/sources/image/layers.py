@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from keyshift.detect import detect_bytes, might_contain
+from keyshift.detect import detect_bytes
 from keyshift.model import Finding, SourceKind
 from keyshift.sources.image.blobs import BlobOpener
 from keyshift.sources.image.limits import Limits
@@ -77,8 +77,7 @@ class _Scanner:
         self.result = result
 
     def detect(self, data: bytes, path: str, layer_path: str, member: int, line_offset: int = 0) -> None:
-        if not might_contain(data):
-            return
+        # detect_bytes runs the might_contain prefilter itself; calling it here too doubles the cost
         for f in detect_bytes(data, path, source=SourceKind.IMAGE, inline_ignores=self.limits.inline_ignores):
             loc = f.location
             if line_offset:
