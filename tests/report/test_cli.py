@@ -189,3 +189,64 @@ def test_unknown_baseline_version_exits_2(repo: Path) -> None:
     assert proc.returncode == 2
     assert "7.0.0" in proc.stderr
     assert proc.stdout == ""
+
+
+def _tar(members: list[tuple[str, bytes]]) -> bytes:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 0
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def image_tar(tmp_path: Path) -> Path:
+    """A docker-save archive: the key pair in a layer file a later layer deletes, and in the config Env."""
+    import hashlib
+
+    env = f"AWS_ACCESS_KEY_ID={KEY}\nAWS_SECRET_ACCESS_KEY={SECRET}\n".encode()
+    layers = [_tar([("app/.env", env)]), _tar([("app/.wh..env", b"")])]
+    config = {
+        "architecture": "amd64",
+        "os": "linux",
+        "config": {"Env": ["PATH=/usr/bin", f"AWS_ACCESS_KEY_ID={KEY}", f"AWS_SECRET_ACCESS_KEY={SECRET}"]},
+        "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(b).hexdigest() for b in layers]},
+        "history": [{"created_by": "COPY . /"}, {"created_by": "RUN rm app/.env"}],
+    }
+    config_bytes = json.dumps(config).encode()
+    config_name = hashlib.sha256(config_bytes).hexdigest() + ".json"
+    manifest = [{"Config": config_name, "RepoTags": ["orders:1.4"], "Layers": ["0/layer.tar", "1/layer.tar"]}]
+    path = tmp_path / "orders.tar"
+    path.write_bytes(
+        _tar(
+            [
+                ("manifest.json", json.dumps(manifest).encode()),
+                (config_name, config_bytes),
+                ("0/layer.tar", layers[0]),
+                ("1/layer.tar", layers[1]),
+            ]
+        )
+    )
+    return path
+
+
+def test_image_json_and_sarif(image_tar: Path) -> None:
+    result = _scan("--image", str(image_tar), "--format", "json")
+    assert result.exit_code == 1, result.output
+    document = json.loads(result.stdout)
+    jsonschema.Draft202012Validator(schema()).validate(document)
+    config = [f for f in document["findings"] if f["image"]["field"] == "env"]
+    layer = [f for f in document["findings"] if f["image"]["field"] is None]
+    assert config and all(f["path"] is None and f["rule"] == "KS103" for f in config)
+    assert layer and all(f["path"] == "app/.env" and f["image"]["deleted"] for f in layer)
+    sarif = json.loads(_scan("--image", str(image_tar), "--format", "sarif").stdout)
+    assert not list(_sarif_validator().iter_errors(sarif))
+    # an image-only scan must not send an empty worktree run: that would close every worktree alert
+    assert [r["automationDetails"]["id"] for r in sarif["runs"]] == ["keyshift/image/"]
+    text = _scan("--image", str(image_tar)).stdout
+    assert "deleted by layer 1 but still in the image" in text and "config env[1]" in text

@@ -156,3 +156,35 @@ def test_unknown_rule_gets_a_descriptor() -> None:
     rules = [rule for run in document["runs"] for rule in run["tool"]["driver"]["rules"]]
     assert [rule["id"] for rule in rules] == ["KS999"]
     assert not list(_validator().iter_errors(document))
+
+
+def _only(result: ScanResult, source: str, **stats: Any) -> ScanResult:
+    keep = tuple(f for f in result.findings if f.source.value == source)
+    return replace(result, findings=keep, suppressed=(), stats=stats)
+
+
+RUN_CASES: list[tuple[str, str, dict[str, Any], bool, list[str]]] = [
+    # (case, findings kept, stats, sarif_history, expected run ids)
+    ("image scan, no tree", "image", {"images": 1}, False, ["keyshift/image/"]),
+    ("clean image scan", "none", {"images": 1}, False, ["keyshift/image/"]),
+    ("tree and image", "image", {"images": 1, "skipped_by_reason": {}}, False,
+     ["keyshift/worktree/", "keyshift/image/"]),
+    ("clean tree", "none", {"skipped_by_reason": {}}, False, ["keyshift/worktree/"]),
+    ("clean history, asked", "none", {"commits": 3, "skipped_by_reason": {}}, True,
+     ["keyshift/worktree/", "keyshift/history/"]),
+    ("declared sources win", "none", {"sources": ["image", "history"], "skipped_by_reason": {}}, True,
+     ["keyshift/image/", "keyshift/history/"]),
+    ("declared dockerfile only", "dockerfile", {"sources": ["dockerfile"]}, False, ["keyshift/worktree/"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "keep", "stats", "history", "expected"), RUN_CASES, ids=[c[0] for c in RUN_CASES]
+)
+def test_a_run_only_for_what_was_scanned(
+    case: str, keep: str, stats: dict[str, Any], history: bool, expected: list[str]
+) -> None:
+    """An empty run closes alerts, so never emit one for a source that was not scanned."""
+    document = _sarif(_only(sample_result(), keep, **stats), sarif_history=history)
+    assert [r["automationDetails"]["id"] for r in document["runs"]] == expected
+    assert not list(_validator().iter_errors(document))

@@ -198,6 +198,29 @@ def _run(category: str, findings: Sequence[Finding], redact_key_ids: bool, histo
     }
 
 
+def _scanned(result: ScanResult, findings: Sequence[Finding]) -> set[SourceKind]:
+    """Which sources the scan covered: a run is emitted for each, even when empty.
+
+    An empty run tells code scanning that earlier alerts in its category are fixed, so a run must
+    never be emitted for a source that was not scanned (an image-only scan would otherwise close
+    every worktree alert). Producers say what they scanned in ``stats["sources"]``; without it the
+    stats each source leaves behind are used.
+    """
+    declared = result.stats.get("sources")
+    if isinstance(declared, (list, tuple, set, frozenset)):
+        known = {kind.value: kind for kind in SourceKind}
+        return {known[str(name)] for name in declared if str(name) in known}
+    kinds = {f.source for f in findings}
+    stats = result.stats
+    if "images" in stats:
+        kinds.add(SourceKind.IMAGE)
+    if "images" not in stats or "skipped_by_reason" in stats:
+        kinds.add(SourceKind.WORKTREE)
+    if "commits" in stats:
+        kinds.add(SourceKind.HISTORY)
+    return kinds
+
+
 def to_document(
     result: ScanResult,
     *,
@@ -208,15 +231,13 @@ def to_document(
     findings = active_findings(result)
     if show_suppressed:
         findings += suppressed_findings(result)
+    scanned = _scanned(result, [*active_findings(result), *suppressed_findings(result)])
     runs = []
     for category, sources in _GROUPS:
-        members = [f for f in findings if f.source in sources]
         history = SourceKind.HISTORY in sources
-        if history and not sarif_history:
+        if (history and not sarif_history) or not (sources & scanned):
             continue
-        if category == "keyshift/image/" and not members:
-            continue  # a file scan has nothing to say about images
-        members.sort(key=sort_key)
+        members = sorted((f for f in findings if f.source in sources), key=sort_key)
         runs.append(_run(category, members, redact_key_ids, history))
     return {"version": "2.1.0", "$schema": SCHEMA_URI, "runs": runs}
 
