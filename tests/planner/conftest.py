@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from tests.planner.plan_helpers import make_repo
+
+from .plan_helpers import make_repo
 
 
 @pytest.fixture
@@ -38,7 +39,8 @@ class MotoServer:
     def set_auth(self, count: str) -> None:
         """``"inf"`` opens a setup window without IAM checks; ``"0"`` enforces IAM on every call."""
         url = f"{self.endpoint}/moto-api/reset-auth"
-        request = urllib.request.Request(url, data=count.encode(), method="POST")
+        headers = {"Content-Type": "text/plain"}  # moto reads the raw body
+        request = urllib.request.Request(url, data=count.encode(), method="POST", headers=headers)
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
 

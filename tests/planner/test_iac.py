@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.planner.plan_helpers import fixture_repo, secret_for
 from typer.testing import CliRunner
 
 from keyshift.cli import app
 from keyshift.planner import iam_map
+
+from .plan_helpers import fixture_repo, secret_for
 
 
 def _plan_out(name: str, tmp_path: Path) -> tuple[Path, Path, dict]:  # type: ignore[type-arg]

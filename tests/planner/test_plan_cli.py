@@ -12,11 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.planner.plan_helpers import FIXTURES, fixture_repo, secret_for
 from typer.testing import CliRunner
 
 from keyshift.cli import app
 from keyshift.planner import iam_map
+
+from .plan_helpers import FIXTURES, fixture_repo, secret_for
 
 DEMOS = ("shop", "pipeline", "moto_demo")
 
