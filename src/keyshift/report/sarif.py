@@ -193,7 +193,6 @@ def _run(category: str, findings: Sequence[Finding], redact_key_ids: bool, histo
             }
         },
         "automationDetails": {"id": category},
-        "columnKind": "unicodeCodePoints",
         "results": [_result(f, index[f.rule_id], redact_key_ids, history) for f in findings],
     }
 
