@@ -275,3 +275,11 @@ def test_bad_entries_are_skipped_with_a_warning() -> None:
     assert len(known) == 1
     assert len(known.warnings) == 2
     assert known.contains(key_finding(KEY_A, "a.py", 7, 1, WT))  # "./" is normalised
+
+
+def test_baseline_built_directly() -> None:
+    from keyshift.report.baseline import Baseline, BaselineEntry
+
+    known = Baseline("1.5.0", (BaselineEntry("a.py", sha1_hex(KEY_A), AWS_TYPE),))
+    assert known.contains(key_finding(KEY_A, "a.py", 3, 1, WT))
+    assert not known.contains(key_finding(KEY_A, "b.py", 3, 1, WT))

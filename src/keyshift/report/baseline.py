@@ -149,15 +149,13 @@ class Baseline:
     entries: tuple[BaselineEntry, ...]
     origin: str = ""
     warnings: tuple[str, ...] = ()
-    _identities: frozenset[tuple[str, str]] = field(default=frozenset(), repr=False, compare=False)
+    _identities: frozenset[tuple[str, str]] = field(
+        default=frozenset(), init=False, repr=False, compare=False
+    )
 
-    @classmethod
-    def of(
-        cls, version: str, entries: Iterable[BaselineEntry], origin: str = "", warnings: Iterable[str] = ()
-    ) -> Baseline:
-        items = tuple(entries)
-        identities = frozenset((e.filename, e.hashed_secret) for e in items)
-        return cls(version, items, origin, tuple(warnings), identities)
+    def __post_init__(self) -> None:
+        identities = frozenset((e.filename, e.hashed_secret) for e in self.entries)
+        object.__setattr__(self, "_identities", identities)
 
     def contains(self, finding: Finding) -> bool:
         """Known when the same value sits in the same file, on whatever line it has moved to."""
@@ -211,7 +209,7 @@ def parse_baseline(data: object, origin: str = "baseline") -> Baseline:
                     is_secret=is_secret if isinstance(is_secret, bool) else None,
                 )
             )
-    return Baseline.of(str(version), entries, origin, warnings)
+    return Baseline(str(version), tuple(entries), origin, tuple(warnings))
 
 
 def _read_json(path: Path) -> Any:
