@@ -364,3 +364,38 @@ def test_many_tiny_members_are_bounded(tmp_path: Path, sandbox: Path) -> None:
     result = scan_image(str(root), cfg)
     assert result.files_scanned == 3000 and not result.errors
     assert limits_mod.Limits().max_members >= 1_000_000
+
+
+def test_compressed_outer_archive_bomb_and_truncation(tmp_path: Path, bomb: bytes, sandbox: Path) -> None:
+    # a .tar.gz whose gzip stream is a bomb: stopped by the ratio bound, nothing left in temp space
+    path = tmp_path / "bomb.tar.gz"
+    path.write_bytes(bomb)
+    start = time.monotonic()
+    with pytest.raises(KeyshiftError):
+        scan_image(str(path), Config())
+    assert time.monotonic() - start < 15
+    # a truncated .tar.gz still yields what precedes the cut
+    image = Image(layers=[layer([f("a", K[0])]), layer([f("pad", os.urandom(300_000)), f("b", K[1])])])
+    plain = write_legacy(tmp_path / "plain.tar", image)
+    whole = gz(plain.read_bytes())
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(whole[: int(len(whole) * 0.8)])
+    result = scan_image(str(cut), Config())
+    assert K[0] in keys_of(result)
+    assert any("truncated" in e for e in result.errors)
+
+
+def test_nested_zip_bomb_is_bounded_per_layer(tmp_path: Path, sandbox: Path) -> None:
+    from imagebuild import zip_bytes
+
+    big = b"0" * (3 * 1024 * 1024)
+    inner = zip_bytes({f"f{i}.txt": big for i in range(4)})
+    outer = zip_bytes({f"z{i}.zip": inner for i in range(8)})
+    files = [f(f"lib/o{i}.jar", outer) for i in range(4)] + [f("plain.txt", K[0])]
+    path = write_legacy(tmp_path / "nb.tar", Image(layers=[layer(files)]))
+    cfg = Config(sections={"image": {"max-nested-total": 20 * 1024 * 1024}})
+    start = time.monotonic()
+    result = scan_image(str(path), cfg)
+    assert time.monotonic() - start < 10
+    assert keys_of(result) == {K[0]}
+    assert any("passed 20971520 decompressed bytes" in s.reason for s in result.skipped)

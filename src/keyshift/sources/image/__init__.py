@@ -10,7 +10,6 @@ layer. Problems become ``errors``/``skipped`` entries; only an unreadable image 
 from __future__ import annotations
 
 import contextlib
-import gzip
 import os
 import sys
 import tempfile
@@ -28,7 +27,7 @@ from keyshift.sources.image.config import scan_config
 from keyshift.sources.image.formats import ImagePlan, docker_archive, oci_layout
 from keyshift.sources.image.layers import LayerResult, LayerTask, scan_layer
 from keyshift.sources.image.limits import Limits, limits_from
-from keyshift.sources.image.stream import LayerProblem, sniff
+from keyshift.sources.image.stream import HashingReader, Inflater, LayerProblem, sniff
 from keyshift.sources.image.tarwalk import parent_dirs
 
 __all__ = ["scan_image"]
@@ -93,7 +92,7 @@ def _open_local(
             raise KeyshiftError(f"cannot read {path}: {exc.strerror}") from None
         kind = sniff(head)
         if kind != "none":
-            path = _decompress_outer(path, kind, limits, stack)
+            path = _decompress_outer(path, kind, limits, stack, notes)
             notes.append(f"archive was {kind}-compressed; unpacked to a private temporary file")
         try:
             tar_store = TarStore(path)
@@ -108,26 +107,32 @@ def _open_local(
     raise KeyshiftError(f"{path}: not an image (no manifest.json or index.json)")
 
 
-def _decompress_outer(path: Path, kind: str, limits: Limits, stack: contextlib.ExitStack) -> Path:
-    """A compressed archive is unpacked once into a private temp file (needed for random access)."""
-    if kind != "gzip":
-        raise KeyshiftError(f"{path}: {kind}-compressed archives are not supported; decompress it first")
+def _decompress_outer(
+    path: Path, kind: str, limits: Limits, stack: contextlib.ExitStack, notes: list[str]
+) -> Path:
+    """A compressed archive is unpacked once into a private temp file (needed for random access).
+
+    The same bounds as for layers apply (total size, compression ratio), so a compressed bomb
+    stops early instead of filling the disk.
+    """
     tmpdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="keyshift-image-"))
     out = Path(tmpdir) / "image.tar"
-    written = 0
-    try:
-        with gzip.open(path, "rb") as src, open(out, "wb") as dst:
-            while True:
-                chunk = src.read(1 << 20)
-                if not chunk:
-                    break
-                written += len(chunk)
-                if written > limits.max_total_bytes:
-                    raise KeyshiftError(f"{path}: decompresses to more than {limits.max_total_bytes} bytes")
+    with open(path, "rb") as src, open(out, "wb") as dst:
+        inflater = Inflater(
+            HashingReader(src),
+            max_bytes=limits.max_total_bytes,
+            max_ratio=limits.max_ratio,
+            ratio_floor=limits.ratio_floor,
+        )
+        try:
+            for chunk in inflater.chunks():
                 dst.write(chunk)
-    except (OSError, EOFError) as exc:
-        if written == 0:
-            raise KeyshiftError(f"{path}: cannot decompress: {exc}") from None
+        except LayerProblem as exc:
+            if inflater.produced == 0:
+                raise KeyshiftError(f"{path}: cannot decompress: {exc}") from None
+            notes.append(f"{kind}-compressed archive: {exc}; reading the part before that")
+        except OSError as exc:
+            raise KeyshiftError(f"{path}: cannot decompress: {exc.strerror or exc}") from None
     return out
 
 
@@ -199,6 +204,7 @@ def _scan_plans(
             "bytes_decompressed": bytes_out,
             "links": sum(r.links for _, r in results),
             "nested_archives": sum(r.nested for _, r in results),
+            "windowed_files": sum(r.windowed for _, r in results),
         }
     )
     return ScanResult(

@@ -64,6 +64,7 @@ class LayerResult:
     bytes_out: int = 0
     links: int = 0
     nested: int = 0
+    windowed: int = 0
     complete: bool = False
     digest_ok: bool | None = None
 
@@ -75,6 +76,14 @@ class _Scanner:
         self.task = task
         self.limits = task.limits
         self.result = result
+        self.nested_left = task.limits.max_nested_total  # decompressed nested bytes, whole layer
+
+    def _spend(self, n: int) -> None:
+        self.nested_left -= n
+        if self.nested_left < 0:
+            raise LayerProblem(
+                f"nested archives in this layer passed {self.limits.max_nested_total} decompressed bytes"
+            )
 
     def detect(self, data: bytes, path: str, layer_path: str, member: int, line_offset: int = 0) -> None:
         # detect_bytes runs the might_contain prefilter itself; calling it here too doubles the cost
@@ -116,9 +125,11 @@ class _Scanner:
                     if info.file_size > cap:
                         self.result.skipped.append((inner, f"nested file larger than {cap} bytes"))
                         continue
+                    if self.nested_left <= 0:
+                        self._spend(1)
                     try:
                         with zf.open(info) as fh:
-                            body = fh.read(cap + 1)
+                            body = fh.read(min(cap, self.nested_left) + 1)
                     except (
                         zipfile.BadZipFile,
                         zlib.error,
@@ -128,6 +139,7 @@ class _Scanner:
                     ) as exc:
                         self.result.skipped.append((inner, f"nested file unreadable: {type(exc).__name__}"))
                         continue
+                    self._spend(len(body))
                     if len(body) > cap:
                         self.result.skipped.append((inner, f"nested file larger than {cap} bytes"))
                         continue
@@ -135,7 +147,8 @@ class _Scanner:
             return
         if kind == "gzip":
             d = zlib.decompressobj(31)
-            body = d.decompress(data, cap + 1)
+            body = d.decompress(data, min(cap, max(0, self.nested_left)) + 1)
+            self._spend(len(body))
             if len(body) > cap or d.unconsumed_tail:
                 raise LayerProblem(f"decompresses to more than {cap} bytes")
             inner_name = path.rsplit("/", 1)[-1]
@@ -268,7 +281,7 @@ def _walk(walker: TarWalker, scanner: _Scanner, result: LayerResult, where: str)
                 raise LayerProblem(f"{exc} ({m.path!r} claims {m.size} bytes)") from None
             scanner.scan_file(data, m.path, m.path, ordinal, 0)
             continue
-        result.skipped.append((m.path, f"larger than {limits.max_file_size} bytes: scanned in windows"))
+        result.windowed += 1  # larger than max_file_size: scanned in overlapping windows
         seen: set[tuple[str, str, int, int | None]] = set()
         lines_before = 0
         windows = walker.body_windows(limits.window, _OVERLAP)

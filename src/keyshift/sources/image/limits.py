@@ -27,6 +27,7 @@ class Limits:
     max_nested_depth: int = 3  # archive inside archive inside layer ...
     max_nested_bytes: int = 256 * MiB  # decompressed bytes of one nested archive member
     max_nested_members: int = 100_000
+    max_nested_total: int = 1 * GiB  # decompressed bytes of all nested archives in one layer
     max_members: int = 2_000_000  # tar entries per layer
     max_json_bytes: int = 16 * MiB  # manifest, index, config
     max_json_depth: int = 64
@@ -39,6 +40,7 @@ _KEYS = {
     "max-ratio": "max_ratio",
     "max-nested-depth": "max_nested_depth",
     "max-nested-bytes": "max_nested_bytes",
+    "max-nested-total": "max_nested_total",
     "max-json-bytes": "max_json_bytes",
     "max-json-depth": "max_json_depth",
     "window": "window",
