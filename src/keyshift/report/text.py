@@ -178,30 +178,25 @@ def _summary(result: ScanResult, groups: list[list[Finding]], active: int, suppr
 
 
 def build_lines(result: ScanResult, *, redact_key_ids: bool, show_suppressed: bool) -> list[Line]:
+    """Sections (credential blocks, suppressed, errors, summary) separated by one blank line."""
     active = active_findings(result)
     suppressed = suppressed_findings(result)
     groups = _group(active)
-    lines: list[Line] = []
+    sections: list[list[Line]] = [_credential_block(g, redact_key_ids) for g in groups]
     if not groups:
-        lines.append([("No AWS credentials found.", "bold green")])
-    for group in groups:
-        lines.extend(_credential_block(group, redact_key_ids))
-        lines.append([])
+        sections.append([[("No AWS credentials found.", "bold green")]])
     if show_suppressed and suppressed:
-        if not groups:
-            lines.append([])
-        lines.append([(f"Suppressed ({len(suppressed)}):", "bold")])
-        lines.extend(_location_lines(suppressed, redact_key_ids, with_reason=True))
-        lines.append([])
+        heading: Line = [(f"Suppressed ({len(suppressed)}):", "bold")]
+        sections.append([heading, *_location_lines(suppressed, redact_key_ids, with_reason=True)])
     if result.errors:
-        if not groups and not (show_suppressed and suppressed):
+        errors = [[("  ", ""), (clean_text(e, redact_key_ids) or "", "")] for e in result.errors]
+        sections.append([[(f"Errors ({len(result.errors)}):", "bold red")], *errors])
+    sections.append([_summary(result, groups, len(active), len(suppressed))])
+    lines: list[Line] = []
+    for section in sections:
+        if lines:
             lines.append([])
-        lines.append([(f"Errors ({len(result.errors)}):", "bold red")])
-        lines.extend([("  ", ""), (clean_text(e, redact_key_ids) or "", "")] for e in result.errors)
-        lines.append([])
-    if not groups and lines[-1] != []:
-        lines.append([])
-    lines.append(_summary(result, groups, len(active), len(suppressed)))
+        lines.extend(section)
     return lines
 
 
