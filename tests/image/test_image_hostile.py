@@ -399,3 +399,22 @@ def test_nested_zip_bomb_is_bounded_per_layer(tmp_path: Path, sandbox: Path) -> 
     assert time.monotonic() - start < 10
     assert keys_of(result) == {K[0]}
     assert any("passed 20971520 decompressed bytes" in s.reason for s in result.skipped)
+
+
+def test_zstd_layers_and_zstd_bomb(tmp_path: Path, sandbox: Path) -> None:
+    zstandard = pytest.importorskip("zstandard")
+    ok = zstandard.ZstdCompressor().compress(layer([f("z.txt", K[2])]))
+    comp = zstandard.ZstdCompressor(level=3).compressobj()
+    parts = [comp.compress(open_layer([f("first.txt", K[3])]) + raw_header("zeros.bin", 4 * 1024**3))]
+    zeros = bytes(16 * 1024 * 1024)
+    for _ in range(16):  # 256 MiB of zeros
+        parts.append(comp.compress(zeros))
+    parts.append(comp.flush())
+    bomb = b"".join(parts)
+    root = oci_dir_with_raw_layers(tmp_path / "zstd", [ok, bomb])
+    start = time.monotonic()
+    result = scan_image(str(root), Config())
+    assert time.monotonic() - start < 15
+    assert keys_of(result) == {K[2], K[3]}
+    assert any("layer 1" in e and "decompression bomb" in e for e in result.errors)
+    assert not any("layer 0" in e for e in result.errors)

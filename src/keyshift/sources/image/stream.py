@@ -12,7 +12,7 @@ import hashlib
 import lzma
 import zlib
 from collections.abc import Iterator
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 CHUNK = 1024 * 1024
 
@@ -182,19 +182,32 @@ class Inflater:
 
     def _zstd(self, data: bytes) -> Iterator[bytes]:
         try:
-            import zstandard  # type: ignore[import-not-found,unused-ignore]
+            import zstandard
         except ImportError:
             raise LayerProblem("zstd-compressed layer and the 'zstandard' package is not installed") from None
-        obj = zstandard.ZstdDecompressor().decompressobj()
-        while data:
+
+        class _Prefixed:  # the sniffed head, then the rest of the raw stream
+            def __init__(self, head: bytes, raw: HashingReader) -> None:
+                self.head, self.raw = head, raw
+
+            def read(self, n: int = CHUNK) -> bytes:
+                if self.head:
+                    out, self.head = self.head[:n], self.head[n:]
+                    return out
+                return self.raw.read(n)
+
+        # stream_reader bounds each read's output, so a zstd bomb cannot allocate more than CHUNK at once
+        source: Any = _Prefixed(data, self.raw)  # file-like: stream_reader only calls read()
+        reader = zstandard.ZstdDecompressor().stream_reader(source, read_size=CHUNK, read_across_frames=True)
+        while True:
             try:
-                out = obj.decompress(data)
+                out = reader.read(CHUNK)
             except zstandard.ZstdError as exc:
                 raise LayerProblem(f"corrupt zstd data: {exc}") from None
-            if out:
-                self._check(len(out))
-                yield out
-            data = self.raw.read(CHUNK)
+            if not out:
+                return
+            self._check(len(out))
+            yield out
 
 
 class ExactReader:
