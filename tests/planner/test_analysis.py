@@ -155,6 +155,68 @@ def test_case(name: str, files: dict[str, str], expected: Pairs, repo_factory: C
         assert iam_map.action_exists(permission["action"])
 
 
+MORE_CASES: list[tuple[str, dict[str, str], Pairs]] = [
+    (
+        "key-in-a-config-file-read-at-run-time",
+        {
+            "svc/Dockerfile": DOCKERFILE,
+            "svc/config.yaml": f"aws:\n  access_key_id: {KEY}\n  secret_access_key: {SECRET}\n",
+            "svc/app.py": "import boto3, yaml\ncfg = yaml.safe_load(open('config.yaml'))['aws']\n"
+            'k = boto3.client("kinesis", aws_access_key_id=cfg["access_key_id"],\n'
+            '    aws_secret_access_key=cfg["secret_access_key"])\n'
+            'k.put_record(StreamName="clicks", Data=b"", PartitionKey="p")\n'
+            'it = k.get_shard_iterator(StreamName="clicks", ShardId="0", ShardIteratorType="LATEST")\n'
+            'k.get_records(ShardIterator=it["ShardIterator"])\n',
+        },
+        {
+            ("kinesis:PutRecord", "arn:aws:kinesis:us-east-1:111122223333:stream/clicks"),
+            ("kinesis:GetShardIterator", "arn:aws:kinesis:us-east-1:111122223333:stream/clicks"),
+            ("kinesis:GetRecords", "arn:aws:kinesis:us-east-1:111122223333:stream/clicks"),
+        },
+    ),
+    (
+        "repo-level-env-file-and-transactions",
+        {
+            ".env": f"AWS_ACCESS_KEY_ID={KEY}\nAWS_REGION=us-east-1\n",
+            "api/Dockerfile": "FROM python:3.12\n",
+            "api/app.py": 'import boto3\nd = boto3.client("dynamodb")\n'
+            'd.transact_write_items(TransactItems=[{"Put": {"TableName": "a", "Item": {}}},\n'
+            '    {"Update": {"TableName": "b", "Key": {}}}])\n',
+        },
+        {
+            ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:111122223333:table/a"),
+            ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:111122223333:table/b"),
+            ("dynamodb:UpdateItem", "arn:aws:dynamodb:us-east-1:111122223333:table/a"),
+            ("dynamodb:UpdateItem", "arn:aws:dynamodb:us-east-1:111122223333:table/b"),
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "files", "expected"), MORE_CASES, ids=[c[0] for c in MORE_CASES])
+def test_more_cases(
+    name: str, files: dict[str, str], expected: Pairs, repo_factory: Callable[..., Path]
+) -> None:
+    data = _plan(repo_factory(files))
+    assert len(data["roles"]) == 1, data["roles"]
+    assert _pairs(data["roles"][0]) == expected
+
+
+def test_secret_links_a_client_to_its_key(repo_factory: Callable[..., Path]) -> None:
+    root = repo_factory(
+        {
+            "svc/settings.py": f'KEY = "{KEY}"\nSECRET = "{SECRET}"\nOTHER = "{KEY2}"\n',
+            "svc/app.py": "import os, boto3, settings\n"
+            'a = boto3.client("s3", aws_access_key_id=os.environ["VAULT_ID"],\n'
+            "    aws_secret_access_key=settings.SECRET)\n"
+            'a.get_object(Bucket="linked", Key="k")\n',
+        }
+    )
+    roles = {r["credentials"][0]["account_id"]: _pairs(r) for r in _plan(root)["roles"]}
+    assert roles["111122223333"] == {("s3:GetObject", "arn:aws:s3:::linked/k")}
+    assert roles["444455556666"] == set()
+
+
 def test_two_keys_two_roles_nothing_leaks(repo_factory: Callable[..., Path]) -> None:
     root = repo_factory(
         {

@@ -44,7 +44,11 @@ def plan(
         raise KeyshiftError(f"unknown --format {output_format!r} (use text or json)")
     settings = load_config(path, config)
     result = plan_repository(
-        path, settings.section("plan"), role_name_template=role_name_template, region=region
+        path,
+        settings.section("plan"),
+        role_name_template=role_name_template,
+        region=region,
+        scan_config=settings,
     )
     if out is not None:
         from keyshift.planner.iac import write_all

@@ -820,6 +820,7 @@ class _Scope:
 
     def _origin(self, kwargs: dict[str, Values], node: ast.Call, base: Origin | None = None) -> Origin:
         creds = kwargs.get(_CRED_KW)
+        secret = kwargs.get("aws_secret_access_key")
         region = kwargs.get("region_name")
         if region is None and "config" in kwargs:
             for value in kwargs["config"]:
@@ -827,9 +828,10 @@ class _Scope:
                     region = value.get("region_name")
         if base is not None:
             creds = creds if creds is not None else base.creds
+            secret = secret if secret is not None else base.secret
             region = region if region is not None else base.region
         path, line = self._loc(node)
-        return Origin(creds, region, path, line)
+        return Origin(creds, region, path, line, secret)
 
     def _builtin(self, name: str, args: list[Values], kwargs: dict[str, Values], node: ast.Call) -> Values:
         short = name.rsplit(".", 1)[-1]

@@ -14,13 +14,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from keyshift.config import Config
 from keyshift.detect.account import account_id as decode_account
 from keyshift.errors import KeyshiftError
+from keyshift.model import CredentialKind, Finding
 from keyshift.planner import iam_map
 from keyshift.planner.analysis import ApiCall, analyze, is_test_path
 from keyshift.planner.deploy import CREDENTIAL_VARS, KEY_ID, Service, discover, rel, service_for, walk
 from keyshift.planner.resources import Scope, queue_account_region, resolve, strings
-from keyshift.planner.values import Assumed, Const, DictV, EnvRead, Origin, Prefix, Values
+from keyshift.planner.values import Assumed, Const, DictV, EnvRead, ListV, Origin, Prefix, Values
+from keyshift.redact import sha1_hex
 
 DEFAULT_TEMPLATE = "{service}-task-role"
 MAX_PY_BYTES = 2_000_000
@@ -97,6 +100,7 @@ def plan_repository(
     section: Mapping[str, Any] | None = None,
     role_name_template: str | None = None,
     region: str | None = None,
+    scan_config: Config | None = None,
 ) -> PlanResult:
     """Plan the task roles for every hardcoded key the code under ``root`` uses."""
     settings = _settings(section or {})
@@ -134,21 +138,24 @@ def plan_repository(
             drafts[key] = _RoleDraft(service, key_id)
         return drafts[key]
 
-    default_session_keys: dict[str, set[str]] = {}
-    for path, origin in analysis.default_sessions:
-        service = service_for(services, path, default_name)
-        keys, _ = _explicit_keys(origin.creds or frozenset())
-        default_session_keys.setdefault(service.directory, set()).update(keys)
-
-    for call in analysis.calls:
-        service = service_for(services, call.path, default_name)
-        keys, problem = _keys_of(call.origin, service, default_session_keys.get(service.directory, set()))
-        if problem:
-            global_unresolved.add(f"{call.path}:{call.line}: {call.via}: {problem}")
-        for key_id in keys:
-            draft(service, key_id).calls.append(call)
-
-    # keys written in code or deployment files that no call uses still get a (empty) role
+    # keys written in code, deployment or config files; each gets a role even if no call uses it
+    findings, scan_errors = _scan_findings(root, scan_config)
+    deployed = {
+        (setting.path, match.group(0)): service
+        for service in services
+        for setting in service.env
+        for match in KEY_ID.finditer(setting.value)
+    }
+    secret_keys: dict[str, str] = {}
+    for finding in findings:
+        if finding.key_id and finding.kind == CredentialKind.SECRET_ACCESS_KEY:
+            secret_keys[finding.secret_sha1 or finding.value_sha1] = finding.key_id
+        if finding.key_id and finding.kind == CredentialKind.ACCESS_KEY_ID and not is_test_path(finding.path):
+            # a key in a compose file or task definition belongs to the service that file configures
+            service = deployed.get((finding.path, finding.key_id)) or service_for(
+                services, finding.path, default_name
+            )
+            draft(service, finding.key_id).key_locations.add(f"{finding.path}:{finding.line}")
     for path in py_files:
         text = (root / path).read_text(encoding="utf-8", errors="replace")
         for number, line in enumerate(text.splitlines(), 1):
@@ -159,6 +166,33 @@ def plan_repository(
         for setting in service.env:
             for match in KEY_ID.finditer(setting.value):
                 draft(service, match.group(0)).key_locations.add(f"{setting.path}:{setting.line}")
+    service_keys: dict[str, set[str]] = {}
+    for directory, key_id in drafts:
+        service_keys.setdefault(directory, set()).add(key_id)
+
+    default_session_keys: dict[str, set[str]] = {}
+    for path, origin in analysis.default_sessions:
+        service = service_for(services, path, default_name)
+        keys, _ = _explicit_keys(origin.creds or frozenset())
+        default_session_keys.setdefault(service.directory, set()).update(keys)
+
+    for call in analysis.calls:
+        service = service_for(services, call.path, default_name)
+        keys, problem = _keys_of(
+            call.origin, service, default_session_keys.get(service.directory, set()), secret_keys
+        )
+        only = service_keys.get(service.directory, set())
+        if problem and not keys and len(only) == 1:
+            # credentials read at run time (a config file, a vault): the service has exactly one key
+            keys = set(only)
+            draft(service, next(iter(only))).notes.add(
+                f"{call.path}:{call.line}: credentials are read at run time; attributed to the only key "
+                f"of service {service.name}"
+            )
+        elif problem:
+            global_unresolved.add(f"{call.path}:{call.line}: {call.via}: {problem}")
+        for key_id in keys:
+            draft(service, key_id).calls.append(call)
 
     for unresolved in analysis.unresolved:
         service = service_for(services, unresolved.path, default_name)
@@ -168,6 +202,11 @@ def plan_repository(
             owner.unresolved.add(message)
         if not owners:
             global_unresolved.add(message)
+
+    # a key listed by a parent directory (repo-level .env) belongs to the services that use it
+    used = {key_id for draft_ in drafts.values() if draft_.calls for key_id in [draft_.key_id]}
+    for key in [k for k, d in drafts.items() if not d.calls and d.key_id in used]:
+        del drafts[key]
 
     roles: list[RolePlan] = []
     names: dict[str, int] = {}
@@ -211,7 +250,7 @@ def plan_repository(
         root=str(root),
         roles=tuple(sorted(final, key=lambda r: (r.name, r.key_id))),
         unresolved=tuple(sorted(global_unresolved)),
-        errors=analysis.errors,
+        errors=(*analysis.errors, *scan_errors),
     )
 
 
@@ -228,7 +267,22 @@ def _explicit_keys(creds: Values) -> tuple[set[str], bool]:
     return keys, unknown
 
 
-def _keys_of(origin: Origin, service: Service, session_keys: set[str]) -> tuple[set[str], str | None]:
+def _scan_findings(root: Path, scan_config: Config | None) -> tuple[list[Finding], list[str]]:
+    """The scanner's findings for ``root``: key IDs in any file, secrets paired with their key."""
+    try:
+        from keyshift.scan import scan_tree
+    except ImportError:
+        return [], []
+    try:
+        result = scan_tree(root, scan_config or Config())
+    except KeyshiftError as exc:
+        return [], [f"scan: {exc}"]
+    return list(result.findings), []
+
+
+def _keys_of(
+    origin: Origin, service: Service, session_keys: set[str], secret_keys: Mapping[str, str]
+) -> tuple[set[str], str | None]:
     """The keys a client built at ``origin`` authenticates with, and any doubt about it."""
     implicit: set[str] = set(session_keys)
     setting = service.env_value("AWS_ACCESS_KEY_ID")
@@ -239,9 +293,12 @@ def _keys_of(origin: Origin, service: Service, session_keys: set[str]) -> tuple[
     if any(isinstance(v, Assumed) for v in origin.creds):
         return set(), None
     keys, unknown = _explicit_keys(origin.creds)
+    for secret in origin.secret or ():
+        if isinstance(secret, Const) and sha1_hex(secret.value) in secret_keys:
+            keys.add(secret_keys[sha1_hex(secret.value)])
     if any(isinstance(v, EnvRead) and v.name == "AWS_ACCESS_KEY_ID" for v in origin.creds):
         keys |= implicit
-    if not origin.creds:
+    if not origin.creds and not keys:
         return keys, "credentials passed to the client could not be traced to a key"
     if unknown and not keys:
         return keys, "credentials passed to the client could not be traced to a key"
@@ -355,7 +412,7 @@ def _grants(
         if mapping.confidence == "inferred":
             notes.add(f"{call.via} at {call.path}:{call.line}: {mapping.note}; action inferred")
         for scope in _scopes(call, account, default_region, service, partition):
-            actions = list(mapping.actions)
+            actions = _transact_actions(call) or list(mapping.actions)
             for extra in iam_map.overlay()["extras"]:
                 applies = extra["service"] == call.service and call.method in extra["methods"]
                 if applies and _present(call, extra["param"]):
@@ -395,6 +452,33 @@ def _grants(
             )
         )
     return tuple(grants), notes
+
+
+_TRANSACT = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+
+
+def _transact_actions(call: ApiCall) -> list[str]:
+    """DynamoDB transactions need only the item actions their literal items use."""
+    if call.service != "dynamodb" or call.method not in ("transact_write_items", "transact_get_items"):
+        return []
+    if call.method == "transact_get_items":
+        return ["dynamodb:GetItem"]
+    found: set[str] = set()
+    for value in call.param("TransactItems") or ():
+        if not isinstance(value, ListV):
+            return []
+        for item in value.items:
+            if not isinstance(item, DictV):
+                return []
+            for key, _ in item.items:
+                if key in _TRANSACT:
+                    found.add(f"dynamodb:{_TRANSACT[key]}")
+    return sorted(found)
 
 
 def _kms_key_arn(call: ApiCall, scope: Scope) -> str | None:
@@ -464,8 +548,22 @@ def _with_context(calls: list[ApiCall]) -> list[ApiCall]:
         for v in (c.param("stateMachineArn") or ())
         if isinstance(v, Const) and ":stateMachine:" in v.value
     )
+    streams = frozenset(
+        v
+        for c in calls
+        if c.service == "kinesis"
+        for v in (c.param("StreamName") or ())
+        if isinstance(v, Const)
+    )
     out = []
     for call in calls:
+        if (
+            call.service == "kinesis"
+            and call.param("StreamName") is None
+            and call.param("StreamARN") is None
+            and streams
+        ):
+            call = replace(call, params=(*call.params, ("StreamName", streams)))
         if call.service == "athena" and call.param("WorkGroup") is None and workgroups:
             call = replace(call, params=(*call.params, ("WorkGroup", workgroups)))
         if (

@@ -44,12 +44,13 @@ class Service:
     env: list[EnvSetting] = field(default_factory=list)
     taskdefs: list[str] = field(default_factory=list)  # repo-relative task definition files
     family: str | None = None
+    parent: Service | None = None  # the service of an enclosing directory (a repo-level .env)
 
     def env_value(self, name: str) -> EnvSetting | None:
         for setting in self.env:
             if setting.name == name:
                 return setting
-        return None
+        return self.parent.env_value(name) if self.parent is not None else None
 
 
 def walk(root: Path) -> list[Path]:
@@ -198,6 +199,16 @@ def discover(root: Path, files: list[Path]) -> list[Service]:
                     service.env.append(setting)
     if not services:
         get("", root.resolve().name)
+    for service in services.values():
+        candidates = [
+            other
+            for other in services.values()
+            if other is not service
+            and (other.directory == "" or service.directory.startswith(other.directory + "/"))
+            and service.directory != ""
+        ]
+        if candidates:
+            service.parent = max(candidates, key=lambda o: len(o.directory))
     return sorted(services.values(), key=lambda s: (s.directory, s.name))
 
 

@@ -65,6 +65,7 @@ class Origin:
     region: frozenset[Value] | None
     path: str
     line: int
+    secret: frozenset[Value] | None = None  # aws_secret_access_key, matched by SHA-1 to scan findings
 
 
 @dataclass(frozen=True, slots=True)
