@@ -100,7 +100,7 @@ def read_blobs(cmd: list[str], shas: list[str], stats: ReadStats) -> Iterator[tu
     while position < len(shas):
         pending = shas[position:]
         proc = subprocess.Popen(
-            [*cmd, "cat-file", "--batch"],
+            [*cmd, "cat-file", "--batch", "--buffer"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from keyshift.config import Config
-from keyshift.detect import detect_bytes, might_contain
+from keyshift.detect import detect_bytes
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, HistoryInfo, ScanResult, Skipped, SourceKind
 from keyshift.sources.git_log import Change, Commit, parse_change, walk
@@ -49,7 +49,19 @@ from keyshift.sources.git_repo import GitRepo, empty_tree, open_repo, resolve_co
 _PROBE_PATH = "blob"  # the first pass does not know paths yet; carriers are settled in pass 3
 _PROBE_PY = "blob.py"  # Python files get split string literals joined before matching
 _KEY_PREFIXES = (b"AKIA", b"ASIA", b"ABIA", b"ACCA")
-_SPLIT_LITERALS = re.compile(rb"""["'][ \t]*\+|["'][ \t]*\\?\r?\n[ \t]*[rRuU]?["'(]|["'][ \t]+[rRuU]?["']""")
+_PREFIX = re.compile(rb"A[KSBC][IC]A")  # AKIA ASIA ABIA ACCA (and a few harmless extras); memchr-fast
+# rest of a name, assignment, then a short literal continued by another one: ("wJal" "rXUt…") / "…" +
+_SPLIT_AFTER_NAME = re.compile(
+    rb"[A-Za-z0-9_.\-]*"  # the rest of the name
+    rb"""(?:[ \t\r\n"'`\\:=>,({\[\]$@|;]|&quot;){0,48}?"""  # the detectors' glue between name and value
+    rb"""[rRuU]?["'][A-Za-z0-9/+=]{1,64}["'][ \t]*(?:\+|\\?\r?\n[ \t]*[rRuU]?["']|[rRuU]?["'])"""  # continued
+)
+_KEYWORDS = (b"ecret", b"ECRET", b"oken", b"OKEN")  # what might_contain looks for besides prefixes
+# base64, URL-encoding and JSON-escape characters map to 1, everything else to 0
+_VALUE_CHARS = bytes(
+    1 if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "/+%=\\") else 0 for c in range(256)
+)
+_VALUE_RUN = b"\x01" * 40
 _PARALLEL_MIN_BYTES = 16 << 20  # below this, starting worker processes costs more than it saves
 _CHUNK_MIN_BYTES = 8 << 20
 
@@ -83,18 +95,38 @@ def _scan_chunk(task: tuple[list[str], list[str], bool]) -> _Counts:
         if b"\0" in data[:BINARY_PROBE]:
             counts.binary += 1
             continue
-        if might_contain(data) and _probe(data, inline_ignores):
+        if _could_hold(data) and _probe(data, inline_ignores):
             counts.hits.append(sha)
     counts.problems = stats.problems
     return counts
 
 
+def _could_hold(data: bytes) -> bool:
+    """A necessary condition for any finding, checked at memory speed before any detector runs.
+
+    Most code mentions "token" or "secret" somewhere, so the detectors' keyword prefilter alone
+    sends nearly every blob to the regexes. But a key ID carries its own prefix, and a secret or
+    token value is a run of at least 40 base64 characters, unless a Python file splits it over
+    string literals right after its name. A blob with none of these cannot hold a credential.
+    """
+    if _PREFIX.search(data):
+        return True
+    if _VALUE_RUN in data.translate(_VALUE_CHARS):
+        return any(word in data for word in _KEYWORDS)
+    lower = data.lower()
+    for word in (b"secret", b"token"):
+        start = lower.find(word)
+        while start != -1:
+            if _SPLIT_AFTER_NAME.match(data, start + len(word)):
+                return True
+            start = lower.find(word, start + len(word))
+    return False
+
+
 def _probe(data: bytes, inline_ignores: bool) -> bool:
-    """Pass 1 without a path: plain text, then as Python when string literals may split a key."""
+    """Pass 1 without a path: plain text, then as Python (string literals joined)."""
     if detect_bytes(data, _PROBE_PATH, source=SourceKind.HISTORY, inline_ignores=inline_ignores):
         return True
-    if not any(prefix in data for prefix in _KEY_PREFIXES) and not _SPLIT_LITERALS.search(data):
-        return False
     return bool(detect_bytes(data, _PROBE_PY, source=SourceKind.HISTORY, inline_ignores=inline_ignores))
 
 
