@@ -92,10 +92,17 @@ def build_tree(dest: Path, files: int, share: float) -> int:
     return sites
 
 
-def floor(tree: Path) -> tuple[float, int]:
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the machine may be shared)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def floor(tree: Path) -> tuple[float, float, int]:
     """grep -rl for candidates, then a libcst parse of only those files (one process)."""
     import libcst as cst
 
+    cpu = _cpu()
     start = time.perf_counter()
     proc = subprocess.run(
         ["grep", "-rlE", "--include=*.py", "boto3|botocore|aioboto3", str(tree)],
@@ -106,11 +113,12 @@ def floor(tree: Path) -> tuple[float, int]:
     paths = proc.stdout.split()
     for path in paths:
         cst.parse_module(Path(path).read_bytes())
-    return time.perf_counter() - start, len(paths)
+    return time.perf_counter() - start, _cpu() - cpu, len(paths)
 
 
-def keyshift(tree: Path) -> tuple[float, int]:
+def keyshift(tree: Path) -> tuple[float, float, int]:
     """The whole CLI as a user runs it: ``python -m keyshift fix TREE`` (dry run, JSON report)."""
+    cpu = _cpu()
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "keyshift", "fix", str(tree), "--json", "-q"],
@@ -120,11 +128,12 @@ def keyshift(tree: Path) -> tuple[float, int]:
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")},
     )
     elapsed = time.perf_counter() - start
+    cpu = _cpu() - cpu
     if proc.returncode not in (0, 1):
         raise SystemExit(f"keyshift failed: {proc.stderr}")
     import json
 
-    return elapsed, int(json.loads(proc.stdout)["summary"]["files_changed"])
+    return elapsed, cpu, int(json.loads(proc.stdout)["summary"]["files_changed"])
 
 
 def main() -> None:
@@ -146,18 +155,22 @@ def main() -> None:
         tree = args.tree
     try:
         floor(tree)  # warm the page cache and imports
-        floors, ours = [], []
+        floors, ours, floor_cpu, our_cpu = [], [], [], []
         changed = found = 0
         for _ in range(args.repeat):
-            seconds, found = floor(tree)
+            seconds, cpu, found = floor(tree)
             floors.append(seconds)
-            seconds, changed = keyshift(tree)
+            floor_cpu.append(cpu)
+            seconds, cpu, changed = keyshift(tree)
             ours.append(seconds)
+            our_cpu.append(cpu)
         f, k = statistics.median(floors), statistics.median(ours)
-        print(f"cores: {os.cpu_count()}  candidates: {found}  files keyshift would change: {changed}")
-        print(f"floor (grep -rl + libcst parse of candidates): {f:.2f} s")
-        print(f"keyshift fix (whole CLI, dry run):            {k:.2f} s")
-        print(f"ratio: {k / f:.2f}x (target <= 1.5x)")
+        fc, kc = statistics.median(floor_cpu), statistics.median(our_cpu)
+        load = os.getloadavg()[0]
+        print(f"cores: {os.cpu_count()}  load: {load:.1f}  candidates: {found}  would change: {changed}")
+        print(f"floor (grep -rl + libcst parse of candidates): {f:6.2f} s wall  {fc:6.2f} s CPU")
+        print(f"keyshift fix (whole CLI, dry run):             {k:6.2f} s wall  {kc:6.2f} s CPU")
+        print(f"ratio: {k / f:.2f}x wall, {kc / fc:.2f}x CPU (target <= 1.5x)")
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -256,3 +256,24 @@ def test_libcst_tool_codemod_runs_the_command(tmp_path: Path) -> None:
     assert (root / "env.py").read_text() == ENV_APP_FIXED
     assert (root / "b.py").read_text() == REPORT_ONLY_APP
     assert "report-only" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            b'\xef\xbb\xbfimport boto3\ns = boto3.client("s3", aws_access_key_id="x")\n',
+            b'\xef\xbb\xbfimport boto3\ns = boto3.client("s3")\n',
+        ),
+        (
+            b"# -*- coding: latin-1 -*-\nimport boto3\n# caf\xe9\n"
+            b's = boto3.client("s3", aws_access_key_id="x")\n',
+            b'# -*- coding: latin-1 -*-\nimport boto3\n# caf\xe9\ns = boto3.client("s3")\n',
+        ),
+    ],
+    ids=["utf8-bom", "latin1-cookie"],
+)
+def test_encodings_round_trip(tmp_path: Path, raw: bytes, expected: bytes) -> None:
+    root = _tree(tmp_path, {"enc.py": raw})
+    _invoke(str(root), "--write")
+    assert (root / "enc.py").read_bytes() == expected

@@ -787,6 +787,40 @@ REPORT_ONLY_CASES = [
         "cannot follow",
     ),
     (
+        "argparse-module-level",
+        """
+        import argparse
+        import boto3
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--access-key")
+        args = parser.parse_args()
+        s3 = boto3.client("s3", aws_access_key_id=args.access_key)
+        """,
+        "command-line arguments",
+    ),
+    (
+        "sys-argv",
+        """
+        import sys
+        import boto3
+        s3 = boto3.client("s3", aws_access_key_id=sys.argv[1], aws_secret_access_key=sys.argv[2])
+        """,
+        "command-line arguments",
+    ),
+    (
+        "getpass-prompt",
+        """
+        import getpass
+        import boto3
+
+
+        def main():
+            secret = getpass.getpass("AWS secret: ")
+            return boto3.client("s3", aws_secret_access_key=secret)
+        """,
+        "typed in by the user",
+    ),
+    (
         "lambda-value",
         """
         import boto3

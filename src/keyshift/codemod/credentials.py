@@ -89,6 +89,7 @@ class ModuleFix:
     removed_constants: list[tuple[str, int]] = field(default_factory=list)
     removed_imports: list[tuple[str, int]] = field(default_factory=list)
     secrets: set[str] = field(default_factory=set)
+    code: str = ""  # the rewritten source, generated once
 
 
 @dataclass(slots=True)
@@ -238,6 +239,17 @@ def fix_module(wrapper: MetadataWrapper) -> ModuleFix:
                 if kwarg != "aws_access_key_id":
                     result.secrets.update(trace.literals)
             result.notes.extend(value_notes(pos.line, site.traces))
+            keywords = {a.keyword.value for a in site.target.call.args if a.keyword is not None}
+            if "endpoint_url" in keywords:
+                result.notes.append(
+                    Note(
+                        pos.line,
+                        "endpoint",
+                        "endpoint_url is set: if it is not an AWS endpoint (MinIO, LocalStack, R2), that "
+                        "service still needs its own credentials; check before deploying",
+                        False,
+                    )
+                )
     edits = {s.target.call: s.drop for s in sites if s.drop}
     if blocked or not edits:
         result.notes.extend(leftover_notes(wrapper, meta, positions))
@@ -255,7 +267,8 @@ def fix_module(wrapper: MetadataWrapper) -> ModuleFix:
     result.notes.extend(leftover_notes(wrapper, meta, positions, frozenset(n for n, _ in consts)))
     result.notes.extend(_kept_literal_notes(original, positions, candidates, result))
     try:
-        ast.parse(new_module.code)
+        result.code = new_module.code
+        ast.parse(result.code)
     except (SyntaxError, ValueError):  # pragma: no cover - a bug guard: never write what does not parse
         result.notes.append(Note(1, "internal", "the rewrite did not parse again; file left unchanged", True))
         result.sites = [_as_report_only(s, "internal check failed") for s in result.sites]

@@ -206,8 +206,8 @@ def process_file(path: Path, shown: str, write: bool) -> FileOutcome:
     status = "report-only" if report_only else "unchanged"
     diff = ""
     if fix.changed:
-        new = fix.module.bytes
         encoding = fix.module.encoding
+        new = (fix.code or fix.module.code).encode(encoding)
         diff = _redact(
             _diff(data.decode(encoding, "replace"), new.decode(encoding, "replace"), shown), fix.secrets
         )

@@ -38,7 +38,15 @@ STS_METHODS = frozenset(
         "get_federation_token",
     }
 )
+#: Methods that return command-line arguments (argparse, optparse).
+ARGV_METHODS = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args"})
+#: Calls that ask the person running the program.
+PROMPTS = frozenset({"builtins.input", "input", "getpass.getpass"})
 _MAX_DEPTH = 12
+_ARGV = "value comes from command-line arguments; the user chooses the credentials"
+_PROMPT = "value is typed in by the user at run time"
+#: Reasons that hold even for a module-level name: the credentials are chosen on purpose.
+CHOSEN_AT_RUN_TIME = (_ARGV, _PROMPT, "value is temporary credentials")
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +232,8 @@ class ValueTracer:
             # a module-level name is ambient whatever it holds; its value still tells the report
             # which literals and environment variables were involved
             facts = self._trace(value, depth + 1, seen | {id(value)})
+            if facts.reason is not None and facts.reason.startswith(CHOSEN_AT_RUN_TIME):
+                return Trace(facts.reason, "module-name")
             return Trace(None, "module-name", facts.literals, facts.env_vars, facts.origins)
         if value is None:
             return Trace(f"local {name!r} is bound in a way keyshift cannot follow")
@@ -247,6 +257,8 @@ class ValueTracer:
 
     # -- attributes, subscripts, calls --------------------------------------------------------------
     def _trace_attribute(self, node: cst.Attribute, depth: int, seen: frozenset[int]) -> Trace:
+        if "sys.argv" in self.meta.names(node):
+            return Trace(_ARGV)
         root = _root_name(node)
         if root is not None and root.value in ("self", "cls") and root is node.value:
             return Trace(f"value is the attribute {root.value}.{node.attr.value}")
@@ -262,6 +274,8 @@ class ValueTracer:
         return Trace(None, "attribute", base.literals, base.env_vars, origins)
 
     def _trace_subscript(self, node: cst.Subscript, depth: int, seen: frozenset[int]) -> Trace:
+        if "sys.argv" in self.meta.names(node.value):
+            return Trace(_ARGV)
         index_parts = [self._trace(e, depth + 1, seen) for el in node.slice for e in _sub_expressions(el)]
         if "os.environ" in self.meta.names(node.value):
             env = tuple(
@@ -297,6 +311,10 @@ class ValueTracer:
             return Trace(reason, "env", (), env, ())
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in STS_METHODS:
             return Trace(f"value is temporary credentials from {node.func.attr.value}(); keep them")
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in ARGV_METHODS:
+            return Trace(_ARGV)
+        if names & PROMPTS:
+            return Trace(_PROMPT)
         callee = self._trace(node.func, depth + 1, seen)
         if callee.reason is not None:
             return Trace(_derived(callee.reason), "call")
