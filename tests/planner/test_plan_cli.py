@@ -19,7 +19,7 @@ from keyshift.planner import iam_map
 
 from .plan_helpers import FIXTURES, fixture_repo, secret_for
 
-DEMOS = ("shop", "pipeline", "moto_demo")
+DEMOS = ("shop", "pipeline", "moto_demo", "services")
 
 
 def _run(args: list[str]) -> tuple[int, str, str]:

@@ -551,6 +551,8 @@ class _Scope:
                 out.update(_union(*value.items))
             elif isinstance(value, CollV):
                 out.update(self._collection_items(value, node))
+            elif isinstance(value, ResV) and value.rtype:
+                out.add(value)  # an action that returns a list of resources (receive_messages)
             elif isinstance(value, DictV):
                 out.update(Const(k) for k, _ in value.items)
         return frozenset(out)

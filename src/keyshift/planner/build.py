@@ -508,28 +508,40 @@ def _athena_extras(call: ApiCall, scope: Scope, add: Any) -> None:
             )
             for action in ("s3:GetBucketLocation", "s3:ListBucket", "s3:PutObject", "s3:GetObject"):
                 add(action, call, scope, "conditional", resolved_from=target)
-    for context in call.param("QueryExecutionContext") or ():
-        if not isinstance(context, DictV):
-            continue
-        databases = [d for d in strings(context.get("Database")) if isinstance(d, str)]
-        tables = _query_tables(call)
-        for database in databases:
-            params: tuple[tuple[str, Values], ...] = (("DatabaseName", frozenset({Const(database)})),)
-            database_call = replace(call, service="glue", method="get_database", params=params)
-            add("glue:GetDatabase", call, scope, "conditional", resolved_from=database_call)
-            names = frozenset(Const(t) for t in tables) if tables else frozenset({Prefix("")})
+    databases = [
+        d
+        for context in call.param("QueryExecutionContext") or ()
+        if isinstance(context, DictV)
+        for d in strings(context.get("Database"))
+        if isinstance(d, str)
+    ]
+    pairs: set[tuple[str | None, str | None]] = {
+        (db or (databases[0] if len(databases) == 1 else None), table) for db, table in _query_tables(call)
+    }
+    pairs |= {(db, None) for db in databases}
+    for database in sorted({db for db, _ in pairs if db}):
+        params: tuple[tuple[str, Values], ...] = (("DatabaseName", frozenset({Const(database)})),)
+        database_call = replace(call, service="glue", method="get_database", params=params)
+        add("glue:GetDatabase", call, scope, "conditional", resolved_from=database_call)
+        tables = sorted(t for db, t in pairs if db == database and t)
+        if tables:
+            names = frozenset(Const(t) for t in tables)
             table_call = replace(call, service="glue", method="get_table", params=(*params, ("Name", names)))
-            if tables:
-                add("glue:GetTable", call, scope, "conditional", resolved_from=table_call)
+            add("glue:GetTable", call, scope, "conditional", resolved_from=table_call)
 
 
-def _query_tables(call: ApiCall) -> list[str]:
-    out: set[str] = set()
+def _query_tables(call: ApiCall) -> list[tuple[str | None, str]]:
+    """(database, table) pairs a literal query reads; database None when not qualified."""
+    out: set[tuple[str | None, str]] = set()
     for query in strings(call.param("QueryString")):
         if isinstance(query, str):
-            for match in re.finditer(r"\b(?:from|join)\s+([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)?)", query, re.I):
-                out.add(match.group(1).split(".")[-1].strip('"`'))
-    return sorted(out)
+            pattern = r"\b(?:from|join)\s+[\"`]?([A-Za-z_]\w*)[\"`]?(?:\.[\"`]?([A-Za-z_]\w*)[\"`]?)?"
+            for match in re.finditer(pattern, query, re.I):
+                if match.group(2):
+                    out.add((match.group(1), match.group(2)))
+                else:
+                    out.add((None, match.group(1)))
+    return sorted(out, key=lambda p: (p[0] or "", p[1]))
 
 
 def _with_context(calls: list[ApiCall]) -> list[ApiCall]:

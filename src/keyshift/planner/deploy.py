@@ -185,6 +185,20 @@ def discover(root: Path, files: list[Path]) -> list[Service]:
             if not _is_taskdef(data):
                 continue
             _taskdef(root, path, relpath, text, data, get, by_dir)
+    explicit_root = "" in services
+    # without a Dockerfile, compose file or task definition at the root, each top-level directory
+    # holding Python code is a service of its own (a repository of several small services)
+    code_dirs = sorted(
+        {
+            rel(root, p).split("/", 1)[0]
+            for p in files
+            if p.suffix == ".py" and "/" in rel(root, p) and not _is_test(rel(root, p))
+        }
+    )
+    if not explicit_root and len(code_dirs) >= 2:
+        for directory in code_dirs:
+            if directory not in services:
+                get(directory, directory)
     for path in files:
         if path.name == ".env" or (path.name.startswith(".env.") and not path.name.endswith(".example")):
             relpath = rel(root, path)
@@ -210,6 +224,11 @@ def discover(root: Path, files: list[Path]) -> list[Service]:
         if candidates:
             service.parent = max(candidates, key=lambda o: len(o.directory))
     return sorted(services.values(), key=lambda s: (s.directory, s.name))
+
+
+def _is_test(path: str) -> bool:
+    parts = PurePosixPath(path).parts
+    return any(p in ("tests", "test", "testing") for p in parts[:-1]) or parts[-1].startswith("test_")
 
 
 def _read(path: Path) -> str:
