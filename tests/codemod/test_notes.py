@@ -118,6 +118,19 @@ NOTE_CASES = [
         "settings.AWS_ACCESS_KEY_ID",
     ),
     (
+        "unseen-double-star",
+        """
+        import boto3
+
+
+        def make(**kwargs):
+            return boto3.client("s3", **kwargs)
+        """,
+        "unseen-arguments",
+        False,
+        "**kwargs",
+    ),
+    (
         "kept-constant-still-holds-key",
         """
         import boto3

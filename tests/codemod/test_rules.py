@@ -584,6 +584,64 @@ REWRITE_CASES = [
         """,
     ),
     (
+        "unknown-double-star-does-not-block-other-sites",
+        """
+        import boto3
+
+
+        def make(**kwargs):
+            return boto3.client("s3", **kwargs)
+
+
+        s3 = boto3.client("s3", aws_access_key_id="@KEY@")
+        """,
+        """
+        import boto3
+
+
+        def make(**kwargs):
+            return boto3.client("s3", **kwargs)
+
+
+        s3 = boto3.client("s3")
+        """,
+    ),
+    (
+        "blank-line-inherited-above-a-comment",
+        """
+        import boto3
+
+        KEY = "@KEY@"
+        # the client
+        s3 = boto3.client("s3", aws_access_key_id=KEY)
+        """,
+        """
+        import boto3
+
+        # the client
+        s3 = boto3.client("s3")
+        """,
+    ),
+    (
+        "kept-statement-between-deleted-runs",
+        """
+        import os
+        import boto3
+
+        KEY = os.getenv("K")
+        REGION = "eu-west-1"
+        SECRET = os.getenv("S")
+        s3 = boto3.client("s3", aws_access_key_id=KEY, aws_secret_access_key=SECRET, region_name=REGION)
+        """,
+        """
+        import os
+        import boto3
+
+        REGION = "eu-west-1"
+        s3 = boto3.client("s3", region_name=REGION)
+        """,
+    ),
+    (
         "chained-session-resource",
         """
         import boto3
@@ -726,15 +784,14 @@ REPORT_ONLY_CASES = [
         "come through **dict",
     ),
     (
-        "double-star-unknown",
+        "double-star-dict-built-by-subscript",
         """
         import boto3
-
-
-        def make(**kwargs):
-            return boto3.client("s3", **kwargs)
+        creds = {}
+        creds["aws_access_key_id"] = "@KEY@"
+        s3 = boto3.client("s3", **creds)
         """,
-        "cannot see whether they carry credentials",
+        "come through **dict",
     ),
     (
         "positional-client",

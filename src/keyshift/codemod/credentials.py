@@ -99,6 +99,7 @@ class _Site:
     traces: dict[str, Trace]
     reason: str | None
     names: list[cst.Name]
+    unseen: list[str] = field(default_factory=list)
 
 
 def _analyse(target: Target, tracer: ValueTracer) -> _Site:
@@ -108,11 +109,15 @@ def _analyse(target: Target, tracer: ValueTracer) -> _Site:
     names: list[cst.Name] = []
     reason: str | None = None
     positional = 0
+    unseen: list[str] = []
     for index, arg in enumerate(call.args):
         if arg.star == "*":
-            reason = reason or "arguments are passed through *args"
+            unseen.append(f"positional arguments come through *{_shown(arg.value)}")
         elif arg.star == "**":
-            reason = reason or _double_star_reason(arg, tracer)
+            visible = _double_star_reason(arg, tracer)
+            if visible is None:
+                unseen.append(f"keyword arguments come through **{_shown(arg.value)}")
+            reason = reason or visible
         elif arg.keyword is None:
             positional += 1
         elif arg.keyword.value in CREDENTIAL_KWARGS:
@@ -126,17 +131,19 @@ def _analyse(target: Target, tracer: ValueTracer) -> _Site:
     first = FIRST_POSITIONAL_CREDENTIAL.get(target.factory)
     if first is not None and positional > first and reason is None:
         reason = "credentials are passed positionally"
-    return _Site(target, drop, traces, reason, names)
+    return _Site(target, drop, traces, reason, names, unseen)
+
+
+def _shown(node: cst.BaseExpression) -> str:
+    text = cst.Module([]).code_for_node(node)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _double_star_reason(arg: cst.Arg, tracer: ValueTracer) -> str | None:
-    """A ``**dict`` is fine only when its keys are visible and none is a credential."""
+    """Report-only when a ``**dict`` visibly carries credential keys (``None`` otherwise)."""
     keys = _dict_keys(arg.value, tracer.meta)
     if keys is None:
-        shown = cst.Module([]).code_for_node(arg.value)
-        if len(shown) > 40:
-            shown = shown[:37] + "..."
-        return f"arguments come through **{shown}; keyshift cannot see whether they carry credentials"
+        return None
     hits = sorted(k for k in keys if k in CREDENTIAL_KWARGS)
     if hits:
         return f"credentials ({', '.join(hits)}) come through **dict"
@@ -211,6 +218,16 @@ def fix_module(wrapper: MetadataWrapper) -> ModuleFix:
     result = ModuleFix(module=original, changed=False)
     blocked = any(s.reason is not None for s in sites)
     for site in sites:
+        for text in site.unseen:
+            line = positions[site.target.call].start.line
+            result.notes.append(
+                Note(
+                    line,
+                    "unseen-arguments",
+                    f"{text}; keyshift cannot see whether they carry credentials",
+                    False,
+                )
+            )
         if not site.drop and site.reason is None:
             continue
         pos = positions[site.target.call].start

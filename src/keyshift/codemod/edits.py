@@ -116,7 +116,8 @@ def delete_statements(
     """Apply per-index replacements (``None`` deletes) to a statement list.
 
     The next kept statement inherits the first deleted statement's leading blank lines when it
-    has no leading lines of its own, so a block keeps its separating blank line.
+    has no blank lines of its own (comment lines above it stay, below the inherited blanks), so
+    a block keeps its separating blank line.
     """
     out: list[cst.BaseStatement] = []
     inherited: list[cst.EmptyLine] | None = None
@@ -127,8 +128,9 @@ def delete_statements(
                 inherited = [line for line in _leading(stmt) if line.comment is None]
             continue
         if inherited is not None:
-            if not _leading(new) and inherited:
-                new = new.with_changes(leading_lines=inherited)
+            own = _leading(new)
+            if inherited and not any(line.comment is None for line in own):
+                new = new.with_changes(leading_lines=[*inherited, *own])
             inherited = None
         out.append(new)
     return out
