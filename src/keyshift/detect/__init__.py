@@ -17,7 +17,7 @@ from keyshift.detect.account import account_id
 from keyshift.detect.carriers import carrier_of, dockerfile_instruction, section_ids
 from keyshift.detect.names import GLUE, NameClass, classify, is_key_id_name, name_before
 from keyshift.detect.pairing import Hit, pair_hits
-from keyshift.detect.pyjoin import join_literals, needs_join
+from keyshift.detect.pyjoin import join_literals
 from keyshift.detect.rules import rule_for
 from keyshift.detect.suppress import inline_allowed, key_id_placeholder, plausible_secret, secret_placeholder
 from keyshift.model import CredentialKind, Finding, Location, SourceKind
@@ -40,6 +40,7 @@ _SECRET_BEFORE = re.compile(
 _LOOSE_SECRET = re.compile(r"""(?:(?<=["'`,;|\s=:])|^)([A-Za-z0-9/+]{40})(?=["'`,;|\s)]|$)""", re.M)
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _KEYWORDS = ("secret", "token")
+_TOKEN_QUALIFIER = re.compile("session|security")
 LOOSE_LINES = 2
 
 _NOTE_ENV_OVERRIDE = (
@@ -72,7 +73,7 @@ def detect_text(
     text: str, path: str, *, source: SourceKind = SourceKind.WORKTREE, inline_ignores: bool = True
 ) -> list[Finding]:
     carrier = carrier_of(path)
-    if carrier == "python" and needs_join(text):
+    if carrier == "python":
         text = join_literals(text)
     hits = list(_key_hits(text))
     hits.extend(_named_hits(text))
@@ -105,8 +106,7 @@ def _key_hits(text: str) -> Iterator[Hit]:
         yield Hit(CredentialKind.ACCESS_KEY_ID, m.group(0), start, name=name_before(text, start))
 
 
-def _keyword_positions(text: str) -> Iterator[int]:
-    lower = text.lower()
+def _keyword_positions(lower: str) -> Iterator[int]:
     for word in _KEYWORDS:
         pos = lower.find(word)
         while pos != -1:
@@ -116,7 +116,10 @@ def _keyword_positions(text: str) -> Iterator[int]:
 
 def _named_hits(text: str) -> Iterator[Hit]:
     seen_names: set[tuple[int, int]] = set()
-    for pos in _keyword_positions(text):
+    lower = text.lower()
+    for pos in _keyword_positions(lower):
+        if lower.startswith("token", pos) and not _TOKEN_QUALIFIER.search(lower, max(0, pos - 10), pos):
+            continue  # only session/security tokens are AWS credentials
         start = pos
         while start and text[start - 1] in _NAME_CHARS:
             start -= 1
