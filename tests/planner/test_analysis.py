@@ -193,6 +193,34 @@ MORE_CASES: list[tuple[str, dict[str, str], Pairs]] = [
 ]
 
 
+MORE_CASES += [
+    (
+        "factory-per-service-and-dict-kwargs",
+        {
+            "svc/aws.py": f'import boto3\nCREDS = dict(aws_access_key_id="{KEY}", region_name="us-east-1")\n'
+            "def client(name):\n    return boto3.client(name, **CREDS)\n",
+            "svc/app.py": "from aws import client\n"
+            's3 = client("s3")\nsqs = client("sqs")\n'
+            's3.get_object(Bucket="b", Key="k")\n'
+            'sqs.delete_queue(QueueUrl="https://sqs.us-east-1.amazonaws.com/111122223333/old")\n',
+        },
+        {
+            ("s3:GetObject", "arn:aws:s3:::b/k"),
+            ("sqs:DeleteQueue", "arn:aws:sqs:us-east-1:111122223333:old"),
+        },
+    ),
+    (
+        "key-set-in-os-environ-by-code",
+        {
+            "svc/app.py": f'import os, boto3\nos.environ["AWS_ACCESS_KEY_ID"] = "{KEY}"\n'
+            'ddb = boto3.resource("dynamodb", region_name="us-east-1")\n'
+            'ddb.Table(name="events").delete_item(Key={})\n',
+        },
+        {("dynamodb:DeleteItem", "arn:aws:dynamodb:us-east-1:111122223333:table/events")},
+    ),
+]
+
+
 @pytest.mark.parametrize(("name", "files", "expected"), MORE_CASES, ids=[c[0] for c in MORE_CASES])
 def test_more_cases(
     name: str, files: dict[str, str], expected: Pairs, repo_factory: Callable[..., Path]
@@ -200,6 +228,8 @@ def test_more_cases(
     data = _plan(repo_factory(files))
     assert len(data["roles"]) == 1, data["roles"]
     assert _pairs(data["roles"][0]) == expected
+    assert data["roles"][0]["unresolved"] == []
+    assert data["unresolved"] == []
 
 
 def test_secret_links_a_client_to_its_key(repo_factory: Callable[..., Path]) -> None:

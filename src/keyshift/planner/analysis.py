@@ -117,6 +117,10 @@ class Analysis:
     errors: tuple[str, ...]
 
 
+def _size(node: ast.AST) -> int:
+    return sum(1 for child in ast.walk(node) if isinstance(child, ast.stmt))
+
+
 def _union(*sets: Iterable[Value]) -> Values:
     out: set[Value] = set()
     for values in sets:
@@ -170,6 +174,7 @@ class Analyzer:
         self.cur = State()
         self.module_names: dict[str, list[str]] = {}  # dotted name -> module paths
         self.recording = False
+        self.inline_depth = 0
         self.calls: set[ApiCall] = set()
         self.unresolved: set[Unresolved] = set()
         self.default_sessions: set[tuple[str, Origin]] = set()
@@ -313,6 +318,7 @@ class _Scope:
         self.func = func
         self.cls = cls
         self.env = env
+        self.inline_returns: set[Value] | None = None
 
     # ----- names ---------------------------------------------------------------------------
     def assign(self, name: str, values: Values) -> None:
@@ -384,7 +390,9 @@ class _Scope:
         elif isinstance(node, ast.AugAssign | ast.Expr):
             self.eval(node.value)
         elif isinstance(node, ast.Return):
-            if node.value is not None and self.func is not None:
+            if node.value is not None and self.inline_returns is not None:
+                self.inline_returns.update(self.eval(node.value))
+            elif node.value is not None and self.func is not None:
                 self.a.merge(self.a.cur.returns, self.func.key, self.eval(node.value))
         elif isinstance(node, ast.For | ast.AsyncFor):
             self.bind(node.target, self.iterate(self.eval(node.iter), node.iter))
@@ -493,7 +501,9 @@ class _Scope:
                 else:
                     self.bind(element, items)
         elif isinstance(target, ast.Subscript):
-            self.eval(target.value)
+            base = self.eval(target.value)
+            if any(isinstance(v, Builtin) and v.name.endswith("environ") for v in base):
+                self._set_env(self.eval(target.slice), values, target)
 
     def bind_params(self) -> None:
         func = self.func
@@ -671,6 +681,12 @@ class _Scope:
                 out.add(value)
         return frozenset(out)
 
+    def _set_env(self, keys: Values, values: Values, node: ast.AST) -> None:
+        """``os.environ["AWS_ACCESS_KEY_ID"] = KEY`` makes every default-chain client use the key."""
+        if Const("AWS_ACCESS_KEY_ID") in keys and self.a.recording:
+            path, line = self._loc(node)
+            self.a.default_sessions.add((self.module, Origin(values, None, path, line)))
+
     def _env(self, keys: Values, default: Values | None) -> Values:
         out: set[Value] = set()
         for key in keys:
@@ -773,6 +789,8 @@ class _Scope:
             name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
             if name in _ENV_FUNCS and args:
                 out.update(self._env(args[0], args[1] if len(args) > 1 else None))
+            elif name == "dict" and isinstance(node.func, ast.Name):
+                out.add(DictV(tuple(sorted(kwargs.items(), key=lambda kv: kv[0]))))
         return frozenset(out)
 
     def _call_one(
@@ -815,7 +833,45 @@ class _Scope:
                 self.a.merge(self.a.cur.params, (key, name), values)
             elif fargs.kwarg is not None:
                 self.a.merge(self.a.cur.params, (key, fargs.kwarg.arg), frozenset({DictV(((name, values),))}))
-        return self.a.prev.returns.get(key, EMPTY)
+        inlined = self._inline(func, inst, positional, args, kwargs)
+        return inlined if inlined is not None else self.a.prev.returns.get(key, EMPTY)
+
+    def _inline(
+        self,
+        func: Func,
+        inst: InstV | None,
+        positional: list[str],
+        args: list[Values],
+        kwargs: dict[str, Values],
+    ) -> Values | None:
+        """Return value of a small factory for this call's arguments (``make("s3")`` is an S3 client).
+
+        Merged over all call sites, ``def make(name): return boto3.client(name)`` would make
+        every caller's client every service; evaluating short functions per call keeps them apart.
+        """
+        node = func.node
+        if isinstance(node, ast.Lambda) or self.a.inline_depth >= 2 or _size(node) > 40:
+            return None
+        if not any(isinstance(n, ast.Return) for n in ast.walk(node)):
+            return None
+        env: dict[str, Values] = {}
+        scope = _Scope(self.a, func.module, func, func.cls, env)
+        scope.bind_params()
+        for name, values in zip(positional, args, strict=False):
+            env[name] = values
+        for name, values in kwargs.items():
+            env[name] = values
+        if inst is not None and func.node.args.args:
+            env[func.node.args.args[0].arg] = frozenset({inst})
+        scope.inline_returns = set()
+        self.a.inline_depth += 1
+        recording, self.a.recording = self.a.recording, False
+        try:
+            scope.exec_block(node.body)
+        finally:
+            self.a.inline_depth -= 1
+            self.a.recording = recording
+        return frozenset(scope.inline_returns) or None
 
     def _loc(self, node: ast.AST) -> tuple[str, int]:
         return self.module, getattr(node, "lineno", 0)
@@ -854,6 +910,17 @@ class _Scope:
             return frozenset({SessionV(Origin(None, None, *self._loc(node)))})
         if short == "Config" and name.startswith("botocore"):
             return frozenset({DictV(tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))})
+        if short == "setdefault" and name.endswith("environ.setdefault") and len(args) > 1:
+            self._set_env(args[0], args[1], node)
+        if short == "update" and name.endswith("environ.update"):
+            for value in args[0] if args else EMPTY:
+                if isinstance(value, DictV) and value.get("AWS_ACCESS_KEY_ID") is not None:
+                    self._set_env(
+                        frozenset({Const("AWS_ACCESS_KEY_ID")}), value.get("AWS_ACCESS_KEY_ID") or EMPTY, node
+                    )
+            if "AWS_ACCESS_KEY_ID" in kwargs:
+                self._set_env(frozenset({Const("AWS_ACCESS_KEY_ID")}), kwargs["AWS_ACCESS_KEY_ID"], node)
+            return EMPTY
         if name in ("os.getenv", "os.environ.get", "os.environ.setdefault", "environ.get", "getenv") or (
             name.endswith("environ.get") or name.endswith(".getenv")
         ):
@@ -1075,7 +1142,7 @@ class _Scope:
         for ident in identifiers:
             source = ident.get("source")
             if source == "input":
-                ids[ident["target"]] = next(inputs, EMPTY)
+                ids[ident["target"]] = next(inputs, EMPTY) or params.get(_xform(ident["target"]), EMPTY)
             elif source == "identifier":
                 ids[ident["target"]] = dict(res.ids).get(ident["name"], EMPTY)
             elif source == "requestParameter":
