@@ -277,3 +277,23 @@ def test_encodings_round_trip(tmp_path: Path, raw: bytes, expected: bytes) -> No
     root = _tree(tmp_path, {"enc.py": raw})
     _invoke(str(root), "--write")
     assert (root / "enc.py").read_bytes() == expected
+
+
+def test_internal_error_costs_one_file_not_the_sweep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _tree(tmp_path, {"a.py": ENV_APP, "b.py": ENV_APP})
+    from keyshift.codemod import runner as runner_module
+
+    real = runner_module.fix_source
+
+    def flaky(data: bytes) -> object:
+        if b"# boom" in data:
+            raise RuntimeError("boom")
+        return real(data)
+
+    (root / "a.py").write_text(ENV_APP + "# boom\n")
+    monkeypatch.setattr(runner_module, "fix_source", flaky)
+    code, out = _invoke(str(root), "--write", "--jobs", "1")
+    assert code == 1
+    assert "internal error (RuntimeError)" in out
+    assert (root / "a.py").read_text() == ENV_APP + "# boom\n"
+    assert (root / "b.py").read_text() == ENV_APP_FIXED

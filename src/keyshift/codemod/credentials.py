@@ -210,6 +210,18 @@ class _ArgRemover(cst.CSTTransformer):
 
 def fix_module(wrapper: MetadataWrapper) -> ModuleFix:
     """Analyse and rewrite one module; the input module object is never mutated."""
+    result = _fix_module(wrapper)
+    seen: set[tuple[str, str]] = set()
+    notes: list[Note] = []
+    for note in sorted(result.notes, key=lambda n: (n.line, n.kind, n.message)):
+        if (note.kind, note.message) not in seen:  # one note per fact, at its first line
+            seen.add((note.kind, note.message))
+            notes.append(note)
+    result.notes = notes
+    return result
+
+
+def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
     original = wrapper.module
     meta = resolve_metadata(wrapper)
     positions = wrapper.resolve(PositionProvider)

@@ -202,6 +202,8 @@ def process_file(path: Path, shown: str, write: bool) -> FileOutcome:
         return FileOutcome(shown, "unparsable", scrub(f"cannot decode or parse: {type(exc).__name__}"))
     except RecursionError:
         return FileOutcome(shown, "error", "file is nested too deeply to analyse; left unchanged")
+    except Exception as exc:  # a keyshift bug must cost one file, never the sweep
+        return FileOutcome(shown, "error", scrub(f"internal error ({type(exc).__name__}); left unchanged"))
     report_only = any(s.status == "report-only" for s in fix.sites)
     status = "report-only" if report_only else "unchanged"
     diff = ""
