@@ -22,6 +22,7 @@ from keyshift.detect import detect_bytes
 from keyshift.model import Finding, SourceKind
 from keyshift.sources.image.blobs import BlobOpener
 from keyshift.sources.image.limits import Limits
+from keyshift.sources.image.prefilter import worth_detecting
 from keyshift.sources.image.stream import ExactReader, HashingReader, Inflater, LayerProblem
 from keyshift.sources.image.tarwalk import DIR, REGULAR, TarWalker, Truncated
 
@@ -86,7 +87,9 @@ class _Scanner:
             )
 
     def detect(self, data: bytes, path: str, layer_path: str, member: int, line_offset: int = 0) -> None:
-        # detect_bytes runs the might_contain prefilter itself; calling it here too doubles the cost
+        # worth_detecting is a cheaper superset of the detector's own might_contain prefilter
+        if not worth_detecting(data):
+            return
         for f in detect_bytes(data, path, source=SourceKind.IMAGE, inline_ignores=self.limits.inline_ignores):
             loc = f.location
             if line_offset:
