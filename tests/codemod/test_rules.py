@@ -1,6 +1,5 @@
 """Before/after cases for every rule of the credential codemod (one parametrized table)."""
 
-# ruff: noqa: E501
 
 from __future__ import annotations
 
@@ -639,6 +638,19 @@ REWRITE_CASES = [
 
         REGION = "eu-west-1"
         s3 = boto3.client("s3", region_name=REGION)
+        """,
+    ),
+    (
+        "newer-syntax-than-the-running-python",
+        """
+        import boto3
+        type Alias = int
+        s3 = boto3.client("s3", aws_access_key_id="@KEY@")
+        """,
+        """
+        import boto3
+        type Alias = int
+        s3 = boto3.client("s3")
         """,
     ),
     (

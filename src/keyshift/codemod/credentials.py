@@ -297,14 +297,28 @@ def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
     result.notes.extend(_kept_literal_notes(original, positions, candidates, result))
     try:
         result.code = new_module.code
-        ast.parse(result.code)
-    except (SyntaxError, ValueError):  # pragma: no cover - a bug guard: never write what does not parse
+        _check_parses(result.code, original)
+    except (SyntaxError, ValueError, cst.ParserSyntaxError):  # pragma: no cover - a bug guard
         result.notes.append(Note(1, "internal", "the rewrite did not parse again; file left unchanged", True))
         result.sites = [_as_report_only(s, "internal check failed") for s in result.sites]
         return result
     result.module = new_module
     result.changed = True
     return result
+
+
+def _check_parses(code: str, original: cst.Module) -> None:
+    """Raise unless ``code`` parses: with ``ast`` (fast, exact), or with libcst when the running
+    interpreter is older than the file's syntax (then ``ast`` rejects the original too)."""
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        try:
+            ast.parse(original.code)
+        except SyntaxError:
+            cst.parse_module(code)
+            return
+        raise
 
 
 def _as_report_only(site: SiteReport, reason: str) -> SiteReport:
