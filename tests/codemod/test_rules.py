@@ -1,6 +1,5 @@
 """Before/after cases for every rule of the credential codemod (one parametrized table)."""
 
-
 from __future__ import annotations
 
 import textwrap
