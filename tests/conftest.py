@@ -23,7 +23,9 @@ GIT_ENV = {
 
 def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
     full_env = {**os.environ, **GIT_ENV, "HOME": str(repo.parent), **(env or {})}
-    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, env=full_env, check=True)
+    proc = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, env=full_env, check=True
+    )
     return proc.stdout
 
 

@@ -5,7 +5,10 @@ Exit codes: 0 clean, 1 findings (or sites needing a human), 2 usage, configurati
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
@@ -40,11 +43,25 @@ def _root(
     """keyshift: from hardcoded AWS keys to ECS task roles."""
 
 
+def _exit_2_on_error(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a ``KeyshiftError`` into a scrubbed message and exit code 2, whoever invokes the app."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except KeyshiftError as exc:
+            typer.echo(f"keyshift: error: {scrub(str(exc))}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
 def _register() -> None:
     from keyshift.commands import registered
 
     for name, func in registered():
-        app.command(name)(func)
+        app.command(name)(_exit_2_on_error(func))
 
 
 _register()

@@ -6,6 +6,7 @@ tree is scanned in-process because starting workers would cost more than the sca
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -26,7 +27,8 @@ _BATCH_BYTES = 16 * 1024 * 1024
 
 def _scan_batch(root: str, rels: Sequence[str], max_size: int, inline_ignores: bool) -> list[FileResult]:
     return [
-        scan_file(os.path.join(root, rel), rel, max_size=max_size, inline_ignores=inline_ignores) for rel in rels
+        scan_file(os.path.join(root, rel), rel, max_size=max_size, inline_ignores=inline_ignores)
+        for rel in rels
     ]
 
 
@@ -72,10 +74,8 @@ def scan_relpaths(root: Path, rels: Sequence[str], config: Config) -> ScanResult
     results: list[FileResult]
     total = 0
     for rel in rels:
-        try:
+        with contextlib.suppress(OSError):
             total += os.lstat(os.path.join(root, rel)).st_size
-        except OSError:
-            pass
         if total > _INLINE_BYTES:
             break
     jobs = workers(config)

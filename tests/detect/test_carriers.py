@@ -17,7 +17,12 @@ T = CredentialKind.SESSION_TOKEN
 
 # (case id, path, template, expected [(kind, line)]) — every secret/token must pair with {key}.
 CASES = [
-    ("python-assign", "app/settings.py", 'AWS_ACCESS_KEY_ID = "{key}"\nAWS_SECRET_ACCESS_KEY = "{secret}"\n', [(K, 1), (S, 2)]),
+    (
+        "python-assign",
+        "app/settings.py",
+        'AWS_ACCESS_KEY_ID = "{key}"\nAWS_SECRET_ACCESS_KEY = "{secret}"\n',
+        [(K, 1), (S, 2)],
+    ),
     (
         "python-call",
         "app/aws.py",
@@ -64,7 +69,7 @@ CASES = [
     (
         "k8s-name-value",
         "deploy/pod.yaml",
-        "env:\n  - name: AWS_ACCESS_KEY_ID\n    value: {key}\n  - name: AWS_SECRET_ACCESS_KEY\n    value: \"{secret}\"\n",
+        'env:\n  - name: AWS_ACCESS_KEY_ID\n    value: {key}\n  - name: AWS_SECRET_ACCESS_KEY\n    value: "{secret}"\n',
         [(K, 3), (S, 5)],
     ),
     (
@@ -135,7 +140,12 @@ CASES = [
         "https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={key}%2F20240101%2Fus-east-1%2Fs3%2Faws4_request\n",
         [(K, 1)],
     ),
-    ("credentials-csv", "credentials.csv", "User name,Access key ID,Secret access key\ndeploy,{key},{secret}\n", [(K, 2), (S, 2)]),
+    (
+        "credentials-csv",
+        "credentials.csv",
+        "User name,Access key ID,Secret access key\ndeploy,{key},{secret}\n",
+        [(K, 2), (S, 2)],
+    ),
     (
         "xml",
         "conf/aws.xml",
@@ -186,7 +196,9 @@ def _render(template: str, creds: dict[str, str]) -> str:
 
 
 @pytest.mark.parametrize(("path", "template", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_carrier(path: str, template: str, expected: list[tuple[CredentialKind, int]], creds: dict[str, str]) -> None:
+def test_carrier(
+    path: str, template: str, expected: list[tuple[CredentialKind, int]], creds: dict[str, str]
+) -> None:
     text = _render(template, creds)
     found = [f for f in detect_bytes(text.encode(), path) if not f.suppressed]
     assert sorted((f.kind, f.line) for f in found) == sorted(expected)

@@ -22,7 +22,13 @@ CARRIERS = [
     ("Dockerfile", "FROM x\nENV {kn}={key} {sn}={secret}\n"),
 ]
 KEY_NAMES = ["aws_access_key_id", "AWS_ACCESS_KEY_ID", "AccessKeyId", "accessKeyId", "access_key"]
-SECRET_NAMES = ["aws_secret_access_key", "AWS_SECRET_ACCESS_KEY", "SecretAccessKey", "secretAccessKey", "secret_key"]
+SECRET_NAMES = [
+    "aws_secret_access_key",
+    "AWS_SECRET_ACCESS_KEY",
+    "SecretAccessKey",
+    "secretAccessKey",
+    "secret_key",
+]
 B64 = string.ascii_letters + string.digits + "+/"
 
 

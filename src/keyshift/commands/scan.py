@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -32,21 +33,40 @@ def scan(
     image: list[str] = typer.Option(
         None, "--image", help="Also scan a container image: docker-save tar, OCI layout, or registry ref."
     ),
-    platform: str | None = typer.Option(None, "--platform", help="Image platform in a multi-arch index (os/arch)."),
+    platform: str | None = typer.Option(
+        None, "--platform", help="Image platform in a multi-arch index (os/arch)."
+    ),
     registry_username: str | None = typer.Option(None, "--registry-username", help="Registry user name."),
     registry_password_stdin: bool = typer.Option(
         False, "--registry-password-stdin", help="Read the registry password from standard input."
     ),
-    allow_http: bool = typer.Option(False, "--allow-http", help="Allow plain-HTTP registries (not only localhost)."),
-    baseline: Path | None = typer.Option(None, "--baseline", help="Suppress findings known to this baseline file."),
-    config_file: Path | None = typer.Option(None, "--config", help="Settings file (default: nearest pyproject.toml)."),
+    allow_http: bool = typer.Option(
+        False, "--allow-http", help="Allow plain-HTTP registries (not only localhost)."
+    ),
+    baseline: Path | None = typer.Option(
+        None, "--baseline", help="Suppress findings known to this baseline file."
+    ),
+    config_file: Path | None = typer.Option(
+        None, "--config", help="Settings file (default: nearest pyproject.toml)."
+    ),
     exclude: list[str] = typer.Option(None, "--exclude", "-x", help="Glob of paths to skip (repeatable)."),
     all_files: bool = typer.Option(False, "--all-files", help="Walk every file, including git-ignored ones."),
-    max_file_size: int | None = typer.Option(None, "--max-file-size", help="Skip files larger than this (bytes)."),
-    no_inline_ignores: bool = typer.Option(False, "--no-inline-ignores", help="Ignore allow comments (audits)."),
+    max_file_size: int | None = typer.Option(
+        None, "--max-file-size", help="Skip files larger than this (bytes)."
+    ),
+    no_inline_ignores: bool = typer.Option(
+        False, "--no-inline-ignores", help="Ignore allow comments (audits)."
+    ),
     show_suppressed: bool = typer.Option(False, "--show-suppressed", help="Also list suppressed findings."),
-    redact: bool = typer.Option(False, "--redact", help="Mask access key IDs too (secrets are always hidden)."),
-    sarif_history: bool = typer.Option(False, "--sarif-history", help="SARIF: add history-only findings as a run."),
+    redact: bool = typer.Option(
+        False, "--redact", help="Mask access key IDs too (secrets are always hidden)."
+    ),
+    sarif_history: bool = typer.Option(
+        False, "--sarif-history", help="SARIF: add history-only findings as a run."
+    ),
+    slim: bool = typer.Option(
+        False, "--slim", help="Baseline: no line numbers or timestamp (stable when committed)."
+    ),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when credentials are found."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", help="Worker processes (default: one per core)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary on stderr."),
@@ -73,6 +93,7 @@ def scan(
     )
     progress = not quiet and sys.stderr.isatty()
     results: list[ScanResult] = []
+    sources: list[str] = []
     root = str(targets[0])
     if staged or history:
         from keyshift.sources.history import scan_history
@@ -80,13 +101,17 @@ def scan(
         if len(targets) != 1 or not targets[0].is_dir():
             raise KeyshiftError("--history and --staged take one repository directory")
         results.append(scan_history(targets[0], config, since=since, staged=staged, progress=progress))
+        sources.append("worktree" if staged else "history")
         if history and not staged:
             results.append(scan_tree(targets[0], config))
+            sources.append("worktree")
     elif since is not None:
         raise KeyshiftError("--since needs --history")
     elif len(targets) == 1 and not image:
         results.append(scan_tree(targets[0], config))
+        sources.append("worktree")
     elif targets and paths:
+        sources.append("worktree")
         cwd = Path.cwd()
         for target in targets:
             if target.is_file() or target.is_symlink():
@@ -109,6 +134,7 @@ def scan(
                     progress=progress,
                 )
             )
+        sources.append("image")
         if not paths:
             root = image[0]
     known = None
@@ -118,14 +144,22 @@ def scan(
 
         known = load_baseline(baseline_path)
     result = apply_policy(merge(results, root), config, known)
-    rendered = render(
-        result,
-        fmt.value,
-        redact_key_ids=redact,
-        show_suppressed=show_suppressed,
-        sarif_history=sarif_history,
-        color=fmt is OutputFormat.text and output == "-" and sys.stdout.isatty() and not no_color,
-    )
+    result = replace(result, stats={**result.stats, "sources": sorted(set(sources))})
+    if fmt is OutputFormat.baseline and output != "-" and Path(output).exists():
+        from keyshift.report.baseline import merge_file
+
+        # keep other detect-secrets plugins' results and audit labels in an existing baseline
+        rendered = merge_file(Path(output), result, slim=slim)
+    else:
+        rendered = render(
+            result,
+            fmt.value,
+            redact_key_ids=redact,
+            show_suppressed=show_suppressed,
+            sarif_history=sarif_history,
+            baseline_slim=slim,
+            color=fmt is OutputFormat.text and output == "-" and sys.stdout.isatty() and not no_color,
+        )
     _write(rendered, output)
     if not quiet:
         for error in result.errors:

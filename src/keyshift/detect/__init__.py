@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from keyshift.detect.account import account_id
 from keyshift.detect.carriers import carrier_of, dockerfile_instruction, section_ids
-from keyshift.detect.names import GLUE, NameClass, classify, is_key_id_name, name_before
+from keyshift.detect.names import GLUE, NameClass, classify, is_key_id_name, name_before, normalise
 from keyshift.detect.pairing import Hit, pair_hits
 from keyshift.detect.pyjoin import join_literals
 from keyshift.detect.rules import rule_for
@@ -31,7 +31,9 @@ _ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567
 _B64 = _ALNUM | frozenset("/+")
 
 _SECRET_AFTER = re.compile(GLUE + r"(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
-_TOKEN_AFTER = re.compile(GLUE + r"(?<![A-Za-z0-9/+%])([A-Za-z0-9/+%]{64,}={0,2}(?:%3D){0,2})(?![A-Za-z0-9/+=%])")
+_TOKEN_AFTER = re.compile(
+    GLUE + r"(?<![A-Za-z0-9/+%])([A-Za-z0-9/+%]{64,}={0,2}(?:%3D){0,2})(?![A-Za-z0-9/+=%])"
+)
 # name/value entries written value-first: {"value": "…", "name": "AWS_SECRET_ACCESS_KEY"}
 _SECRET_BEFORE = re.compile(
     r"""(?i:value)["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})["']?\s*,?\s*(?:\r?\n\s*)?["']?(?i:name)["']?\s*[:=]\s*["']?\Z"""
@@ -220,9 +222,7 @@ def _finding(
     if carrier == "dockerfile":
         instruction = dockerfile_instruction(lines, sections, h.line)
         note = _NOTES_DOCKERFILE.get(instruction or "")
-    elif h.name and _normal_env_name(h.name) in _ENV_NAMES and carrier in ("env", "yaml", "json", "shell"):
-        note = _NOTE_ENV_OVERRIDE
-    elif is_key and h.name and is_key_id_name(h.name) and carrier in ("env", "shell"):
+    elif _sets_environment(h, carrier):
         note = _NOTE_ENV_OVERRIDE
     value_sha1 = sha1_hex(h.value)
     return Finding(
@@ -241,5 +241,10 @@ def _finding(
     )
 
 
-def _normal_env_name(name: str) -> str:
-    return "".join(c for c in name.lower() if c.isalnum())
+def _sets_environment(h: Hit, carrier: str) -> bool:
+    """The value is assigned to an AWS_* environment variable of a deployment (.env, compose, task def)."""
+    if not h.name:
+        return False
+    if normalise(h.name) in _ENV_NAMES and carrier in ("env", "yaml", "json", "shell"):
+        return True
+    return h.kind is CredentialKind.ACCESS_KEY_ID and is_key_id_name(h.name) and carrier in ("env", "shell")

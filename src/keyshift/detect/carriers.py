@@ -47,7 +47,7 @@ def carrier_of(path: str) -> str:
     if _DOCKERFILE.match(base):
         return "dockerfile"
     lower = base.lower()
-    if lower in ("credentials", "config") and "/.aws/" in f"/{path}" or lower == "credentials":
+    if (lower in ("credentials", "config") and "/.aws/" in f"/{path}") or lower == "credentials":
         return "ini"
     if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
         return "env"
@@ -86,9 +86,8 @@ def section_ids(lines: list[str], carrier: str) -> list[int]:
         return ids
     check = _INI_SECTION if carrier in ("ini", "toml", "text", "properties") else _YAML_DOC
     for i, line in enumerate(lines, start=1):
-        if "[" in line or "-" in line:
-            if check.match(line):
-                section += 1
+        if ("[" in line or "-" in line) and check.match(line):
+            section += 1
         ids[i] = section
     return ids
 

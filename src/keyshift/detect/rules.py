@@ -88,7 +88,12 @@ RULES: tuple[Rule, ...] = (
         "AWS credentials in a Dockerfile end up in the image (ENV, ARG, RUN history), and environment "
         "credentials override the ECS task role at run time.",
         "9.1",
-        positives=(("Dockerfile", "FROM python:3.12\nENV AWS_ACCESS_KEY_ID={key} \\\n    AWS_SECRET_ACCESS_KEY={secret}\n"),),
+        positives=(
+            (
+                "Dockerfile",
+                "FROM python:3.12\nENV AWS_ACCESS_KEY_ID={key} \\\n    AWS_SECRET_ACCESS_KEY={secret}\n",
+            ),
+        ),
         negatives=(("Dockerfile", "FROM python:3.12\nARG AWS_SECRET_ACCESS_KEY\n"),),
     ),
 )

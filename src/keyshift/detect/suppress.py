@@ -6,8 +6,14 @@ Documentation examples and placeholders are kept as *suppressed* findings (shown
 
 from __future__ import annotations
 
+import itertools
+
 _ALLOW_SAME_LINE = ("keyshift: allow", "keyshift:allow", "pragma: allowlist secret", "gitleaks:allow")
-_ALLOW_NEXT_LINE = ("pragma: allowlist nextline secret", "keyshift: allow-next-line", "keyshift:allow-next-line")
+_ALLOW_NEXT_LINE = (
+    "pragma: allowlist nextline secret",
+    "keyshift: allow-next-line",
+    "keyshift:allow-next-line",
+)
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _PLACEHOLDER_WORDS = ("EXAMPLE", "XXXXX", "PLACEHOLDER", "REPLACEME", "CHANGEME", "YOURKEY", "DUMMY")
 
@@ -15,7 +21,7 @@ _PLACEHOLDER_WORDS = ("EXAMPLE", "XXXXX", "PLACEHOLDER", "REPLACEME", "CHANGEME"
 def _has_run(value: str, length: int, *, same_ok: bool = False) -> bool:
     """A run of ``length`` identical (unless ``same_ok``) or consecutive-alphabet characters."""
     same = up = 1
-    for prev, cur in zip(value, value[1:], strict=False):
+    for prev, cur in itertools.pairwise(value):
         same = same + 1 if cur == prev else 1
         up = up + 1 if ord(cur) == ord(prev) + 1 else 1
         if (same >= length and not same_ok) or up >= length:

@@ -149,7 +149,9 @@ def _scan_data(data: bytes, rel: str, inline_ignores: bool, source: SourceKind) 
         data = converted
     if not might_contain(data):
         return FileResult((), None, len(data))
-    return FileResult(tuple(detect_bytes(data, rel, source=source, inline_ignores=inline_ignores)), None, len(data))
+    return FileResult(
+        tuple(detect_bytes(data, rel, source=source, inline_ignores=inline_ignores)), None, len(data)
+    )
 
 
 def _scan_windows(fh: BinaryIO, rel: str, inline_ignores: bool, source: SourceKind) -> FileResult:
@@ -175,7 +177,9 @@ def _scan_windows(fh: BinaryIO, rel: str, inline_ignores: bool, source: SourceKi
             for f in detect_bytes(window, rel, source=source, inline_ignores=inline_ignores):
                 line = f.location.line + lines_before
                 key = (line, f.location.column or 0, f.value_sha1)
-                findings.setdefault(key, dataclasses.replace(f, location=dataclasses.replace(f.location, line=line)))
+                findings.setdefault(
+                    key, dataclasses.replace(f, location=dataclasses.replace(f.location, line=line))
+                )
         cut = max(0, len(window) - OVERLAP)
         newline = window.rfind(b"\n", 0, cut)
         if newline != -1:
