@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from imagebuild import Image, f, layer, layout_members, write_layout_dir
+from imagecases import Keys, standard_image
 from typer.testing import CliRunner
 
-from conftest import Keys, standard_image
 from keyshift.cli import app
 from keyshift.fakes import fake_key_id, fake_secret
 

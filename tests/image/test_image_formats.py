@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from imagebuild import Image, d, f, gz, layer, layout_members, opq, wh, write_layout_dir, zip_bytes
+from imagecases import AIDA_ID, EXAMPLE_KEY, FORMATS, Keys, standard_image
 
-from conftest import AIDA_ID, EXAMPLE_KEY, FORMATS, Keys, standard_image
 from keyshift.config import Config
 from keyshift.model import CredentialKind, Finding, SourceKind
 from keyshift.sources.image import scan_image

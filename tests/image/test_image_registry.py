@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from imagebuild import Image, f, layer, layout_members, write_layout_dir
+from imagecases import Keys, make_keys, standard_image
 from registryfix import RealRegistry, TokenRegistry, require_registry, skopeo_available
 from typer.testing import CliRunner
 
-from conftest import Keys, make_keys, standard_image
 from keyshift.cli import app
 from keyshift.config import Config
 from keyshift.errors import KeyshiftError
