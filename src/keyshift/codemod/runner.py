@@ -113,7 +113,7 @@ def discover(paths: Sequence[Path], exclude: Sequence[str] = ()) -> list[tuple[P
                 path = Path(dirpath, name)
                 shown = _shown(path)
                 rel = path.relative_to(root).as_posix()
-                if path.is_symlink() or _excluded(rel, shown, exclude):
+                if path.is_symlink() or _excluded(rel, exclude):
                     continue
                 found[shown] = path
     return [(found[k], k) for k in sorted(found)]
@@ -127,8 +127,10 @@ def _shown(path: Path) -> str:
     return Path(rel).as_posix() if not rel.startswith("..") else path.as_posix()
 
 
-def _excluded(rel: str, shown: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(shown, p) for p in patterns)
+def _excluded(rel: str, patterns: Sequence[str]) -> bool:
+    """Patterns apply to paths relative to the directory argument, so naming a directory
+    explicitly (``keyshift fix fixtures/x``) is never undone by a project-wide exclude."""
+    return any(fnmatch.fnmatch(rel, p) for p in patterns)
 
 
 def is_candidate(data: bytes) -> bool:
