@@ -167,6 +167,40 @@ CASES = [
 ]
 
 
+def test_kubernetes_secret_base64(creds: dict[str, str]) -> None:
+    import base64
+
+    def b64(v: str) -> str:
+        return base64.b64encode(v.encode()).decode()
+
+    text = f"kind: Secret\ndata:\n  AWS_ACCESS_KEY_ID: {b64(creds['key'])}\n  AWS_SECRET_ACCESS_KEY: {b64(creds['secret'])}\n"
+    found = detect_bytes(text.encode(), "k8s/secret.yaml")
+    assert [(f.kind, f.line, f.key_id) for f in found] == [(K, 3, creds["key"]), (S, 4, creds["key"])]
+    assert found[1].secret_sha1 == sha1_hex(creds["secret"])
+
+
+def test_split_literals_in_javascript(creds: dict[str, str]) -> None:
+    key, secret = creds["key"], creds["secret"]
+    text = f'const k = "{key[:10]}" +\n  "{key[10:]}";\nconst secretAccessKey = "{secret[:20]}" + "{secret[20:]}";\n'
+    found = detect_bytes(text.encode(), "src/aws.js")
+    assert [(f.kind, f.line) for f in found] == [(K, 1), (S, 3)]
+
+
+def test_unnamed_session_token_next_to_temporary_key(creds: dict[str, str]) -> None:
+    from keyshift.fakes import fake_key_id
+
+    asia = fake_key_id("123456789012", prefix="ASIA", seed="t")
+    text = f'creds = ("{asia}", "{creds["secret"]}", "{creds["token"]}")\n'
+    found = detect_bytes(text.encode(), "x.py")
+    assert sorted(f.kind for f in found) == sorted([K, S, T])
+    assert all(f.key_id == asia for f in found)
+
+
+def test_connection_url(creds: dict[str, str]) -> None:
+    found = detect_bytes(f"BACKUP_URL=s3://{creds['key']}:{creds['secret']}@bucket/path\n".encode(), "x.cfg")
+    assert sorted(f.kind for f in found) == [K, S]
+
+
 def _notebook(creds: dict[str, str]) -> str:
     cell = {
         "cell_type": "code",

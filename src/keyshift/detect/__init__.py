@@ -9,6 +9,8 @@ standing next to a key ID (``Credentials("AKIA…", "…")``, CSV rows). Pairing
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import urllib.parse
 from collections.abc import Iterator
@@ -39,9 +41,15 @@ _SECRET_BEFORE = re.compile(
     r"""(?i:value)["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})["']?\s*,?\s*(?:\r?\n\s*)?["']?(?i:name)["']?\s*[:=]\s*["']?\Z"""
 )
 # unnamed 40-character values next to a key ID: quoted or delimited tokens on nearby lines
-_LOOSE_SECRET = re.compile(r"""(?:(?<=["'`,;|\s=:])|^)([A-Za-z0-9/+]{40})(?=["'`,;|\s)]|$)""", re.M)
+_LOOSE_SECRET = re.compile(r"""(?:(?<=["'`,;|\s=:])|^)([A-Za-z0-9/+]{40})(?=["'`,;|\s)@]|$)""", re.M)
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _KEYWORDS = ("secret", "token")
+# languages where "a" + "b" (and, in Python/C, "a" "b") concatenates string literals
+_JOIN_CARRIERS = frozenset({"python", "javascript", "java", "go", "ruby", "php", "csharp"})
+# Kubernetes Secret `data:` holds base64: 40 bytes -> 54 chars + "==", 20 bytes -> 27 chars + "="
+_B64_SECRET_AFTER = re.compile(GLUE + r"(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{54}==)(?![A-Za-z0-9/+=])")
+_B64_KEY_ID = re.compile(r"(?<![A-Za-z0-9/+])(?:QUtJQ|QVNJQ|QUJJQ|QUNDQ)[A-Za-z0-9/+]{22}=(?![A-Za-z0-9/+=])")
+_LOOSE_TOKEN = re.compile(r"""(?<=["'`,;|\s=:])([A-Za-z0-9/+]{100,}={0,2})(?=["'`,;|\s)@]|$)""", re.M)
 _TOKEN_QUALIFIER = re.compile("session|security")
 LOOSE_LINES = 2
 
@@ -75,7 +83,7 @@ def detect_text(
     text: str, path: str, *, source: SourceKind = SourceKind.WORKTREE, inline_ignores: bool = True
 ) -> list[Finding]:
     carrier = carrier_of(path)
-    if carrier == "python":
+    if carrier in _JOIN_CARRIERS:
         text = join_literals(text)
     hits = list(_key_hits(text))
     hits.extend(_named_hits(text))
@@ -106,6 +114,20 @@ def _key_hits(text: str) -> Iterator[Hit]:
         if (start and text[start - 1] in _ALNUM) or (end < len(text) and text[end] in _ALNUM):
             continue
         yield Hit(CredentialKind.ACCESS_KEY_ID, m.group(0), start, name=name_before(text, start))
+    if "QUtJQ" in text or "QVNJQ" in text or "QUJJQ" in text or "QUNDQ" in text:
+        for m in _B64_KEY_ID.finditer(text):
+            decoded = _b64(m.group(0))
+            if decoded is not None and _KEY_ID.fullmatch(decoded):
+                yield Hit(CredentialKind.ACCESS_KEY_ID, decoded, m.start(), name=name_before(text, m.start()))
+
+
+def _b64(value: str) -> str | None:
+    """A base64 value decoded to ASCII text, or None."""
+    try:
+        raw = base64.b64decode(value, validate=True)
+        return raw.decode("ascii")
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _keyword_positions(lower: str) -> Iterator[int]:
@@ -143,6 +165,14 @@ def _named_hits(text: str) -> Iterator[Hit]:
             continue
         m = _SECRET_AFTER.match(text, end)
         offset = m.start(1) if m else -1
+        if m is None and (encoded := _B64_SECRET_AFTER.match(text, end)):
+            decoded = _b64(encoded.group(1))
+            if decoded is not None and len(decoded) == 40 and plausible_secret(decoded):
+                explicit = cls is NameClass.AWS_SECRET
+                yield Hit(
+                    CredentialKind.SECRET_ACCESS_KEY, decoded, encoded.start(1), name=name, explicit=explicit
+                )
+            continue
         if m is None:
             back = _SECRET_BEFORE.search(text, max(0, start - 160), start)
             if back is None:
@@ -171,6 +201,11 @@ def _loose_hits(text: str, hits: list[Hit]) -> Iterator[Hit]:
                 stop = len(text)
                 break
             stop = nxt
+        if key.value.startswith("ASIA"):
+            for m in _LOOSE_TOKEN.finditer(text, begin, stop):
+                if m.start(1) not in taken and plausible_secret(m.group(1)):
+                    taken.add(m.start(1))
+                    yield Hit(CredentialKind.SESSION_TOKEN, m.group(1), m.start(1), name=None, explicit=False)
         for m in _LOOSE_SECRET.finditer(text, begin, stop):
             value = m.group(1)
             if m.start(1) in taken or not plausible_secret(value) or _mostly_letters(value):
