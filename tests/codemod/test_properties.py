@@ -95,6 +95,8 @@ def test_generated_sites(case: tuple[str, list[str], list[str]]) -> None:
     assert shown == normalised  # every non-credential argument kept, in order
     for comment in kept_comments:
         assert comment in out
+    for i in range(len(kept_args) + 3):
+        assert out.count(f"# about arg {i}\n") <= 1  # comment lines are never duplicated
     assert out.startswith(HEADER.replace('CONST = "value"\n', "")) or out.startswith(HEADER)
     again, second = fix(out)  # idempotent
     assert again == out and not second.changed

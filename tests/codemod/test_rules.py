@@ -653,6 +653,24 @@ REWRITE_CASES = [
         """,
     ),
     (
+        "comment-line-before-closing-paren-kept-once",
+        """
+        import boto3
+        s3 = boto3.client(
+            "s3",
+            aws_access_key_id="@KEY@",
+            # end of arguments
+        )
+        """,
+        """
+        import boto3
+        s3 = boto3.client(
+            "s3",
+            # end of arguments
+        )
+        """,
+    ),
+    (
         "chained-session-resource",
         """
         import boto3

@@ -47,7 +47,8 @@ def remove_args(call: cst.Call, drop: set[int]) -> cst.Call:
         if index in drop:
             ws = _comma_ws(arg)
             if isinstance(ws, _PW):
-                pending.extend(ws.empty_lines)
+                if index < len(args) - 1:  # the last one's lines travel with its comma (below)
+                    pending.extend(ws.empty_lines)
                 if line_break is None:
                     line_break = ws.with_changes(
                         first_line=cst.TrailingWhitespace(newline=ws.first_line.newline), empty_lines=()
