@@ -418,3 +418,14 @@ def test_zstd_layers_and_zstd_bomb(tmp_path: Path, sandbox: Path) -> None:
     assert keys_of(result) == {K[2], K[3]}
     assert any("layer 1" in e and "decompression bomb" in e for e in result.errors)
     assert not any("layer 0" in e for e in result.errors)
+
+
+def test_legacy_archive_without_config_still_names_layer_digests(tmp_path: Path, sandbox: Path) -> None:
+    raw = layer([f("a", K[0])])
+    manifest = [{"Config": "missing.json", "RepoTags": [], "Layers": ["abc/layer.tar"]}]
+    path = tmp_path / "noconf.tar"
+    write_tar(path, [("manifest.json", json.dumps(manifest).encode()), ("abc/layer.tar", raw)])
+    result = scan_image(str(path), Config())
+    hit = next(x for x in result.findings if x.key_id == K[0])
+    assert hit.image is not None and hit.image.layer_digest == "sha256:" + hashlib.sha256(raw).hexdigest()
+    assert any("image config" in e and "missing" in e for e in result.errors)

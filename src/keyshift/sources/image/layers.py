@@ -225,6 +225,8 @@ def scan_layer(task: LayerTask) -> LayerResult:
         if inflater.trailing_garbage:
             result.errors.append(f"{where}: unexpected data after the compressed stream (ignored)")
         result.bytes_raw = raw.count
+        if result.digest is None and raw.eof:
+            result.digest = f"sha256:{raw.hexdigest()}"  # no digest named anywhere: report what was read
         result.bytes_out = inflater.produced
         if task.size is not None and raw.count < task.size:
             result.errors.append(f"{where}: blob is truncated ({raw.count} of {task.size} bytes)")
