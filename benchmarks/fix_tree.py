@@ -136,6 +136,16 @@ def keyshift(tree: Path) -> tuple[float, float, int]:
     return elapsed, cpu, int(json.loads(proc.stdout)["summary"]["files_changed"])
 
 
+def in_process(tree: Path) -> tuple[float, float, int]:
+    """``run_fix`` called in this process: the same work as the CLI minus interpreter start-up."""
+    from keyshift.codemod.runner import run_fix
+
+    cpu = _cpu()
+    start = time.perf_counter()
+    result = run_fix([tree], write=False)
+    return time.perf_counter() - start, _cpu() - cpu, len(result.changed)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -155,7 +165,7 @@ def main() -> None:
         tree = args.tree
     try:
         floor(tree)  # warm the page cache and imports
-        floors, ours, floor_cpu, our_cpu = [], [], [], []
+        floors, ours, inproc, floor_cpu, our_cpu, inproc_cpu = [], [], [], [], [], []
         changed = found = 0
         for _ in range(args.repeat):
             seconds, cpu, found = floor(tree)
@@ -164,13 +174,20 @@ def main() -> None:
             seconds, cpu, changed = keyshift(tree)
             ours.append(seconds)
             our_cpu.append(cpu)
-        f, k = statistics.median(floors), statistics.median(ours)
+            seconds, cpu, _ = in_process(tree)
+            inproc.append(seconds)
+            inproc_cpu.append(cpu)
+        f, k, i = statistics.median(floors), statistics.median(ours), statistics.median(inproc)
         fc, kc = statistics.median(floor_cpu), statistics.median(our_cpu)
+        ic = statistics.median(inproc_cpu)
         load = os.getloadavg()[0]
         print(f"cores: {os.cpu_count()}  load: {load:.1f}  candidates: {found}  would change: {changed}")
         print(f"floor (grep -rl + libcst parse of candidates): {f:6.2f} s wall  {fc:6.2f} s CPU")
         print(f"keyshift fix (whole CLI, dry run):             {k:6.2f} s wall  {kc:6.2f} s CPU")
-        print(f"ratio: {k / f:.2f}x wall, {kc / fc:.2f}x CPU (target <= 1.5x)")
+        print(f"keyshift run_fix (in process, dry run):        {i:6.2f} s wall  {ic:6.2f} s CPU")
+        print(
+            f"ratio CLI: {k / f:.2f}x wall, {kc / fc:.2f}x CPU; in process: {i / f:.2f}x wall (target 1.5x)"
+        )
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
