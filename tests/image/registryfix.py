@@ -149,10 +149,13 @@ class TokenRegistry:
     would demand, so a client that leaks credentials across hosts gets a 400.
     """
 
-    def __init__(self, files: Mapping[str, bytes], repo: str, *, user: str, password: str) -> None:
+    def __init__(
+        self, files: Mapping[str, bytes], repo: str, *, user: str, password: str, max_uses: int | None = None
+    ) -> None:
         self.files = dict(files)
         self.repo = repo
-        self.token = "tok-" + hashlib.sha256(os.urandom(8)).hexdigest()[:16]
+        self.max_uses = max_uses  # a token expires after this many requests (None: never)
+        self.uses: dict[str, int] = {}
         self.basic = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
         self.token_requests: list[str] = []
         self.leaked: list[str] = []
@@ -177,13 +180,19 @@ class TokenRegistry:
                     outer.token_requests.append(query)
                     if auth != outer.basic:
                         return self._send(401)
-                    return self._send(200, json.dumps({"token": outer.token}).encode())
+                    token = "tok-" + hashlib.sha256(os.urandom(8)).hexdigest()[:16]
+                    outer.uses[token] = 0
+                    return self._send(200, json.dumps({"token": token}).encode())
                 if path.startswith("/storage/"):
                     if auth:
                         outer.leaked.append(auth)
                         return self._send(400, b"credentials sent to storage")
                     return self._send(200, outer.files[path[len("/storage/") :]])
-                if auth != f"Bearer {outer.token}":
+                token = auth.removeprefix("Bearer ")
+                if token in outer.uses:
+                    outer.uses[token] += 1
+                expired = outer.max_uses is not None and outer.uses.get(token, 0) > outer.max_uses
+                if token not in outer.uses or expired:
                     realm = f"http://127.0.0.1:{outer.port}/token"
                     challenge = (
                         f'Bearer realm="{realm}",service="test-registry",scope="repository:{outer.repo}:pull"'

@@ -202,6 +202,20 @@ def test_bearer_token_auth_and_no_credentials_across_redirects(
     )
 
 
+def test_expired_token_is_renewed_by_the_layer_reader(tmp_path: Path, no_docker_config: Path) -> None:
+    ks = [fake_key_id(seed=f"exp{i}") for i in range(4)]
+    files = layout_members([Image(layers=[layer([f(f"k{i}", k)]) for i, k in enumerate(ks)])])
+    reg = TokenRegistry(files, "team/exp", user=USER, password=PASSWORD, max_uses=2)
+    try:
+        result = scan_image(f"{reg.host}/team/exp:1", Config(), username=USER, password=PASSWORD)
+    finally:
+        reg.stop()
+    assert {x.key_id for x in result.findings} == set(ks)
+    assert result.errors == ()
+    assert len(reg.uses) >= 3  # the first token expired and was renewed
+    assert reg.leaked == []
+
+
 def test_missing_blob_on_registry(tmp_path: Path, no_docker_config: Path) -> None:
     k1, k2 = fake_key_id(seed="rb1"), fake_key_id(seed="rb2")
     files = layout_members([Image(layers=[layer([f("a", k1)]), layer([f("b", k2)])])])

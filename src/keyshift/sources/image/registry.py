@@ -20,7 +20,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -169,26 +169,68 @@ def _opener(host: str, allow_http: bool) -> urllib.request.OpenerDirector:
 
 @dataclass(frozen=True, slots=True)
 class HttpBlob:
-    """A blob URL plus the header that authorises it; opened inside worker processes."""
+    """A blob URL plus the header that authorises it; opened inside worker processes.
+
+    ``token_url``/``token_auth`` let a worker fetch a fresh bearer token when the one it was
+    given has expired (registries hand out tokens valid for minutes; big images take longer).
+    Never printed: ``repr`` leaves the credentials out.
+    """
 
     url: str
-    authorization: str | None
+    authorization: str | None = field(repr=False)
     host: str
     allow_http: bool
+    token_url: str | None = None
+    token_auth: str | None = field(default=None, repr=False)
+
+    def _get(self, authorization: str | None) -> Any:
+        req = urllib.request.Request(self.url)
+        if authorization:
+            req.add_unredirected_header("Authorization", authorization)
+        return _opener(self.host, self.allow_http).open(req, timeout=TIMEOUT)
 
     def open(self) -> BinaryIO:
-        req = urllib.request.Request(self.url)
-        if self.authorization:
-            req.add_unredirected_header("Authorization", self.authorization)
         try:
-            resp = _opener(self.host, self.allow_http).open(req, timeout=TIMEOUT)
+            try:
+                resp = self._get(self.authorization)
+            except urllib.error.HTTPError as exc:
+                exc.close()
+                if exc.code != 401 or not self.token_url:
+                    raise
+                resp = self._get(_fetch_token(self.token_url, self.token_auth, self.allow_http))
         except urllib.error.HTTPError as exc:
             exc.close()
             what = "blob is missing" if exc.code == 404 else "blob cannot be fetched"
             raise LayerProblem(f"{what} (HTTP {exc.code})") from None
+        except KeyshiftError as exc:
+            raise LayerProblem(f"blob cannot be fetched: {exc}") from None
         except (urllib.error.URLError, OSError) as exc:
             raise LayerProblem(f"blob cannot be fetched: {_reason(exc)}") from None
         return resp  # type: ignore[no-any-return]
+
+
+def _fetch_token(url: str, basic: str | None, allow_http: bool) -> str:
+    """``Bearer <token>`` from a token endpoint (``url`` carries service and scope)."""
+    host = urllib.parse.urlsplit(url).netloc
+    req = urllib.request.Request(url)
+    if basic:
+        req.add_unredirected_header("Authorization", basic)
+    try:
+        with _opener(host, allow_http).open(req, timeout=TIMEOUT) as resp:
+            body = resp.read(1024 * 1024)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        raise KeyshiftError(f"token request refused (HTTP {exc.code})") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise KeyshiftError(f"token server unreachable: {_reason(exc)}") from None
+    try:
+        data = json.loads(body)
+        token = data.get("token") or data.get("access_token")
+    except (ValueError, AttributeError):
+        token = None
+    if not isinstance(token, str) or not token:
+        raise KeyshiftError("token server sent no token")
+    return f"Bearer {token}"
 
 
 def _reason(exc: BaseException) -> str:
@@ -213,6 +255,7 @@ class Client:
         self.username = username
         self.password = password
         self.authorization: str | None = None
+        self.token_url: str | None = None
         self._opener = _opener(ref.host, allow_http)
 
     def _open(self, url: str, accept: str | None = None) -> Any:
@@ -270,30 +313,11 @@ class Client:
             raise KeyshiftError(f"registry {self.ref.host}: token realm is plain HTTP (use --allow-http)")
         query = {"service": params.get("service", ""), "scope": f"repository:{self.ref.repository}:pull"}
         url = realm + ("&" if "?" in realm else "?") + urllib.parse.urlencode(query)
-        req = urllib.request.Request(url)
-        basic = self._basic()
-        if basic:
-            req.add_unredirected_header("Authorization", basic)
         try:
-            with _opener(parts.netloc, self.allow_http).open(req, timeout=TIMEOUT) as resp:
-                body = resp.read(1024 * 1024)
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            raise KeyshiftError(
-                f"registry {self.ref.host}: token request refused (HTTP {exc.code})"
-            ) from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise KeyshiftError(
-                f"registry {self.ref.host}: token server unreachable: {_reason(exc)}"
-            ) from None
-        try:
-            data = json.loads(body)
-            token = data.get("token") or data.get("access_token")
-        except (ValueError, AttributeError):
-            token = None
-        if not isinstance(token, str) or not token:
-            raise KeyshiftError(f"registry {self.ref.host}: token server sent no token")
-        self.authorization = f"Bearer {token}"
+            self.authorization = _fetch_token(url, self._basic(), self.allow_http)
+        except KeyshiftError as exc:
+            raise KeyshiftError(f"registry {self.ref.host}: {exc}") from None
+        self.token_url = url
 
     def manifest(self, reference: str, limits: Limits) -> tuple[Mapping[str, Any], str]:
         with self._open(f"{self.base}/manifests/{reference}", ACCEPT) as resp:
@@ -318,7 +342,14 @@ class Client:
         return doc, str(doc.get("mediaType") or media)
 
     def blob(self, digest: str) -> HttpBlob:
-        return HttpBlob(f"{self.base}/blobs/{digest}", self.authorization, self.ref.host, self.allow_http)
+        return HttpBlob(
+            f"{self.base}/blobs/{digest}",
+            self.authorization,
+            self.ref.host,
+            self.allow_http,
+            token_url=self.token_url,
+            token_auth=self._basic() if self.token_url else None,
+        )
 
 
 class RegistryStore:
