@@ -1,7 +1,7 @@
 """Detection: the bytes of one file in, credential ``Finding``s out. Pure, offline, deterministic.
 
-The hot path is ``might_contain``: a handful of substring searches on raw bytes that reject
-almost every file before any regex runs. Files that pass are decoded as Latin-1 (lossless, so
+The hot path is ``might_contain`` (``prefilter.py``): a necessary condition checked at memory
+speed, which rejects almost every file before any regex runs. Files that pass are decoded as Latin-1 (lossless, so
 invalid UTF-8 is scanned too and offsets stay byte offsets) and matched in three passes:
 key IDs by pattern, secrets and tokens by the name they are assigned to, and unnamed secrets
 standing next to a key ID (``Credentials("AKIA…", "…")``, CSV rows). Pairing then joins them.
@@ -19,13 +19,14 @@ from keyshift.detect.account import account_id
 from keyshift.detect.carriers import carrier_of, dockerfile_instruction, section_ids
 from keyshift.detect.names import GLUE, NameClass, classify, is_key_id_name, name_before, normalise
 from keyshift.detect.pairing import Hit, pair_hits
+from keyshift.detect.prefilter import might_contain
 from keyshift.detect.pyjoin import join_literals
 from keyshift.detect.rules import rule_for
 from keyshift.detect.suppress import inline_allowed, key_id_placeholder, plausible_secret, secret_placeholder
 from keyshift.model import CredentialKind, Finding, Location, SourceKind
 from keyshift.redact import sha1_hex
 
-_PREFILTER = (b"AKIA", b"ASIA", b"ABIA", b"ACCA", b"ecret", b"ECRET", b"oken", b"OKEN")
+__all__ = ["detect_bytes", "detect_text", "might_contain"]
 
 KEY_ID_PATTERN = r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}"
 _KEY_ID = re.compile(KEY_ID_PATTERN)
@@ -63,11 +64,6 @@ _NOTES_DOCKERFILE = {
     "LABEL": "LABEL values are stored in the image config.",
 }
 _ENV_NAMES = {"awsaccesskeyid", "awssecretaccesskey", "awssessiontoken", "awssecuritytoken"}
-
-
-def might_contain(data: bytes) -> bool:
-    """Cheap test run before any regex: can this data hold a credential at all?"""
-    return any(word in data for word in _PREFILTER)
 
 
 def detect_bytes(
