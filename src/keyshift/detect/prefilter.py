@@ -20,7 +20,9 @@ import re
 _KEY_PREFIX = re.compile(rb"A[KSBC][IC]A")  # AKIA ASIA ABIA ACCA (and harmless extras)
 _LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 # base64, URL-encoding and escape characters -> 1, everything else -> 0
-_VALUE_CHARS = bytes(1 if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "/+%=\\") else 0 for c in range(256))
+_VALUE_CHARS = bytes(
+    1 if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "/+%=\\") else 0 for c in range(256)
+)
 _VALUE_RUN = b"\x01" * 40
 _ENCODED_KEY_PREFIXES = (b"QUtJQ", b"QVNJQ", b"QUJJQ", b"QUNDQ")  # base64 of AKIA/ASIA/ABIA/ACCA
 _NAME_AND_GLUE = 160
