@@ -1,8 +1,9 @@
 """Detection: the bytes of one file in, credential ``Finding``s out. Pure, offline, deterministic.
 
 The hot path is ``might_contain`` (``prefilter.py``): a necessary condition checked at
-memory speed, which rejects almost every file before any regex runs. Files that pass are decoded as Latin-1 (lossless, so
-invalid UTF-8 is scanned too and offsets stay byte offsets) and matched in three passes:
+memory speed, which rejects almost every file before any regex runs. Files that pass are
+decoded as Latin-1 (lossless, so invalid UTF-8 is scanned too and offsets stay byte offsets)
+and matched in three passes:
 key IDs by pattern, secrets and tokens by the name they are assigned to, and unnamed secrets
 standing next to a key ID (``Credentials("AKIA…", "…")``, CSV rows). Pairing then joins them.
 """
