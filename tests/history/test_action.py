@@ -176,6 +176,19 @@ def test_pull_request_scans_only_new_commits(tmp_path: Path) -> None:
     assert outputs["exit-code"] == "1"
 
 
+def test_pull_request_ignores_other_fetched_branches(tmp_path: Path) -> None:
+    repo, _ = _leaky_repo(tmp_path)
+    base = repo.head()
+    repo.git("checkout", "-q", "-b", "other-pr")
+    repo.write("other.env", f"AWS_ACCESS_KEY_ID={K1}\n")
+    repo.commit("someone else's branch")
+    repo.git("checkout", "-q", "main")
+    repo.write("docs.md", "mine\n")
+    repo.commit("my change")
+    proc, outputs = _scan(repo, _inputs(), {"event.pull_request.base.sha": base})
+    assert outputs["exit-code"] == "0", proc.stdout + proc.stderr
+
+
 def test_extra_args_and_no_history(tmp_path: Path) -> None:
     repo, _ = _leaky_repo(tmp_path)
     proc, outputs = _scan(repo, _inputs(history="false", args="--exclude app/** --quiet"))

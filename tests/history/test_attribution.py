@@ -270,8 +270,7 @@ def test_inline_allow_is_kept_as_suppressed(repo: Repo) -> None:
 def test_parallel_readers_agree_with_one(repo: Repo, jobs: int, monkeypatch: pytest.MonkeyPatch) -> None:
     import keyshift.sources.history as history
 
-    monkeypatch.setattr(history, "_PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(history, "_CHUNK_MIN_BYTES", 1)
+    monkeypatch.setattr(history, "_CHUNK_BYTES", 1)  # every blob its own worker task
     expected = {}
     for i in range(12):
         key = fake_key_id("123456789012", seed=f"p{i}")

@@ -33,6 +33,24 @@ def test_since_reports_only_what_the_new_commits_add(repo: Repo) -> None:
     assert set(by_key(full)) == {K1, K2}
 
 
+def test_since_range_ignores_other_branches(repo: Repo) -> None:
+    repo.write("a.txt", "a\n")
+    base = repo.commit("base")
+    repo.git("checkout", "-q", "-b", "someone-else")
+    repo.write("their.env", f"AWS_ACCESS_KEY_ID={K1}\n")
+    repo.commit("a key on another branch")
+    repo.git("checkout", "-q", "-b", "mine", base)
+    repo.write("mine.env", f"AWS_ACCESS_KEY_ID={K2}\n")
+    mine = repo.commit("my pull request")
+    assert set(by_key(scan(repo.path, since=base))) == {K1, K2}
+    ranged = scan(repo.path, since=f"{base}..HEAD")
+    assert {k: v[0].location.commit for k, v in by_key(ranged).items()} == {K2: mine}
+    assert set(by_key(scan(repo.path, since=f"{base}..someone-else"))) == {K1}
+    assert scan(repo.path, since=f"{mine}..").findings == ()
+    with pytest.raises(KeyshiftError, match="symmetric"):
+        scan(repo.path, since=f"{base}...HEAD")
+
+
 def test_since_with_nothing_new_is_clean(repo: Repo) -> None:
     repo.write("old.cfg", f"key={K1}\n")
     head = repo.commit("base")

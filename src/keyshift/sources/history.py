@@ -20,6 +20,7 @@ blobs they touched; ``--staged`` scans the index against HEAD for pre-commit.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import sys
@@ -56,14 +57,18 @@ _SPLIT_AFTER_NAME = re.compile(
     rb"""(?:[ \t\r\n"'`\\:=>,({\[\]$@|;]|&quot;){0,48}?"""  # the detectors' glue between name and value
     rb"""[rRuU]?["'][A-Za-z0-9/+=]{1,64}["'][ \t]*(?:\+|\\?\r?\n[ \t]*[rRuU]?["']|[rRuU]?["'])"""  # continued
 )
-_KEYWORDS = (b"ecret", b"ECRET", b"oken", b"OKEN")  # what might_contain looks for besides prefixes
+# A named value sits next to its name: it starts within the rest of the name plus the detectors'
+# 48-character glue after the keyword, or ends a few characters before the name ("value first").
+_BEFORE = 160
+_AFTER = 256
+_WINDOWS = 32  # keyword occurrences checked one window at a time before one whole-blob pass
 # base64, URL-encoding and JSON-escape characters map to 1, everything else to 0
 _VALUE_CHARS = bytes(
     1 if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "/+%=\\") else 0 for c in range(256)
 )
 _VALUE_RUN = b"\x01" * 40
-_PARALLEL_MIN_BYTES = 16 << 20  # below this, starting worker processes costs more than it saves
-_CHUNK_MIN_BYTES = 8 << 20
+_CHUNK_BYTES = 16 << 20  # one worker task; a repository smaller than this is read in-process
+_CHUNK_BLOBS = 20000
 
 Value = tuple[str, str]  # (rule_id, value_sha1)
 
@@ -111,13 +116,36 @@ def _could_hold(data: bytes) -> bool:
     """
     if _PREFIX.search(data):
         return True
-    if _VALUE_RUN in data.translate(_VALUE_CHARS):
-        return any(word in data for word in _KEYWORDS)
     lower = data.lower()
+    starts = [(lower.find(word), word) for word in (b"secret", b"token")]
+    if all(start == -1 for start, _ in starts):
+        return False  # no name that could carry a secret or token
+    budget = _WINDOWS
+    for start, word in starts:
+        while start != -1:
+            budget -= 1
+            if budget < 0:  # a name on every line: one pass over the whole blob is cheaper
+                return _VALUE_RUN in data.translate(_VALUE_CHARS) or _split_after_any_name(data, lower)
+            end = start + len(word)
+            if _VALUE_RUN in data[max(0, start - _BEFORE) : end + _AFTER].translate(_VALUE_CHARS):
+                return True
+            if _split_after(data, end):
+                return True
+            start = lower.find(word, end)
+    return False
+
+
+def _split_after(data: bytes, end: int) -> bool:
+    limit = end + _AFTER
+    quoted = data.find(b'"', end, limit) != -1 or data.find(b"'", end, limit) != -1
+    return quoted and _SPLIT_AFTER_NAME.match(data, end) is not None
+
+
+def _split_after_any_name(data: bytes, lower: bytes) -> bool:
     for word in (b"secret", b"token"):
         start = lower.find(word)
         while start != -1:
-            if _SPLIT_AFTER_NAME.match(data, start + len(word)):
+            if _split_after(data, start + len(word)):
                 return True
             start = lower.find(word, start + len(word))
     return False
@@ -130,47 +158,71 @@ def _probe(data: bytes, inline_ignores: bool) -> bool:
     return bool(detect_bytes(data, _PROBE_PY, source=SourceKind.HISTORY, inline_ignores=inline_ignores))
 
 
-def _chunks(blobs: list[Blob], jobs: int) -> Iterator[list[str]]:
-    total = sum(b.size for b in blobs)
-    target = max(total // (jobs * 8), _CHUNK_MIN_BYTES)
+def _chunks(blobs: Iterable[Blob]) -> Iterator[list[str]]:
+    """Contiguous runs of blob ids (pack order keeps delta chains together), bounded in bytes and count."""
     chunk: list[str] = []
     size = 0
     for blob in blobs:
         chunk.append(blob.sha)
         size += blob.size + 256
-        if size >= target:
+        if size >= _CHUNK_BYTES or len(chunk) >= _CHUNK_BLOBS:
             yield chunk
             chunk, size = [], 0
     if chunk:
         yield chunk
 
 
-def _scan_blobs(repo: GitRepo, blobs: list[Blob], config: Config, progress: bool) -> _Counts:
-    """Pass 1 over ``blobs`` (in the given order), split across worker processes."""
+def _scan_blobs(repo: GitRepo, blobs: Iterable[Blob], config: Config, progress: bool) -> _Counts:
+    """Pass 1 over a stream of blobs, chunk by chunk, with at most two chunks per worker in flight.
+
+    Nothing holds the whole object list: memory stays bounded however long the history is.
+    A repository smaller than one chunk is read in this process (a pool costs more than it saves).
+    """
     jobs = config.jobs if config.jobs > 0 else (os.cpu_count() or 1)
-    total = sum(b.size for b in blobs)
     cmd = repo.cmd()
     counts = _Counts()
-    if jobs <= 1 or total < _PARALLEL_MIN_BYTES:
-        counts.add(_scan_chunk((cmd, [b.sha for b in blobs], config.inline_ignores)))
-        return counts
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    chunks = _chunks(blobs)
+    head = list(itertools.islice(chunks, 2))
+    with _Progress(progress) as bar:
+        if jobs <= 1 or len(head) < 2:
+            for chunk in itertools.chain(head, chunks):
+                part = _scan_chunk((cmd, chunk, config.inline_ignores))
+                counts.add(part)
+                bar.advance(part.bytes)
+            return counts
+        import multiprocessing
+        from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
-    tasks = [(cmd, chunk, config.inline_ignores) for chunk in _chunks(blobs, jobs)]
-    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-    with _Progress(progress, total) as bar, ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        for future in as_completed([pool.submit(_scan_chunk, task) for task in tasks]):
-            part = future.result()
-            counts.add(part)
-            bar.advance(part.bytes)
+        context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            pending: set[Future[_Counts]] = set()
+            for chunk in itertools.chain(head, chunks):
+                pending.add(pool.submit(_scan_chunk, (cmd, chunk, config.inline_ignores)))
+                while len(pending) >= 2 * jobs:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        part = future.result()
+                        counts.add(part)
+                        bar.advance(part.bytes)
+            for future in wait(pending).done:
+                part = future.result()
+                counts.add(part)
+                bar.advance(part.bytes)
     return counts
+
+
+def _within_limit(blobs: Iterable[Blob], limit: int, skipped: list[Skipped]) -> Iterator[Blob]:
+    for blob in blobs:
+        if blob.size > limit:
+            skipped.append(Skipped(f"blob {blob.sha}", f"larger than max-file-size ({blob.size} bytes)"))
+        else:
+            yield blob
 
 
 class _Progress:
     """A byte-count progress bar on stderr, only when stderr is a terminal."""
 
-    def __init__(self, enabled: bool, total: int) -> None:
+    def __init__(self, enabled: bool) -> None:
         self._bar: Any = None
         self._task: Any = None
         if enabled and sys.stderr.isatty():
@@ -185,7 +237,7 @@ class _Progress:
                 console=Console(stderr=True),
                 transient=True,
             )
-            self._task = self._bar.add_task("history", total=total)
+            self._task = self._bar.add_task("history", total=None)
 
     def __enter__(self) -> _Progress:
         if self._bar is not None:
@@ -349,6 +401,22 @@ def _relevant(change: Change, hits: set[str]) -> bool:
     return change.dst in hits or any(s in hits for s in change.srcs)
 
 
+def _since_tips(repo: GitRepo, since: str, every_ref: list[str]) -> list[str]:
+    """``REV``: commits on any ref but not reachable from REV; ``BASE..TIP``: commits on TIP only.
+
+    The range form is for pull requests in CI, where every other branch is fetched too and a key
+    on someone else's branch must not fail this one.
+    """
+    if "..." in since:
+        raise KeyshiftError(
+            f"--since {since!r}: use REV or BASE..TIP (a symmetric difference is not supported)"
+        )
+    if ".." in since:
+        base, tip = since.split("..", 1)
+        return [resolve_commit(repo, tip or "HEAD"), "--not", resolve_commit(repo, base or "HEAD")]
+    return [*every_ref, "--not", resolve_commit(repo, since)]
+
+
 def scan_history(
     root: Path,
     config: Config,
@@ -369,7 +437,7 @@ def scan_history(
         )
     tips = ["--all", *stash_tips(repo)]
     if since is not None:
-        tips += ["--not", resolve_commit(repo, since)]
+        tips = _since_tips(repo, since, tips)
     skipped: list[Skipped] = []
     commits = [0]
 
@@ -377,14 +445,9 @@ def scan_history(
         commits[0] += 1
 
     if since is None:
-        blobs: list[Blob] = []
         listed: list[ReadProblem] = []
-        for blob in list_all_blobs(repo.cmd(), listed):
-            if blob.size > config.max_file_size:
-                skipped.append(Skipped(f"blob {blob.sha}", f"larger than max-file-size ({blob.size} bytes)"))
-            else:
-                blobs.append(blob)
-        counts = _scan_blobs(repo, blobs, config, progress)
+        stream = _within_limit(list_all_blobs(repo.cmd(), listed), config.max_file_size, skipped)
+        counts = _scan_blobs(repo, stream, config, progress)
         counts.problems[:0] = listed
         hits = set(counts.hits)
         changes: list[Change] = []
@@ -402,13 +465,7 @@ def scan_history(
         changes = list(walk(repo.cmd(), tips, errors, count))
         touched = sorted({c.dst for c in changes if c.dst} | {s for c in changes for s in c.srcs if s})
         found, problems = check_blobs(repo.cmd(), touched)
-        blobs = []
-        for blob in found:
-            if blob.size > config.max_file_size:
-                skipped.append(Skipped(f"blob {blob.sha}", f"larger than max-file-size ({blob.size} bytes)"))
-            else:
-                blobs.append(blob)
-        counts = _scan_blobs(repo, blobs, config, progress)
+        counts = _scan_blobs(repo, _within_limit(found, config.max_file_size, skipped), config, progress)
         counts.problems[:0] = problems
         hits = set(counts.hits)
         changes = [c for c in changes if _relevant(c, hits)]
