@@ -671,6 +671,38 @@ REWRITE_CASES = [
         """,
     ),
     (
+        "argparse-module-level-is-a-module-level-object",
+        """
+        import argparse
+        import boto3
+        parser = argparse.ArgumentParser()
+        args = parser.parse_args()
+        s3 = boto3.client("s3", aws_access_key_id=args.access_key)
+        """,
+        """
+        import argparse
+        import boto3
+        parser = argparse.ArgumentParser()
+        args = parser.parse_args()
+        s3 = boto3.client("s3")
+        """,
+    ),
+    (
+        "env-read-with-fallback",
+        """
+        import os
+        import boto3
+        from django.conf import settings
+        s3 = boto3.client("s3", aws_access_key_id=os.getenv("AWS_ACCESS_KEY_ID") or settings.AWS_KEY)
+        """,
+        """
+        import os
+        import boto3
+        from django.conf import settings
+        s3 = boto3.client("s3")
+        """,
+    ),
+    (
         "chained-session-resource",
         """
         import boto3
@@ -873,25 +905,42 @@ REPORT_ONLY_CASES = [
         "cannot follow",
     ),
     (
-        "argparse-module-level",
+        "argparse-inside-main",
         """
         import argparse
         import boto3
-        parser = argparse.ArgumentParser()
-        parser.add_argument("--access-key")
-        args = parser.parse_args()
-        s3 = boto3.client("s3", aws_access_key_id=args.access_key)
+
+
+        def main():
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--access-key")
+            args = parser.parse_args()
+            return boto3.client("s3", aws_access_key_id=args.access_key)
         """,
         "command-line arguments",
     ),
     (
-        "sys-argv",
+        "local-from-helper-call",
         """
-        import sys
         import boto3
-        s3 = boto3.client("s3", aws_access_key_id=sys.argv[1], aws_secret_access_key=sys.argv[2])
+        from vault import read_secret
+
+
+        def make():
+            key = read_secret("aws/key")
+            return boto3.client("s3", aws_access_key_id=key)
         """,
-        "command-line arguments",
+        "read_secret()",
+    ),
+    (
+        "config-reader-method-call",
+        """
+        import configparser
+        import boto3
+        config = configparser.ConfigParser()
+        s3 = boto3.client("s3", aws_access_key_id=config.get("aws", "key"))
+        """,
+        "config.get()",
     ),
     (
         "getpass-prompt",

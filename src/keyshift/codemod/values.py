@@ -1,10 +1,15 @@
 """Is a credential value *ambient*, i.e. fixed by the module rather than supplied by a caller?
 
 Removing ``aws_access_key_id=X`` is only safe when ``X`` does not come from whoever calls the
-code: a literal, a module-level or imported name, a setting, an environment read. A parameter,
-a ``self.`` attribute or temporary credentials from STS mean the caller chose those credentials
-on purpose, so the site is reported and left alone. The analysis is scope-aware (libcst
-``ScopeProvider``): a local of the same name as a constant is a different binding.
+code. Ambient values: a string literal; a module-level name; an imported name; an attribute or
+subscript of an imported module or module-level object (``settings.X``, ``st.secrets[...]``,
+``conf["aws"]["key"]``); an environment read (``os.getenv``, ``os.environ.get``,
+``os.environ[...]``); a local variable assigned from one of these; and expressions built only
+from them (``os.getenv("A") or "b"``, f-strings). Anything else is not ambient: a parameter or
+a value derived from one, a ``self.``/``cls.`` attribute, and the result of any other call (a
+helper, ``config.get(...)``, ``sts.assume_role(...)``), so the site is reported and the file
+left alone. The analysis is scope-aware (libcst ``ScopeProvider``): a local of the same name as
+a constant is a different binding.
 """
 
 from __future__ import annotations
@@ -45,8 +50,6 @@ PROMPTS = frozenset({"builtins.input", "input", "getpass.getpass"})
 _MAX_DEPTH = 12
 _ARGV = "value comes from command-line arguments; the user chooses the credentials"
 _PROMPT = "value is typed in by the user at run time"
-#: Reasons that hold even for a module-level name: the credentials are chosen on purpose.
-CHOSEN_AT_RUN_TIME = (_ARGV, _PROMPT, "value is temporary credentials")
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,8 +235,6 @@ class ValueTracer:
             # a module-level name is ambient whatever it holds; its value still tells the report
             # which literals and environment variables were involved
             facts = self._trace(value, depth + 1, seen | {id(value)})
-            if facts.reason is not None and facts.reason.startswith(CHOSEN_AT_RUN_TIME):
-                return Trace(facts.reason, "module-name")
             return Trace(None, "module-name", facts.literals, facts.env_vars, facts.origins)
         if value is None:
             return Trace(f"local {name!r} is bound in a way keyshift cannot follow")
@@ -257,8 +258,6 @@ class ValueTracer:
 
     # -- attributes, subscripts, calls --------------------------------------------------------------
     def _trace_attribute(self, node: cst.Attribute, depth: int, seen: frozenset[int]) -> Trace:
-        if "sys.argv" in self.meta.names(node):
-            return Trace(_ARGV)
         root = _root_name(node)
         if root is not None and root.value in ("self", "cls") and root is node.value:
             return Trace(f"value is the attribute {root.value}.{node.attr.value}")
@@ -274,8 +273,6 @@ class ValueTracer:
         return Trace(None, "attribute", base.literals, base.env_vars, origins)
 
     def _trace_subscript(self, node: cst.Subscript, depth: int, seen: frozenset[int]) -> Trace:
-        if "sys.argv" in self.meta.names(node.value):
-            return Trace(_ARGV)
         index_parts = [self._trace(e, depth + 1, seen) for el in node.slice for e in _sub_expressions(el)]
         if "os.environ" in self.meta.names(node.value):
             env = tuple(
@@ -316,12 +313,13 @@ class ValueTracer:
         if names & PROMPTS:
             return Trace(_PROMPT)
         callee = self._trace(node.func, depth + 1, seen)
-        if callee.reason is not None:
-            return Trace(_derived(callee.reason), "call")
         merged = _merge("call", [callee, *arg_parts])
         if merged.reason is not None:
             return Trace(_derived(merged.reason), "call")
-        return Trace(None, "call", (), merged.env_vars, merged.origins)
+        # Not in the contract's ambient list: a helper, a config reader method or a builtin may
+        # return credentials chosen at run time, so the site is left for a human.
+        shown = _dotted(node.func) or "a computed function"
+        return Trace(f"value is returned by {shown}(), which keyshift cannot follow", "call")
 
 
 def _derived(reason: str) -> str:
