@@ -330,3 +330,23 @@ def test_allow_next_line(creds: dict[str, str]) -> None:
 def test_invalid_utf8_is_scanned(creds: dict[str, str]) -> None:
     data = b"\xff\xfe\xfa garbage \x80\n" + f"key={creds['key']}\n".encode()
     assert [f.line for f in detect_bytes(data, "x.txt")] == [2]
+
+
+def test_dockerfile_continuations_are_joined(creds: dict[str, str]) -> None:
+    key, secret = creds["key"], creds["secret"]
+    b = "\\"
+    text = (
+        f"FROM alpine\n# comment\nRUN echo hi && {b}\n    # inner comment\n"
+        f"    aws configure set aws_access_key_id {key} && {b}\n"
+        f"    aws configure set aws_secret_access_key {secret[:20]}{b}\n{secret[20:]}\n"
+    )
+    found = detect_bytes(text.encode(), "Dockerfile")
+    assert [(f.kind, f.line, f.location.column) for f in found] == [(K, 5, 41), (S, 6, 45)]
+    assert all(f.key_id == key and "history" in (f.note or "") for f in found)
+
+
+def test_dockerfile_escape_directive(creds: dict[str, str]) -> None:
+    text = f"# escape=`\nFROM x\nENV AWS_ACCESS_KEY_ID={creds['key']} `\n    AWS_SECRET_ACCESS_KEY={creds['secret']}\n"
+    found = detect_bytes(text.encode(), "app.dockerfile")
+    assert [(f.kind, f.line) for f in found] == [(K, 3), (S, 4)]
+    assert all("override the ECS task role" in (f.note or "") for f in found)

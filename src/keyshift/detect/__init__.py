@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 from keyshift.detect.account import account_id
 from keyshift.detect.carriers import carrier_of, dockerfile_instruction, section_ids
+from keyshift.detect.dockerfile import Joined
 from keyshift.detect.names import GLUE, NameClass, classify, is_key_id_name, name_before, normalise
 from keyshift.detect.pairing import Hit, pair_hits
 from keyshift.detect.prefilter import might_contain
@@ -80,8 +81,13 @@ def detect_text(
     text: str, path: str, *, source: SourceKind = SourceKind.WORKTREE, inline_ignores: bool = True
 ) -> list[Finding]:
     carrier = carrier_of(path)
+    original = text
+    joined = None
     if carrier in _JOIN_CARRIERS:
         text = join_literals(text)
+    elif carrier == "dockerfile":
+        joined = Joined(text)
+        text = joined.text
     hits = list(_key_hits(text))
     hits.extend(_named_hits(text))
     if any(h.kind is CredentialKind.ACCESS_KEY_ID for h in hits):
@@ -100,9 +106,24 @@ def detect_text(
         pair_hits(hits, [0] * len(sections), sections)
     else:
         pair_hits(hits, sections, [0] * len(sections))
-    if carrier == "dockerfile" and source is SourceKind.WORKTREE:
-        source = SourceKind.DOCKERFILE
-    return [_finding(h, path, source, carrier, lines, sections, inline_ignores) for h in hits]
+    notes = [_note(h, carrier, lines, sections) for h in hits]
+    if joined is not None:
+        for h in hits:
+            h.offset = joined.to_original(h.offset)
+        _locate(original, hits)
+        lines = original.split("\n")
+        if source is SourceKind.WORKTREE:
+            source = SourceKind.DOCKERFILE
+    return [
+        _finding(h, note, path, source, carrier, lines, inline_ignores)
+        for h, note in zip(hits, notes, strict=True)
+    ]
+
+
+def _note(h: Hit, carrier: str, lines: list[str], sections: list[int]) -> str | None:
+    if carrier == "dockerfile":
+        return _NOTES_DOCKERFILE.get(dockerfile_instruction(lines, sections, h.line) or "")
+    return _NOTE_ENV_OVERRIDE if _sets_environment(h, carrier) else None
 
 
 def _key_hits(text: str) -> Iterator[Hit]:
@@ -238,11 +259,11 @@ def _locate(text: str, hits: list[Hit]) -> None:
 
 def _finding(
     h: Hit,
+    note: str | None,
     path: str,
     source: SourceKind,
     carrier: str,
     lines: list[str],
-    sections: list[int],
     inline_ignores: bool,
 ) -> Finding:
     is_key = h.kind is CredentialKind.ACCESS_KEY_ID
@@ -250,12 +271,6 @@ def _finding(
     suppressed = key_id_placeholder(h.value) if is_key else secret_placeholder(h.value)
     if suppressed is None and inline_ignores and inline_allowed(lines, h.line):
         suppressed = "inline-allow"
-    note = None
-    if carrier == "dockerfile":
-        instruction = dockerfile_instruction(lines, sections, h.line)
-        note = _NOTES_DOCKERFILE.get(instruction or "")
-    elif _sets_environment(h, carrier):
-        note = _NOTE_ENV_OVERRIDE
     value_sha1 = sha1_hex(h.value)
     return Finding(
         rule_id=rule_for(h.kind, carrier),
