@@ -703,6 +703,29 @@ REWRITE_CASES = [
         """,
     ),
     (
+        "config-reader-get",
+        """
+        import configparser
+        import boto3
+        config = configparser.ConfigParser()
+
+
+        def make():
+            key = config.get("aws", "key")
+            return boto3.client("s3", aws_access_key_id=key, aws_secret_access_key=config["aws"]["secret"])
+        """,
+        """
+        import configparser
+        import boto3
+        config = configparser.ConfigParser()
+
+
+        def make():
+            key = config.get("aws", "key")
+            return boto3.client("s3")
+        """,
+    ),
+    (
         "chained-session-resource",
         """
         import boto3
@@ -931,16 +954,6 @@ REPORT_ONLY_CASES = [
             return boto3.client("s3", aws_access_key_id=key)
         """,
         "read_secret()",
-    ),
-    (
-        "config-reader-method-call",
-        """
-        import configparser
-        import boto3
-        config = configparser.ConfigParser()
-        s3 = boto3.client("s3", aws_access_key_id=config.get("aws", "key"))
-        """,
-        "config.get()",
     ),
     (
         "getpass-prompt",

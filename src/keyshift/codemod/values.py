@@ -4,12 +4,13 @@ Removing ``aws_access_key_id=X`` is only safe when ``X`` does not come from whoe
 code. Ambient values: a string literal; a module-level name; an imported name; an attribute or
 subscript of an imported module or module-level object (``settings.X``, ``st.secrets[...]``,
 ``conf["aws"]["key"]``); an environment read (``os.getenv``, ``os.environ.get``,
-``os.environ[...]``); a local variable assigned from one of these; and expressions built only
-from them (``os.getenv("A") or "b"``, f-strings). Anything else is not ambient: a parameter or
-a value derived from one, a ``self.``/``cls.`` attribute, and the result of any other call (a
-helper, ``config.get(...)``, ``sts.assume_role(...)``), so the site is reported and the file
-left alone. The analysis is scope-aware (libcst ``ScopeProvider``): a local of the same name as
-a constant is a different binding.
+``os.environ[...]``); ``.get(...)`` on such an object (a subscript with a default, as in
+``config.get("aws", "key")``); a local variable assigned from one of these; and expressions
+built only from them (``os.getenv("A") or "b"``, f-strings). Anything else is not ambient: a
+parameter or a value derived from one, a ``self.``/``cls.`` attribute, and the result of any
+other call (a helper, ``sts.assume_role(...)``, ``parser.parse_args()``), so the site is
+reported and the file left alone. The analysis is scope-aware (libcst ``ScopeProvider``): a
+local of the same name as a constant is a different binding.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ STS_METHODS = frozenset(
         "get_federation_token",
     }
 )
+#: Methods that read a mapping or config object like a subscript does.
+MAPPING_READS = frozenset({"get"})
 #: Methods that return command-line arguments (argparse, optparse).
 ARGV_METHODS = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args"})
 #: Calls that ask the person running the program.
@@ -316,6 +319,9 @@ class ValueTracer:
         merged = _merge("call", [callee, *arg_parts])
         if merged.reason is not None:
             return Trace(_derived(merged.reason), "call")
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in MAPPING_READS:
+            # conf.get("aws", "key") / settings.get("KEY"): a subscript with a default
+            return Trace(None, "subscript", (), merged.env_vars, merged.origins)
         # Not in the contract's ambient list: a helper, a config reader method or a builtin may
         # return credentials chosen at run time, so the site is left for a human.
         shown = _dotted(node.func) or "a computed function"
