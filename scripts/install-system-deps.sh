@@ -8,6 +8,8 @@ command -v git >/dev/null 2>&1 || need+=(git)
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
+# migrate/sweep report tests: headless Chromium opens the HTML reports
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq >/dev/null

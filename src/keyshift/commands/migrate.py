@@ -1,0 +1,125 @@
+"""``keyshift migrate``: one command per service: scan everything, plan the roles, prepare the fix."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+
+def migrate(
+    path: Path = typer.Argument(Path("."), help="The service's repository or directory."),
+    image: list[str] = typer.Option(
+        None,
+        "--image",
+        help="Also scan this image (docker-save tar, OCI layout or registry ref); repeatable.",
+    ),
+    out: Path = typer.Option(
+        Path("keyshift-review"), "--out", "-o", help="Review folder to write (reports, diff, roles, runbook)."
+    ),
+    write: bool = typer.Option(
+        False, "--write", "-w", help="Apply the code rewrite (default: fix.diff only)."
+    ),
+    no_history: bool = typer.Option(False, "--no-history", help="Skip the git history scan."),
+    verify: bool = typer.Option(
+        False, "--verify", help="Ask AWS (sts:GetCallerIdentity) whether each key is live. Network!"
+    ),
+    endpoint_url: str | None = typer.Option(None, "--endpoint-url", help="--verify: STS endpoint to use."),
+    region: str = typer.Option("us-east-1", "--region", help="--verify: region for the STS call."),
+    rate: float = typer.Option(2.0, "--rate", help="--verify: at most this many calls per second."),
+    platform: str | None = typer.Option(None, "--platform", help="Image platform (os/arch)."),
+    allow_http: bool = typer.Option(False, "--allow-http", help="Allow plain-HTTP registries."),
+    config_file: Path | None = typer.Option(None, "--config", help="Settings file."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", help="Worker processes (default: one per core)."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print migration.json to stdout instead of the table."
+    ),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when keys were found."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Nothing on stderr."),
+) -> None:
+    """Scan tree, Dockerfiles, history and images; plan the task roles; prepare the code fix; write a review.
+
+    Exit codes: 0 nothing found, 1 keys found (a human has work to do), 2 usage or runtime error.
+    """
+    import json
+
+    from keyshift.config import load_config
+    from keyshift.errors import KeyshiftError
+    from keyshift.migrate.pipeline import run_migration
+    from keyshift.migrate.review import to_json, write_review
+    from keyshift.redact import scrub
+
+    if not path.is_dir():
+        raise KeyshiftError(f"not a directory: {path}")
+    if (endpoint_url is not None) and not verify:
+        raise KeyshiftError("--endpoint-url needs --verify")
+    config = load_config(path, config_file)
+    check = None
+    if verify:
+        from keyshift.verify import verifier
+
+        check = verifier(endpoint_url, region, rate)
+    progress = not quiet and sys.stderr.isatty()
+    result = run_migration(
+        path,
+        config,
+        images=tuple(image or ()),
+        write=write,
+        history=not no_history,
+        jobs=jobs,
+        verifier=check,
+        progress=progress,
+        image_options={"platform": platform, "allow_http": allow_http},
+    )
+    written = write_review(result, out)
+    if as_json:
+        sys.stdout.write(scrub(json.dumps(to_json(result), indent=2, sort_keys=True) + "\n"))
+    else:
+        _summary(result)
+    if not quiet:
+        print(f"keyshift migrate: wrote {len(written)} files to {out}", file=sys.stderr)
+        for note in result.notes:
+            print(f"keyshift migrate: note: {note}", file=sys.stderr)
+        for error in result.errors:
+            print(f"keyshift migrate: warning: {scrub(error)}", file=sys.stderr)
+    raise typer.Exit(0 if exit_zero else result.exit_code)
+
+
+def _summary(result: object) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from keyshift.migrate.pipeline import MigrationResult
+    from keyshift.migrate.report_md import totals
+
+    assert isinstance(result, MigrationResult)
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = 160  # pipes and CI logs: never cut a key ID
+    t = totals(result)
+    if not result.keys:
+        console.print(f"{result.name}: no hardcoded AWS key found.")
+        return
+    table = Table(title=f"keyshift migrate: {result.name}", title_justify="left")
+    for column in ("key", "account", "state", "places", "role", "steps"):
+        table.add_column(column)
+    for k in result.keys:
+        state = "HEAD" if k.at_head else ("history only" if k.in_history_only else "image only")
+        if k.in_image and k.at_head:
+            state += " + image"
+        if k.verdict is not None:
+            state += f" ({k.verdict.status})"
+        table.add_row(
+            k.ident,
+            k.account_id or "?",
+            state,
+            str(len(k.places)),
+            ", ".join(k.roles) or "-",
+            str(len(k.steps)),
+        )
+    console.print(table)
+    console.print(
+        f"{t['keys']} key(s): {t['keys_at_head']} at HEAD, {t['keys_history_only']} history only, "
+        f"{t['keys_in_images']} in images; {t['roles']} role(s); {t['files_to_change']} file(s) to change."
+    )

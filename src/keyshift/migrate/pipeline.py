@@ -1,0 +1,322 @@
+"""Compose scan (tree, Dockerfiles, history, images), plan and fix into one ``MigrationResult``.
+
+The order matters: the scan and the plan read the code *before* the codemod rewrites it (with
+``--write``), because the plan needs the call sites that still name their key. Everything after
+detection is keyed by key ID (or a secret's SHA-1), so no plaintext ever reaches a report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from keyshift.codemod.runner import FixResult, run_fix
+from keyshift.config import Config
+from keyshift.errors import KeyshiftError
+from keyshift.model import Finding, ScanResult, SourceKind
+from keyshift.planner.build import PlanResult, RolePlan, plan_repository
+
+# the verify stage is optional; its verdicts are plain records so the report can show them
+from keyshift.verify import Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPlace:
+    """One place a key (or its secret) lives: at HEAD, only in history, or in an image."""
+
+    where: str  # "head" | "history" | "image"
+    path: str
+    line: int
+    kind: str  # CredentialKind value
+    detail: str = ""
+    commit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyReport:
+    """Everything a person needs to retire one key."""
+
+    ident: str  # key ID, or "sha1:<12 hex>" for a secret found without its key ID
+    key_id: str | None
+    account_id: str | None
+    kinds: tuple[str, ...]
+    places: tuple[KeyPlace, ...]
+    served: tuple[str, ...]  # "s3:PutObject <- s3.put_object at orders/storage.py:17"
+    roles: tuple[str, ...]
+    steps: tuple[str, ...]
+    verdict: Verdict | None = None
+
+    @property
+    def at_head(self) -> bool:
+        return any(p.where == "head" for p in self.places)
+
+    @property
+    def in_history_only(self) -> bool:
+        return not self.at_head and any(p.where == "history" for p in self.places)
+
+    @property
+    def in_image(self) -> bool:
+        return any(p.where == "image" for p in self.places)
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationResult:
+    root: str
+    name: str
+    sources: tuple[str, ...]
+    scan: ScanResult
+    fix: FixResult
+    plan: PlanResult
+    keys: tuple[KeyReport, ...]
+    notes: tuple[str, ...] = ()
+    images: tuple[str, ...] = ()
+    verified: bool = False
+    errors: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a key was found or anything needs a human, else 0."""
+        needs = bool(self.keys) or self.fix.needs_human or bool(self.plan.unresolved)
+        return 1 if needs else 0
+
+
+def is_git_top(path: Path) -> bool:
+    """True when ``path`` is the top of a git work tree (a subdirectory would scan a foreign history)."""
+    proc = subprocess.run(
+        ["git", "-C", str(path), "rev-parse", "--show-toplevel"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return False
+    return Path(proc.stdout.strip()).resolve() == path.resolve()
+
+
+def run_migration(
+    path: Path,
+    config: Config,
+    *,
+    images: Sequence[str] = (),
+    write: bool = False,
+    history: bool = True,
+    jobs: int | None = None,
+    verifier: Callable[[ScanResult, Path], tuple[Verdict, ...]] | None = None,
+    progress: bool = False,
+    image_options: dict[str, object] | None = None,
+) -> MigrationResult:
+    """Run every stage on ``path``; ``verifier`` (opt-in) adds live/dead verdicts per key."""
+    from keyshift.scan import apply_policy, merge, scan_tree
+
+    if not path.is_dir():
+        raise KeyshiftError(f"not a directory: {path}")
+    if jobs is not None:
+        config = config.with_overrides(jobs=jobs)
+    notes: list[str] = []
+    results = [scan_tree(path, config)]
+    sources = ["worktree"]
+    if history:
+        if is_git_top(path):
+            from keyshift.sources.history import scan_history
+
+            try:
+                results.append(scan_history(path, config, progress=progress))
+                sources.append("history")
+            except KeyshiftError as exc:
+                notes.append(f"history not scanned: {exc}")
+        else:
+            notes.append("history not scanned: the path is not the top of a git repository")
+    else:
+        notes.append("history not scanned (--no-history)")
+    for ref in images:
+        from keyshift.sources.image import scan_image
+
+        opts = dict(image_options or {})
+        results.append(scan_image(ref, config, progress=progress, **opts))  # type: ignore[arg-type]
+        if "image" not in sources:
+            sources.append("image")
+    known = None
+    if config.baseline:
+        from keyshift.report.baseline import load_baseline
+
+        base = Path(config.baseline)
+        known = load_baseline(base if base.is_absolute() else path / base)
+    scan = apply_policy(merge(results, str(path)), config, known)
+    plan = plan_repository(path, config.section("plan"), scan_config=config)
+    found_ids = {f.key_id for f in scan.findings if f.key_id}
+    # keys the scan suppressed (documentation examples, allowlisted) get no role
+    plan = replace(plan, roles=tuple(r for r in plan.roles if r.key_id in found_ids))
+    fix = _run_fix(path, config, write)
+    verdicts = verifier(scan, path) if verifier is not None else ()
+    keys = build_keys(scan, plan, fix, verdicts)
+    return MigrationResult(
+        root=str(path),
+        name=path.resolve().name,
+        sources=tuple(sources),
+        scan=scan,
+        fix=fix,
+        plan=plan,
+        keys=keys,
+        notes=tuple(notes),
+        images=tuple(images),
+        verified=verifier is not None,
+        errors=(*scan.errors, *plan.errors),
+    )
+
+
+def _run_fix(path: Path, config: Config, write: bool) -> FixResult:
+    section = config.section("fix")
+    extra = section.get("exclude", [])
+    if not isinstance(extra, list) or not all(isinstance(x, str) for x in extra):
+        raise KeyshiftError("[tool.keyshift.fix] exclude must be a list of strings")
+    jobs = config.jobs
+    if jobs <= 0 and _count_py(path, _PARALLEL_FIX) < _PARALLEL_FIX:
+        jobs = 1  # starting worker processes costs more than parsing a small service
+    # run from the target so every diff header and outcome path is relative to it (deterministic)
+    with contextlib.chdir(path):
+        return run_fix([Path(".")], write=write, jobs=jobs, exclude=(*config.exclude, *extra))
+
+
+_PARALLEL_FIX = 200
+
+
+def _count_py(path: Path, limit: int) -> int:
+    count = 0
+    for _dirpath, dirnames, filenames in os.walk(path):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        count += sum(1 for name in filenames if name.endswith(".py"))
+        if count >= limit:
+            break
+    return count
+
+
+def _place(f: Finding) -> KeyPlace | None:
+    if f.source is SourceKind.HISTORY:
+        info = f.history
+        if info is not None and info.in_head:
+            return None  # the tree scan reports it at HEAD
+        detail = ""
+        if info is not None:
+            detail = (
+                f"added in {info.commit[:12]} by {info.author} on {info.date[:10]}; "
+                f"in {info.commits} commit(s), removed from HEAD"
+            )
+        return KeyPlace("history", f.path, f.line, f.kind.value, detail, f.commit)
+    if f.source is SourceKind.IMAGE:
+        img = f.image
+        detail = ""
+        if img is not None:
+            if img.field:
+                detail = f"{img.ref}: image config {img.field}"
+            else:
+                detail = f"{img.ref}: layer {img.layer_index} {(img.layer_digest or '')[:19]}"
+                if img.deleted:
+                    detail += f" (deleted by layer {img.deleted_by_layer}, still in the image)"
+        return KeyPlace("image", f.path, f.line, f.kind.value, detail)
+    detail = "Dockerfile" if f.source is SourceKind.DOCKERFILE else f.carrier
+    return KeyPlace("head", f.path, f.line, f.kind.value, detail)
+
+
+def _ident(f: Finding) -> str:
+    return f.key_id or f"sha1:{f.value_sha1[:12]}"
+
+
+def build_keys(
+    scan: ScanResult, plan: PlanResult, fix: FixResult, verdicts: Sequence[Verdict] = ()
+) -> tuple[KeyReport, ...]:
+    """Group findings per key and attach roles, served code, verdicts and the steps left."""
+    groups: dict[str, list[Finding]] = {}
+    for f in scan.findings:
+        groups.setdefault(_ident(f), []).append(f)
+    by_key: dict[str, list[RolePlan]] = {}
+    for role in plan.roles:
+        by_key.setdefault(role.key_id, []).append(role)
+    verdict_of = {v.key_id: v for v in verdicts}
+    keys: list[KeyReport] = []
+    for ident in sorted(groups):
+        found = groups[ident]
+        key_id = found[0].key_id
+        places = sorted(
+            {p for p in (_place(f) for f in found) if p is not None},
+            key=lambda p: ({"head": 0, "history": 1, "image": 2}[p.where], p.path, p.line, p.kind, p.detail),
+        )
+        if not places:  # only history hits that are still at HEAD but outside the tree scan
+            places = [KeyPlace("head", f.path, f.line, f.kind.value, "history") for f in found]
+        roles = by_key.get(key_id or "", [])
+        served = sorted(
+            {f"{g.action} <- {because}" for role in roles for g in role.grants for because in g.because}
+        )
+        account = next((f.account_id for f in found if f.account_id), None)
+        kinds = tuple(sorted({f.kind.value for f in found}))
+        report = KeyReport(
+            ident=ident,
+            key_id=key_id,
+            account_id=account,
+            kinds=kinds,
+            places=tuple(places),
+            served=tuple(served),
+            roles=tuple(r.name for r in roles),
+            steps=(),
+            verdict=verdict_of.get(key_id or ""),
+        )
+        keys.append(replace(report, steps=steps_for(report, roles, fix)))
+    return tuple(keys)
+
+
+def steps_for(key: KeyReport, roles: Sequence[RolePlan], fix: FixResult) -> tuple[str, ...]:
+    """The human work left for one key, in the order it should be done."""
+    steps: list[str] = []
+    if key.verdict is not None:
+        if key.verdict.status == "live":
+            who = key.verdict.arn or "an unknown identity"
+            steps.append(f"The key is LIVE ({who}): treat it as exposed and revoke it first.")
+        elif key.verdict.status == "invalid":
+            steps.append("AWS rejected the key (deleted or inactive): only clean-up is left.")
+    head_paths = sorted({p.path for p in key.places if p.where == "head"})
+    changed = {o.path for o in fix.changed}
+    code = [p for p in head_paths if p in changed]
+    if code:
+        verb = "Review the applied rewrite of" if fix.write else "Review and apply fix.diff for"
+        steps.append(f"{verb} {', '.join(code)}.")
+    for o in fix.outcomes:
+        for n in o.notes:
+            if n.needs_human and o.path in head_paths:
+                steps.append(f"{o.path}:{n.line}: {n.message}")
+    for role in roles:
+        steps.append(
+            f"Create role {role.name} (roles/{_slug(role.name)}/main.tf or cloudformation.json) and "
+            "set it as the service's taskRoleArn."
+        )
+        for b in role.blockers:
+            steps.append(f"Remove {b.name} from {b.path}:{b.line} (it overrides the task role).")
+        for item in role.unresolved:
+            steps.append(f"Grant by hand what keyshift could not resolve: {item}")
+    others = [
+        p for p in head_paths if p not in changed and not any(b.path == p for r in roles for b in r.blockers)
+    ]
+    for p in others:
+        steps.append(f"Remove the value from {p}.")
+    if not roles and key.at_head:
+        steps.append(
+            "No code here uses this key through boto3: find its other users "
+            "(aws iam get-access-key-last-used, CloudTrail) before revoking."
+        )
+    if any(p.where == "history" for p in key.places):
+        steps.append(
+            "The key is in git history: rotate it (removing it from HEAD is not enough); "
+            "rewrite history only if the repository is public."
+        )
+    for ref in sorted({p.detail.split(":")[0] for p in key.places if p.where == "image"}):
+        steps.append(f"Rebuild {ref} without the key and delete the old image and tags.")
+    steps.append(f"Revoke the key: follow runbook.md, section {key.ident}.")
+    return tuple(dict.fromkeys(steps))
+
+
+def _slug(name: str) -> str:
+    from keyshift.planner.iac import _slug as slug
+
+    return slug(name)

@@ -1,0 +1,122 @@
+"""``report.md``: the migration review for people (and for golden-file tests: fully deterministic)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+from keyshift.codemod.report import summary as fix_summary
+from keyshift.migrate.pipeline import KeyReport, MigrationResult
+
+
+def generated_at() -> str | None:
+    """A timestamp only when the build asks for one (``SOURCE_DATE_EPOCH``), so reports stay reproducible."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch or not epoch.isdigit():
+        return None
+    return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _esc(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def totals(result: MigrationResult) -> dict[str, int]:
+    return {
+        "keys": len(result.keys),
+        "keys_at_head": sum(1 for k in result.keys if k.at_head),
+        "keys_history_only": sum(1 for k in result.keys if k.in_history_only),
+        "keys_in_images": sum(1 for k in result.keys if k.in_image),
+        "keys_live": sum(1 for k in result.keys if k.verdict is not None and k.verdict.status == "live"),
+        "roles": len(result.plan.roles),
+        "files_to_change": len(result.fix.changed),
+        "findings": len(result.scan.findings),
+    }
+
+
+def _key(key: KeyReport) -> list[str]:
+    lines = [f"### {key.ident}", ""]
+    lines.append(f"- account: {key.account_id or 'unknown'}")
+    lines.append(f"- kind: {', '.join(key.kinds)}")
+    state = "at HEAD" if key.at_head else ("history only" if key.in_history_only else "image only")
+    lines.append(f"- state: {state}{' and in images' if key.in_image and key.at_head else ''}")
+    if key.verdict is not None:
+        v = key.verdict
+        who = f" as {v.arn}" if v.arn else ""
+        lines.append(f"- verify: **{v.status}**{who}{f' ({v.reason})' if v.reason else ''}")
+    lines.append(f"- role: {', '.join(key.roles) or 'none'}")
+    lines += ["", "| where | location | kind | detail |", "|---|---|---|---|"]
+    for p in key.places:
+        loc = f"{p.path}:{p.line}"
+        lines.append(f"| {p.where} | `{_esc(loc)}` | {p.kind} | {_esc(p.detail)} |")
+    lines.append("")
+    if key.served:
+        lines += ["Code it served:", ""]
+        lines += [f"- `{_esc(s)}`" for s in key.served]
+        lines.append("")
+    lines += ["Steps left for a human:", ""]
+    lines += [f"{i}. {s}" for i, s in enumerate(key.steps, 1)]
+    lines.append("")
+    return lines
+
+
+def render(result: MigrationResult) -> str:
+    t = totals(result)
+    lines = [f"# keyshift migration review: {result.name}", ""]
+    stamp = generated_at()
+    if stamp:
+        lines += [f"Generated {stamp}.", ""]
+    lines.append(f"Sources scanned: {', '.join(result.sources)}.")
+    if result.images:
+        lines.append(f"Images: {', '.join(result.images)}.")
+    lines.append("")
+    lines += ["## Summary", "", "| | count |", "|---|---|"]
+    lines += [f"| {name.replace('_', ' ')} | {value} |" for name, value in t.items()]
+    lines.append("")
+    if result.notes:
+        lines += ["Notes:", ""] + [f"- {n}" for n in result.notes] + [""]
+    if not result.keys:
+        lines += ["No hardcoded AWS key was found. Nothing to migrate.", ""]
+    else:
+        lines += ["## Keys", ""]
+        lines += ["| key | account | at HEAD | history only | images | role |", "|---|---|---|---|---|---|"]
+        for k in result.keys:
+            live = f" ({k.verdict.status})" if k.verdict is not None else ""
+            lines.append(
+                f"| `{k.ident}`{live} | {k.account_id or '?'} | {_yes(k.at_head)} | "
+                f"{_yes(k.in_history_only)} | {_yes(k.in_image)} | {', '.join(k.roles) or '-'} |"
+            )
+        lines.append("")
+        for k in result.keys:
+            lines += _key(k)
+    fs = fix_summary(result.fix)
+    lines += ["## Code changes", ""]
+    mode = "applied" if result.fix.write else "proposed (see fix.diff; run with --write to apply)"
+    lines.append(
+        f"{fs['files_changed']} file(s) {mode}; {fs['sites_rewritten']} call site(s) rewritten, "
+        f"{fs['needs_human']} item(s) need a human."
+    )
+    lines.append("")
+    for o in result.fix.outcomes:
+        if o.status in ("would-fix", "fixed", "report-only", "unparsable", "error"):
+            lines.append(f"- `{o.path}`: {o.status}{f' ({o.reason})' if o.reason else ''}")
+    lines.append("")
+    lines += ["## Roles", ""]
+    if not result.plan.roles:
+        lines += ["No role to create.", ""]
+    for role in result.plan.roles:
+        lines.append(
+            f"- **{role.name}** for service `{role.service}` (key {role.key_id}): "
+            f"{len(role.grants)} action(s), {len(role.blockers)} override(s) to remove; "
+            f"files in `roles/`."
+        )
+    lines.append("")
+    if result.plan.unresolved:
+        lines += ["Unresolved calls:", ""] + [f"- {_esc(u)}" for u in result.plan.unresolved] + [""]
+    if result.errors:
+        lines += ["## Errors", ""] + [f"- {_esc(e)}" for e in result.errors] + [""]
+    return "\n".join(lines)
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "-"

@@ -1,0 +1,90 @@
+"""Write the review folder: reports, diff, runbook, machine-readable summary and one folder per role.
+
+Every file is written through one function that refuses paths outside the folder; role folders come
+from the plan stage's own writer, so ``keyshift plan --out`` and ``migrate`` never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from keyshift.errors import KeyshiftError
+from keyshift.migrate import report_html, report_md, runbook
+from keyshift.migrate.pipeline import KeyReport, MigrationResult
+from keyshift.redact import scrub
+from keyshift.verify import verdict_json
+
+
+def key_json(key: KeyReport) -> dict[str, Any]:
+    return {
+        "key": key.ident,
+        "key_id": key.key_id,
+        "account_id": key.account_id,
+        "kinds": list(key.kinds),
+        "at_head": key.at_head,
+        "history_only": key.in_history_only,
+        "in_image": key.in_image,
+        "places": [
+            {
+                "where": p.where,
+                "path": p.path,
+                "line": p.line,
+                "kind": p.kind,
+                "detail": p.detail,
+                "commit": p.commit,
+            }
+            for p in key.places
+        ],
+        "served": list(key.served),
+        "roles": list(key.roles),
+        "steps": list(key.steps),
+        "verify": verdict_json(key.verdict) if key.verdict is not None else None,
+    }
+
+
+def to_json(result: MigrationResult) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "name": result.name,
+        "sources": list(result.sources),
+        "images": list(result.images),
+        "totals": report_md.totals(result),
+        "keys": [key_json(k) for k in result.keys],
+        "roles": [r.name for r in result.plan.roles],
+        "notes": list(result.notes),
+        "errors": list(result.errors),
+        "exit_code": result.exit_code,
+    }
+
+
+def diff_text(result: MigrationResult) -> str:
+    return "".join(o.diff for o in result.fix.outcomes)
+
+
+def write_review(result: MigrationResult, out: Path) -> list[Path]:
+    """Write the review folder ``out``; returns the files written, sorted."""
+    from keyshift.planner.iac import write_all
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KeyshiftError(f"cannot create {out}: {exc.strerror}") from exc
+    written: list[Path] = []
+
+    def put(name: str, text: str) -> None:
+        path = out / name
+        if not path.resolve().is_relative_to(out.resolve()):
+            raise KeyshiftError(f"refusing to write outside {out}: {name}")
+        path.write_text(scrub(text), encoding="utf-8")
+        written.append(path)
+
+    put("report.md", report_md.render(result))
+    put("report.html", report_html.render(result))
+    put("runbook.md", runbook.render(result))
+    put("fix.diff", diff_text(result))
+    put("migration.json", json.dumps(to_json(result), indent=2, sort_keys=True) + "\n")
+    if result.plan.roles:
+        written += write_all(result.plan, out / "roles")
+    return sorted(written)
