@@ -73,26 +73,42 @@ class Target:
 
 
 def resolve_metadata(wrapper: MetadataWrapper) -> Metadata:
-    """Scopes from libcst, parents from one cheap traversal of our own."""
+    """Scopes from libcst; parents, calls and assignments from one cheap traversal of our own."""
     module = wrapper.module
     star = any(
         isinstance(stmt, cst.SimpleStatementLine)
         and any(isinstance(s, cst.ImportFrom) and isinstance(s.names, cst.ImportStar) for s in stmt.body)
         for stmt in module.body
     )
-    return Metadata(scopes=wrapper.resolve(ScopeProvider), parents=parent_map(module), star_import=star)
+    collector = _Collector()
+    module.visit(collector)
+    return Metadata(
+        scopes=wrapper.resolve(ScopeProvider),
+        parents=collector.parents,
+        star_import=star,
+        calls=collector.calls,
+        assigns=collector.assigns,
+    )
 
 
-class _ParentCollector(cst.CSTVisitor):
+class _Collector(cst.CSTVisitor):
+    """Parents of every node, plus every call and assignment in source order."""
+
     def __init__(self) -> None:
         super().__init__()
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.calls: list[cst.Call] = []
+        self.assigns: list[cst.Assign] = []
         self.stack: list[cst.CSTNode] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if self.stack:
             self.parents[node] = self.stack[-1]
         self.stack.append(node)
+        if isinstance(node, cst.Call):
+            self.calls.append(node)
+        elif isinstance(node, cst.Assign):
+            self.assigns.append(node)
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
@@ -101,7 +117,7 @@ class _ParentCollector(cst.CSTVisitor):
 
 def parent_map(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
     """Each node's parent (what ``ParentNodeProvider`` gives, at a fraction of its cost)."""
-    collector = _ParentCollector()
+    collector = _Collector()
     module.visit(collector)
     return collector.parents
 
@@ -169,14 +185,10 @@ def find_targets(wrapper: MetadataWrapper, meta: Metadata) -> list[Target]:
     """Every target call in the module, in source order."""
     matcher = TargetMatcher(meta)
     found: list[Target] = []
-
-    class _Visitor(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            target = matcher.match(node)
-            if target is not None:
-                found.append(target)
-
-    wrapper.module.visit(_Visitor())
+    for call in meta.calls:
+        target = matcher.match(call)
+        if target is not None:
+            found.append(target)
     return found
 
 

@@ -153,7 +153,7 @@ def leftover_notes(
     def line_of(node: cst.CSTNode) -> int:
         return positions[node].start.line
 
-    class _Visitor(cst.CSTVisitor):
+    class _Checks:
         def visit_Assign(self, node: cst.Assign) -> None:
             for target in node.targets:
                 var = _env_key(meta, target.target)
@@ -222,7 +222,11 @@ def leftover_notes(
                             )
                         )
 
-    wrapper.module.visit(_Visitor())
+    checks = _Checks()
+    for assign in meta.assigns:
+        checks.visit_Assign(assign)
+    for call in meta.calls:
+        checks.visit_Call(call)
     for stmt in wrapper.module.body:
         if not isinstance(stmt, cst.SimpleStatementLine):
             continue

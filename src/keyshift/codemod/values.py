@@ -81,6 +81,8 @@ class Metadata:
     scopes: Mapping[cst.CSTNode, object]
     parents: Mapping[cst.CSTNode, cst.CSTNode]
     star_import: bool = False
+    calls: list[cst.Call] = field(default_factory=list)  # every call, in source order
+    assigns: list[cst.Assign] = field(default_factory=list)  # every assignment, in source order
     _names: dict[int, set[str]] = field(default_factory=dict)
 
     def names(self, node: cst.CSTNode) -> set[str]:
