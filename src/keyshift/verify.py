@@ -20,8 +20,8 @@ from typing import Any
 from keyshift.model import CredentialKind, Finding, ScanResult, SourceKind
 from keyshift.redact import scrub, sha1_hex
 
-_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
-_TOKEN = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{100,}={0,2}(?![A-Za-z0-9/+=])")
+_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_TOKEN = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{100,}={0,2}(?![A-Za-z0-9/+=])")
 _AUTH_FAILURES = frozenset(
     {
         "InvalidClientTokenId",

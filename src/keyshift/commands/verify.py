@@ -1,0 +1,66 @@
+"""``keyshift verify``: which found keys still work (opt-in; the only command that uses the network)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+
+def verify(
+    path: Path = typer.Argument(Path("."), help="Repository or directory to scan for key pairs."),
+    history: bool = typer.Option(False, "--history", help="Also verify keys found only in git history."),
+    endpoint_url: str | None = typer.Option(
+        None, "--endpoint-url", help="STS endpoint (a private endpoint, or a test server)."
+    ),
+    region: str = typer.Option("us-east-1", "--region", help="Region for the STS call."),
+    rate: float = typer.Option(2.0, "--rate", help="At most this many STS calls per second."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Seconds per STS call."),
+    as_json: bool = typer.Option(False, "--json", help="JSON output."),
+    config_file: Path | None = typer.Option(None, "--config", help="Settings file."),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 whatever the verdicts."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Nothing on stderr."),
+) -> None:
+    """Call sts:GetCallerIdentity once per found key pair to tell live keys from dead ones.
+
+    Secrets are re-read from where the scan found them (matched by SHA-1) and never printed.
+    A key that fails authentication is never retried. Exit codes: 0 no key found or every key
+    rejected by AWS, 1 a key is live or could not be checked, 2 usage or runtime error.
+    """
+    import json
+
+    from keyshift.config import load_config
+    from keyshift.errors import KeyshiftError
+    from keyshift.scan import apply_policy, merge, scan_tree
+    from keyshift.verify import verdict_json, verify_findings
+
+    if not path.is_dir():
+        raise KeyshiftError(f"not a directory: {path}")
+    if rate < 0 or timeout <= 0:
+        raise KeyshiftError("--rate must be >= 0 and --timeout > 0")
+    config = load_config(path, config_file)
+    results = [scan_tree(path, config)]
+    if history:
+        from keyshift.sources.history import scan_history
+
+        results.append(scan_history(path, config))
+    scan = apply_policy(merge(results, str(path)), config)
+    keys = sorted({f.key_id for f in scan.findings if f.key_id})
+    if not quiet and keys:
+        where = endpoint_url or f"AWS STS ({region})"
+        print(f"keyshift verify: checking {len(keys)} key(s) against {where}", file=sys.stderr)
+    verdicts = verify_findings(
+        scan, path, endpoint_url=endpoint_url, region=region, rate=rate, timeout=timeout
+    )
+    if as_json:
+        sys.stdout.write(json.dumps({"keys": [verdict_json(v) for v in verdicts]}, indent=2) + "\n")
+    elif not verdicts:
+        sys.stdout.write("no AWS key found\n")
+    else:
+        for v in verdicts:
+            who = v.arn or ""
+            why = f" ({v.reason})" if v.reason else ""
+            sys.stdout.write(f"{v.key_id}  {v.status:<10} {who}{why}\n".replace("  \n", "\n"))
+    failing = any(v.status in ("live", "unverified", "error") for v in verdicts)
+    raise typer.Exit(1 if failing and not exit_zero else 0)
