@@ -210,6 +210,17 @@ MORE_CASES += [
         },
     ),
     (
+        "client-on-a-base-class-used-by-a-subclass",
+        {
+            "svc/base.py": f"import boto3\nclass Base:\n    def __init__(self):\n"
+            f'        self.logs = boto3.client("logs", aws_access_key_id="{KEY}", region_name="us-east-1")\n',
+            "svc/job.py": "from base import Base\nclass Job(Base):\n    def log(self, text):\n"
+            '        self.logs.put_log_events(logGroupName="/ecs/job", logStreamName="main", logEvents=[])\n'
+            'Job().log("x")\n',
+        },
+        {("logs:PutLogEvents", "arn:aws:logs:us-east-1:111122223333:log-group:/ecs/job:log-stream:main")},
+    ),
+    (
         "key-set-in-os-environ-by-code",
         {
             "svc/app.py": f'import os, boto3\nos.environ["AWS_ACCESS_KEY_ID"] = "{KEY}"\n'

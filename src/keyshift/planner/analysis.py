@@ -107,6 +107,7 @@ class Func:
     cls: tuple[str, str] | None
     parent: tuple[str, str] | None  # enclosing function, for closures
     is_property: bool = False
+    inlinable: bool = False  # small and builds boto3 objects: evaluated per call site
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +118,31 @@ class Analysis:
     errors: tuple[str, ...]
 
 
-def _size(node: ast.AST) -> int:
-    return sum(1 for child in ast.walk(node) if isinstance(child, ast.stmt))
+_FACTORY_NAMES = frozenset(
+    {"client", "resource", "Session", "create_client", "Table", "Bucket", "Queue", "Object"}
+)
+
+
+def _inlinable(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Short functions that return something built from a boto3 factory call."""
+    statements = 0
+    returns = False
+    factory = False
+    for child in ast.walk(node):
+        if isinstance(child, ast.stmt):
+            statements += 1
+            returns = returns or (isinstance(child, ast.Return) and child.value is not None)
+        elif isinstance(child, ast.Call):
+            func = child.func
+            name = (
+                func.attr
+                if isinstance(func, ast.Attribute)
+                else func.id
+                if isinstance(func, ast.Name)
+                else ""
+            )
+            factory = factory or name in _FACTORY_NAMES
+    return returns and factory and statements <= 40
 
 
 def _union(*sets: Iterable[Value]) -> Values:
@@ -175,6 +199,8 @@ class Analyzer:
         self.module_names: dict[str, list[str]] = {}  # dotted name -> module paths
         self.recording = False
         self.inline_depth = 0
+        self.hierarchy: dict[tuple[str, str], list[tuple[str, str]]] | None = None
+        self.subclasses: dict[tuple[str, str], set[Value]] | None = None
         self.calls: set[ApiCall] = set()
         self.unresolved: set[Unresolved] = set()
         self.default_sessions: set[tuple[str, Origin]] = set()
@@ -215,7 +241,7 @@ class Analyzer:
                     or (isinstance(d, ast.Attribute) and d.attr == "cached_property")
                     for d in node.decorator_list
                 )
-                self.funcs[key] = Func(key, node, module, cls, parent, is_prop)
+                self.funcs[key] = Func(key, node, module, cls, parent, is_prop, _inlinable(node))
                 self._index(module, node.body, key[1] + ".", None, key)
             elif isinstance(node, ast.ClassDef):
                 key = (module, prefix + node.name)
@@ -270,6 +296,8 @@ class Analyzer:
         )
 
     def _pass(self) -> None:
+        self.hierarchy = None
+        self.subclasses = None
         for path, module in sorted(self.modules.items()):
             scope = _Scope(self, path, None, None, self.cur.names.setdefault(path, {}))
             scope.exec_block(module.tree.body, top=True)
@@ -530,13 +558,39 @@ class _Scope:
                 self.assign(first, frozenset({InstV(func.cls), *self._subclass_instances(func.cls)}))
 
     def _subclass_instances(self, cls: tuple[str, str]) -> set[Value]:
-        out: set[Value] = set()
-        for key, bases in self.a.class_bases.items():
-            for base in bases:
+        if self.a.subclasses is None:
+            subclasses: dict[tuple[str, str], set[Value]] = {}
+            for sub, supers in self._hierarchy().items():
+                for sup in supers:
+                    if sup != sub:
+                        subclasses.setdefault(sup, set()).add(InstV(sub))
+            self.a.subclasses = subclasses
+        return self.a.subclasses.get(cls, set())
+
+    def _hierarchy(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
+        """Each class with its base classes in this repository (computed once per pass)."""
+        if self.a.hierarchy is None:
+            direct: dict[tuple[str, str], list[tuple[str, str]]] = {}
+            for key, bases in self.a.class_bases.items():
                 scope = _Scope(self.a, key[0], None, None, {})
-                if ClassV(cls) in scope.eval(base):
-                    out.add(InstV(key))
-        return out
+                direct[key] = [
+                    v.key
+                    for base in bases
+                    for v in scope.eval(base)
+                    if isinstance(v, ClassV) and v.key != key
+                ]
+            closed: dict[tuple[str, str], list[tuple[str, str]]] = {}
+            for key in direct:
+                seen = [key]
+                queue = list(direct[key])
+                while queue and len(seen) < 20:
+                    base = queue.pop(0)
+                    if base not in seen:
+                        seen.append(base)
+                        queue.extend(direct.get(base, []))
+                closed[key] = seen
+            self.a.hierarchy = closed
+        return self.a.hierarchy
 
     @staticmethod
     def _decorator_names(func: Func) -> set[str]:
@@ -724,16 +778,8 @@ class _Scope:
                 out.add(BoundHelper(owner, attr))
         return frozenset(out)
 
-    def _classes_of(self, key: tuple[str, str], depth: int = 0) -> list[tuple[str, str]]:
-        out = [key]
-        if depth > 5:
-            return out
-        for base in self.a.class_bases.get(key, []):
-            scope = _Scope(self.a, key[0], None, None, {})
-            for value in scope.eval(base):
-                if isinstance(value, ClassV) and value.key != key:
-                    out.extend(self._classes_of(value.key, depth + 1))
-        return out
+    def _classes_of(self, key: tuple[str, str]) -> list[tuple[str, str]]:
+        return self._hierarchy().get(key, [key])
 
     def _member(self, owner: InstV | ClassV, attr: str) -> Values:
         out: set[Value] = set()
@@ -850,9 +896,7 @@ class _Scope:
         every caller's client every service; evaluating short functions per call keeps them apart.
         """
         node = func.node
-        if isinstance(node, ast.Lambda) or self.a.inline_depth >= 2 or _size(node) > 40:
-            return None
-        if not any(isinstance(n, ast.Return) for n in ast.walk(node)):
+        if isinstance(node, ast.Lambda) or not func.inlinable or self.a.inline_depth >= 2:
             return None
         env: dict[str, Values] = {}
         scope = _Scope(self.a, func.module, func, func.cls, env)
