@@ -221,6 +221,18 @@ MORE_CASES += [
         {("logs:PutLogEvents", "arn:aws:logs:us-east-1:111122223333:log-group:/ecs/job:log-stream:main")},
     ),
     (
+        "cross-account-registry",
+        {
+            "svc/pull.py": f'import boto3\necr = boto3.client("ecr", aws_access_key_id="{KEY}", region_name="us-east-1")\n'
+            'ecr.batch_get_image(registryId="999988887777", repositoryName="base", imageIds=[])\n'
+            'ecr.get_download_url_for_layer(registryId="999988887777", repositoryName="base", layerDigest="x")\n',
+        },
+        {
+            ("ecr:BatchGetImage", "arn:aws:ecr:us-east-1:999988887777:repository/base"),
+            ("ecr:GetDownloadUrlForLayer", "arn:aws:ecr:us-east-1:999988887777:repository/base"),
+        },
+    ),
+    (
         "key-set-in-os-environ-by-code",
         {
             "svc/app.py": f'import os, boto3\nos.environ["AWS_ACCESS_KEY_ID"] = "{KEY}"\n'

@@ -597,6 +597,15 @@ def _scopes(
         queue_account, queue_region = queue_account_region(call)
         if queue_account:
             return [Scope(queue_region or r, queue_account, partition) for r in regions]
+    # another account's registry or catalog, named by the call
+    owner = [
+        v.value
+        for name in ("registryId", "CatalogId", "ExpectedBucketOwner")
+        for v in call.param(name) or ()
+        if isinstance(v, Const) and re.fullmatch(r"\d{12}", v.value)
+    ]
+    if len(owner) == 1 and call.service in ("ecr", "glue"):
+        account = owner[0]
     return [Scope(r, account, partition) for r in regions]
 
 

@@ -1,0 +1,76 @@
+"""Properties of resource building and policy rendering that must hold for any input."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from keyshift.planner import render
+from keyshift.planner.analysis import ApiCall
+from keyshift.planner.build import Grant, RolePlan, _glob, _prune
+from keyshift.planner.resources import Scope, resolve
+from keyshift.planner.values import Const, Origin, Prefix
+
+BUCKET = st.from_regex(r"[a-z0-9][a-z0-9.-]{2,20}[a-z0-9]", fullmatch=True)
+KEY = st.from_regex(r"[A-Za-z0-9/_.-]{1,30}", fullmatch=True)
+ORIGIN = Origin(None, None, "app.py", 1)
+SCOPE = Scope("us-east-1", "123456789012")
+
+
+def _call(method: str, bucket: str, key: Const | Prefix | None) -> ApiCall:
+    params = [("Bucket", frozenset({Const(bucket)}))]
+    if key is not None:
+        params.append(("Key", frozenset({key})))
+    return ApiCall("s3", method, tuple(params), ORIGIN, "app.py", 1, f"s3.{method}")
+
+
+@given(BUCKET, KEY)
+def test_object_arn_is_exact_for_literal_keys(bucket: str, key: str) -> None:
+    resolved = resolve("s3:GetObject", _call("get_object", bucket, Const(key)), SCOPE)
+    assert resolved.resources == (f"arn:aws:s3:::{bucket}/{key}",)
+
+
+@given(BUCKET, KEY, KEY)
+def test_prefix_grant_covers_every_key_under_it(bucket: str, prefix: str, rest: str) -> None:
+    resolved = resolve("s3:PutObject", _call("put_object", bucket, Prefix(prefix)), SCOPE)
+    (pattern,) = resolved.resources
+    assert _glob(pattern).match(f"arn:aws:s3:::{bucket}/{prefix}{rest}")
+    assert not _glob(pattern).match(f"arn:aws:s3:::{bucket}x/{prefix}{rest}")
+
+
+@given(BUCKET)
+def test_list_bucket_is_on_the_bucket(bucket: str) -> None:
+    resolved = resolve("s3:ListBucket", _call("list_objects_v2", bucket, None), SCOPE)
+    assert resolved.resources == (f"arn:aws:s3:::{bucket}",)
+
+
+@given(st.sets(st.one_of(KEY, KEY.map(lambda k: k + "*")), min_size=1, max_size=12))
+def test_prune_keeps_coverage(resources: set[str]) -> None:
+    kept = _prune(resources)
+    assert set(kept) <= resources
+    for resource in resources:
+        assert any(r == resource or _glob(r).match(resource) for r in kept)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["s3:GetObject", "s3:PutObject", "sqs:SendMessage"]), KEY), max_size=300
+    )
+)
+def test_split_policies_fit_and_keep_every_statement(pairs: list[tuple[str, str]]) -> None:
+    grants = tuple(
+        Grant(action, (f"arn:aws:s3:::b/{key}",), ("app.py:1",), "mapped")
+        for action, key in sorted(set(pairs))
+    )
+    role = RolePlan("r", "r", "", "AKIA", "123456789012", "us-east-1", grants, (), (), (), (), ())
+    parts = render.policy_parts(role)
+    statements = render.statements(role)
+    assert [s for part in parts for s in part["Statement"]] == statements
+    for part in parts:
+        assert len(part["Statement"]) == 1 or render.policy_size(part) <= render.MAX_POLICY_CHARS
+    sids = [s["Sid"] for s in statements]
+    assert len(set(sids)) == len(sids)
+    assert all(re.fullmatch(r"[A-Za-z0-9]+", sid) for sid in sids)
