@@ -299,3 +299,31 @@ def test_unknown_method_is_unresolved_not_granted(repo_factory: Callable[..., Pa
     role = _plan(root)["roles"][0]
     assert role["permissions"] == []
     assert any("no_such_call" in item for item in role["unresolved"])
+
+
+def test_method_missing_from_the_table_is_inferred_and_said(repo_factory: Callable[..., Path]) -> None:
+    root = repo_factory(
+        {
+            "svc/app.py": f'import boto3\nc = boto3.client("glue", aws_access_key_id="{KEY}")\n'
+            'c.get_glossary(Identifier="g")\n'
+        }
+    )
+    role = _plan(root)["roles"][0]
+    (permission,) = role["permissions"]
+    assert permission["action"] == "glue:GetGlossary"
+    assert permission["confidence"] == "inferred"
+    assert any("inferred" in note for note in role["notes"])
+
+
+def test_excluded_paths_are_not_planned(repo_factory: Callable[..., Path]) -> None:
+    root = repo_factory(
+        {
+            "pyproject.toml": '[tool.keyshift]\nexclude = ["vendor/**"]\n',
+            "app/app.py": f'import boto3\nc = boto3.client("s3", aws_access_key_id="{KEY}")\n'
+            'c.get_object(Bucket="mine", Key="k")\n',
+            "vendor/lib.py": f'import boto3\nc = boto3.client("s3", aws_access_key_id="{KEY}")\n'
+            'c.delete_bucket(Bucket="theirs")\n',
+        }
+    )
+    (role,) = _plan(root)["roles"]
+    assert _pairs(role) == {("s3:GetObject", "arn:aws:s3:::mine/k")}

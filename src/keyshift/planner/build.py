@@ -116,6 +116,10 @@ def plan_repository(
         raise KeyshiftError(f"bad --role-name-template {template!r}: {exc}") from exc
 
     files = walk(root)
+    if scan_config is not None and scan_config.exclude:
+        from keyshift.sources.worktree import is_excluded
+
+        files = [p for p in files if not is_excluded(rel(root, p), scan_config.exclude)]
     services = discover(root, files)
     default_name = root.resolve().name
     py_files = [
