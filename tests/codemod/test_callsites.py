@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tests.codemod.helpers import KEY, SECRET
-
 from keyshift.codemod.callsites import collect_call_sites
 from keyshift.model import CallSite, Location
 from keyshift.redact import sha1_hex
+
+from .helpers import KEY, SECRET
 
 SOURCE = f'''import boto3
 from boto3.session import Session

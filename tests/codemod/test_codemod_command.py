@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from libcst.codemod import CodemodTest
-from tests.codemod.helpers import KEY
 
 from keyshift.codemod.credentials import RemoveStaticCredentialsCommand
+
+from .helpers import KEY
 
 
 class TestRemoveStaticCredentialsCommand(CodemodTest):

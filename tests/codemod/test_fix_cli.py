@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.codemod.helpers import KEY, SECRET, TOKEN
 from typer.testing import CliRunner
 
 from keyshift.cli import app
+
+from .helpers import KEY, SECRET, TOKEN
 
 runner = CliRunner()
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from tests.codemod.helpers import KEY, SECRET, fill, fix
+
+from .helpers import KEY, SECRET, fill, fix
 
 # (id, source, expected note kind, needs_human, text that must appear in a message)
 NOTE_CASES = [

@@ -6,7 +6,8 @@ import ast
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.codemod.helpers import KEY, SECRET, fix
+
+from .helpers import KEY, SECRET, fix
 
 CREDENTIALS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 OTHER_KWARGS = {

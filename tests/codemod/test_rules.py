@@ -6,7 +6,8 @@ import textwrap
 
 import libcst as cst
 import pytest
-from tests.codemod.helpers import fill, fix
+
+from .helpers import fill, fix
 
 # (id, before, after) — sources are dedented; @KEY@/@SECRET@/@TOKEN@ become fake credentials.
 REWRITE_CASES = [
