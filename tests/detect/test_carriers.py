@@ -350,3 +350,15 @@ def test_dockerfile_escape_directive(creds: dict[str, str]) -> None:
     found = detect_bytes(text.encode(), "app.dockerfile")
     assert [(f.kind, f.line) for f in found] == [(K, 3), (S, 4)]
     assert all("override the ECS task role" in (f.note or "") for f in found)
+
+
+def test_terraform_variable_default(creds: dict[str, str]) -> None:
+    text = f'variable "aws_access_key" {{ default = "{creds["key"]}" }}\nvariable "aws_secret_key" {{\n  default = "{creds["secret"]}"\n}}\n'
+    found = detect_bytes(text.encode(), "variables.tf")
+    assert [(f.kind, f.line, f.key_id) for f in found] == [(K, 1, creds["key"]), (S, 3, creds["key"])]
+
+
+def test_unnamed_secret_before_its_key(creds: dict[str, str]) -> None:
+    text = f'SECRET_DEFAULT = os.getenv("S3_PASSWORD", "{creds["secret"]}")\nKEY = os.getenv("S3_USER", "{creds["key"]}")\n'
+    found = detect_bytes(text.encode(), "x.py")
+    assert sorted((f.kind, f.line) for f in found) == [(K, 2), (S, 1)]

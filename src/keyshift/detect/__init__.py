@@ -208,10 +208,14 @@ def _named_hits(text: str) -> Iterator[Hit]:
 
 
 def _loose_hits(text: str, hits: list[Hit]) -> Iterator[Hit]:
-    """Unnamed secrets on the key ID's line or the next ``LOOSE_LINES`` lines."""
+    """Unnamed secrets within ``LOOSE_LINES`` lines of a key ID."""
     taken = {h.offset for h in hits}
     for key in [h for h in hits if h.kind is CredentialKind.ACCESS_KEY_ID]:
         begin = text.rfind("\n", 0, key.offset) + 1
+        for _ in range(LOOSE_LINES):
+            if begin == 0:
+                break
+            begin = text.rfind("\n", 0, begin - 1) + 1
         stop = key.offset
         for _ in range(LOOSE_LINES + 1):
             nxt = text.find("\n", stop + 1)

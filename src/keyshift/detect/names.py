@@ -23,7 +23,7 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]")
 # Characters that may stand between a name and its value in any carrier we read:
 # `=`, `:`, `=>`, quotes, JSON/YAML punctuation, escaped quotes in notebooks, `value` keys of
 # name/value entries, whitespace (ENV legacy form, `aws configure set NAME VALUE`).
-GLUE = r"""(?:[ \t\r\n"'`\\:=>,({\[\]$@|;]|&quot;|(?i:value)){1,48}?"""
+GLUE = r"""(?:[ \t\r\n"'`\\:=>,({\[\]$@|;]|&quot;|(?i:value)|default){1,48}?"""
 _NAME_BEFORE = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*)" + GLUE + r"\Z")
 
 
