@@ -233,6 +233,23 @@ MORE_CASES += [
         },
     ),
     (
+        "sse-kms-with-a-customer-key",
+        {
+            "svc/app.py": f'import boto3\nc = boto3.client("s3", aws_access_key_id="{KEY}", region_name="us-east-1")\n'
+            'KMS = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"\n'
+            'c.put_object(Bucket="enc", Key="a", ServerSideEncryption="aws:kms", SSEKMSKeyId=KMS)\n'
+            'c.upload_file("f", "enc", "b", ExtraArgs={"ServerSideEncryption": "aws:kms"})\n',
+        },
+        {
+            ("s3:PutObject", "arn:aws:s3:::enc/a"),
+            ("s3:PutObject", "arn:aws:s3:::enc/b"),
+            (
+                "kms:GenerateDataKey",
+                "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            ),
+        },
+    ),
+    (
         "key-set-in-os-environ-by-code",
         {
             "svc/app.py": f'import os, boto3\nos.environ["AWS_ACCESS_KEY_ID"] = "{KEY}"\n'

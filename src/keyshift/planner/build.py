@@ -373,8 +373,13 @@ def _present(call: ApiCall, name: str) -> bool:
 
 
 def _kms(call: ApiCall) -> bool:
+    """A customer managed key is named: the role needs KMS rights (the aws/s3 key needs none)."""
+    return _present(call, "SSEKMSKeyId")
+
+
+def _kms_default(call: ApiCall) -> bool:
     sse = strings(call.param("ServerSideEncryption"))
-    return any(isinstance(s, str) and s.startswith("aws:kms") for s in sse) or _present(call, "SSEKMSKeyId")
+    return any(isinstance(s, str) and s.startswith("aws:kms") for s in sse) and not _kms(call)
 
 
 def _grants(
@@ -439,6 +444,12 @@ def _grants(
                     add("kms:GenerateDataKey", call, scope, "conditional", condition, forced=forced)
                 if call.method not in _KMS_ENCRYPT or call.transfer:
                     add("kms:Decrypt", call, scope, "conditional", condition, forced=forced)
+            if call.service == "s3" and _kms_default(call):
+                notes.add(
+                    f"{call.via} at {call.path}:{call.line}: SSE-KMS with the AWS managed key aws/s3 "
+                    "needs no KMS grant; if the bucket's default key is a customer managed key, "
+                    "add kms:GenerateDataKey and kms:Decrypt on it"
+                )
             if call.service == "athena" and call.method == "start_query_execution":
                 _athena_extras(call, scope, add)
     grants = []
