@@ -7,14 +7,13 @@ detection is keyed by key ID (or a secret's SHA-1), so no plaintext ever reaches
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from keyshift.codemod.runner import FixResult, run_fix
+from keyshift.codemod.runner import FileOutcome, FixResult, run_fix
 from keyshift.config import Config
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, ScanResult, SourceKind
@@ -176,9 +175,18 @@ def _run_fix(path: Path, config: Config, write: bool) -> FixResult:
     jobs = config.jobs
     if jobs <= 0 and _count_py(path, _PARALLEL_FIX) < _PARALLEL_FIX:
         jobs = 1  # starting worker processes costs more than parsing a small service
-    # run from the target so every diff header and outcome path is relative to it (deterministic)
-    with contextlib.chdir(path):
-        return run_fix([Path(".")], write=write, jobs=jobs, exclude=(*config.exclude, *extra))
+    result = run_fix([path], write=write, jobs=jobs, exclude=(*config.exclude, *extra))
+    return replace(result, outcomes=tuple(_relative(o, path) for o in result.outcomes))
+
+
+def _relative(outcome: FileOutcome, root: Path) -> FileOutcome:
+    """Paths relative to the target, whatever the working directory (no chdir: sweeps run in threads)."""
+    rel = Path(os.path.relpath(os.path.abspath(outcome.path), os.path.abspath(root))).as_posix()
+    diff = outcome.diff
+    if diff:
+        diff = diff.replace(f"--- a/{outcome.path}\n", f"--- a/{rel}\n", 1)
+        diff = diff.replace(f"+++ b/{outcome.path}\n", f"+++ b/{rel}\n", 1)
+    return replace(outcome, path=rel, diff=diff)
 
 
 _PARALLEL_FIX = 200

@@ -79,7 +79,7 @@ def render(result: MigrationResult) -> str:
         body.append(stacked_bars("Places per key", rows))
         body.append("</figure>")
         if result.plan.roles:
-            role_rows = [(r.name, [("other", len(r.grants))]) for r in result.plan.roles]
+            role_rows = [(r.name, [("actions", len(r.grants))]) for r in result.plan.roles]
             body.append('<figure id="chart-roles">')
             body.append(stacked_bars("IAM actions per role", role_rows))
             body.append("</figure>")

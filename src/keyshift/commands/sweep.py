@@ -1,0 +1,149 @@
+"""``keyshift sweep``: one command per organisation: migrate-scan many repositories, cached and resumable."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+
+def sweep(
+    sources: Path = typer.Argument(
+        ..., help="A directory of git repositories, or a file listing paths and git URLs (one per line)."
+    ),
+    out: Path = typer.Option(
+        Path("keyshift-sweep"), "--out", "-o", help="Sweep folder: summary, per-repository reports, state."
+    ),
+    cache: Path | None = typer.Option(
+        None, "--cache", help="Where remote repositories are cloned (default OUT/clones)."
+    ),
+    history: bool = typer.Option(
+        False, "--history", help="Full clones and a history scan (default: shallow, HEAD)."
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", "-j", help="Worker processes (default: one per core)."
+    ),
+    dask: str | None = typer.Option(
+        None, "--dask", help="Run the tasks on this Dask scheduler (tcp://host:8786)."
+    ),
+    dask_timeout: float = typer.Option(
+        30.0, "--dask-timeout", help="Seconds to wait for the Dask scheduler."
+    ),
+    verify: bool = typer.Option(False, "--verify", help="Ask AWS whether each key is live (network!)."),
+    endpoint_url: str | None = typer.Option(None, "--endpoint-url", help="--verify: STS endpoint."),
+    config_file: Path | None = typer.Option(None, "--config", help="Settings file for every repository."),
+    fresh: bool = typer.Option(
+        False, "--fresh", help="Ignore cached results and scan every repository again."
+    ),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when keys were found."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or counts on stderr."),
+) -> None:
+    """Scan and plan many repositories in parallel; write an organisation summary (JSON, Markdown, HTML).
+
+    Results are cached per repository HEAD and saved as each repository finishes, so a re-run (or a
+    run after an interruption) only scans what changed. Exit codes: 0 no key anywhere, 1 keys found
+    or a repository could not be scanned, 2 usage or runtime error.
+    """
+    from keyshift.errors import KeyshiftError
+    from keyshift.sweep import summary as summ
+    from keyshift.sweep.runner import default_workers, run_dask, run_local
+    from keyshift.sweep.sources import list_sources
+    from keyshift.sweep.task import RepoTask, save_text
+
+    if endpoint_url is not None and not verify:
+        raise KeyshiftError("--endpoint-url needs --verify")
+    if workers is not None and workers < 1:
+        raise KeyshiftError("--workers must be at least 1")
+    repos = list_sources(sources)
+    try:
+        (out / "repos").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KeyshiftError(f"cannot create {out}: {exc.strerror}") from exc
+    for stale in (out / "repos").glob(".*.tmp"):
+        stale.unlink(missing_ok=True)  # left by a sweep that was killed mid-write
+    if fresh:
+        for name in (r.name for r in repos):
+            (out / "repos" / f"{name}.json").unlink(missing_ok=True)
+    tasks = [
+        RepoTask(
+            source=repo,
+            out=str(out.resolve()),
+            clones=str((cache or out / "clones").resolve()),
+            history=history,
+            config_file=str(config_file.resolve()) if config_file else None,
+            verify=verify,
+            verify_endpoint=endpoint_url,
+        )
+        for repo in repos
+    ]
+    counts = {"scanned": 0, "cached": 0, "failed": 0}
+    progress, bar = _progress(len(tasks), quiet)
+
+    def on_done(outcome: dict[str, Any]) -> None:
+        if outcome.get("status") != "ok":
+            counts["failed"] += 1
+            if not quiet:
+                print(f"keyshift sweep: {outcome['name']}: {outcome.get('error')}", file=sys.stderr)
+        elif outcome.get("cached"):
+            counts["cached"] += 1
+        else:
+            counts["scanned"] += 1
+        if progress is not None:
+            progress.update(bar, advance=1, description=_describe(counts))
+
+    if progress is not None:
+        progress.start()
+    try:
+        if dask:
+            outcomes = run_dask(tasks, dask, on_done, timeout=dask_timeout)
+        else:
+            outcomes = run_local(tasks, workers or min(default_workers(), len(tasks)), on_done)
+    finally:
+        if progress is not None:
+            progress.stop()
+    data = summ.build(sorted(outcomes, key=lambda o: o["name"]))
+    save_text(out / "summary.json", summ.to_json(data))
+    save_text(out / "summary.md", summ.to_markdown(data))
+    save_text(out / "summary.html", summ.to_html(data))
+    t = data["totals"]
+    sys.stdout.write(
+        f"{t['repositories']} repositories: {t['with_keys']} with keys ({t['live_keys']} live keys, "
+        f"{t['keys_at_head']} at HEAD, {t['keys_history_only']} history only), {t['failed']} failed; "
+        f"summary in {out / 'summary.md'}\n"
+    )
+    if not quiet:
+        print(f"keyshift sweep: {_describe(counts)}", file=sys.stderr)
+    raise typer.Exit(0 if exit_zero or not (t["with_keys"] or t["failed"]) else 1)
+
+
+def _describe(counts: dict[str, int]) -> str:
+    return f"{counts['scanned']} scanned, {counts['cached']} cached, {counts['failed']} failed"
+
+
+def _progress(total: int, quiet: bool) -> tuple[Any, Any]:
+    if quiet or not sys.stderr.isatty():
+        return None, None
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    bar = progress.add_task("starting", total=total)
+    return progress, bar

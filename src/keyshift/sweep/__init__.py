@@ -1,0 +1,1 @@
+"""``keyshift sweep``: the migrate pipeline over many repositories, cached, resumable, parallel."""
