@@ -228,3 +228,25 @@ def test_parallel_workers_give_the_same_result(tmp_path: Path) -> None:
     parallel = scan_image(str(root), Config(jobs=2))
     assert serial.findings == parallel.findings
     assert [x.image.deleted for x in parallel.findings] == [False, True, False, False]
+
+
+def test_buildkit_history_args_and_run_lines(build: Callable[[str, Image], Path]) -> None:
+    from keyshift.fakes import fake_key_id, fake_secret
+
+    k1, s1, k2 = fake_key_id(seed="bk1"), fake_secret("bk1"), fake_key_id(seed="bk2")
+    image = Image(
+        layers=[layer([f("app/run.sh", "exec app\n")])],
+        history=[
+            "ARG AWS_SECRET_ACCESS_KEY",
+            f"RUN |2 AWS_ACCESS_KEY_ID={k1} AWS_SECRET_ACCESS_KEY={s1} /bin/sh -c ./deploy.sh # buildkit",
+            f"RUN /bin/sh -c aws configure set aws_access_key_id {k2} # buildkit",
+        ],
+    )
+    result = scan_image(str(build("oci-tar", image)), Config())
+    rows = sorted((x.kind.value, x.key_id, x.image.history_index) for x in result.findings if x.image)
+    assert rows == [
+        ("access_key_id", k1, 1),
+        ("access_key_id", k2, 2),
+        ("secret_access_key", k1, 1),
+    ]
+    assert all(x.rule_id == "KS103" and x.image.field == "history" for x in result.findings if x.image)

@@ -146,6 +146,8 @@ def test_clean_name(name: str, clean: str | None) -> None:
         ("/bin/sh -c aws configure set x y", ["RUN aws configure set x y"]),
         ("|2 K1=v1 K2=v2 /bin/sh -c make", ["ARG K1=v1", "ARG K2=v2", "RUN make"]),
         ("RUN /bin/sh -c echo hi # buildkit", ["RUN /bin/sh -c echo hi # buildkit"]),
+        ("RUN |1 TOKEN=x /bin/sh -c make # buildkit", ["ARG TOKEN=x", "RUN make # buildkit"]),
+        ("ARG AWS_SECRET_ACCESS_KEY=abc", ["ARG AWS_SECRET_ACCESS_KEY=abc"]),
         ("ENV A=b\nC=d", ["ENV A=b C=d"]),
     ],
 )

@@ -28,6 +28,8 @@ _ARGS = re.compile(r"^\|(\d+)\s+")
 def _history_lines(created_by: str) -> list[str]:
     text = created_by.replace("\r", " ").replace("\n", " ").strip()
     lines: list[str] = []
+    if text.startswith("RUN |"):  # BuildKit: "RUN |1 A=b /bin/sh -c …"
+        text = text[4:]
     m = _ARGS.match(text)
     if m:
         count = int(m.group(1))
