@@ -344,3 +344,31 @@ def test_excluded_paths_are_not_planned(repo_factory: Callable[..., Path]) -> No
     )
     (role,) = _plan(root)["roles"]
     assert _pairs(role) == {("s3:GetObject", "arn:aws:s3:::mine/k")}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # one helper, called with each key's client and bucket
+        "def put(client, bucket):\n    client.put_object(Bucket=bucket, Key='k')\n"
+        "put(a, 'bucket-a')\nput(b, 'bucket-b')\n",
+        # one class, one instance per key
+        "class Store:\n    def __init__(self, client, bucket):\n        self.client = client\n"
+        "        self.bucket = bucket\n"
+        "    def put(self):\n        self.client.put_object(Bucket=self.bucket, Key='k')\n"
+        "Store(a, 'bucket-a').put()\nStore(b, 'bucket-b').put()\n",
+    ],
+    ids=["shared-helper", "two-instances"],
+)
+def test_shared_code_does_not_leak_resources_between_keys(
+    source: str, repo_factory: Callable[..., Path]
+) -> None:
+    header = (
+        "import boto3\n"
+        f'a = boto3.client("s3", aws_access_key_id="{KEY}")\n'
+        f'b = boto3.client("s3", aws_access_key_id="{KEY2}")\n'
+    )
+    roles = _plan(repo_factory({"svc/app.py": header + source}))["roles"]
+    by_account = {r["credentials"][0]["account_id"]: _pairs(r) for r in roles}
+    assert by_account["111122223333"] == {("s3:PutObject", "arn:aws:s3:::bucket-a/k")}
+    assert by_account["444455556666"] == {("s3:PutObject", "arn:aws:s3:::bucket-b/k")}

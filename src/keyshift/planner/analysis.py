@@ -49,6 +49,7 @@ from keyshift.planner.values import (
 )
 
 MAX_PASSES = 16
+MAX_CONTEXTS = 16  # call sites analysed one by one when recording; more are merged
 _CRED_KW = "aws_access_key_id"
 _ENV_FUNCS = frozenset({"getenv", "config", "env", "get_env", "get_setting"})
 
@@ -95,7 +96,9 @@ class State:
     names: dict[str, dict[str, Values]] = field(default_factory=dict)  # module globals
     params: dict[tuple[tuple[str, str], str], Values] = field(default_factory=dict)
     returns: dict[tuple[str, str], Values] = field(default_factory=dict)
-    attrs: dict[tuple[tuple[str, str], str], Values] = field(default_factory=dict)
+    attrs: dict[tuple[tuple[str, str], str | None, str], Values] = field(default_factory=dict)
+    # per function, per call site: the arguments that site passes (for per-context recording)
+    sites: dict[tuple[str, str], dict[str, dict[str, Values]]] = field(default_factory=dict)
     locals: dict[tuple[str, str], dict[str, Values]] = field(default_factory=dict)
 
 
@@ -201,6 +204,7 @@ class Analyzer:
         self.inline_depth = 0
         self.hierarchy: dict[tuple[str, str], list[tuple[str, str]]] | None = None
         self.subclasses: dict[tuple[str, str], set[Value]] | None = None
+        self._any_site: tuple[State, dict[tuple[tuple[str, str], str], Values]] | None = None
         self.calls: set[ApiCall] = set()
         self.unresolved: set[Unresolved] = set()
         self.default_sessions: set[tuple[str, Origin]] = set()
@@ -302,11 +306,33 @@ class Analyzer:
             scope = _Scope(self, path, None, None, self.cur.names.setdefault(path, {}))
             scope.exec_block(module.tree.body, top=True)
         for key, func in sorted(self.funcs.items()):
+            body = func.node.body if not isinstance(func.node, ast.Lambda) else []
+            contexts = list(self.prev.sites.get(key, {}).values())
+            if 0 < len(contexts) <= MAX_CONTEXTS:
+                # each call site's view separately, so two clients (two keys) passed to one helper,
+                # or two instances of one class, never lend each other resources
+                merged = self.cur.locals.setdefault(key, {})
+                for context in contexts:
+                    scope = _Scope(self, func.module, func, func.cls, {})
+                    scope.bind_params(context)
+                    for _ in range(2):
+                        scope.exec_block(body)
+                    for name, values in scope.env.items():
+                        self.merge(merged, name, values)
+                continue
             env = self.cur.locals.setdefault(key, {})
             scope = _Scope(self, func.module, func, func.cls, env)
             scope.bind_params()
             for _ in range(2):
-                scope.exec_block(func.node.body if not isinstance(func.node, ast.Lambda) else [])
+                scope.exec_block(body)
+
+    def any_site_attrs(self) -> dict[tuple[tuple[str, str], str], Values]:
+        if self._any_site is None or self._any_site[0] is not self.prev:
+            merged: dict[tuple[tuple[str, str], str], Values] = {}
+            for (cls, _site, attr), values in self.prev.attrs.items():
+                merged[(cls, attr)] = merged.get((cls, attr), EMPTY) | values
+            self._any_site = (self.prev, merged)
+        return self._any_site[1]
 
     def merge(self, table: dict[Any, Values], key: Any, values: Values) -> None:
         if not values:
@@ -455,7 +481,7 @@ class _Scope:
                 if isinstance(stmt, ast.Assign | ast.AnnAssign):
                     scope.exec_stmt(stmt, False)
             for name, values in scope.env.items():
-                self.a.merge(self.a.cur.attrs, (key, name), values)
+                self.a.merge(self.a.cur.attrs, (key, None, name), values)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             key = (self.module, self._qual(node.name))
             if key in self.a.funcs:
@@ -512,8 +538,10 @@ class _Scope:
             self.assign(target.id, values)
         elif isinstance(target, ast.Attribute):
             for owner in self.eval(target.value):
-                if isinstance(owner, InstV | ClassV):
-                    self.a.merge(self.a.cur.attrs, (owner.key, target.attr), values)
+                if isinstance(owner, InstV):
+                    self.a.merge(self.a.cur.attrs, (owner.key, owner.site, target.attr), values)
+                elif isinstance(owner, ClassV):
+                    self.a.merge(self.a.cur.attrs, (owner.key, None, target.attr), values)
                 elif isinstance(owner, ModV) and owner.path in self.a.modules:
                     self.a.merge(self.a.cur.names.setdefault(owner.path, {}), target.attr, values)
         elif isinstance(target, ast.Tuple | ast.List):
@@ -533,7 +561,8 @@ class _Scope:
             if any(isinstance(v, Builtin) and v.name.endswith("environ") for v in base):
                 self._set_env(self.eval(target.slice), values, target)
 
-    def bind_params(self) -> None:
+    def bind_params(self, context: dict[str, Values] | None = None) -> None:
+        """Bind defaults, then the arguments of one call site (``context``) or of all of them."""
         func = self.func
         assert func is not None
         args = func.node.args
@@ -546,15 +575,15 @@ class _Scope:
             if kw_default is not None:
                 self.assign(arg.arg, self.eval(kw_default))
         for name in names:
-            values = self.a.prev.params.get((func.key, name))
+            values = context.get(name) if context is not None else self.a.prev.params.get((func.key, name))
             if values:
-                self.assign(name, values)
+                self.env[name] = values
         if func.cls is not None and positional and not self._is_static(func):
             first = positional[0].arg
             kind = self._decorator_names(func)
             if "classmethod" in kind:
                 self.assign(first, frozenset({ClassV(func.cls)}))
-            else:
+            elif not self.env.get(first):
                 self.assign(first, frozenset({InstV(func.cls), *self._subclass_instances(func.cls)}))
 
     def _subclass_instances(self, cls: tuple[str, str]) -> set[Value]:
@@ -783,8 +812,14 @@ class _Scope:
 
     def _member(self, owner: InstV | ClassV, attr: str) -> Values:
         out: set[Value] = set()
+        if isinstance(owner, InstV) and owner.site is not None:
+            out.update(self._deref(self.a.prev.attrs.get((owner.key, owner.site, attr), EMPTY)))
+        elif isinstance(owner, InstV):
+            # an instance from nowhere in particular (a method no code calls) sees every instance's state
+            for cls in self._classes_of(owner.key):
+                out.update(self._deref(self.a.any_site_attrs().get((cls, attr), EMPTY)))
         for cls in self._classes_of(owner.key):
-            out.update(self._deref(self.a.prev.attrs.get((cls, attr), EMPTY)))
+            out.update(self._deref(self.a.prev.attrs.get((cls, None, attr), EMPTY)))
             method = (cls[0], f"{cls[1]}.{attr}")
             func = self.a.funcs.get(method)
             if func is not None:
@@ -845,15 +880,15 @@ class _Scope:
         if isinstance(callee, Builtin):
             return self._builtin(callee.name, args, kwargs, node)
         if isinstance(callee, FuncV):
-            return self._invoke(callee.key, None, args, kwargs)
+            return self._invoke(callee.key, None, args, kwargs, node)
         if isinstance(callee, BoundMethod):
-            return self._invoke(callee.func, callee.inst, args, kwargs)
+            return self._invoke(callee.func, callee.inst, args, kwargs, node)
         if isinstance(callee, ClassV):
-            inst = InstV(callee.key)
+            inst = InstV(callee.key, f"{self.module}:{node.lineno}:{node.col_offset}")
             for cls in self._classes_of(callee.key):
                 init = (cls[0], f"{cls[1]}.__init__")
                 if init in self.a.funcs:
-                    self._invoke(init, inst, args, kwargs)
+                    self._invoke(init, inst, args, kwargs, node)
                     break
             return frozenset({inst})
         if isinstance(callee, BoundHelper):
@@ -861,24 +896,39 @@ class _Scope:
         return EMPTY
 
     def _invoke(
-        self, key: tuple[str, str], inst: InstV | None, args: list[Values], kwargs: dict[str, Values]
+        self,
+        key: tuple[str, str],
+        inst: InstV | None,
+        args: list[Values],
+        kwargs: dict[str, Values],
+        node: ast.AST | None = None,
     ) -> Values:
         func = self.a.funcs.get(key)
         if func is None:
             return EMPTY
         fargs = func.node.args
         positional = [a.arg for a in [*fargs.posonlyargs, *fargs.args]]
+        bound: dict[str, Values] = {}
         if inst is not None and positional and not self._is_static(func):
-            self.a.merge(self.a.cur.params, (key, positional[0]), frozenset({inst}))
+            bound[positional[0]] = frozenset({inst})
             positional = positional[1:]
         for name, values in zip(positional, args, strict=False):
-            self.a.merge(self.a.cur.params, (key, name), values)
+            bound[name] = values
         known = set(positional) | {a.arg for a in fargs.kwonlyargs}
         for name, values in kwargs.items():
             if name in known:
-                self.a.merge(self.a.cur.params, (key, name), values)
+                bound[name] = values
             elif fargs.kwarg is not None:
-                self.a.merge(self.a.cur.params, (key, fargs.kwarg.arg), frozenset({DictV(((name, values),))}))
+                extra = frozenset({DictV(((name, values),))})
+                bound[fargs.kwarg.arg] = bound.get(fargs.kwarg.arg, EMPTY) | extra
+        for name, values in bound.items():
+            self.a.merge(self.a.cur.params, (key, name), values)
+        if node is not None and self.a.inline_depth == 0:
+            site = f"{self.module}:{getattr(node, 'lineno', 0)}:{getattr(node, 'col_offset', 0)}"
+            contexts = self.a.cur.sites.setdefault(key, {})
+            previous = contexts.setdefault(site, {})
+            for name, values in bound.items():
+                self.a.merge(previous, name, values)
         inlined = self._inline(func, inst, positional, args, kwargs)
         return inlined if inlined is not None else self.a.prev.returns.get(key, EMPTY)
 

@@ -140,7 +140,10 @@ class ClassV:
 
 @dataclass(frozen=True, slots=True)
 class InstV:
+    """An instance of a repository class; ``site`` is where it was constructed (None: any)."""
+
     key: tuple[str, str]
+    site: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
