@@ -279,3 +279,44 @@ def test_parallel_readers_agree_with_one(repo: Repo, jobs: int, monkeypatch: pyt
     result = scan(repo.path, Config(jobs=jobs))
     assert {k: v[0].location.commit for k, v in by_key(result).items()} == expected
     assert result.stats["blobs"] == 12
+
+
+def test_unusual_paths_and_hostile_user_config(repo: Repo) -> None:
+    for key, value in [
+        ("color.ui", "always"),
+        ("log.showSignature", "true"),
+        ("log.decorate", "full"),
+        ("diff.noprefix", "true"),
+        ("diff.renames", "copies"),
+        ("core.quotePath", "true"),
+        ("diff.external", "false"),
+    ]:
+        repo.git("config", key, value)
+    names = ["dir with space/naïve.env", 'quote"and\ttab.cfg', "-dash.txt"]
+    expected = {}
+    for i, name in enumerate(names):
+        key = fake_key_id("123456789012", seed=f"u{i}")
+        repo.write(name, f"AWS_ACCESS_KEY_ID={key}\n")
+        expected[key] = (name, repo.commit(f"add {i}"))
+    found = {k: (v[0].path, v[0].location.commit) for k, v in by_key(scan(repo.path)).items()}
+    assert found == expected
+
+
+def test_progress_bar_only_on_a_terminal(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    import keyshift.sources.history as history
+
+    monkeypatch.setattr(history, "_CHUNK_BYTES", 1)
+    for i in range(3):
+        repo.write(f"f{i}.env", f"AWS_ACCESS_KEY_ID={fake_key_id('123456789012', seed=f'pb{i}')}\n")
+        repo.commit(f"c{i}")
+    scan(repo.path, Config(jobs=2), progress=True)
+    quiet = capsys.readouterr()
+    assert quiet.out == "" and quiet.err == ""  # stderr is not a terminal under pytest
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    result = scan(repo.path, Config(jobs=2), progress=True)
+    assert len(by_key(result)) == 3
+    assert capsys.readouterr().out == ""

@@ -45,6 +45,10 @@ def _is_null(sha: str) -> bool:
 def log_args(tips: list[str]) -> list[str]:
     return [
         "log",
+        "--no-show-signature",
+        "--no-color",
+        "--no-decorate",
+        "--no-mailmap",
         "--date-order",
         "--no-renames",
         "--no-ext-diff",

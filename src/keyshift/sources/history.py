@@ -513,6 +513,7 @@ def _scan_staged(repo: GitRepo, config: Config) -> ScanResult:
     out = run_git(
         repo.cmd(
             "diff-index",
+            "--no-color",
             "--cached",
             "--raw",
             "-z",
