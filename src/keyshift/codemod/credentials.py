@@ -12,7 +12,6 @@ half-fixes a file a human has to look at anyway. ``RemoveStaticCredentialsComman
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -36,46 +35,20 @@ from keyshift.codemod.callsites import (
 )
 from keyshift.codemod.edits import delete_statements, remove_args, remove_import_names
 from keyshift.codemod.notes import leftover_notes, value_notes
-from keyshift.codemod.values import Metadata, Trace, ValueTracer, literal_text
+from keyshift.codemod.records import (
+    KEY_ID,
+    SECRETISH,
+    Note,
+    SiteReport,
+    Trace,
+    ValueReport,
+    value_report,
+)
+from keyshift.codemod.values import Metadata, ValueTracer, literal_text
 
-_KEY_ID = re.compile(r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}")
-_SECRETISH = re.compile(r"^[A-Za-z0-9/+=]{40,}$")
+__all__ = ["ModuleFix", "Note", "RemoveStaticCredentialsCommand", "SiteReport", "ValueReport", "fix_module"]
+
 _DEAD_RHS_CALLS = frozenset({"os.getenv", "os.environ.get"})
-
-
-@dataclass(frozen=True, slots=True)
-class ValueReport:
-    """One credential argument's value, as safe to print: never a secret."""
-
-    kwarg: str
-    kind: str
-    env_vars: tuple[str, ...] = ()
-    key_ids: tuple[str, ...] = ()
-    origins: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class SiteReport:
-    """One call site with credentials: rewritten, or left alone and why."""
-
-    line: int
-    column: int
-    factory: str
-    qualified: str
-    status: str  # "rewritten" | "report-only"
-    removed: tuple[str, ...]
-    reason: str | None
-    values: tuple[ValueReport, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Note:
-    """Something about the file the rewrite did not (or could not) settle."""
-
-    line: int
-    kind: str
-    message: str
-    needs_human: bool
 
 
 @dataclass(slots=True)
@@ -193,11 +166,6 @@ def _dict_keys(node: cst.BaseExpression, meta: Metadata, depth: int = 0) -> set[
     return None
 
 
-def _value_report(kwarg: str, trace: Trace) -> ValueReport:
-    key_ids = tuple(sorted({m.group(0) for lit in trace.literals for m in _KEY_ID.finditer(lit)}))
-    return ValueReport(kwarg, trace.kind, tuple(dict.fromkeys(trace.env_vars)), key_ids, trace.origins)
-
-
 class _ArgRemover(cst.CSTTransformer):
     def __init__(self, edits: dict[cst.Call, set[int]]) -> None:
         super().__init__()
@@ -250,7 +218,7 @@ def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
         reason = site.reason
         if blocked and reason is None:
             reason = "left unchanged because another site in this file needs a human"
-        values = tuple(_value_report(k, t) for k, t in site.traces.items())
+        values = tuple(value_report(k, t) for k, t in site.traces.items())
         result.sites.append(
             SiteReport(
                 pos.line,
@@ -478,7 +446,7 @@ def _kept_literal_notes(
         if not isinstance(target, cst.Name) or target.value not in candidates or target.value in removed:
             continue
         text = literal_text(small.value)
-        if text and (_KEY_ID.search(text) or _SECRETISH.match(text)):
+        if text and (KEY_ID.search(text) or SECRETISH.match(text)):
             notes.append(
                 Note(
                     positions[stmt].start.line,

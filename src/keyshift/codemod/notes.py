@@ -7,111 +7,26 @@ clean exit (``needs_human``). Notes carry key IDs (needed to revoke) but never s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper
 
-from keyshift.codemod.values import Metadata, Trace, literal_text
-from keyshift.redact import sha1_hex
+from keyshift.codemod.records import (
+    CHAIN_ENV_VARS,
+    S3FS_FACTORIES,
+    S3FS_KEYS,
+    SETTINGS_NAMES,
+    Note,
+    value_notes,
+)
+from keyshift.codemod.values import Metadata, literal_text
 
-if TYPE_CHECKING:
-    from keyshift.codemod.credentials import Note
-
-#: Variables botocore's environment provider reads.
-CHAIN_ENV_VARS = frozenset(
-    {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"}
-)
-#: Module-level settings that django-storages and similar settings modules hand to boto3.
-SETTINGS_NAMES = frozenset(
-    {
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_S3_ACCESS_KEY_ID",
-        "AWS_S3_SECRET_ACCESS_KEY",
-        "AWS_S3_SESSION_TOKEN",
-    }
-)
-S3FS_FACTORIES = frozenset({"s3fs.S3FileSystem", "s3fs.core.S3FileSystem"})
-S3FS_KEYS = frozenset(
-    {"key", "secret", "token", "aws_access_key_id", "aws_secret_access_key", "aws_session_token"}
-)
-_KEY_ID = re.compile(r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}")
-_SECRETISH = re.compile(r"^[A-Za-z0-9/+=]{40,}$")
+__all__ = ["leftover_notes", "value_notes"]
 
 
 def _note(line: int, kind: str, message: str, needs_human: bool) -> Note:
-    from keyshift.codemod.credentials import Note
-
     return Note(line, kind, message, needs_human)
-
-
-def value_notes(line: int, traces: Mapping[str, Trace]) -> list[Note]:
-    """Notes about the values removed from one rewritten call site."""
-    out: list[Note] = []
-    key_ids = sorted(
-        {m.group(0) for t in traces.values() for lit in t.literals for m in _KEY_ID.finditer(lit)}
-    )
-    for key_id in key_ids:
-        out.append(
-            _note(
-                line,
-                "revoke",
-                f"access key {key_id} was hardcoded here; removing it from code does not revoke it: "
-                "deactivate and delete it in IAM",
-                True,
-            )
-        )
-    if not key_ids:
-        for kwarg, trace in sorted(traces.items()):
-            for lit in trace.literals:
-                if kwarg != "aws_access_key_id" and _SECRETISH.match(lit):
-                    out.append(
-                        _note(
-                            line,
-                            "revoke",
-                            f"a literal {kwarg} (sha1:{sha1_hex(lit)[:12]}) was hardcoded here; "
-                            "revoke the access key it belongs to",
-                            True,
-                        )
-                    )
-    for kwarg, trace in sorted(traces.items()):
-        for var in dict.fromkeys(trace.env_vars):
-            if var in CHAIN_ENV_VARS:
-                out.append(
-                    _note(
-                        line,
-                        "env",
-                        f"{kwarg} was read from ${var}; the default chain reads it too and, if the "
-                        "deployment still sets it, it overrides the task role: stop setting it",
-                        False,
-                    )
-                )
-            else:
-                out.append(
-                    _note(
-                        line,
-                        "env-name",
-                        f"{kwarg} was read from ${var}, which the default credential chain does not "
-                        "read: the deployment must change (drop the variable; the task role replaces it)",
-                        True,
-                    )
-                )
-        for origin in dict.fromkeys(trace.origins):
-            if ("." in origin and " " not in origin) or " imported from " in origin:
-                out.append(
-                    _note(
-                        line,
-                        "settings",
-                        f"{kwarg} came from {origin}; that setting still exists in its own module or "
-                        "deployment: remove it there",
-                        True,
-                    )
-                )
-    return out
 
 
 def _qnames(meta: Metadata, node: cst.CSTNode) -> set[str]:

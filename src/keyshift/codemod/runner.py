@@ -21,10 +21,14 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from keyshift.codemod.credentials import ModuleFix, Note, SiteReport
+from keyshift.codemod.records import Note, SiteReport
 from keyshift.errors import KeyshiftError
 from keyshift.redact import scrub, sha1_hex
+
+if TYPE_CHECKING:
+    from keyshift.codemod.credentials import ModuleFix
 
 MARKERS = (b"boto3", b"botocore", b"aioboto3", b"s3fs", b"storage_options")
 #: Among candidates, text without any of these cannot hold a credential argument, a ``**dict``,

@@ -30,44 +30,19 @@ from libcst.metadata import (
     Scope,
 )
 
-#: Calls that read the process environment (qualified names).
-ENV_READS = frozenset(
-    {"os.getenv", "os.environ.get", "os.getenvb", "os.environ.setdefault", "decouple.config"}
+from keyshift.codemod.records import (
+    ARGV_METHODS,
+    ARGV_REASON,
+    ENV_READS,
+    MAPPING_READS,
+    MAX_DEPTH,
+    PROMPT_REASON,
+    PROMPTS,
+    STS_METHODS,
+    Trace,
+    derived,
+    merge,
 )
-#: Methods whose result is temporary credentials the code asked for on purpose.
-STS_METHODS = frozenset(
-    {
-        "assume_role",
-        "assume_role_with_saml",
-        "assume_role_with_web_identity",
-        "get_session_token",
-        "get_federation_token",
-    }
-)
-#: Methods that read a mapping or config object like a subscript does.
-MAPPING_READS = frozenset({"get"})
-#: Methods that return command-line arguments (argparse, optparse).
-ARGV_METHODS = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args"})
-#: Calls that ask the person running the program.
-PROMPTS = frozenset({"builtins.input", "input", "getpass.getpass"})
-_MAX_DEPTH = 12
-_ARGV = "value comes from command-line arguments; the user chooses the credentials"
-_PROMPT = "value is typed in by the user at run time"
-
-
-@dataclass(frozen=True, slots=True)
-class Trace:
-    """Where a value comes from; ``reason`` says why it is not ambient (``None`` when it is)."""
-
-    reason: str | None = None
-    kind: str = "expression"  # literal | env | module-name | imported-name | attribute | local | call | ...
-    literals: tuple[str, ...] = ()  # string literals the value is built from
-    env_vars: tuple[str, ...] = ()  # environment variable names read (literal names only)
-    origins: tuple[str, ...] = ()  # e.g. "settings.AWS_ACCESS_KEY_ID", "AWS_KEY from config"
-
-    @property
-    def ambient(self) -> bool:
-        return self.reason is None
 
 
 @dataclass(slots=True)
@@ -115,17 +90,6 @@ def literal_text(node: cst.BaseExpression) -> str | None:
         value = node.evaluated_value
         return value if isinstance(value, str) else None
     return None
-
-
-def _merge(kind: str, parts: list[Trace], *, origins: tuple[str, ...] = ()) -> Trace:
-    reason = next((p.reason for p in parts if p.reason is not None), None)
-    return Trace(
-        reason=reason,
-        kind=kind,
-        literals=tuple(x for p in parts for x in p.literals),
-        env_vars=tuple(x for p in parts for x in p.env_vars),
-        origins=origins + tuple(x for p in parts for x in p.origins),
-    )
 
 
 def _sub_expressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
@@ -176,7 +140,7 @@ class ValueTracer:
 
     # -- dispatch ---------------------------------------------------------------------------------
     def _trace(self, node: cst.BaseExpression, depth: int, seen: frozenset[int]) -> Trace:
-        if depth > _MAX_DEPTH:
+        if depth > MAX_DEPTH:
             return Trace("value is built too indirectly to trace")
         text = literal_text(node)
         if text is not None:
@@ -184,7 +148,7 @@ class ValueTracer:
         if isinstance(node, cst.Integer | cst.Float | cst.Imaginary | cst.Ellipsis):
             return Trace(kind="literal")
         if isinstance(node, cst.FormattedString):
-            return _merge("literal", [self._trace(e, depth + 1, seen) for e in _sub_expressions(node)])
+            return merge("literal", [self._trace(e, depth + 1, seen) for e in _sub_expressions(node)])
         if isinstance(node, cst.Name):
             return self._trace_name(node, depth, seen)
         if isinstance(node, cst.Attribute):
@@ -195,7 +159,7 @@ class ValueTracer:
             return self._trace_call(node, depth, seen)
         if isinstance(node, cst.Lambda | cst.Await | cst.Yield | cst.BaseComp):
             return Trace("value is computed at run time in a way keyshift cannot follow")
-        return _merge("expression", [self._trace(e, depth + 1, seen) for e in _sub_expressions(node)])
+        return merge("expression", [self._trace(e, depth + 1, seen) for e in _sub_expressions(node)])
 
     # -- names --------------------------------------------------------------------------------------
     def _trace_name(self, node: cst.Name, depth: int, seen: frozenset[int]) -> Trace:
@@ -211,7 +175,7 @@ class ValueTracer:
             return Trace(f"name {node.value!r} is not bound in this module")
         parts = [self._trace_assignment(node.value, a, depth, seen) for a in assignments]
         kinds = {p.kind for p in parts}
-        return _merge(kinds.pop() if len(kinds) == 1 else "name", parts)
+        return merge(kinds.pop() if len(kinds) == 1 else "name", parts)
 
     def _trace_assignment(self, name: str, assignment: object, depth: int, seen: frozenset[int]) -> Trace:
         if isinstance(assignment, BuiltinAssignment):
@@ -270,7 +234,7 @@ class ValueTracer:
             return Trace(f"value comes from an attribute of {root.value}")
         base = self._trace(node.value, depth + 1, seen)
         if base.reason is not None:
-            return Trace(_derived(base.reason), "attribute")
+            return Trace(derived(base.reason), "attribute")
         dotted = _dotted(node)
         origins = base.origins
         if base.kind == "imported-name" and dotted:
@@ -287,8 +251,8 @@ class ValueTracer:
                 for t in [literal_text(el.slice.value)]
                 if t is not None
             )
-            merged = _merge("env", index_parts)
-            reason = _derived(merged.reason) if merged.reason is not None else None
+            merged = merge("env", index_parts)
+            reason = derived(merged.reason) if merged.reason is not None else None
             return Trace(reason, "env", (), env, ())
         if isinstance(node.value, cst.Attribute | cst.Name):
             root = _root_name(node.value)
@@ -296,8 +260,8 @@ class ValueTracer:
                 return Trace(f"value comes from an attribute of {root.value}")
         base = self._trace(node.value, depth + 1, seen)
         if base.reason is not None:
-            return Trace(_derived(base.reason), "subscript")
-        merged = _merge("subscript", [base, *index_parts])
+            return Trace(derived(base.reason), "subscript")
+        merged = merge("subscript", [base, *index_parts])
         return Trace(merged.reason, "subscript", (), merged.env_vars, merged.origins)
 
     def _trace_call(self, node: cst.Call, depth: int, seen: frozenset[int]) -> Trace:
@@ -308,19 +272,19 @@ class ValueTracer:
             if node.args and not node.args[0].keyword:
                 first = literal_text(node.args[0].value)
                 env = (first,) if first is not None else ()
-            merged = _merge("env", arg_parts)
-            reason = _derived(merged.reason) if merged.reason is not None else None
+            merged = merge("env", arg_parts)
+            reason = derived(merged.reason) if merged.reason is not None else None
             return Trace(reason, "env", (), env, ())
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in STS_METHODS:
             return Trace(f"value is temporary credentials from {node.func.attr.value}(); keep them")
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in ARGV_METHODS:
-            return Trace(_ARGV)
+            return Trace(ARGV_REASON)
         if names & PROMPTS:
-            return Trace(_PROMPT)
+            return Trace(PROMPT_REASON)
         callee = self._trace(node.func, depth + 1, seen)
-        merged = _merge("call", [callee, *arg_parts])
+        merged = merge("call", [callee, *arg_parts])
         if merged.reason is not None:
-            return Trace(_derived(merged.reason), "call")
+            return Trace(derived(merged.reason), "call")
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in MAPPING_READS:
             # conf.get("aws", "key") / settings.get("KEY"): a subscript with a default
             return Trace(None, "subscript", (), merged.env_vars, merged.origins)
@@ -328,9 +292,3 @@ class ValueTracer:
         # return credentials chosen at run time, so the site is left for a human.
         shown = _dotted(node.func) or "a computed function"
         return Trace(f"value is returned by {shown}(), which keyshift cannot follow", "call")
-
-
-def _derived(reason: str) -> str:
-    if reason.startswith("value is the function parameter"):
-        return "value is derived from" + reason[len("value is") :]
-    return reason

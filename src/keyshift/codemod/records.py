@@ -1,0 +1,199 @@
+"""The records and value facts both analysis paths share, with no libcst import.
+
+``keyshift fix`` decides most files with the stdlib ``ast`` fast path (``fast``) and only falls
+back to libcst's scope analysis (``credentials``) for what the fast path does not model, so the
+reports (``SiteReport``, ``Note``), the value classification (``Trace``) and the notes derived
+from values live here, once, and neither path can drift from the other in what it says.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from keyshift.redact import sha1_hex
+
+KEY_ID = re.compile(r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}")
+SECRETISH = re.compile(r"^[A-Za-z0-9/+=]{40,}$")
+#: Calls that read the process environment (qualified names).
+ENV_READS = frozenset(
+    {"os.getenv", "os.environ.get", "os.getenvb", "os.environ.setdefault", "decouple.config"}
+)
+#: Methods whose result is temporary credentials the code asked for on purpose.
+STS_METHODS = frozenset(
+    {
+        "assume_role",
+        "assume_role_with_saml",
+        "assume_role_with_web_identity",
+        "get_session_token",
+        "get_federation_token",
+    }
+)
+#: Methods that read a mapping or config object like a subscript does.
+MAPPING_READS = frozenset({"get"})
+#: Methods that return command-line arguments (argparse, optparse).
+ARGV_METHODS = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args"})
+#: Calls that ask the person running the program.
+PROMPTS = frozenset({"builtins.input", "input", "getpass.getpass"})
+MAX_DEPTH = 12
+ARGV_REASON = "value comes from command-line arguments; the user chooses the credentials"
+PROMPT_REASON = "value is typed in by the user at run time"
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """Where a value comes from; ``reason`` says why it is not ambient (``None`` when it is)."""
+
+    reason: str | None = None
+    kind: str = "expression"  # literal | env | module-name | imported-name | attribute | local | call | ...
+    literals: tuple[str, ...] = ()  # string literals the value is built from
+    env_vars: tuple[str, ...] = ()  # environment variable names read (literal names only)
+    origins: tuple[str, ...] = ()  # e.g. "settings.AWS_ACCESS_KEY_ID", "AWS_KEY from config"
+
+    @property
+    def ambient(self) -> bool:
+        return self.reason is None
+
+
+def merge(kind: str, parts: list[Trace], *, origins: tuple[str, ...] = ()) -> Trace:
+    reason = next((p.reason for p in parts if p.reason is not None), None)
+    return Trace(
+        reason=reason,
+        kind=kind,
+        literals=tuple(x for p in parts for x in p.literals),
+        env_vars=tuple(x for p in parts for x in p.env_vars),
+        origins=origins + tuple(x for p in parts for x in p.origins),
+    )
+
+
+def derived(reason: str) -> str:
+    if reason.startswith("value is the function parameter"):
+        return "value is derived from" + reason[len("value is") :]
+    return reason
+
+
+@dataclass(frozen=True, slots=True)
+class ValueReport:
+    """One credential argument's value, as safe to print: never a secret."""
+
+    kwarg: str
+    kind: str
+    env_vars: tuple[str, ...] = ()
+    key_ids: tuple[str, ...] = ()
+    origins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SiteReport:
+    """One call site with credentials: rewritten, or left alone and why."""
+
+    line: int
+    column: int
+    factory: str
+    qualified: str
+    status: str  # "rewritten" | "report-only"
+    removed: tuple[str, ...]
+    reason: str | None
+    values: tuple[ValueReport, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something about the file the rewrite did not (or could not) settle."""
+
+    line: int
+    kind: str
+    message: str
+    needs_human: bool
+
+
+def value_report(kwarg: str, trace: Trace) -> ValueReport:
+    key_ids = tuple(sorted({m.group(0) for lit in trace.literals for m in KEY_ID.finditer(lit)}))
+    return ValueReport(kwarg, trace.kind, tuple(dict.fromkeys(trace.env_vars)), key_ids, trace.origins)
+
+
+#: Variables botocore's environment provider reads.
+CHAIN_ENV_VARS = frozenset(
+    {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"}
+)
+#: Module-level settings that django-storages and similar settings modules hand to boto3.
+SETTINGS_NAMES = frozenset(
+    {
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_S3_ACCESS_KEY_ID",
+        "AWS_S3_SECRET_ACCESS_KEY",
+        "AWS_S3_SESSION_TOKEN",
+    }
+)
+S3FS_FACTORIES = frozenset({"s3fs.S3FileSystem", "s3fs.core.S3FileSystem"})
+S3FS_KEYS = frozenset(
+    {"key", "secret", "token", "aws_access_key_id", "aws_secret_access_key", "aws_session_token"}
+)
+
+
+def value_notes(line: int, traces: Mapping[str, Trace]) -> list[Note]:
+    """Notes about the values removed from one rewritten call site."""
+    out: list[Note] = []
+    key_ids = sorted(
+        {m.group(0) for t in traces.values() for lit in t.literals for m in KEY_ID.finditer(lit)}
+    )
+    for key_id in key_ids:
+        out.append(
+            Note(
+                line,
+                "revoke",
+                f"access key {key_id} was hardcoded here; removing it from code does not revoke it: "
+                "deactivate and delete it in IAM",
+                True,
+            )
+        )
+    if not key_ids:
+        for kwarg, trace in sorted(traces.items()):
+            for lit in trace.literals:
+                if kwarg != "aws_access_key_id" and SECRETISH.match(lit):
+                    out.append(
+                        Note(
+                            line,
+                            "revoke",
+                            f"a literal {kwarg} (sha1:{sha1_hex(lit)[:12]}) was hardcoded here; "
+                            "revoke the access key it belongs to",
+                            True,
+                        )
+                    )
+    for kwarg, trace in sorted(traces.items()):
+        for var in dict.fromkeys(trace.env_vars):
+            if var in CHAIN_ENV_VARS:
+                out.append(
+                    Note(
+                        line,
+                        "env",
+                        f"{kwarg} was read from ${var}; the default chain reads it too and, if the "
+                        "deployment still sets it, it overrides the task role: stop setting it",
+                        False,
+                    )
+                )
+            else:
+                out.append(
+                    Note(
+                        line,
+                        "env-name",
+                        f"{kwarg} was read from ${var}, which the default credential chain does not "
+                        "read: the deployment must change (drop the variable; the task role replaces it)",
+                        True,
+                    )
+                )
+        for origin in dict.fromkeys(trace.origins):
+            if ("." in origin and " " not in origin) or " imported from " in origin:
+                out.append(
+                    Note(
+                        line,
+                        "settings",
+                        f"{kwarg} came from {origin}; that setting still exists in its own module or "
+                        "deployment: remove it there",
+                        True,
+                    )
+                )
+    return out
