@@ -209,6 +209,7 @@ def test_unreachable_blob_is_counted_not_reported(repo: Repo) -> None:
     result = scan(repo.path)
     assert set(by_key(result)) == {K2}
     assert result.stats["unreachable_hits"] == 1
+    assert any("reachable from no ref" in e for e in result.errors)
 
 
 def test_example_keys_and_lookalikes_are_not_reported(repo: Repo) -> None:

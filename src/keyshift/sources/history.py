@@ -455,6 +455,12 @@ def scan_history(
             changes = [c for c in walk(repo.cmd(), tips, errors, count) if _relevant(c, hits)]
             reached = {c.dst for c in changes} | {s for c in changes for s in c.srcs}
             unreachable = len(hits - reached)
+            if unreachable:
+                errors.append(
+                    f"{unreachable} blob(s) holding credentials are reachable from no ref (dangling objects, "
+                    "e.g. after a rebase or a dropped stash) and are not reported; rotate those keys if they "
+                    "were ever pushed, and `git gc --prune=now` removes them from this clone"
+                )
         else:
             unreachable = 0
             rev = run_git(repo.cmd("rev-list", "--count", *tips, "--"), check=False)
