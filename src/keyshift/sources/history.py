@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from keyshift.config import Config
-from keyshift.detect import detect_bytes
+from keyshift.detect import detect_bytes, might_contain
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, HistoryInfo, ScanResult, Skipped, SourceKind
 from keyshift.sources.git_log import Change, Commit, parse_change, walk
@@ -47,26 +46,9 @@ from keyshift.sources.git_objects import (
 )
 from keyshift.sources.git_repo import GitRepo, empty_tree, open_repo, resolve_commit, run_git, stash_tips
 
-_PROBE_PATH = "blob"  # the first pass does not know paths yet; carriers are settled in pass 3
-_PROBE_PY = "blob.py"  # Python files get split string literals joined before matching
-_KEY_PREFIXES = (b"AKIA", b"ASIA", b"ABIA", b"ACCA")
-_PREFIX = re.compile(rb"A[KSBC][IC]A")  # AKIA ASIA ABIA ACCA (and a few harmless extras); memchr-fast
-# rest of a name, assignment, then a short literal continued by another one: ("wJal" "rXUt…") / "…" +
-_SPLIT_AFTER_NAME = re.compile(
-    rb"[A-Za-z0-9_.\-]*"  # the rest of the name
-    rb"""(?:[ \t\r\n"'`\\:=>,({\[\]$@|;]|&quot;){0,48}?"""  # the detectors' glue between name and value
-    rb"""[rRuU]?["'][A-Za-z0-9/+=]{1,64}["'][ \t]*(?:\+|\\?\r?\n[ \t]*[rRuU]?["']|[rRuU]?["'])"""  # continued
-)
-# A named value sits next to its name: it starts within the rest of the name plus the detectors'
-# 48-character glue after the keyword, or ends a few characters before the name ("value first").
-_BEFORE = 160
-_AFTER = 256
-_WINDOWS = 32  # keyword occurrences checked one window at a time before one whole-blob pass
-# base64, URL-encoding and JSON-escape characters map to 1, everything else to 0
-_VALUE_CHARS = bytes(
-    1 if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "/+%=\\") else 0 for c in range(256)
-)
-_VALUE_RUN = b"\x01" * 40
+# The first pass does not know paths yet; carriers are settled in pass 3. A blob counts as a hit
+# when any carrier that changes what is matched (literal joining, Dockerfile continuations) finds something.
+_PROBE_PATHS = ("blob", "blob.py", "Dockerfile")
 _CHUNK_BYTES = 16 << 20  # one worker task; a repository smaller than this is read in-process
 _CHUNK_BLOBS = 20000
 
@@ -100,62 +82,18 @@ def _scan_chunk(task: tuple[list[str], list[str], bool]) -> _Counts:
         if b"\0" in data[:BINARY_PROBE]:
             counts.binary += 1
             continue
-        if _could_hold(data) and _probe(data, inline_ignores):
+        if might_contain(data) and _probe(data, inline_ignores):
             counts.hits.append(sha)
     counts.problems = stats.problems
     return counts
 
 
-def _could_hold(data: bytes) -> bool:
-    """A necessary condition for any finding, checked at memory speed before any detector runs.
-
-    Most code mentions "token" or "secret" somewhere, so the detectors' keyword prefilter alone
-    sends nearly every blob to the regexes. But a key ID carries its own prefix, and a secret or
-    token value is a run of at least 40 base64 characters, unless a Python file splits it over
-    string literals right after its name. A blob with none of these cannot hold a credential.
-    """
-    if _PREFIX.search(data):
-        return True
-    lower = data.lower()
-    starts = [(lower.find(word), word) for word in (b"secret", b"token")]
-    if all(start == -1 for start, _ in starts):
-        return False  # no name that could carry a secret or token
-    budget = _WINDOWS
-    for start, word in starts:
-        while start != -1:
-            budget -= 1
-            if budget < 0:  # a name on every line: one pass over the whole blob is cheaper
-                return _VALUE_RUN in data.translate(_VALUE_CHARS) or _split_after_any_name(data, lower)
-            end = start + len(word)
-            if _VALUE_RUN in data[max(0, start - _BEFORE) : end + _AFTER].translate(_VALUE_CHARS):
-                return True
-            if _split_after(data, end):
-                return True
-            start = lower.find(word, end)
-    return False
-
-
-def _split_after(data: bytes, end: int) -> bool:
-    limit = end + _AFTER
-    quoted = data.find(b'"', end, limit) != -1 or data.find(b"'", end, limit) != -1
-    return quoted and _SPLIT_AFTER_NAME.match(data, end) is not None
-
-
-def _split_after_any_name(data: bytes, lower: bytes) -> bool:
-    for word in (b"secret", b"token"):
-        start = lower.find(word)
-        while start != -1:
-            if _split_after(data, start + len(word)):
-                return True
-            start = lower.find(word, start + len(word))
-    return False
-
-
 def _probe(data: bytes, inline_ignores: bool) -> bool:
-    """Pass 1 without a path: plain text, then as Python (string literals joined)."""
-    if detect_bytes(data, _PROBE_PATH, source=SourceKind.HISTORY, inline_ignores=inline_ignores):
-        return True
-    return bool(detect_bytes(data, _PROBE_PY, source=SourceKind.HISTORY, inline_ignores=inline_ignores))
+    """Pass 1 without a path: as plain text, as code (split string literals joined), as a Dockerfile."""
+    return any(
+        detect_bytes(data, path, source=SourceKind.HISTORY, inline_ignores=inline_ignores)
+        for path in _PROBE_PATHS
+    )
 
 
 def _chunks(blobs: Iterable[Blob]) -> Iterator[list[str]]:
