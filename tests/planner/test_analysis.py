@@ -372,3 +372,23 @@ def test_shared_code_does_not_leak_resources_between_keys(
     by_account = {r["credentials"][0]["account_id"]: _pairs(r) for r in roles}
     assert by_account["111122223333"] == {("s3:PutObject", "arn:aws:s3:::bucket-a/k")}
     assert by_account["444455556666"] == {("s3:PutObject", "arn:aws:s3:::bucket-b/k")}
+
+
+def test_a_file_that_cannot_be_parsed_is_reported_and_the_rest_planned(
+    repo_factory: Callable[..., Path],
+) -> None:
+    deep = " + ".join(['"a"'] * 5000)
+    root = repo_factory(
+        {
+            "svc/broken.py": "def f(:\n",
+            "svc/deep.py": f"x = {deep}\n",
+            "svc/app.py": f'import boto3\nc = boto3.client("s3", aws_access_key_id="{KEY}")\n'
+            'c.get_object(Bucket="b", Key="k")\n',
+        }
+    )
+    result = CliRunner().invoke(app, ["plan", str(root), "--format", "json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert _pairs(data["roles"][0]) == {("s3:GetObject", "arn:aws:s3:::b/k")}
+    assert any(e.startswith("svc/broken.py") for e in data["errors"])
+    assert any(e.startswith("svc/deep.py") for e in data["errors"])

@@ -59,7 +59,9 @@ def plan(
         sys.stdout.write(scrub(render.dumps(render.result_json(result))))
     else:
         sys.stdout.write(scrub(_text(result)))
-    needs_human = bool(result.unresolved) or any(r.unresolved or r.blockers for r in result.roles)
+    needs_human = bool(result.unresolved or result.errors) or any(
+        r.unresolved or r.blockers for r in result.roles
+    )
     if needs_human and not exit_zero:
         raise typer.Exit(1)
 

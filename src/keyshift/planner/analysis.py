@@ -216,7 +216,7 @@ class Analyzer:
         try:
             source = (self.root / path).read_text(encoding="utf-8", errors="replace")
             tree = ast.parse(source, filename=path)
-        except (SyntaxError, ValueError, OSError) as exc:
+        except (SyntaxError, ValueError, OSError, RecursionError, MemoryError) as exc:
             self.errors.append(f"{path}: cannot parse ({type(exc).__name__})")
             return
         self.modules[path] = Module(path, tree)
@@ -304,27 +304,44 @@ class Analyzer:
         self.subclasses = None
         for path, module in sorted(self.modules.items()):
             scope = _Scope(self, path, None, None, self.cur.names.setdefault(path, {}))
-            scope.exec_block(module.tree.body, top=True)
+            self._guarded(path, scope.exec_block, module.tree.body, True)
         for key, func in sorted(self.funcs.items()):
-            body = func.node.body if not isinstance(func.node, ast.Lambda) else []
-            contexts = list(self.prev.sites.get(key, {}).values())
-            if 0 < len(contexts) <= MAX_CONTEXTS:
-                # each call site's view separately, so two clients (two keys) passed to one helper,
-                # or two instances of one class, never lend each other resources
-                merged = self.cur.locals.setdefault(key, {})
-                for context in contexts:
-                    scope = _Scope(self, func.module, func, func.cls, {})
-                    scope.bind_params(context)
-                    for _ in range(2):
-                        scope.exec_block(body)
-                    for name, values in scope.env.items():
-                        self.merge(merged, name, values)
-                continue
-            env = self.cur.locals.setdefault(key, {})
-            scope = _Scope(self, func.module, func, func.cls, env)
-            scope.bind_params()
-            for _ in range(2):
-                scope.exec_block(body)
+            self._guarded(f"{key[0]}:{func.node.lineno}", self._function, key, func)
+
+    def _guarded(self, where: str, work: Any, *args: Any) -> None:
+        """One unanalysable module or function is reported and skipped; the rest goes on."""
+        try:
+            work(*args)
+        except RecursionError:
+            self._fail(where, "expression nested too deeply")
+        except Exception as exc:  # a gap in the analysis must not stop the plan
+            self._fail(where, f"analysis failed ({type(exc).__name__})")
+
+    def _fail(self, where: str, reason: str) -> None:
+        message = f"{where}: {reason}; calls there are not planned"
+        if message not in self.errors:
+            self.errors.append(message)
+
+    def _function(self, key: tuple[str, str], func: Func) -> None:
+        body = func.node.body if not isinstance(func.node, ast.Lambda) else []
+        contexts = list(self.prev.sites.get(key, {}).values())
+        if 0 < len(contexts) <= MAX_CONTEXTS:
+            # each call site's view separately, so two clients (two keys) passed to one helper,
+            # or two instances of one class, never lend each other resources
+            merged = self.cur.locals.setdefault(key, {})
+            for context in contexts:
+                scope = _Scope(self, func.module, func, func.cls, {})
+                scope.bind_params(context)
+                for _ in range(2):
+                    scope.exec_block(body)
+                for name, values in scope.env.items():
+                    self.merge(merged, name, values)
+            return
+        env = self.cur.locals.setdefault(key, {})
+        scope = _Scope(self, func.module, func, func.cls, env)
+        scope.bind_params()
+        for _ in range(2):
+            scope.exec_block(body)
 
     def any_site_attrs(self) -> dict[tuple[tuple[str, str], str], Values]:
         if self._any_site is None or self._any_site[0] is not self.prev:
