@@ -225,3 +225,12 @@ def test_subprocess_entry_point(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert json.loads(proc.stdout)["totals"]["keys"] == 1
     assert proc.stderr == ""
+
+
+def test_timestamp_only_with_source_date_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_clean_repo(tmp_path / "clean")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    code, _, _ = run(str(repo), "--out", str(tmp_path / "out"), "--no-history")
+    assert code == 0
+    assert "Generated 2023-11-14T22:13:20Z." in (tmp_path / "out" / "report.md").read_text()
+    assert "Generated 2023-11-14T22:13:20Z." in (tmp_path / "out" / "report.html").read_text()

@@ -43,6 +43,9 @@ def run_local(
             outcomes.append(outcome)
             on_done(outcome)
         return outcomes
+    # import the pipeline once here, so every forked worker starts warm instead of importing it itself
+    import keyshift.migrate.pipeline  # noqa: F401
+
     pending = list(tasks)
     crashes: dict[str, int] = {}
     while pending:
