@@ -250,6 +250,19 @@ MORE_CASES += [
         },
     ),
     (
+        "lambda-qualified-invocations",
+        {
+            "svc/app.py": f'import boto3\nlam = boto3.client("lambda", aws_access_key_id="{KEY}", region_name="eu-west-1")\n'
+            'lam.invoke(FunctionName="resize")\nlam.invoke(FunctionName="thumb", Qualifier="live")\n'
+            'lam.invoke(FunctionName="crop:prod")\n',
+        },
+        {
+            ("lambda:InvokeFunction", "arn:aws:lambda:eu-west-1:111122223333:function:resize"),
+            ("lambda:InvokeFunction", "arn:aws:lambda:eu-west-1:111122223333:function:thumb:live"),
+            ("lambda:InvokeFunction", "arn:aws:lambda:eu-west-1:111122223333:function:crop:prod"),
+        },
+    ),
+    (
         "key-set-in-os-environ-by-code",
         {
             "svc/app.py": f'import os, boto3\nos.environ["AWS_ACCESS_KEY_ID"] = "{KEY}"\n'

@@ -161,10 +161,13 @@ def _variable(name: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] |
         if not alternatives and call.param("Entries") is not None:
             alternatives = ["default"]
     elif name == "FunctionName":
+        # "name:alias" stays qualified; a Qualifier argument qualifies a bare name
+        qualifiers = [q for q in strings(call.param("Qualifier")) if isinstance(q, str)]
         for function in strings(call.param("FunctionName")):
-            if isinstance(function, str) and ":" in function and not function.startswith("arn:"):
-                function = function.split(":", 1)[0]
-            alternatives.append(function)
+            if isinstance(function, str) and qualifiers and ":" not in function:
+                alternatives.extend(f"{function}:{q}" for q in qualifiers)
+            else:
+                alternatives.append(function)
     elif name == "TemplateName":
         alternatives = strings(_case_get(call, "Template", "TemplateName"))
     elif name == "KeyId":
