@@ -244,6 +244,7 @@ def build_keys(
     for role in plan.roles:
         by_key.setdefault(role.key_id, []).append(role)
     verdict_of = {v.key_id: v for v in verdicts}
+    claimed = {f.path for f in scan.findings if f.source in (SourceKind.WORKTREE, SourceKind.DOCKERFILE)}
     keys: list[KeyReport] = []
     for ident in sorted(groups):
         found = groups[ident]
@@ -271,12 +272,21 @@ def build_keys(
             steps=(),
             verdict=verdict_of.get(key_id or ""),
         )
-        keys.append(replace(report, steps=steps_for(report, roles, fix)))
+        keys.append(replace(report, steps=steps_for(report, roles, fix, claimed)))
     return tuple(keys)
 
 
-def steps_for(key: KeyReport, roles: Sequence[RolePlan], fix: FixResult) -> tuple[str, ...]:
-    """The human work left for one key, in the order it should be done."""
+def steps_for(
+    key: KeyReport,
+    roles: Sequence[RolePlan],
+    fix: FixResult,
+    claimed: set[str] | frozenset[str] = frozenset(),
+) -> tuple[str, ...]:
+    """The human work left for one key, in the order it should be done.
+
+    A deployment override (``AWS_ACCESS_KEY_ID`` in a Dockerfile, ...) is listed under the key it
+    holds; an override whose value keyshift did not see as a key is listed under every role.
+    """
     steps: list[str] = []
     if key.verdict is not None:
         if key.verdict.status == "live":
@@ -300,7 +310,8 @@ def steps_for(key: KeyReport, roles: Sequence[RolePlan], fix: FixResult) -> tupl
             "set it as the service's taskRoleArn."
         )
         for b in role.blockers:
-            steps.append(f"Remove {b.name} from {b.path}:{b.line} (it overrides the task role).")
+            if b.path in head_paths or b.path not in claimed:
+                steps.append(f"Remove {b.name} from {b.path}:{b.line} (it overrides the task role).")
         for item in role.unresolved:
             steps.append(f"Grant by hand what keyshift could not resolve: {item}")
     others = [
