@@ -1,9 +1,9 @@
 """Run the per-repository tasks: local worker processes by default, or a Dask distributed cluster.
 
 Outcomes arrive in completion order and are handed to ``on_done`` as they come (progress bar,
-counts); the final list is sorted by name so the summary never depends on scheduling. A worker
-process that dies (out of memory, killed) breaks only the tasks it was running: they are retried
-in a fresh pool, and a repository that kills workers twice is reported as an error.
+counts). A worker process that dies (out of memory, killed) fails every task still in the
+pool; those run again in a fresh pool, and any lost a second time run alone in a one-worker pool,
+so only the repository that kills its own worker is reported as an error and the others finish.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from keyshift.errors import KeyshiftError
 from keyshift.sweep.task import RepoTask, run_task
 
 Outcome = dict[str, Any]
-_MAX_CRASHES = 2
 
 
 def _died(task: RepoTask) -> Outcome:
@@ -46,34 +45,40 @@ def run_local(
     # import the pipeline once here, so every forked worker starts warm instead of importing it itself
     import keyshift.migrate.pipeline  # noqa: F401
 
-    pending = list(tasks)
-    crashes: dict[str, int] = {}
-    while pending:
-        broken: list[RepoTask] = []
-        with ProcessPoolExecutor(max_workers=min(workers, len(pending))) as pool:
-            futures: dict[Future[Outcome], RepoTask] = {pool.submit(run_task, t): t for t in pending}
-            remaining = set(futures)
-            while remaining:
-                done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    task = futures[fut]
-                    try:
-                        outcome = fut.result()
-                    except BrokenProcessPool:
-                        broken.append(task)
-                        continue
-                    outcomes.append(outcome)
-                    on_done(outcome)
-        pending = []
-        for task in broken:
-            crashes[task.source.name] = crashes.get(task.source.name, 0) + 1
-            if crashes[task.source.name] >= _MAX_CRASHES:
+    broken = _pool_round(tasks, workers, outcomes, on_done)
+    if broken:  # a dead worker fails every queued task too: most of them finish in a second round
+        broken = _pool_round(broken, workers, outcomes, on_done)
+    # a dead worker fails every task in flight with it; retry each alone to find the one that kills
+    for task in sorted(broken, key=lambda t: t.source.name):
+        with ProcessPoolExecutor(max_workers=1) as single:
+            try:
+                outcome = single.submit(run_task, task).result()
+            except BrokenProcessPool:
                 outcome = _died(task)
+        outcomes.append(outcome)
+        on_done(outcome)
+    return outcomes
+
+
+def _pool_round(
+    tasks: Sequence[RepoTask], workers: int, outcomes: list[Outcome], on_done: Callable[[Outcome], None]
+) -> list[RepoTask]:
+    """Run ``tasks`` on a fresh pool; returns those lost to a broken pool."""
+    broken: list[RepoTask] = []
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+        futures: dict[Future[Outcome], RepoTask] = {pool.submit(run_task, t): t for t in tasks}
+        remaining = set(futures)
+        while remaining:
+            done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+            for fut in done:
+                try:
+                    outcome = fut.result()
+                except BrokenProcessPool:
+                    broken.append(futures[fut])
+                    continue
                 outcomes.append(outcome)
                 on_done(outcome)
-            else:
-                pending.append(task)
-    return outcomes
+    return broken
 
 
 def run_dask(
