@@ -1,8 +1,8 @@
 """The history scan's path-free first pass must never drop a blob the detectors would report.
 
-``might_contain`` (the detectors' necessary condition) gates ``_probe``, which runs the detectors
-without the real path; both are checked against every rule's own positive samples under every
-path they name, and against random text around a planted credential.
+``_could_hold`` (the detectors' necessary condition, checked near names) gates ``_probe``, which
+runs the detectors without the real path; both are checked against every rule's own positive
+samples under every path they name, and against random text around a planted credential.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from keyshift.detect import detect_bytes, might_contain
+from keyshift.detect import detect_bytes
 from keyshift.detect.rules import RULES
 from keyshift.fakes import fake_key_id, fake_secret, fake_session_token
-from keyshift.sources.history import _probe
+from keyshift.sources.history import _could_hold, _probe
 
 FILL = {"key": fake_key_id(seed="pf"), "secret": fake_secret("pf"), "token": fake_session_token("pf")}
 POSITIVES = [(r.id, path, text.format(**FILL)) for r in RULES for path, text in r.positives]
@@ -25,8 +25,13 @@ S = fake_secret("split")
 def test_every_rule_sample_passes_the_first_pass(rule_id: str, path: str, text: str) -> None:
     data = text.encode()
     assert detect_bytes(data, path), "sample no longer detected; update this test"
-    assert might_contain(data)
+    assert _could_hold(data)
     assert _probe(data, True)
+    # names on every line around it: the whole-blob fallback must keep it too
+    noisy = b"next_token = None  # secret_name\n" * 40 + data + b"\nsession_token = get()\n" * 40
+    if detect_bytes(noisy, path):
+        assert _could_hold(noisy)
+        assert _probe(noisy, True)
 
 
 @pytest.mark.parametrize(
@@ -41,7 +46,7 @@ def test_every_rule_sample_passes_the_first_pass(rule_id: str, path: str, text: 
     ],
 )
 def test_table(text: str, expected: bool) -> None:
-    assert might_contain(text.encode()) is expected
+    assert _could_hold(text.encode()) is expected
     if expected:
         assert _probe(text.encode(), True)
 
@@ -68,5 +73,5 @@ def test_first_pass_keeps_whatever_the_detectors_find(
 ) -> None:
     data = (before + "\n" + carrier.format(**FILL) + after).encode()
     if detect_bytes(data, path):
-        assert might_contain(data)
+        assert _could_hold(data)
         assert _probe(data, True)
