@@ -263,6 +263,22 @@ MORE_CASES += [
         },
     ),
     (
+        "registry-login-then-image-pull",
+        {
+            "svc/deploy.py": f"import base64, boto3, docker\n"
+            f'ecr = boto3.client("ecr", aws_access_key_id="{KEY}", region_name="us-east-1")\n'
+            "IMAGE = '111122223333.dkr.ecr.us-east-1.amazonaws.com/worker:1.4'\n"
+            "def pull():\n    auth = ecr.get_authorization_token()['authorizationData'][0]\n"
+            "    docker.from_env().images.pull(IMAGE)\n",
+        },
+        {
+            ("ecr:GetAuthorizationToken", "*"),
+            ("ecr:BatchGetImage", "arn:aws:ecr:us-east-1:111122223333:repository/worker"),
+            ("ecr:GetDownloadUrlForLayer", "arn:aws:ecr:us-east-1:111122223333:repository/worker"),
+            ("ecr:BatchCheckLayerAvailability", "arn:aws:ecr:us-east-1:111122223333:repository/worker"),
+        },
+    ),
+    (
         "key-set-in-os-environ-by-code",
         {
             "svc/app.py": f'import os, boto3\nos.environ["AWS_ACCESS_KEY_ID"] = "{KEY}"\n'

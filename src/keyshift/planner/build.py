@@ -198,6 +198,12 @@ def plan_repository(
         for key_id in keys:
             draft(service, key_id).calls.append(call)
 
+    # a registry login (ecr:GetAuthorizationToken) followed by pulls of images named in the code
+    for item in drafts.values():
+        logins = [c for c in item.calls if c.service == "ecr" and c.method == "get_authorization_token"]
+        if logins:
+            item.calls.extend(_image_pulls(root, py_files, services, item.service, default_name, logins[0]))
+
     for unresolved in analysis.unresolved:
         service = service_for(services, unresolved.path, default_name)
         message = f"{unresolved.path}:{unresolved.line}: {unresolved.what}: {unresolved.reason}"
@@ -269,6 +275,39 @@ def _explicit_keys(creds: Values) -> tuple[set[str], bool]:
         else:
             unknown = True
     return keys, unknown
+
+
+_ECR_IMAGE = re.compile(
+    r"(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([a-z0-9][a-z0-9._/-]*)(?=[:@\"'\s]|$)"
+)
+_PULL_METHODS = ("batch_get_image", "get_download_url_for_layer", "batch_check_layer_availability")
+
+
+def _image_pulls(
+    root: Path,
+    py_files: list[str],
+    services: list[Service],
+    service: Service,
+    default_name: str,
+    login: ApiCall,
+) -> list[ApiCall]:
+    """Pulls of ECR images whose full URI the service's code spells out (docker SDK, subprocess)."""
+    calls: list[ApiCall] = []
+    for path in py_files:
+        if service_for(services, path, default_name) is not service:
+            continue
+        text = (root / path).read_text(encoding="utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), 1):
+            for match in _ECR_IMAGE.finditer(line):
+                account, region, repository = match.groups()
+                origin = Origin(login.origin.creds, frozenset({Const(region)}), path, number)
+                params: tuple[tuple[str, Values], ...] = (
+                    ("registryId", frozenset({Const(account)})),
+                    ("repositoryName", frozenset({Const(repository)})),
+                )
+                via = f"pull of {match.group(0)}"
+                calls.extend(ApiCall("ecr", m, params, origin, path, number, via) for m in _PULL_METHODS)
+    return calls
 
 
 def _scan_findings(root: Path, scan_config: Config | None) -> tuple[list[Finding], list[str]]:
