@@ -175,3 +175,26 @@ def test_rate_limiter_spaces_calls() -> None:
     finally:
         module.time.sleep = original
     assert slept == [0.25, 0.25]
+
+
+def test_sweep_verify_ranks_live_keys_first(moto: Moto, tmp_path: Path) -> None:
+    live = moto.live_key("fleet-app")
+    fleet = tmp_path / "fleet"
+    fleet.mkdir()
+    _repo(fleet / "a-has-live", live)
+    dead = fleet / "b-dead-only"
+    dead.mkdir()
+    git(dead, "init", "-q", "-b", "main")
+    (dead / "legacy.ini").write_text(
+        f"[default]\naws_access_key_id = {DEAD_KEY}\naws_secret_access_key = {DEAD_SECRET}\n"
+    )
+    commit_all(dead, "old key")
+    out = tmp_path / "out"
+    result = _invoke(
+        "sweep", str(fleet), "--out", str(out), "-j", "1", "--verify", "--endpoint-url", moto.endpoint
+    )
+    assert result.exit_code == 1, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert [r["name"] for r in summary["repositories"]] == ["a-has-live", "b-dead-only"]
+    assert summary["repositories"][0]["risk"] == "live" and summary["totals"]["live_keys"] == 1
+    assert live[1] not in "".join(p.read_text() for p in out.rglob("*") if p.is_file())
