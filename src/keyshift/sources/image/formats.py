@@ -54,6 +54,10 @@ def _blob_name(digest: str) -> str | None:
     return f"blobs/{alg}/{hexpart}"
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def platform_of(desc: Mapping[str, Any]) -> str | None:
     p = desc.get("platform")
     if not isinstance(p, Mapping) or not isinstance(p.get("os"), str):
@@ -78,7 +82,7 @@ def select_platform(
         for d in descs
         if isinstance(d, Mapping)
         and platform_of(d) != "unknown/unknown"
-        and (d.get("annotations") or {}).get("vnd.docker.reference.type") != "attestation-manifest"
+        and _mapping(d.get("annotations")).get("vnd.docker.reference.type") != "attestation-manifest"
     ]
     platforms = [platform_of(d) for d in usable]
     if platform:
@@ -217,11 +221,12 @@ def _walk_index(
             problems.append(f"manifest {digest}: not a JSON object")
             continue
         media = doc.get("mediaType") or desc.get("mediaType")
+        media = media if isinstance(media, str) else ""
         if media in INDEX_TYPES or ("manifests" in doc and "layers" not in doc):
             if isinstance(doc.get("manifests"), list):
                 _walk_index(store, limits, platform, doc, plans, problems, depth + 1)
             continue
-        ref_name = (desc.get("annotations") or {}).get("org.opencontainers.image.ref.name")
+        ref_name = _mapping(desc.get("annotations")).get("org.opencontainers.image.ref.name")
         plan = manifest_plan(doc, store, limits, label=str(ref_name or ""))
         plan.platform = platform_of(desc)
         if note:
