@@ -429,3 +429,19 @@ def test_legacy_archive_without_config_still_names_layer_digests(tmp_path: Path,
     hit = next(x for x in result.findings if x.key_id == K[0])
     assert hit.image is not None and hit.image.layer_digest == "sha256:" + hashlib.sha256(raw).hexdigest()
     assert any("image config" in e and "missing" in e for e in result.errors)
+
+
+def test_fifo_and_device_refs_do_not_block(tmp_path: Path, sandbox: Path) -> None:
+    fifo = tmp_path / "image.tar"
+    os.mkfifo(fifo)
+    with pytest.raises(KeyshiftError, match="not a regular file"):
+        scan_image(str(fifo), Config())
+    with pytest.raises(KeyshiftError, match="not a regular file"):
+        scan_image("/dev/zero", Config())
+    layout = write_layout_dir(
+        tmp_path / "fifo-layout", layout_members([Image(layers=[layer([f("a", K[0])])])])
+    )
+    (layout / "index.json").unlink()
+    os.mkfifo(layout / "index.json")
+    with pytest.raises(KeyshiftError):
+        scan_image(str(layout), Config())

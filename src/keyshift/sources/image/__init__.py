@@ -84,6 +84,8 @@ def _open_local(
     store: Store
     if path.is_dir():
         store = DirStore(path)
+    elif not path.is_file():  # a FIFO or device would block or never end
+        raise KeyshiftError(f"{path}: not a regular file or directory")
     else:
         try:
             with open(path, "rb") as fh:
