@@ -42,9 +42,9 @@ def sweep(
 ) -> None:
     """Scan and plan many repositories in parallel; write an organisation summary (JSON, Markdown, HTML).
 
-    Results are cached per repository HEAD and saved as each repository finishes, so a re-run (or a
-    run after an interruption) only scans what changed. Exit codes: 0 no key anywhere, 1 keys found
-    or a repository could not be scanned, 2 usage or runtime error.
+    Results are cached per repository HEAD and saved as each one finishes: a re-run only scans what changed.
+
+    Exit codes: 0 no key anywhere, 1 keys found or a repository failed, 2 usage or runtime error.
     """
     from keyshift.errors import KeyshiftError
     from keyshift.sweep import summary as summ

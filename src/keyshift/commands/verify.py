@@ -24,9 +24,11 @@ def verify(
 ) -> None:
     """Call sts:GetCallerIdentity once per found key pair to tell live keys from dead ones.
 
-    Secrets are re-read from where the scan found them (matched by SHA-1) and never printed.
-    A key that fails authentication is never retried. Exit codes: 0 no key found or every key
-    rejected by AWS, 1 a key is live or could not be checked, 2 usage or runtime error.
+    Secrets are re-read where the scan found them (matched by SHA-1) and never printed.
+
+    A key that fails authentication is never retried.
+
+    Exit codes: 0 no key, or every key rejected by AWS; 1 a key is live or unchecked; 2 error.
     """
     import json
 
