@@ -279,6 +279,20 @@ MORE_CASES += [
         },
     ),
     (
+        "django-settings-and-getattr",
+        {
+            "web/shop/settings.py": f'AWS_ACCESS_KEY_ID = "{KEY}"\nAWS_SECRET_ACCESS_KEY = "{SECRET}"\n'
+            'MEDIA_BUCKET = "shop-media"\nAWS_REGION = "eu-west-2"\n',
+            "web/media/storage.py": "import boto3\nfrom django.conf import settings\n"
+            "def client():\n    return boto3.client('s3', aws_access_key_id=settings.AWS_ACCESS_KEY_ID,\n"
+            "        aws_secret_access_key=settings.AWS_SECRET_ACCESS_KEY,\n"
+            "        region_name=getattr(settings, 'AWS_REGION', 'us-east-1'))\n"
+            "def save(name, data):\n"
+            "    client().put_object(Bucket=getattr(settings, 'MEDIA_BUCKET'), Key=f'media/{name}', Body=data)\n",
+        },
+        {("s3:PutObject", "arn:aws:s3:::shop-media/media/*")},
+    ),
+    (
         "key-set-in-os-environ-by-code",
         {
             "svc/app.py": f'import os, boto3\nos.environ["AWS_ACCESS_KEY_ID"] = "{KEY}"\n'

@@ -549,6 +549,13 @@ class _Scope:
             path = self.a.resolve_module(dotted, self.module) if dotted else None
             if path is not None:
                 self.assign(bound, frozenset({ImportRef(path, alias.name)}))
+            elif module == "django.conf" and alias.name == "settings":
+                # Django's settings object is the project's settings module
+                candidates = self.a.module_names.get("settings", [])
+                if candidates:
+                    self.assign(
+                        bound, frozenset({ModV(self.a.resolve_module("settings", self.module) or "")})
+                    )
 
     def bind(self, target: ast.expr, values: Values) -> None:
         if isinstance(target, ast.Name):
@@ -889,6 +896,12 @@ class _Scope:
                 out.update(self._env(args[0], args[1] if len(args) > 1 else None))
             elif name == "dict" and isinstance(node.func, ast.Name):
                 out.add(DictV(tuple(sorted(kwargs.items(), key=lambda kv: kv[0]))))
+            elif name == "getattr" and isinstance(node.func, ast.Name) and len(args) >= 2:
+                found: set[Value] = set()
+                for attr in args[1]:
+                    if isinstance(attr, Const):
+                        found.update(self._attribute(args[0], attr.value, None))
+                out.update(found or (args[2] if len(args) > 2 else EMPTY))
         return frozenset(out)
 
     def _call_one(
