@@ -124,3 +124,42 @@ def test_python_hook_installs_keyshift_and_blocks_a_staged_key(hook_repo: Path, 
     assert proc.returncode == 1, out
     assert "hook id: keyshift" in out
     assert "app/settings.py" in out and K1 in out
+
+
+def test_installed_hook_refuses_real_commits_including_partial_ones(hook_repo: Path, tmp_path: Path) -> None:
+    """`pre-commit install`, then plain `git commit`: the hook sees git's temporary index too."""
+    repo = _target(tmp_path)
+    rev = subprocess.run(
+        ["git", "-C", str(hook_repo), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    config = f"repos:\n- repo: {hook_repo}\n  rev: {rev}\n  hooks:\n  - id: keyshift-system\n"
+    repo.write(".pre-commit-config.yaml", config)
+    repo.commit("add pre-commit config")
+    env = {
+        **repo.env(),
+        "PRE_COMMIT_HOME": str(tmp_path / "home"),
+        "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+    }
+    subprocess.run(["pre-commit", "install"], cwd=repo.path, env=env, check=True, capture_output=True)
+
+    def commit(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", "commit", "-m", "change", *args], cwd=repo.path, env=env, capture_output=True, text=True
+        )
+
+    repo.write("settings.env", f"AWS_ACCESS_KEY_ID={K1}\n")
+    repo.git("add", "settings.env")
+    refused = commit()
+    assert refused.returncode != 0, refused.stdout + refused.stderr
+    assert K1 in refused.stdout + refused.stderr
+    assert S1 not in refused.stdout + refused.stderr
+    repo.git("reset", "-q", "settings.env")
+
+    repo.write("README.md", "service, documented\n")
+    repo.git("add", "README.md")
+    assert commit().returncode == 0
+    # a partial commit (`git commit PATH`) runs the hook against git's temporary index
+    repo.write("README.md", f"service\nkey: {K1}\n")
+    partial = commit("README.md")
+    assert partial.returncode != 0, partial.stdout + partial.stderr
+    assert "README.md" in partial.stdout + partial.stderr
