@@ -11,7 +11,6 @@ half-fixes a file a human has to look at anyway. ``RemoveStaticCredentialsComman
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -33,7 +32,7 @@ from keyshift.codemod.callsites import (
     find_targets,
     resolve_metadata,
 )
-from keyshift.codemod.edits import delete_statements, remove_args, remove_import_names
+from keyshift.codemod.edits import ArgRemover, check_parses, delete_statements, remove_import_names
 from keyshift.codemod.notes import leftover_notes, value_notes
 from keyshift.codemod.records import (
     KEY_ID,
@@ -166,16 +165,6 @@ def _dict_keys(node: cst.BaseExpression, meta: Metadata, depth: int = 0) -> set[
     return None
 
 
-class _ArgRemover(cst.CSTTransformer):
-    def __init__(self, edits: dict[cst.Call, set[int]]) -> None:
-        super().__init__()
-        self.edits = edits
-
-    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        drop = self.edits.get(original_node)
-        return remove_args(updated_node, drop) if drop else updated_node
-
-
 def fix_module(wrapper: MetadataWrapper) -> ModuleFix:
     """Analyse and rewrite one module; the input module object is never mutated."""
     result = _fix_module(wrapper)
@@ -251,7 +240,7 @@ def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
     if blocked or not edits:
         result.notes.extend(leftover_notes(wrapper, meta, positions))
         return result
-    new_module = original.visit(_ArgRemover(edits))
+    new_module = original.visit(ArgRemover(edits))
     candidates = _candidates(sites, meta)
     removed_names = _names_inside(
         a.value for s in sites for i, a in enumerate(s.target.call.args) if i in s.drop
@@ -265,7 +254,7 @@ def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
     result.notes.extend(_kept_literal_notes(original, positions, candidates, result))
     try:
         result.code = new_module.code
-        _check_parses(result.code, original)
+        check_parses(result.code, original)
     except (SyntaxError, ValueError, cst.ParserSyntaxError):  # pragma: no cover - a bug guard
         result.notes.append(Note(1, "internal", "the rewrite did not parse again; file left unchanged", True))
         result.sites = [_as_report_only(s, "internal check failed") for s in result.sites]
@@ -273,20 +262,6 @@ def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
     result.module = new_module
     result.changed = True
     return result
-
-
-def _check_parses(code: str, original: cst.Module) -> None:
-    """Raise unless ``code`` parses: with ``ast`` (fast, exact), or with libcst when the running
-    interpreter is older than the file's syntax (then ``ast`` rejects the original too)."""
-    try:
-        ast.parse(code)
-    except SyntaxError:
-        try:
-            ast.parse(original.code)
-        except SyntaxError:
-            cst.parse_module(code)
-            return
-        raise
 
 
 def _as_report_only(site: SiteReport, reason: str) -> SiteReport:

@@ -8,6 +8,7 @@ trailing-comma style with the closing parenthesis on its own line survives.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 
 import libcst as cst
@@ -140,3 +141,27 @@ def delete_statements(
 def _leading(stmt: cst.BaseStatement) -> Sequence[cst.EmptyLine]:
     lines = getattr(stmt, "leading_lines", ())
     return lines if isinstance(lines, Sequence) else ()
+
+
+class ArgRemover(cst.CSTTransformer):
+    def __init__(self, edits: dict[cst.Call, set[int]]) -> None:
+        super().__init__()
+        self.edits = edits
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        drop = self.edits.get(original_node)
+        return remove_args(updated_node, drop) if drop else updated_node
+
+
+def check_parses(code: str, original: cst.Module) -> None:
+    """Raise unless ``code`` parses: with ``ast`` (fast, exact), or with libcst when the running
+    interpreter is older than the file's syntax (then ``ast`` rejects the original too)."""
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        try:
+            ast.parse(original.code)
+        except SyntaxError:
+            cst.parse_module(code)
+            return
+        raise

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from keyshift.codemod.fast import FileFix
 from keyshift.codemod.records import Note, SiteReport
 from keyshift.errors import KeyshiftError
 from keyshift.redact import scrub, sha1_hex
@@ -180,7 +181,7 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 def fix_source(data: bytes) -> ModuleFix:
-    """Parse and rewrite one file's bytes (raises ``libcst.ParserSyntaxError``)."""
+    """Parse and rewrite one file's bytes on the libcst path (raises ``libcst.ParserSyntaxError``)."""
     import libcst as cst
     from libcst.metadata import MetadataWrapper
 
@@ -190,10 +191,41 @@ def fix_source(data: bytes) -> ModuleFix:
     return fix_module(MetadataWrapper(module, unsafe_skip_copy=True))
 
 
-def process_file(path: Path, shown: str, write: bool) -> FileOutcome:
-    """Rewrite one candidate file; never raises for a problem with the file itself."""
-    import libcst as cst
+def libcst_fix(data: bytes) -> FileFix:
+    """``fix_source`` as a ``FileFix`` (the reference path; raises what libcst raises)."""
+    fix = fix_source(data)
+    encoding = fix.module.encoding
+    new = (fix.code or fix.module.code).encode(encoding) if fix.changed else None
+    return FileFix(
+        fix.changed,
+        new,
+        encoding,
+        list(fix.sites),
+        list(fix.notes),
+        list(fix.removed_constants),
+        list(fix.removed_imports),
+        set(fix.secrets),
+    )
 
+
+def analyse(data: bytes, *, fast: bool = True) -> FileFix:
+    """One file's result: the ``ast`` fast path when it models the file, else the libcst path.
+
+    Any failure of the fast path (a construct it does not model, or even a bug) falls back to
+    the libcst path, which then reports unparsable files the usual way.
+    """
+    if fast:
+        from keyshift.codemod.fast import fast_fix
+
+        try:
+            return fast_fix(data)
+        except Exception:
+            pass
+    return libcst_fix(data)
+
+
+def process_file(path: Path, shown: str, write: bool, fast: bool = True) -> FileOutcome:
+    """Rewrite one candidate file; never raises for a problem with the file itself."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -201,21 +233,23 @@ def process_file(path: Path, shown: str, write: bool) -> FileOutcome:
     if not any(marker in data for marker in NEEDS_ANALYSIS):
         return FileOutcome(shown, "unchanged")
     try:
-        fix = fix_source(data)
-    except cst.ParserSyntaxError as exc:
-        return FileOutcome(shown, "unparsable", f"does not parse (line {exc.raw_line}); left unchanged")
+        fix = analyse(data, fast=fast)
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as exc:
         return FileOutcome(shown, "unparsable", scrub(f"cannot decode or parse: {type(exc).__name__}"))
     except RecursionError:
         return FileOutcome(shown, "error", "file is nested too deeply to analyse; left unchanged")
     except Exception as exc:  # a keyshift bug must cost one file, never the sweep
+        import libcst as cst
+
+        if isinstance(exc, cst.ParserSyntaxError):
+            return FileOutcome(shown, "unparsable", f"does not parse (line {exc.raw_line}); left unchanged")
         return FileOutcome(shown, "error", scrub(f"internal error ({type(exc).__name__}); left unchanged"))
     report_only = any(s.status == "report-only" for s in fix.sites)
     status = "report-only" if report_only else "unchanged"
     diff = ""
-    if fix.changed:
-        encoding = fix.module.encoding
-        new = (fix.code or fix.module.code).encode(encoding)
+    if fix.changed and fix.new is not None:
+        encoding = fix.encoding
+        new = fix.new
         diff = _redact(
             _diff(data.decode(encoding, "replace"), new.decode(encoding, "replace"), shown), fix.secrets
         )
@@ -259,7 +293,7 @@ def run_fix(
     outcomes: list[FileOutcome]
     if workers > 1 and len(candidates) >= _PARALLEL_MIN:
         # load libcst's lazily imported parser and metadata code once, before the workers fork
-        fix_source(b"import boto3\nboto3.client('s3', aws_access_key_id='x')\n")
+        analyse(b"import boto3\nboto3.client('s3', aws_access_key_id='x')\n")
         workers = min(workers, len(candidates))
         chunk = max(1, len(candidates) // (workers * 4))
         with ProcessPoolExecutor(max_workers=workers) as pool:

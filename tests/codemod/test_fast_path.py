@@ -1,0 +1,236 @@
+"""The ``ast`` fast path and the libcst path must give byte-identical results on every case.
+
+Every rule table, note case and golden fixture runs through both paths; outputs, site reports,
+notes, removed names and redaction secrets are compared. A case the fast path does not model
+must fall back (``Unsupported``), never answer differently; the fast path must also handle the
+common shapes itself, or it would not be fast.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from keyshift.codemod.fast import FileFix, Unsupported, fast_fix
+from keyshift.codemod.runner import libcst_fix
+
+from .helpers import fill
+from .test_notes import NOTE_CASES
+from .test_properties import call_sites
+from .test_rules import REPORT_ONLY_CASES, REWRITE_CASES, UNTOUCHED_CASES
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "codemod"
+BENCH_SITE = Path(__file__).resolve().parents[2] / "benchmarks" / "fix_tree.py"
+
+
+def _src(text: str) -> bytes:
+    return fill(textwrap.dedent(text).lstrip("\n")).encode("utf-8")
+
+
+# Shapes where scoping, positions or formatting could make the two paths disagree.
+EXTRA_CASES = [
+    ("string-annotation", 'import boto3\nK = "@KEY@"\nx: "K" = 1\nboto3.client("s3", aws_access_key_id=K)\n'),
+    (
+        "local-same-name",
+        'import boto3\nK = "@KEY@"\ndef f():\n    K = 2\n    return K\nboto3.client("s3", aws_access_key_id=K)\n',
+    ),
+    (
+        "class-shadow",
+        'import boto3\nK = "@KEY@"\nclass C:\n    K = 1\n    def m(self):\n        return boto3.client("s3", aws_access_key_id=K)\n',
+    ),
+    (
+        "closure",
+        'import boto3\ndef f(k):\n    def g():\n        return boto3.client("s3", aws_access_key_id=k)\n    return g\n',
+    ),
+    (
+        "dotted-import",
+        'import os.path\nimport boto3\nboto3.client("s3", aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"])\n',
+    ),
+    (
+        "try-import",
+        'try:\n    import boto3\nexcept ImportError:\n    boto3 = None\nc = boto3.client("s3", aws_access_key_id="@KEY@")\n',
+    ),
+    (
+        "with-session",
+        'import boto3\nwith boto3.Session() as s:\n    c = s.client("s3", aws_access_key_id="@KEY@")\n',
+    ),
+    ("walrus", 'import os, boto3\nif (k := os.getenv("K")):\n    boto3.client("s3", aws_access_key_id=k)\n'),
+    (
+        "dict-stores",
+        'import boto3\nopts = {}\nopts["aws_access_key_id"] = "@KEY@"\nboto3.client("s3", **opts)\n',
+    ),
+    (
+        "kwargs-param",
+        'import boto3\ndef make(**kw):\n    return boto3.client("s3", aws_access_key_id="@KEY@", **kw)\n',
+    ),
+    (
+        "decorated",
+        'import boto3, functools\n@functools.cache\ndef c():\n    return boto3.client("s3", aws_access_key_id="@KEY@")\n',
+    ),
+    (
+        "comprehension",
+        'import boto3\nK = "@KEY@"\ncs = [boto3.client(n, aws_access_key_id=K) for n in ("s3", "sqs")]\n',
+    ),
+    (
+        "nested-call-arg",
+        'import boto3\nK = "@KEY@"\nwrap(boto3.client("s3", aws_access_key_id=K))\nprint(K)\n',
+    ),
+    ("semicolons", 'import boto3\nK = "@KEY@"; J = "x"\nboto3.client("s3", aws_access_key_id=K)\n'),
+    ("trailing-semicolon", 'import boto3\nK = "@KEY@";\nboto3.client("s3", aws_access_key_id=K)\n'),
+    (
+        "unicode-column",
+        'import boto3\nx = "\u00e9\u00e9"; c = boto3.client("s3", aws_access_key_id="@KEY@")\n',
+    ),
+    ("exported", 'import boto3\n__all__ = ["K"]\nK = "@KEY@"\nboto3.client("s3", aws_access_key_id=K)\n'),
+    ("settings-module", 'AWS_ACCESS_KEY_ID = "@KEY@"\nAWS_SECRET_ACCESS_KEY = "@SECRET@"\nimport boto3\n'),
+    (
+        "environ-writes",
+        'import os, boto3\nos.environ["AWS_ACCESS_KEY_ID"] = "@KEY@"\nos.environ.update({"AWS_SECRET_ACCESS_KEY": "x"})\nos.putenv("AWS_SESSION_TOKEN", "t")\n',
+    ),
+    (
+        "s3fs",
+        'import s3fs, pandas as pd\nfs = s3fs.S3FileSystem(key="a", secret="b")\npd.read_csv("s3://b/k", storage_options={"key": "a"})\n',
+    ),
+    (
+        "sts",
+        'import boto3\nc = boto3.client("sts").assume_role(RoleArn="r")["Credentials"]\nboto3.client("s3", aws_access_key_id=c["AccessKeyId"])\n',
+    ),
+    (
+        "self-attr",
+        'import boto3\nclass A:\n    def c(self):\n        return boto3.client("s3", aws_access_key_id=self.key)\n',
+    ),
+    (
+        "botocore-session",
+        'from botocore.session import get_session\ns = get_session()\nc = s.create_client("s3", aws_access_key_id="@KEY@")\n',
+    ),
+    (
+        "session-chain",
+        'import boto3\nc = boto3.Session(region_name="x").client("s3", aws_access_key_id="@KEY@")\n',
+    ),
+    (
+        "ifexp",
+        'import os, boto3\nboto3.client("s3", aws_access_key_id=os.getenv("A") if os.getenv("B") else "@KEY@")\n',
+    ),
+    ("dict-value", 'import boto3\nCFG = {"k": "@KEY@"}\nboto3.client("s3", aws_access_key_id=CFG["k"])\n'),
+    (
+        "config-get",
+        'import boto3, configparser\nconf = configparser.ConfigParser()\nboto3.client("s3", aws_access_key_id=conf.get("aws", "key"))\n',
+    ),
+    (
+        "helper-call",
+        'import boto3\ndef key():\n    return "x"\nboto3.client("s3", aws_access_key_id=key())\n',
+    ),
+    ("input", 'import boto3\nboto3.client("s3", aws_access_key_id=input("key: "))\n'),
+    ("positional-session", 'import boto3\nboto3.Session("@KEY@", "@SECRET@")\n'),
+    (
+        "relative-import",
+        'import boto3\nfrom . import settings\nfrom .conf import KEY\nboto3.client("s3", aws_access_key_id=settings.KEY, aws_secret_access_key=KEY)\n',
+    ),
+    (
+        "comment-lines",
+        'import boto3\nc = boto3.client(\n    "s3",  # svc\n    # the key\n    aws_access_key_id="@KEY@",  # k\n    region_name="x"\n)\n',
+    ),
+    ("star-args", 'import boto3\ndef f(*a):\n    return boto3.client(*a, aws_access_key_id="@KEY@")\n'),
+    ("augassign", 'import boto3\nK = "a"\nK += "b"\nboto3.client("s3", aws_access_key_id=K)\n'),
+]
+
+CASES: list[tuple[str, bytes]] = [
+    *((f"extra/{name}", _src(text)) for name, text in EXTRA_CASES),
+    *((f"rewrite/{c[0]}", _src(c[1])) for c in REWRITE_CASES),
+    *((f"rewritten/{c[0]}", _src(c[2])) for c in REWRITE_CASES),
+    *((f"untouched/{c[0]}", _src(c[1])) for c in UNTOUCHED_CASES),
+    *((f"report-only/{c[0]}", _src(c[1])) for c in REPORT_ONLY_CASES),
+    *((f"note/{c[0]}", _src(c[1])) for c in NOTE_CASES),
+    *(
+        (f"golden/{p.name}", (p / "before.py").read_bytes())
+        for p in sorted(FIXTURES.iterdir())
+        if (p / "before.py").is_file()
+    ),
+    (
+        "crlf",
+        _src(
+            'import boto3\nKEY = "@KEY@"\n\ns3 = boto3.client(\n    "s3",\n    aws_access_key_id=KEY,\n)\n'
+        ).replace(b"\n", b"\r\n"),
+    ),
+]
+
+
+def _view(fix: FileFix) -> dict[str, object]:
+    return {
+        "changed": fix.changed,
+        "new": fix.new,
+        "sites": fix.sites,
+        "notes": sorted(fix.notes, key=lambda n: (n.line, n.kind, n.message)),
+        "removed_constants": fix.removed_constants,
+        "removed_imports": fix.removed_imports,
+        "secrets": fix.secrets if fix.changed else set(),
+    }
+
+
+def _both(data: bytes) -> tuple[dict[str, object] | None, dict[str, object]]:
+    reference = _view(libcst_fix(data))
+    try:
+        fast = _view(fast_fix(data))
+    except Unsupported:
+        fast = None
+    return fast, reference
+
+
+@pytest.mark.parametrize(("name", "data"), CASES, ids=[c[0] for c in CASES])
+def test_same_result_on_both_paths(name: str, data: bytes) -> None:
+    fast, reference = _both(data)
+    if fast is not None:
+        assert fast == reference
+
+
+def test_fast_path_handles_most_cases() -> None:
+    handled = 0
+    for _, data in CASES:
+        try:
+            fast_fix(data)
+        except Unsupported:
+            continue
+        handled += 1
+    assert handled >= len(CASES) * 0.75, f"fast path handled only {handled} of {len(CASES)}"
+
+
+@pytest.mark.parametrize(
+    "name", ["rewrite/client-literals", "golden/flask_upload_literal_keys", "untouched/vendor-session-client"]
+)
+def test_common_shapes_never_fall_back(name: str) -> None:
+    data = dict(CASES)[name]
+    fast_fix(data)  # raises Unsupported if the common shape fell back
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import boto3\nfrom x import *\ns3 = boto3.client('s3', aws_access_key_id='a')\n",
+        "import boto3\ndef f():\n    global K\n    K = 'x'\n    boto3.client('s3', aws_access_key_id=K)\n",
+        "import boto3\nK = 'a'\nK = 'b'\nboto3.client('s3', aws_access_key_id=K)\n",
+        "import boto3\nc = (boto3.client('s3', aws_access_key_id='a'))\n",
+    ],
+    ids=["star-import", "global", "rebound-name", "parenthesised-call"],
+)
+def test_unmodelled_constructs_fall_back(source: str) -> None:
+    with pytest.raises(Unsupported):
+        fast_fix(source.encode())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(call_sites())
+def test_generated_sites_same_on_both_paths(case: tuple[str, list[str], list[str]]) -> None:
+    fast, reference = _both(case[0].encode())
+    assert fast is not None, "generated call sites are a common shape"
+    assert fast == reference
+
+
+def test_benchmark_site_template_takes_the_fast_path() -> None:
+    text = BENCH_SITE.read_text()
+    template = text.split("SITE = '''", 1)[1].split("'''", 1)[0]
+    data = _src(template.replace("{i}", "7").replace("{key}", "@KEY@").replace("{secret}", "@SECRET@"))
+    fast, reference = _both(data)
+    assert fast is not None and fast == reference
