@@ -234,3 +234,16 @@ def test_timestamp_only_with_source_date_epoch(tmp_path: Path, monkeypatch: pyte
     assert code == 0
     assert "Generated 2023-11-14T22:13:20Z." in (tmp_path / "out" / "report.md").read_text()
     assert "Generated 2023-11-14T22:13:20Z." in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_review_folder_inside_the_target_is_never_scanned(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "svc", services=2, history_key=False)
+    out = repo / "keyshift-review"
+    first, _, _ = run(str(repo), "--out", str(out), "--json", "-q")
+    first_json = (out / "migration.json").read_text()
+    second, _, _ = run(str(repo), "--out", str(out), "-q")
+    assert first == second == 1
+    assert (out / "migration.json").read_text() == first_json
+    assert "keyshift-review" not in first_json
+    status = subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], capture_output=True, text=True)
+    assert status.stdout == ""  # the folder ignores itself

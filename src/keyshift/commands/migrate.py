@@ -55,6 +55,10 @@ def migrate(
     if (endpoint_url is not None) and not verify:
         raise KeyshiftError("--endpoint-url needs --verify")
     config = load_config(path, config_file)
+    inside = _inside(out, path)
+    if inside is not None:
+        # a review folder in the target holds key IDs: never scan, rewrite or commit it
+        config = config.with_overrides(exclude=(*config.exclude, inside, f"{inside}/**"))
     check = None
     if verify:
         from keyshift.verify import verifier
@@ -72,7 +76,7 @@ def migrate(
         progress=progress,
         image_options={"platform": platform, "allow_http": allow_http},
     )
-    written = write_review(result, out)
+    written = write_review(result, out, ignore_all=inside is not None)
     if as_json:
         sys.stdout.write(scrub(json.dumps(to_json(result), indent=2, sort_keys=True) + "\n"))
     else:
@@ -84,6 +88,15 @@ def migrate(
         for error in result.errors:
             print(f"keyshift migrate: warning: {scrub(error)}", file=sys.stderr)
     raise typer.Exit(0 if exit_zero else result.exit_code)
+
+
+def _inside(out: Path, path: Path) -> str | None:
+    """``out`` relative to ``path`` (POSIX) when the review folder lies inside the scanned directory."""
+    try:
+        rel = out.resolve().relative_to(path.resolve())
+    except ValueError:
+        return None
+    return rel.as_posix() if rel.parts else None
 
 
 def _summary(result: object) -> None:

@@ -63,8 +63,11 @@ def diff_text(result: MigrationResult) -> str:
     return "".join(o.diff for o in result.fix.outcomes)
 
 
-def write_review(result: MigrationResult, out: Path) -> list[Path]:
-    """Write the review folder ``out``; returns the files written, sorted."""
+def write_review(result: MigrationResult, out: Path, *, ignore_all: bool = False) -> list[Path]:
+    """Write the review folder ``out``; returns the files written, sorted.
+
+    ``ignore_all`` adds a ``.gitignore`` of ``*`` (the folder lies inside the repository it reviews).
+    """
     from keyshift.planner.iac import write_all
 
     try:
@@ -80,6 +83,8 @@ def write_review(result: MigrationResult, out: Path) -> list[Path]:
         path.write_text(scrub(text), encoding="utf-8")
         written.append(path)
 
+    if ignore_all:
+        put(".gitignore", "# keyshift review folder: holds key IDs, never commit it\n*\n")
     put("report.md", report_md.render(result))
     put("report.html", report_html.render(result))
     put("runbook.md", runbook.render(result))
