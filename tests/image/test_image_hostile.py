@@ -445,3 +445,19 @@ def test_fifo_and_device_refs_do_not_block(tmp_path: Path, sandbox: Path) -> Non
     os.mkfifo(layout / "index.json")
     with pytest.raises(KeyshiftError):
         scan_image(str(layout), Config())
+
+
+def test_file_stuffed_with_key_ids_is_capped(tmp_path: Path, sandbox: Path) -> None:
+    from keyshift.sources.image.layers import MAX_KEY_IDS_PER_FILE
+
+    stuffed = "".join(f"{fake_key_id(seed=f'stuff{i % 50}')}\n" for i in range(100_000)).encode()
+    path = write_legacy(
+        tmp_path / "stuffed.tar", Image(layers=[layer([f("keys.txt", stuffed), f("b", K[0])])])
+    )
+    start = time.monotonic()
+    result = scan_image(str(path), Config())
+    assert time.monotonic() - start < 30
+    from_file = [x for x in result.findings if x.path == "keys.txt"]
+    assert 0 < len(from_file) <= MAX_KEY_IDS_PER_FILE
+    assert K[0] in keys_of(result)
+    assert any("key IDs in one file" in s.reason for s in result.skipped)

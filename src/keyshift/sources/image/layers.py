@@ -29,6 +29,9 @@ from keyshift.sources.image.tarwalk import DIR, REGULAR, TarWalker, Truncated
 WH_PREFIX = ".wh."
 WH_OPAQUE = ".wh..wh..opq"
 _OVERLAP = 4096
+MAX_KEY_IDS_PER_FILE = 2000
+_DENSE_CHECK_BYTES = 32 * 1024  # below this a file cannot hold that many key IDs
+_KEY_PREFIXES = (b"AKIA", b"ASIA", b"ABIA", b"ACCA")
 _NESTED_SUFFIXES = (".zip", ".jar", ".war", ".ear", ".whl", ".egg", ".tar", ".tgz", ".gz", ".nupkg", ".apk")
 
 
@@ -90,12 +93,33 @@ class _Scanner:
         # worth_detecting is a cheaper superset of the detector's own might_contain prefilter
         if not worth_detecting(data):
             return
+        if len(data) > _DENSE_CHECK_BYTES:
+            data = self._cap_key_ids(data, path)
         for f in detect_bytes(data, path, source=SourceKind.IMAGE, inline_ignores=self.limits.inline_ignores):
             loc = f.location
             if line_offset:
                 loc = replace(loc, line=loc.line + line_offset)
             f = replace(f, rule_id="KS102", location=loc)
             self.result.hits.append(Hit(f, layer_path, member))
+
+    def _cap_key_ids(self, data: bytes, path: str) -> bytes:
+        """A file stuffed with key IDs would take minutes to report; keep the part with the first ones."""
+        if sum(data.count(prefix) for prefix in _KEY_PREFIXES) <= MAX_KEY_IDS_PER_FILE:
+            return data
+        positions: list[int] = []
+        for prefix in _KEY_PREFIXES:  # the first MAX+1 of each prefix hold the first MAX+1 overall
+            pos, found = data.find(prefix), 0
+            while pos >= 0 and found <= MAX_KEY_IDS_PER_FILE:
+                positions.append(pos)
+                found += 1
+                pos = data.find(prefix, pos + 1)
+        positions.sort()
+        cut = positions[MAX_KEY_IDS_PER_FILE]
+        cut = data.rfind(b"\n", 0, cut) + 1 or cut
+        self.result.skipped.append(
+            (path, f"more than {MAX_KEY_IDS_PER_FILE} key IDs in one file: only the first ones reported")
+        )
+        return data[:cut]
 
     def scan_file(self, data: bytes, path: str, layer_path: str, member: int, depth: int) -> None:
         kind = _archive_kind(data, path)
