@@ -293,6 +293,21 @@ MORE_CASES += [
         {("s3:PutObject", "arn:aws:s3:::shop-media/media/*")},
     ),
     (
+        "calls-inside-lambdas-and-raise",
+        {
+            "svc/app.py": f'import boto3\ns3 = boto3.client("s3", aws_access_key_id="{KEY}")\n'
+            'list(map(lambda k: s3.delete_object(Bucket="old", Key=k), ["a"]))\n'
+            "def check():\n"
+            '    if not s3.head_bucket(Bucket="cfg"):\n'
+            '        raise RuntimeError(s3.get_bucket_location(Bucket="cfg"))\n',
+        },
+        {
+            ("s3:DeleteObject", "arn:aws:s3:::old/*"),
+            ("s3:ListBucket", "arn:aws:s3:::cfg"),
+            ("s3:GetBucketLocation", "arn:aws:s3:::cfg"),
+        },
+    ),
+    (
         "key-set-in-os-environ-by-code",
         {
             "svc/app.py": f'import os, boto3\nos.environ["AWS_ACCESS_KEY_ID"] = "{KEY}"\n'

@@ -505,6 +505,10 @@ class _Scope:
                 self.assign(node.name, frozenset({FuncV(key)}))
             for deco in node.decorator_list:
                 self.eval(deco)
+        elif isinstance(node, ast.Raise | ast.Assert | ast.Delete):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self.eval(child)
 
     def _qual(self, name: str) -> str:
         if self.func is not None:
@@ -731,6 +735,7 @@ class _Scope:
                 return EMPTY
             return frozenset({ListV(self.eval(node.elt))})
         if isinstance(node, ast.Lambda):
+            self.eval(node.body)  # calls inside a lambda still happen (map(lambda k: s3.delete_object(...)))
             return EMPTY
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
