@@ -30,6 +30,10 @@ def migrate(
     rate: float = typer.Option(2.0, "--rate", help="--verify: at most this many calls per second."),
     platform: str | None = typer.Option(None, "--platform", help="Image platform (os/arch)."),
     allow_http: bool = typer.Option(False, "--allow-http", help="Allow plain-HTTP registries."),
+    registry_username: str | None = typer.Option(None, "--registry-username", help="Registry user name."),
+    registry_password_stdin: bool = typer.Option(
+        False, "--registry-password-stdin", help="Read the registry password from standard input."
+    ),
     config_file: Path | None = typer.Option(None, "--config", help="Settings file."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", help="Worker processes (default: one per core)."),
     as_json: bool = typer.Option(
@@ -74,7 +78,12 @@ def migrate(
         jobs=jobs,
         verifier=check,
         progress=progress,
-        image_options={"platform": platform, "allow_http": allow_http},
+        image_options={
+            "platform": platform,
+            "allow_http": allow_http,
+            "username": registry_username,
+            "password": sys.stdin.readline().rstrip("\r\n") if registry_password_stdin else None,
+        },
     )
     written = write_review(result, out, ignore_all=inside is not None)
     if as_json:
