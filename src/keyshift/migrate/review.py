@@ -2,6 +2,14 @@
 
 Every file is written through one function that refuses paths outside the folder; role folders come
 from the plan stage's own writer, so ``keyshift plan --out`` and ``migrate`` never disagree.
+
+``migration.json`` (``version`` 1, keys sorted): ``name``, ``sources``, ``images``, ``totals`` (keys,
+keys_at_head, keys_history_only, keys_in_images, keys_live, roles, files_to_change, findings),
+``keys[]`` = {``key`` (key ID, or ``sha1:<12 hex>`` for a lone secret), ``key_id``, ``account_id``,
+``kinds``, ``at_head``, ``history_only``, ``in_image``, ``places[]`` = {``where`` (head | history |
+image), ``path``, ``line``, ``kind``, ``detail``, ``commit``}, ``served`` ("action <- call site"),
+``roles``, ``steps``, ``verify`` (null, or {``status`` live | invalid | unverified | error, ``arn``,
+``user``, ``account_id``, ``reason``})}, ``roles``, ``notes``, ``errors``, ``exit_code``.
 """
 
 from __future__ import annotations

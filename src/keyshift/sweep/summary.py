@@ -2,6 +2,13 @@
 
 Built only from the per-repository outcomes, sorted, with no timings and no run counters, so the
 same fleet state always gives the same files.
+
+``summary.json`` (``version`` 1): ``totals`` (repositories, failed, with_keys, clean, distinct_keys,
+live_keys, keys_at_head, keys_history_only, keys_in_images, accounts, roles); ``repositories[]``
+sorted by ``risk`` (live > head > history > image > clean > error, then counts, then name), each
+{``name``, ``location``, ``status``, ``risk``, ``head``, ``keys_live``, ``keys_at_head``,
+``keys_history_only``, ``keys_in_images``, ``keys``, ``roles``, ``report`` (the repository's
+review folder), ``error``}; ``accounts[]`` = {``account_id``, ``keys``, ``repositories``}.
 """
 
 from __future__ import annotations
