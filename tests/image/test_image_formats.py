@@ -250,3 +250,32 @@ def test_buildkit_history_args_and_run_lines(build: Callable[[str, Image], Path]
         ("secret_access_key", k1, 1),
     ]
     assert all(x.rule_id == "KS103" and x.image.field == "history" for x in result.findings if x.image)
+
+
+def test_docker_archive_with_several_images(tmp_path: Path) -> None:
+    import json
+
+    from imagebuild import write_tar
+
+    from keyshift.fakes import fake_key_id
+
+    k1, k2 = fake_key_id(seed="multi1"), fake_key_id(seed="multi2")
+    files = layout_members(
+        [
+            Image(layers=[layer([f("a", k1)])]),
+            Image(layers=[layer([f("b", k2)])], platform=("linux", "arm64")),
+        ],
+        compress=False,
+        docker_manifest=True,
+    )
+    entries = json.loads(files["manifest.json"])
+    entries[0]["RepoTags"], entries[1]["RepoTags"] = ["team/one:1"], ["team/two:2"]
+    files["manifest.json"] = json.dumps(entries).encode()
+    path = tmp_path / "two.tar"
+    write_tar(path, sorted(files.items()))
+    result = scan_image(str(path), Config())
+    assert {(x.key_id, x.image.ref) for x in result.findings} == {
+        (k1, f"{path}#team/one:1"),
+        (k2, f"{path}#team/two:2"),
+    }
+    assert result.stats["images"] == 2
