@@ -198,3 +198,47 @@ def test_sweep_verify_ranks_live_keys_first(moto: Moto, tmp_path: Path) -> None:
     assert [r["name"] for r in summary["repositories"]] == ["a-has-live", "b-dead-only"]
     assert summary["repositories"][0]["risk"] == "live" and summary["totals"]["live_keys"] == 1
     assert live[1] not in "".join(p.read_text() for p in out.rglob("*") if p.is_file())
+
+
+def _finding(kind: CredentialKind, key: str, value: str, path: str) -> Finding:
+    return Finding(
+        rule_id="KS002",
+        kind=kind,
+        key_id=key,
+        secret_sha1=sha1_hex(value),
+        account_id=None,
+        value_sha1=sha1_hex(value),
+        location=Location(path, 1),
+        source=SourceKind.WORKTREE,
+    )
+
+
+def test_temporary_keys_need_their_token(tmp_path: Path) -> None:
+    from keyshift.fakes import fake_session_token
+
+    key, secret, token = fake_key_id(prefix="ASIA", seed="t"), fake_secret("t"), fake_session_token("t")
+    (tmp_path / "creds").write_text(f"key={key}\nsecret={secret}\ntoken={token}\n")
+    both = (
+        _finding(CredentialKind.SECRET_ACCESS_KEY, key, secret, "creds"),
+        _finding(CredentialKind.SESSION_TOKEN, key, token, "creds"),
+    )
+    calls: list[Any] = []
+
+    def caller(key_id: str, hidden: Any) -> dict[str, str]:
+        calls.append(hidden.token)
+        return {"Arn": "arn:aws:sts::123456789012:assumed-role/app/session", "Account": "123456789012"}
+
+    (verdict,) = verify_findings(ScanResult(str(tmp_path), both), tmp_path, rate=0, caller=caller)
+    assert verdict.status == "live" and verdict.user == "session" and calls == [token]
+    (alone,) = verify_findings(ScanResult(str(tmp_path), both[:1]), tmp_path, rate=0, caller=caller)
+    assert alone.status == "unverified" and len(calls) == 1
+
+
+@pytest.mark.parametrize("path", ["../outside.env", "link.env"])
+def test_secrets_are_only_read_inside_the_target(tmp_path: Path, path: str) -> None:
+    key, secret = fake_key_id(seed="o"), fake_secret("o")
+    root = tmp_path / "root"
+    root.mkdir()
+    (tmp_path / "outside.env").write_text(f"AWS_SECRET_ACCESS_KEY={secret}\n")
+    (root / "link.env").symlink_to(tmp_path / "outside.env")
+    assert recover(root, [_finding(CredentialKind.SECRET_ACCESS_KEY, key, secret, path)]) == {}
