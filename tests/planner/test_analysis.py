@@ -308,6 +308,16 @@ MORE_CASES += [
         },
     ),
     (
+        "module-global-set-by-an-init-function",
+        {
+            "svc/app.py": "import boto3\nsns = None\n"
+            f'def init():\n    global sns\n    sns = boto3.client("sns", aws_access_key_id="{KEY}")\n'
+            'def notify():\n    sns.publish(TopicArn="arn:aws:sns:us-east-1:111122223333:ops", Message="m")\n'
+            "init()\nnotify()\n",
+        },
+        {("sns:Publish", "arn:aws:sns:us-east-1:111122223333:ops")},
+    ),
+    (
         "key-set-in-os-environ-by-code",
         {
             "svc/app.py": f'import os, boto3\nos.environ["AWS_ACCESS_KEY_ID"] = "{KEY}"\n'

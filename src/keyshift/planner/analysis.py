@@ -390,10 +390,13 @@ class _Scope:
         self.cls = cls
         self.env = env
         self.inline_returns: set[Value] | None = None
+        self.globals: set[str] = set()  # names a function declares ``global``
 
     # ----- names ---------------------------------------------------------------------------
     def assign(self, name: str, values: Values) -> None:
         self.a.merge(self.env, name, values)
+        if name in self.globals:
+            self.a.merge(self.a.cur.names.setdefault(self.module, {}), name, values)
 
     def lookup(self, name: str) -> Values:
         if name in self.env:
@@ -505,6 +508,8 @@ class _Scope:
                 self.assign(node.name, frozenset({FuncV(key)}))
             for deco in node.decorator_list:
                 self.eval(deco)
+        elif isinstance(node, ast.Global):
+            self.globals.update(node.names)
         elif isinstance(node, ast.Raise | ast.Assert | ast.Delete):
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.expr):
