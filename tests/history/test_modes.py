@@ -186,3 +186,18 @@ def test_bare_repository(repo: Repo, tmp_path: Path) -> None:
     subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True)
     assert by_key(scan(bare))[K1][0].location.commit == added
     shutil.rmtree(bare)
+
+
+def test_subdirectory_scan_reports_paths_relative_to_it(repo: Repo) -> None:
+    repo.write("services/api/.env", f"AWS_ACCESS_KEY_ID={K1}\n")
+    repo.write("services/web/.env", f"AWS_ACCESS_KEY_ID={K2}\n")
+    api = repo.commit("two services")
+    (repo.path / "services/api/.env").unlink()
+    repo.commit("remove")
+    result = scan(repo.path / "services" / "api")
+    assert {k: (v[0].path, v[0].location.commit) for k, v in by_key(result).items()} == {K1: (".env", api)}
+    repo.write("services/api/new.cfg", f"key={K3}\n")
+    repo.write("services/web/new.cfg", f"key={K3}\n")
+    repo.git("add", "-A")
+    staged = scan(repo.path / "services" / "web", staged=True)
+    assert [(f.key_id, f.path) for f in staged.findings] == [(K3, "new.cfg")]

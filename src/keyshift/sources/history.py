@@ -404,6 +404,33 @@ def _relevant(change: Change, hits: set[str]) -> bool:
     return change.dst in hits or any(s in hits for s in change.srcs)
 
 
+def _prefix(repo: GitRepo, root: Path) -> str:
+    """``services/api/`` when the scan targets a subdirectory of the work tree, else ``""``."""
+    target = root.resolve()
+    if not target.is_dir():
+        target = target.parent
+    try:
+        rel = target.relative_to(repo.toplevel.resolve()).as_posix()
+    except ValueError:
+        return ""
+    return "" if rel in ("", ".") else rel + "/"
+
+
+def _inside(path: str, prefix: str) -> bool:
+    return path.startswith(prefix)
+
+
+def _strip(path: str, prefix: str) -> str:
+    return path[len(prefix) :]
+
+
+def _under(changes: Iterable[Change], prefix: str) -> Iterator[Change]:
+    """Changes below the scanned subdirectory, with paths relative to it (as the tree scan reports them)."""
+    for change in changes:
+        if _inside(change.path, prefix):
+            yield replace(change, path=_strip(change.path, prefix)) if prefix else change
+
+
 def _since_tips(repo: GitRepo, since: str, every_ref: list[str]) -> list[str]:
     """``REV``: commits on any ref but not reachable from REV; ``BASE..TIP``: commits on TIP only.
 
@@ -430,8 +457,9 @@ def scan_history(
 ) -> ScanResult:
     """Scan every reachable commit of the repository at ``root`` (or the staged index, or ``--since``)."""
     repo = open_repo(Path(root))
+    prefix = _prefix(repo, Path(root))
     if staged:
-        return _scan_staged(repo, config)
+        return _scan_staged(repo, config, prefix)
     errors: list[str] = []
     if repo.shallow:
         errors.append(
@@ -481,9 +509,13 @@ def scan_history(
         unreachable = 0
     if not commits[0] and since is None:
         raise KeyshiftError(f"{repo.toplevel}: no commits are reachable from any ref; nothing to scan")
-    changes = [c for c in changes if not _excluded(c.path, config.exclude)]
+    changes = [c for c in _under(changes, prefix) if not _excluded(c.path, config.exclude)]
     det = _Detections(repo, SourceKind.HISTORY, config.inline_ignores)
-    head = [(sha, path) for sha, path in _head_blobs(repo) if sha in hits]
+    head = [
+        (sha, _strip(path, prefix))
+        for sha, path in _head_blobs(repo)
+        if sha in hits and _inside(path, prefix)
+    ]
     pairs = [(c.dst, c.path) for c in changes if c.dst in hits]
     pairs += [(s, c.path) for c in changes for s in c.srcs if s in hits]
     det.load([*pairs, *head])
@@ -498,7 +530,7 @@ def scan_history(
         errors.append(f"{unreadable} object(s) could not be read (missing or corrupt); the result is partial")
     skipped.sort(key=lambda s: (s.path, s.reason))
     return ScanResult(
-        root=str(repo.toplevel),
+        root=str(repo.toplevel / prefix) if prefix else str(repo.toplevel),
         findings=tuple(findings),
         skipped=tuple(skipped),
         files_scanned=counts.blobs,
@@ -516,7 +548,7 @@ def scan_history(
     )
 
 
-def _scan_staged(repo: GitRepo, config: Config) -> ScanResult:
+def _scan_staged(repo: GitRepo, config: Config, prefix: str) -> ScanResult:
     """The index against HEAD: values a commit of what is staged would introduce."""
     base = "HEAD" if repo.has_head else empty_tree(repo)
     out = run_git(
@@ -539,8 +571,10 @@ def _scan_staged(repo: GitRepo, config: Config) -> ScanResult:
         if meta.startswith(b":"):
             path = next(tokens, b"").decode("utf-8", "surrogateescape")
             change = parse_change(pseudo, meta, path)
-            if change is not None and not _excluded(change.path, config.exclude):
-                changes.append(change)
+            if change is not None and _inside(change.path, prefix):
+                change = replace(change, path=_strip(change.path, prefix))
+                if not _excluded(change.path, config.exclude):
+                    changes.append(change)
     wanted = sorted({c.dst for c in changes if c.dst} | {s for c in changes for s in c.srcs if s})
     found, problems = check_blobs(repo.cmd(), wanted)
     skipped = _problem_skips(problems)
@@ -560,7 +594,7 @@ def _scan_staged(repo: GitRepo, config: Config) -> ScanResult:
     errors = [f"{unreadable} staged object(s) could not be read"] if unreadable else []
     scanned = [c for c in changes if c.dst in sizes and c.dst not in too_large]
     return ScanResult(
-        root=str(repo.toplevel),
+        root=str(repo.toplevel / prefix) if prefix else str(repo.toplevel),
         findings=tuple(findings),
         skipped=tuple(sorted(skipped, key=lambda s: (s.path, s.reason))),
         files_scanned=len(scanned),
