@@ -197,8 +197,13 @@ def verify_findings(
     rate: float = 2.0,
     timeout: float = 10.0,
     caller: Caller | None = None,
+    cache_dir: Path | None = None,
 ) -> tuple[Verdict, ...]:
-    """One verdict per key ID in ``scan`` (sorted); keys without a recoverable secret are 'unverified'."""
+    """One verdict per key ID in ``scan`` (sorted); keys without a recoverable secret are 'unverified'.
+
+    With ``cache_dir`` (a sweep), verdicts are shared between processes through one file per key
+    and secret hash, under an exclusive lock: a key found in many repositories is asked about once.
+    """
     findings = scan.findings
     key_ids = sorted({f.key_id for f in findings if f.key_id})
     secrets = recover(root, findings)
@@ -219,18 +224,53 @@ def verify_findings(
         if key_id.startswith("ASIA") and secret.token is None:
             verdicts.append(Verdict(key_id, "unverified", reason="temporary key without its session token"))
             continue
-        verdicts.append(_one(key_id, secret, call, limiter))
+        if cache_dir is None:
+            verdicts.append(_one(key_id, secret, call, limiter))
+        else:
+            verdicts.append(_shared(cache_dir, key_id, secret, lambda k, s: _one(k, s, call, limiter)))
     return tuple(verdicts)
 
 
+def _shared(cache_dir: Path, key_id: str, secret: _Secret, ask: Callable[[str, _Secret], Verdict]) -> Verdict:
+    import fcntl
+    import json
+    import os
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{key_id}-{sha1_hex(secret.secret)[:16]}"
+    with open(cache_dir / f"{stem}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        known = cache_dir / f"{stem}.json"
+        try:
+            data = json.loads(known.read_text(encoding="utf-8"))
+            return Verdict(
+                **{k: data.get(k) for k in ("key_id", "status", "arn", "user", "account_id")},
+                reason=str(data.get("reason") or ""),
+            )
+        except (OSError, ValueError, TypeError):
+            pass
+        verdict = ask(key_id, secret)
+        if verdict.status in ("live", "invalid"):  # transport errors are worth asking again next time
+            tmp = known.with_name(f".{known.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(verdict_json(verdict), sort_keys=True) + "\n", encoding="utf-8")
+            os.replace(tmp, known)
+        return verdict
+
+
 def verifier(
-    endpoint_url: str | None, region: str, rate: float, timeout: float = 10.0
+    endpoint_url: str | None, region: str, rate: float, timeout: float = 10.0, cache_dir: Path | None = None
 ) -> Callable[[ScanResult, Path], tuple[Verdict, ...]]:
-    """A ``verify_findings`` bound to its options, for ``migrate --verify``."""
+    """A ``verify_findings`` bound to its options, for ``migrate --verify`` and sweeps."""
 
     def run(scan: ScanResult, root: Path) -> tuple[Verdict, ...]:
         return verify_findings(
-            scan, root, endpoint_url=endpoint_url, region=region, rate=rate, timeout=timeout
+            scan,
+            root,
+            endpoint_url=endpoint_url,
+            region=region,
+            rate=rate,
+            timeout=timeout,
+            cache_dir=cache_dir,
         )
 
     return run

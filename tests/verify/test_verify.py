@@ -182,6 +182,7 @@ def test_sweep_verify_ranks_live_keys_first(moto: Moto, tmp_path: Path) -> None:
     fleet = tmp_path / "fleet"
     fleet.mkdir()
     _repo(fleet / "a-has-live", live)
+    _repo(fleet / "c-same-keys", live)  # the same keys in a second repository: asked about once
     dead = fleet / "b-dead-only"
     dead.mkdir()
     git(dead, "init", "-q", "-b", "main")
@@ -195,8 +196,11 @@ def test_sweep_verify_ranks_live_keys_first(moto: Moto, tmp_path: Path) -> None:
     )
     assert result.exit_code == 1, result.output
     summary = json.loads((out / "summary.json").read_text())
-    assert [r["name"] for r in summary["repositories"]] == ["a-has-live", "b-dead-only"]
-    assert summary["repositories"][0]["risk"] == "live" and summary["totals"]["live_keys"] == 1
+    assert [r["name"] for r in summary["repositories"]] == ["a-has-live", "c-same-keys", "b-dead-only"]
+    assert summary["repositories"][1]["risk"] == "live" and summary["totals"]["live_keys"] == 1
+    assert sorted(p.name.split("-")[0] for p in (out / "verify").glob("*.json")) == sorted(
+        [live[0], DEAD_KEY]
+    )
     assert live[1] not in "".join(p.read_text() for p in out.rglob("*") if p.is_file())
 
 
@@ -242,3 +246,27 @@ def test_secrets_are_only_read_inside_the_target(tmp_path: Path, path: str) -> N
     (tmp_path / "outside.env").write_text(f"AWS_SECRET_ACCESS_KEY={secret}\n")
     (root / "link.env").symlink_to(tmp_path / "outside.env")
     assert recover(root, [_finding(CredentialKind.SECRET_ACCESS_KEY, key, secret, path)]) == {}
+
+
+def test_shared_cache_asks_once_per_key_across_repositories(tmp_path: Path) -> None:
+    key, secret = fake_key_id(seed="c"), fake_secret("c")
+    asked: list[str] = []
+
+    def caller(key_id: str, hidden: Any) -> dict[str, str]:
+        asked.append(key_id)
+        raise _error("InvalidClientTokenId")
+
+    verdicts = [
+        verify_findings(
+            _scan(tmp_path / name, key, secret),
+            tmp_path / name,
+            rate=0,
+            caller=caller,
+            cache_dir=tmp_path / "cache",
+        )
+        for name in ("one", "two", "three")
+        if (tmp_path / name).mkdir() is None
+    ]
+    assert asked == [key]
+    assert {v[0].status for v in verdicts} == {"invalid"}
+    assert secret not in "".join(p.read_text() for p in (tmp_path / "cache").glob("*.json"))

@@ -66,6 +66,8 @@ def sweep(
     if fresh:
         for name in (r.name for r in repos):
             (out / "repos" / f"{name}.json").unlink(missing_ok=True)
+        for verdict in (out / "verify").glob("*.json"):
+            verdict.unlink()
     tasks = [
         RepoTask(
             source=repo,

@@ -187,7 +187,8 @@ def _migrate(task: RepoTask, path: Path) -> dict[str, Any]:
     if task.verify:
         from keyshift.verify import verifier
 
-        check = verifier(task.verify_endpoint, task.region, rate=2.0)
+        # one STS call per key for the whole sweep, whichever worker meets it first
+        check = verifier(task.verify_endpoint, task.region, rate=2.0, cache_dir=Path(task.out) / "verify")
     result = run_migration(path, config, history=task.history, jobs=1, verifier=check)
     folder = Path(task.out) / "repos" / task.source.name
     write_review(result, folder)
