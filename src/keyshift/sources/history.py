@@ -9,8 +9,9 @@ Three passes, cheapest questions first:
    remote-tracking refs, every stash entry) says which commit put which blob at which path;
 3. the few blobs with hits are read again and detected under their real paths; a value counts
    as *introduced* by a commit when that commit adds it at a path where no parent had it (and
-   did not just move it from a path it deleted), and each (value, path) is reported once, at
-   its oldest introduction, with how many commits and paths held it and whether HEAD still does.
+   did not just move it from a path it deleted); each (value, path) is reported at its oldest
+   introduction (every line of that version holding it), with how many commits and paths held
+   it and whether HEAD still does.
 
 Blobs no ref reaches (dangling objects left by rebases, dropped stashes) are counted in
 ``stats["unreachable_hits"]`` but not reported: they never left this clone and ``git gc``
@@ -372,26 +373,26 @@ def _findings(
     out: list[Finding] = []
     for value, occ in seen.items():
         for path, (commit, blob) in occ.first.items():
-            match = [f for f in det.found.get((blob, path), ()) if (f.rule_id, f.value_sha1) == value]
-            if not match:
-                continue
-            finding = match[0]
-            if with_history:
-                finding = replace(
-                    finding,
-                    location=replace(finding.location, commit=commit.sha),
-                    history=HistoryInfo(
-                        commit=commit.sha,
-                        author=commit.author,
-                        date=commit.date,
-                        commits=len(occ.commits),
-                        paths=len(occ.paths),
-                        in_head=value in head_values,
-                    ),
-                )
-            else:
-                finding = replace(finding, location=replace(finding.location, commit=None))
-            out.append(finding)
+            # every line of the introducing version that holds the value, as the tree scan reports it
+            for finding in det.found.get((blob, path), ()):
+                if (finding.rule_id, finding.value_sha1) != value:
+                    continue
+                if with_history:
+                    finding = replace(
+                        finding,
+                        location=replace(finding.location, commit=commit.sha),
+                        history=HistoryInfo(
+                            commit=commit.sha,
+                            author=commit.author,
+                            date=commit.date,
+                            commits=len(occ.commits),
+                            paths=len(occ.paths),
+                            in_head=value in head_values,
+                        ),
+                    )
+                else:
+                    finding = replace(finding, location=replace(finding.location, commit=None))
+                out.append(finding)
     out.sort(key=lambda f: (f.path, f.line, f.location.column or 0, f.rule_id, f.commit or ""))
     return out
 
