@@ -318,6 +318,15 @@ MORE_CASES += [
         {("sns:Publish", "arn:aws:sns:us-east-1:111122223333:ops")},
     ),
     (
+        "loaded-resource-attributes",
+        {
+            "svc/app.py": "import boto3\n"
+            f'ddb = boto3.resource("dynamodb", aws_access_key_id="{KEY}", region_name="us-east-1")\n'
+            'table = ddb.Table("orders")\nprint(table.item_count, table.name)\n',
+        },
+        {("dynamodb:DescribeTable", "arn:aws:dynamodb:us-east-1:111122223333:table/orders")},
+    ),
+    (
         "key-set-in-os-environ-by-code",
         {
             "svc/app.py": f'import os, boto3\nos.environ["AWS_ACCESS_KEY_ID"] = "{KEY}"\n'

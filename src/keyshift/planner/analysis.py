@@ -180,6 +180,19 @@ def _resource_model(service: str) -> dict[str, Any] | None:
     return data
 
 
+@cache
+def _shape_members(service: str, shape: str) -> frozenset[str]:
+    """snake_case attribute names a resource exposes from its loaded shape."""
+    model = iam_map.service_model(service)
+    if model is None or not shape:
+        return frozenset()
+    try:
+        members = model.shape_for(shape).members
+    except Exception:  # botocore raises its own NoShapeFoundError
+        return frozenset()
+    return frozenset(_xform(name) for name in members)
+
+
 def _xform(name: str) -> str:
     from botocore import xform_name  # type: ignore[import-untyped]
 
@@ -1266,6 +1279,12 @@ class _Scope:
         for name in rdef.get("hasMany", {}):
             if _xform(name) == attr:
                 return frozenset({CollV(res, name, ())})
+        if node is not None and "load" in rdef and attr in _shape_members(res.service, rdef.get("shape", "")):
+            # reading a loaded attribute (table.item_count) makes boto3 call the load operation
+            request = rdef["load"].get("request", {})
+            params = self._request_params(res, request, {})
+            label = f"{res.rtype}.{attr}"
+            self._emit(res.service, _xform(request.get("operation", "")), params, res.origin, node, label)
         return frozenset({BoundHelper(res, attr)})
 
     def _ids_from(

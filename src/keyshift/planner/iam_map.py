@@ -87,6 +87,11 @@ def _service_model(service: str) -> Any:
         return None
 
 
+def service_model(service: str) -> Any:
+    """botocore's local model of a boto3 service, or None."""
+    return _service_model(service)
+
+
 def operation_name(service: str, method: str) -> str | None:
     """API operation behind a boto3 client method, from botocore's local model."""
     entry = table()["methods"].get(service, {}).get(method)
