@@ -461,3 +461,21 @@ def test_file_stuffed_with_key_ids_is_capped(tmp_path: Path, sandbox: Path) -> N
     assert 0 < len(from_file) <= MAX_KEY_IDS_PER_FILE
     assert K[0] in keys_of(result)
     assert any("key IDs in one file" in s.reason for s in result.skipped)
+
+
+def test_config_and_manifest_digest_mismatch_in_layout(tmp_path: Path, sandbox: Path) -> None:
+    image = Image(layers=[layer([f("a", K[0])])], env=[f"AWS_ACCESS_KEY_ID={K[1]}"])
+    root = write_layout_dir(tmp_path / "cm", layout_members([image]))
+    index = json.loads((root / "index.json").read_bytes())
+    mpath = root / "blobs/sha256" / index["manifests"][0]["digest"][7:]
+    manifest = json.loads(mpath.read_bytes())
+    cpath = root / "blobs/sha256" / manifest["config"]["digest"][7:]
+    cpath.write_bytes(cpath.read_bytes().replace(K[1].encode(), K[2].encode()))
+    manifest["annotations"] = {"tampered": "yes"}
+    mpath.write_bytes(json.dumps(manifest).encode())
+    result = scan_image(str(root), Config())
+    assert keys_of(result) == {K[0], K[2]}
+    assert any("image config: digest mismatch" in e for e in result.errors)
+    assert any("manifest sha256:" in e and "digest mismatch" in e for e in result.errors)
+    tampered = next(x for x in result.findings if x.key_id == K[2])
+    assert tampered.note and "task role" in tampered.note and "digest mismatch" in tampered.note

@@ -152,6 +152,9 @@ def _scan_plans(
         errors.extend(prefix + p for p in plan.problems)
         if plan.config is not None:
             cfg_findings, cfg_problems = scan_config(plan.config, label, limits.inline_ignores)
+            if plan.config_mismatch:
+                note = "image config digest mismatch: content may not be what the manifest names"
+                cfg_findings = [replace(x, note=f"{x.note} {note}" if x.note else note) for x in cfg_findings]
             findings.extend(cfg_findings)
             errors.extend(prefix + p for p in cfg_problems)
         else:

@@ -45,6 +45,7 @@ class ImagePlan:
     layers: list[LayerSpec]
     problems: list[str] = field(default_factory=list)
     platform: str | None = None
+    config_mismatch: bool = False  # the config's content does not match its digest
 
 
 def _blob_name(digest: str) -> str | None:
@@ -112,6 +113,7 @@ def _config(store: Store, name: str, limits: Limits, plan: ImagePlan) -> None:
         parts = name.split("/")
         named = len(parts) == 3 and parts[0] == "blobs" and parts[1] == "sha256"
         if named and hashlib.sha256(data).hexdigest() != parts[2]:
+            plan.config_mismatch = True
             plan.problems.append("image config: digest mismatch (config content does not match its name)")
         cfg = load_json(data, "image config", limits.max_json_depth)
     except LayerProblem as exc:
@@ -213,7 +215,10 @@ def _walk_index(
             problems.append(f"index entry with an invalid digest {digest!r}")
             continue
         try:
-            doc = _json(store, name, limits)
+            data = read_small(store, name, limits.max_json_bytes)
+            if name.startswith("blobs/sha256/") and hashlib.sha256(data).hexdigest() != name[13:]:
+                problems.append(f"manifest {digest}: digest mismatch (content does not match its name)")
+            doc = load_json(data, name, limits.max_json_depth)
         except LayerProblem as exc:
             problems.append(f"manifest {digest}: {exc}")
             continue

@@ -272,7 +272,8 @@ def scan_layer(task: LayerTask) -> LayerResult:
     if result.digest_ok is False:
         note = "layer digest mismatch or unreadable: content may not be what the manifest names"
         for hit in result.hits:
-            hit.finding = replace(hit.finding, note=hit.finding.note or note)
+            own = hit.finding.note
+            hit.finding = replace(hit.finding, note=f"{own} {note}" if own else note)
     return result
 
 
