@@ -201,3 +201,16 @@ def test_subdirectory_scan_reports_paths_relative_to_it(repo: Repo) -> None:
     repo.git("add", "-A")
     staged = scan(repo.path / "services" / "web", staged=True)
     assert [(f.key_id, f.path) for f in staged.findings] == [(K3, "new.cfg")]
+
+
+def test_missing_tree_makes_the_walk_partial_not_silent(repo: Repo) -> None:
+    repo.write("old/a.cfg", f"key={K1}\n")
+    repo.commit("old")
+    repo.write("new.cfg", f"key={K2}\n")
+    newest = repo.commit("new")
+    old_tree = repo.git("rev-parse", "HEAD~1:old").strip()
+    _loose_path(repo, old_tree).unlink()
+    result = scan(repo.path)
+    assert {k: v[0].location.commit for k, v in by_key(result).items()} == {K2: newest}
+    assert any("git log stopped early" in e for e in result.errors)
+    assert any("could not be attributed" in e for e in result.errors)

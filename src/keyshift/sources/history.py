@@ -484,10 +484,15 @@ def scan_history(
         hits = set(counts.hits)
         changes: list[Change] = []
         if hits:
+            before = len(errors)
             changes = [c for c in walk(repo.cmd(), tips, errors, count) if _relevant(c, hits)]
             reached = {c.dst for c in changes} | {s for c in changes for s in c.srcs}
             unreachable = len(hits - reached)
-            if unreachable:
+            if unreachable and len(errors) > before:
+                errors.append(
+                    f"{unreachable} blob(s) holding credentials could not be attributed to a commit"
+                )
+            elif unreachable:
                 errors.append(
                     f"{unreachable} blob(s) holding credentials are reachable from no ref (dangling objects, "
                     "e.g. after a rebase or a dropped stash) and are not reported; rotate those keys if they "
