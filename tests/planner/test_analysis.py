@@ -469,3 +469,20 @@ def test_a_file_that_cannot_be_parsed_is_reported_and_the_rest_planned(
     assert _pairs(data["roles"][0]) == {("s3:GetObject", "arn:aws:s3:::b/k")}
     assert any(e.startswith("svc/broken.py") for e in data["errors"])
     assert any(e.startswith("svc/deep.py") for e in data["errors"])
+
+
+def test_unknown_environment_key_is_not_attributed(repo_factory: Callable[..., Path]) -> None:
+    root = repo_factory(
+        {
+            "svc/app.py": "import os, boto3\n"
+            f'own = boto3.client("s3", aws_access_key_id="{KEY}")\n'
+            'own.get_object(Bucket="mine", Key="k")\n'
+            'partner = boto3.client("s3", aws_access_key_id=os.environ["PARTNER_KEY_ID"],\n'
+            '    aws_secret_access_key=os.environ["PARTNER_SECRET"])\n'
+            'partner.put_object(Bucket="partner-inbox", Key="x")\n',
+        }
+    )
+    data = _plan(root)
+    (role,) = data["roles"]
+    assert _pairs(role) == {("s3:GetObject", "arn:aws:s3:::mine/k")}
+    assert any("partner" in item or "could not be traced" in item for item in data["unresolved"])

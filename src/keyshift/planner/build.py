@@ -186,8 +186,10 @@ def plan_repository(
             call.origin, service, default_session_keys.get(service.directory, set()), secret_keys
         )
         only = service_keys.get(service.directory, set())
-        if problem and not keys and len(only) == 1:
-            # credentials read at run time (a config file, a vault): the service has exactly one key
+        from_env = any(isinstance(v, EnvRead) for v in call.origin.creds or ())
+        if problem and not keys and len(only) == 1 and not from_env:
+            # credentials parsed at run time from a file of the service, which holds exactly one key;
+            # an environment variable no deployment file sets is someone else's key: never attributed
             keys = set(only)
             draft(service, next(iter(only))).notes.add(
                 f"{call.path}:{call.line}: credentials are read at run time; attributed to the only key "
