@@ -170,11 +170,15 @@ def test_multi_platform_layout_with_platform_choice(tmp_path: Path) -> None:
         Image(layers=[layer([f("k", arm)])], platform=("linux", "arm64")),
     ]
     root = write_layout_dir(tmp_path / "multi", layout_members(images))
-    default = scan_image(str(root), Config())
-    assert {x.key_id for x in default.findings} == {amd}
-    assert any("use --platform" in e for e in default.errors)
+    default = scan_image(str(root), Config())  # every platform when none is chosen
+    assert {(x.key_id, x.image.ref) for x in default.findings} == {
+        (amd, f"{root}#linux/amd64"),
+        (arm, f"{root}#linux/arm64"),
+    }
+    assert default.errors == () and default.stats["platforms"] == ["linux/amd64", "linux/arm64"]
     chosen = scan_image(str(root), Config(), platform="linux/arm64")
-    assert {x.key_id for x in chosen.findings} == {arm}
+    assert {(x.key_id, x.image.ref) for x in chosen.findings} == {(arm, str(root))}
+    assert chosen.errors == ()
     from keyshift.errors import KeyshiftError
 
     with pytest.raises(KeyshiftError, match="no image for platform windows/amd64"):

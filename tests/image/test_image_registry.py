@@ -101,9 +101,11 @@ def summary(findings: tuple) -> list[tuple]:  # type: ignore[type-arg]
 
 def test_multi_arch_index_and_platform(open_registry: RealRegistry, no_docker_config: Path) -> None:
     ref = f"{open_registry.host}/team/multi:latest"
-    default = scan_image(ref, Config())
-    assert {x.key_id for x in default.findings} == {fake_key_id(seed="reg-amd")}
-    assert any("use --platform" in e for e in default.errors)
+    default = scan_image(ref, Config())  # every platform when none is chosen
+    assert {(x.key_id, x.image.ref) for x in default.findings} == {
+        (fake_key_id(seed="reg-amd"), f"{ref}#linux/amd64"),
+        (fake_key_id(seed="reg-arm"), f"{ref}#linux/arm64"),
+    }
     arm = scan_image(ref, Config(), platform="linux/arm64")
     assert {x.key_id for x in arm.findings} == {fake_key_id(seed="reg-arm")}
     with pytest.raises(KeyshiftError, match="available: linux/amd64, linux/arm64"):

@@ -164,7 +164,9 @@ def test_select_platform_skips_attestations() -> None:
     assert [d["digest"] for d in select_platform(descs, "linux/arm64")[0]] == ["b"]
     assert [d["digest"] for d in select_platform(descs, "linux/arm64/v8")[0]] == ["b"]
     chosen, note = select_platform(descs, None)
-    assert [d["digest"] for d in chosen] == ["a"] and "use --platform" in note
+    assert [d["digest"] for d in chosen] == ["a", "b"] and note == ""
+    lone, note = select_platform(descs[:1], "linux/arm64")
+    assert [d["digest"] for d in lone] == ["a"] and "does not match" in note
 
 
 @pytest.mark.parametrize("data", [b"[" * 5000 + b"]" * 5000, b'{"a":' * 70 + b"1" + b"}" * 70])

@@ -93,13 +93,8 @@ def select_platform(
         if not chosen:
             have = ", ".join(sorted({p for p in platforms if p})) or "none"
             raise KeyshiftError(f"no image for platform {platform} (available: {have})")
-        return chosen[:1], f"platform {platform_of(chosen[0])}"
-    distinct = {p for p in platforms if p}
-    if len(distinct) > 1:
-        for d, p in zip(usable, platforms, strict=True):
-            if p and _matches(p, "linux/amd64"):
-                return [d], f"platform {p} of {len(distinct)} (use --platform to choose)"
-        return usable[:1], f"platform {platforms[0]} of {len(distinct)} (use --platform to choose)"
+        return chosen[:1], ""
+    # no --platform: every platform is scanned (a key baked into any variant is leaked)
     return usable, ""
 
 
@@ -188,8 +183,10 @@ def oci_layout(store: Store, limits: Limits, platform: str | None) -> list[Image
     if problems:
         plans[0].problems.extend(problems)
     if len(plans) > 1:
+        platforms = [p.platform for p in plans]
+        by_platform = None not in platforms and len(set(platforms)) == len(platforms)
         for n, plan in enumerate(plans):
-            plan.label = plan.label or f"image {n}"
+            plan.label = (plan.platform if by_platform else plan.label) or f"image {n}"
     else:
         plans[0].label = ""
     return plans

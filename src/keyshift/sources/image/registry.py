@@ -392,14 +392,22 @@ def open_registry(
         if not chosen:
             raise KeyshiftError(f"registry {parsed.host}: index lists no image manifest")
         plans = []
-        for desc in chosen[:1] if note else chosen:
+        for desc in chosen:
             digest = desc.get("digest")
+            where = platform_of(desc) or "index entry"
             if not isinstance(digest, str) or not re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
-                raise KeyshiftError(f"registry {parsed.host}: index entry with an invalid digest")
-            sub, _ = client.manifest(digest, limits)
+                notes.append(f"{where}: invalid manifest digest; skipped")
+                continue
+            try:
+                sub, _ = client.manifest(digest, limits)
+            except KeyshiftError as exc:
+                notes.append(f"{where}: {exc}; skipped")
+                continue
             plan = manifest_plan(sub, store, limits)
             plan.platform = platform_of(desc)
             plans.append(plan)
+        if not plans:
+            raise KeyshiftError(f"registry {parsed.host}: no readable image in the index: {'; '.join(notes)}")
         if note:
             notes.append(f"scanned {note}")
         if len(plans) > 1:
