@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from keyshift.cli import app
-from keyshift.fakes import fake_secret
+from keyshift.fakes import fake_key_id, fake_secret
 from keyshift.migrate.synth import commit_all
 
 from .fleet import make_fleet, silent_server
@@ -84,7 +84,7 @@ def test_interrupt_resume_and_cache(tmp_path: Path) -> None:
     # a new commit in one repository: only that one is scanned again
     changed = fleet[4]  # a clean repository that now gains a key
     (changed / "leak.env").write_text(
-        f"AWS_ACCESS_KEY_ID=AKIA{'Q' * 16}\nAWS_SECRET_ACCESS_KEY={fake_secret('x')}\n"
+        f"AWS_ACCESS_KEY_ID={fake_key_id(seed='leak')}\nAWS_SECRET_ACCESS_KEY={fake_secret('x')}\n"
     )
     commit_all(changed, "leak")
     code, _, stderr = _sweep(str(listing), "--out", str(out), "--workers", "2")
@@ -185,3 +185,10 @@ def test_clean_fleet_exits_0_and_broken_local_repo_is_reported(tmp_path: Path) -
     broken.rmdir()
     code, _, _ = _sweep(str(tmp_path / "fleet"), "--out", str(tmp_path / "o2"), "-q")
     assert code == 0
+
+    # an uncommitted change in a local repository is scanned although HEAD did not move
+    (tmp_path / "fleet" / "ok" / "new.env").write_text(f"AWS_ACCESS_KEY_ID={fake_key_id(seed='dirty')}\n")
+    code, _, stderr = _sweep(str(tmp_path / "fleet"), "--out", str(tmp_path / "o2"))
+    assert code == 1 and _counts(stderr) == "keyshift sweep: 1 scanned, 0 cached, 0 failed"
+    code, _, stderr = _sweep(str(tmp_path / "fleet"), "--out", str(tmp_path / "o2"))
+    assert code == 1 and _counts(stderr) == "keyshift sweep: 0 scanned, 1 cached, 0 failed"

@@ -143,6 +143,20 @@ def local_head(path: Path) -> str | None:
         return None
 
 
+def tree_state(path: Path) -> str | None:
+    """HEAD, plus a hash of ``git status`` when a local working tree has uncommitted changes."""
+    head = local_head(path)
+    if head is None:
+        return None
+    try:
+        status = _git("status", "--porcelain=v1", "-z", "--untracked-files=normal", cwd=str(path))
+    except RepoError:
+        return None
+    if not status:
+        return head
+    return f"{head}+{hashlib.sha1(status.encode(), usedforsecurity=False).hexdigest()[:12]}"
+
+
 def run_task(task: RepoTask) -> dict[str, Any]:
     """Scan and plan one repository; returns its outcome (a JSON-able dict) and saves it if it succeeded."""
     started = time.perf_counter()
@@ -152,15 +166,16 @@ def run_task(task: RepoTask) -> dict[str, Any]:
         previous = _load_state(state)
         key_suffix = task.options_key()
         if previous is not None and previous.get("status") == "ok":
-            head = remote_head(task) if task.source.remote else local_head(Path(task.source.location))
-            if head is not None and previous.get("cache_key") == f"{head}:{key_suffix}":
+            state_now = remote_head(task) if task.source.remote else tree_state(Path(task.source.location))
+            if state_now is not None and previous.get("cache_key") == f"{state_now}:{key_suffix}":
                 return {**previous, "cached": True, "seconds": time.perf_counter() - started}
         path = checkout(task)
         head = local_head(path)
+        before = tree_state(path)  # taken before the scan: a change during it means a rescan next time
         outcome = _migrate(task, path)
         outcome.update(base)
         outcome["head"] = head
-        outcome["cache_key"] = f"{head}:{key_suffix}" if head else None
+        outcome["cache_key"] = f"{before}:{key_suffix}" if before else None
         outcome["status"] = "ok"
         outcome["seconds"] = round(time.perf_counter() - started, 4)
         save_atomic(state, outcome)
