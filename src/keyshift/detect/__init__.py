@@ -20,7 +20,7 @@ from keyshift.detect.account import account_id
 from keyshift.detect.carriers import carrier_of, dockerfile_instruction, section_ids
 from keyshift.detect.dockerfile import Joined
 from keyshift.detect.names import GLUE, NameClass, classify, is_key_id_name, name_before, normalise
-from keyshift.detect.pairing import Hit, pair_hits
+from keyshift.detect.pairing import Hit, near_a_key, pair_hits
 from keyshift.detect.prefilter import might_contain
 from keyshift.detect.pyjoin import join_literals
 from keyshift.detect.rules import rule_for
@@ -55,6 +55,7 @@ _B64_KEY_ID = re.compile(r"(?<![A-Za-z0-9/+])(?:QUtJQ|QVNJQ|QUJJQ|QUNDQ)[A-Za-z0
 _LOOSE_TOKEN = re.compile(r"""(?<=["'`,;|\s=:])([A-Za-z0-9/+]{100,}={0,2})(?=["'`,;|\s)@]|$)""", re.M)
 _TOKEN_QUALIFIER = re.compile("session|security")
 LOOSE_LINES = 2
+GENERIC_DISTANCE = 4  # lines between a generic name (secret_key) and the key ID it needs
 
 _NOTE_ENV_OVERRIDE = (
     "AWS credentials in the environment override the ECS task role: remove them from the deployment."
@@ -97,8 +98,7 @@ def detect_text(
     hits = _dedupe(hits)
     _locate(text, hits)
     lines = text.split("\n")
-    keys_at = [h.line for h in hits if h.kind is CredentialKind.ACCESS_KEY_ID]
-    hits = [h for h in hits if h.explicit or any(abs(k - h.line) <= 4 for k in keys_at)]
+    hits = near_a_key(hits, GENERIC_DISTANCE)
     if not hits:
         return []
     sections = section_ids(lines, carrier)

@@ -24,7 +24,6 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]")
 # `=`, `:`, `=>`, quotes, JSON/YAML punctuation, escaped quotes in notebooks, `value` keys of
 # name/value entries, whitespace (ENV legacy form, `aws configure set NAME VALUE`).
 GLUE = r"""(?:[ \t\r\n"'`\\:=>,({\[\]$@|;]|&quot;|(?i:value)|default){1,48}?"""
-_NAME_BEFORE = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*)" + GLUE + r"\Z")
 
 
 def normalise(name: str) -> str:
@@ -48,17 +47,35 @@ def is_key_id_name(name: str) -> bool:
     return "accesskey" in n or "keyid" in n or n in ("awskey", "akid")
 
 
-_SKIP = {"value", "name"}
+_GLUE_CHARS = frozenset(" \t\r\n\"'`\\:=>,({[]$@|;&")
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_GLUE_WORDS = frozenset({"value", "default", "quot", "name"})
+_WINDOW = 96
 
 
 def name_before(text: str, pos: int) -> str | None:
-    """The identifier a value at ``pos`` is assigned to, if the text between is only glue."""
-    window = text[max(0, pos - 96) : pos]
-    m = _NAME_BEFORE.search(window)
-    while m is not None:
-        name = m.group(1)
-        if name.lower() not in _SKIP:
-            return name
-        window = window[: m.start()]
-        m = _NAME_BEFORE.search(window)
+    """The identifier a value at ``pos`` is assigned to, if only glue stands between them.
+
+    Walks backwards (glue characters, then an identifier), skipping the words of name/value
+    entries, so a file with thousands of key IDs costs a few steps per key.
+    """
+    limit = max(0, pos - _WINDOW)
+    i = pos
+    while i > limit:
+        j = i
+        while j > limit and text[j - 1] in _GLUE_CHARS:
+            j -= 1
+        if j == i:
+            return None  # the value is glued to something that is not glue
+        k = j
+        while k > limit and text[k - 1] in _NAME_CHARS:
+            k -= 1
+        word = text[k:j]
+        while word and not (word[0].isalpha() or word[0] == "_"):
+            word = word[1:]
+        if not word:
+            return None
+        if word.lower() not in _GLUE_WORDS:
+            return word
+        i = k
     return None

@@ -8,6 +8,7 @@ its secret beats one below. Each key ID takes at most one secret and one token. 
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -15,6 +16,7 @@ from keyshift.model import CredentialKind, Finding
 
 WINDOW_EXPLICIT = 40
 WINDOW_GENERIC = 4
+NEAREST = 4  # key IDs considered on each side of a secret
 
 
 @dataclass(slots=True)
@@ -32,22 +34,28 @@ class Hit:
 
 
 def pair_hits(hits: Sequence[Hit], hard: Sequence[int], soft: Sequence[int]) -> None:
-    """Set ``key_id`` on secret and token hits, in place."""
-    keys = [h for h in hits if h.kind is CredentialKind.ACCESS_KEY_ID]
+    """Set ``key_id`` on secret and token hits, in place.
+
+    Only key IDs within the window are scored (found by bisection on line numbers), so a file
+    holding thousands of credentials pairs in near-linear time.
+    """
+    keys = sorted((h for h in hits if h.kind is CredentialKind.ACCESS_KEY_ID), key=lambda h: (h.line, h.offset))
     if not keys:
         return
+    key_lines = [k.line for k in keys]
     for kind in (CredentialKind.SECRET_ACCESS_KEY, CredentialKind.SESSION_TOKEN):
         others = [h for h in hits if h.kind is kind]
         scored: list[tuple[float, int, int]] = []
         for si, s in enumerate(others):
             window = WINDOW_EXPLICIT if s.explicit else WINDOW_GENERIC
-            for ki, k in enumerate(keys):
+            at = bisect.bisect_left(key_lines, s.line)
+            lo = max(bisect.bisect_left(key_lines, s.line - window), at - NEAREST)
+            hi = min(bisect.bisect_right(key_lines, s.line + window), at + NEAREST)
+            for ki in range(lo, hi):
+                k = keys[ki]
                 if hard[k.line] != hard[s.line]:
                     continue
-                distance = abs(k.line - s.line)
-                if distance > window:
-                    continue
-                score = distance * 2.0
+                score = abs(k.line - s.line) * 2.0
                 if k.line > s.line or (k.line == s.line and k.offset > s.offset):
                     score += 1.0
                 if soft[k.line] == soft[s.line] and soft[k.line]:
@@ -63,6 +71,20 @@ def pair_hits(hits: Sequence[Hit], hard: Sequence[int], soft: Sequence[int]) -> 
             others[si].key_id = keys[ki].value
             done.add(si)
             used_keys.add(ki)
+
+
+def near_a_key(hits: Sequence[Hit], distance: int) -> list[Hit]:
+    """Hits that stand on their own (explicit) or within ``distance`` lines of a key ID."""
+    key_lines = sorted(h.line for h in hits if h.kind is CredentialKind.ACCESS_KEY_ID)
+    out = []
+    for h in hits:
+        if h.explicit:
+            out.append(h)
+            continue
+        i = bisect.bisect_left(key_lines, h.line - distance)
+        if i < len(key_lines) and key_lines[i] <= h.line + distance:
+            out.append(h)
+    return out
 
 
 def propagate(findings: Iterable[Finding]) -> list[Finding]:

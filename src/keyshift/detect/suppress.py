@@ -6,7 +6,7 @@ Documentation examples and placeholders are kept as *suppressed* findings (shown
 
 from __future__ import annotations
 
-import itertools
+import re
 
 _ALLOW_SAME_LINE = ("keyshift: allow", "keyshift:allow", "pragma: allowlist secret", "gitleaks:allow")
 _ALLOW_NEXT_LINE = (
@@ -18,15 +18,14 @@ _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _PLACEHOLDER_WORDS = ("EXAMPLE", "XXXXX", "PLACEHOLDER", "REPLACEME", "CHANGEME", "YOURKEY", "DUMMY")
 
 
-def _has_run(value: str, length: int, *, same_ok: bool = False) -> bool:
-    """A run of ``length`` identical (unless ``same_ok``) or consecutive-alphabet characters."""
-    same = up = 1
-    for prev, cur in itertools.pairwise(value):
-        same = same + 1 if cur == prev else 1
-        up = up + 1 if ord(cur) == ord(prev) + 1 else 1
-        if (same >= length and not same_ok) or up >= length:
-            return True
-    return False
+def _ascending(alphabet: str, length: int) -> list[str]:
+    return [alphabet[i : i + length] for i in range(len(alphabet) - length + 1)]
+
+
+_UPPER, _LOWER, _DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz", "0123456789"
+_SEQUENCE_6 = re.compile("|".join(_ascending(_UPPER, 6) + _ascending(_LOWER, 6) + _ascending(_DIGITS, 6)))
+_REPEAT_5 = re.compile(r"(.)\1{4}")
+_REPEAT_6 = re.compile(r"(.)\1{5}")
 
 
 def key_id_placeholder(key_id: str) -> str | None:
@@ -38,7 +37,7 @@ def key_id_placeholder(key_id: str) -> str | None:
     # there; the last 8 are random in every real key.
     if any(word in body for word in _PLACEHOLDER_WORDS) or len(set(body)) <= 5:
         return "placeholder"
-    if _has_run(body, 6, same_ok=True) or _has_run(body[8:], 5):
+    if _SEQUENCE_6.search(body) or _REPEAT_5.search(body, 8):
         return "placeholder"
     return None
 
@@ -48,7 +47,7 @@ def secret_placeholder(secret: str) -> str | None:
     upper = secret.upper()
     if "EXAMPLE" in upper:
         return "example-key"
-    if any(word in upper for word in _PLACEHOLDER_WORDS[1:]) or len(set(secret)) < 12 or _has_run(secret, 6):
+    if any(word in upper for word in _PLACEHOLDER_WORDS[1:]) or len(set(secret)) < 12 or _SEQUENCE_6.search(secret) or _REPEAT_6.search(secret):
         return "placeholder"
     return None
 
