@@ -234,3 +234,88 @@ def test_benchmark_site_template_takes_the_fast_path() -> None:
     data = _src(template.replace("{i}", "7").replace("{key}", "@KEY@").replace("{secret}", "@SECRET@"))
     fast, reference = _both(data)
     assert fast is not None and fast == reference
+
+
+def _case_tree(root: Path) -> Path:
+    for index, (name, data) in enumerate(CASES):
+        path = root / f"pkg{index % 7}" / f"{name.replace('/', '_').replace('-', '_')}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
+def test_cli_json_identical_with_and_without_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """End to end: ``keyshift fix --json`` over every case, fast path on, then forced off."""
+    from typer.testing import CliRunner
+
+    from keyshift.cli import app
+    from keyshift.codemod import fast
+
+    root = _case_tree(tmp_path / "tree")
+    runner = CliRunner()
+    fast_run = runner.invoke(app, ["fix", str(root), "--json", "-q", "--jobs", "1"])
+
+    def never(data: bytes) -> FileFix:
+        raise Unsupported("forced libcst path")
+
+    monkeypatch.setattr(fast, "fast_fix", never)
+    reference = runner.invoke(app, ["fix", str(root), "--json", "-q", "--jobs", "1"])
+    assert fast_run.exit_code == reference.exit_code == 1
+    assert fast_run.stdout == reference.stdout
+    assert '"files_changed": 0' not in fast_run.stdout
+
+
+def test_parallel_cli_writes_same_files_as_serial(tmp_path: Path) -> None:
+    """``--write`` through the process pool (workers start during discovery) equals a serial run."""
+    import subprocess
+    import sys
+
+    serial = _case_tree(tmp_path / "serial")
+    parallel = _case_tree(tmp_path / "parallel")
+    outputs = []
+    for root, jobs in ((serial, "1"), (parallel, "2")):
+        proc = subprocess.run(
+            [sys.executable, "-m", "keyshift", "fix", str(root), "--write", "--json", "-q", "--jobs", jobs],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp_path,
+        )
+        assert proc.returncode == 1, proc.stderr
+        outputs.append(proc.stdout.replace(str(root.name), "ROOT"))
+    assert outputs[0] == outputs[1]
+    for path in serial.rglob("*.py"):
+        assert path.read_bytes() == (parallel / path.relative_to(serial)).read_bytes()
+
+
+def test_walk_selects_what_discover_selects(tmp_path: Path) -> None:
+    from keyshift.codemod.runner import discover, walk
+
+    root = tmp_path / "repo"
+    for rel in (
+        "a.py",
+        "pkg/b.py",
+        "pkg/deep/c.py",
+        ".hidden/d.py",
+        "node_modules/e.py",
+        "venv/f.py",
+        "pkg/__pycache__/g.py",
+        "notes.txt",
+        "build/gen/h.py",
+        "dir.py/i.py",
+    ):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("import boto3\n")
+    (root / "link.py").symlink_to(root / "a.py")
+    (root / "linkdir").symlink_to(root / "pkg", target_is_directory=True)
+    for paths, exclude in (
+        ([root], ()),
+        ([root], ("build/*",)),
+        ([root, root / "pkg"], ()),
+        ([root / "pkg" / "b.py", root / "notes.txt"], ()),
+    ):
+        expected = sorted(str(p.resolve()) for p, _ in discover(paths, exclude))
+        assert sorted(str(Path(p).resolve()) for p in walk(paths, exclude)) == expected

@@ -906,6 +906,31 @@ def _same_call(mine: ast.Call, theirs: cst.Call) -> bool:
     return ours == other and (_dotted(mine.func) or "") == (dotted(theirs.func) or "")
 
 
+_VALUE_STATEMENTS = (ast.Assign, ast.AnnAssign, ast.Expr, ast.Return)
+
+
+def _direct_edit(
+    stmt: cst.BaseStatement, group: list[ast.stmt], sites: list[_Site]
+) -> cst.BaseStatement | None:
+    """The common shape ``x = factory(...)`` edited without a tree walk (``None``: walk instead)."""
+    import libcst as cst
+
+    from keyshift.codemod.edits import remove_args
+
+    if len(sites) != 1 or len(group) != 1 or not isinstance(stmt, cst.SimpleStatementLine):
+        return None
+    mine, site = group[0], sites[0]
+    if not isinstance(mine, _VALUE_STATEMENTS) or mine.value is not site.call or len(stmt.body) != 1:
+        return None
+    small = stmt.body[0]
+    if not isinstance(small, cst.Assign | cst.AnnAssign | cst.Expr | cst.Return):
+        return None
+    call = small.value
+    if not isinstance(call, cst.Call) or not _same_call(site.call, call):
+        return None
+    return stmt.with_changes(body=[small.with_changes(value=remove_args(call, site.drop))])
+
+
 def _apply(
     data: bytes, a: _Analysis, groups: list[list[ast.stmt]], sites: list[_Site], dead: _Dead
 ) -> tuple[bytes, str]:
@@ -932,6 +957,10 @@ def _apply(
         by_group.setdefault(top[id(node)], []).append(site)
     replace: dict[int, cst.BaseStatement | None] = {}
     for index, group_sites in by_group.items():
+        direct = _direct_edit(body[index], groups[index], group_sites)
+        if direct is not None:
+            replace[index] = direct
+            continue
         mine = sorted(
             (n for stmt in groups[index] for n in ast.walk(stmt) if isinstance(n, ast.Call)), key=_pos_key
         )

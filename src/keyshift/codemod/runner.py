@@ -17,8 +17,8 @@ import fnmatch
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,7 +49,9 @@ NEEDS_ANALYSIS = (
     b"Session(",
 )
 _SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "env"})
-_PARALLEL_MIN = 4
+_PARALLEL_MIN = 8  # fewer candidates are analysed faster than worker processes start
+_BATCH = 8
+_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +142,8 @@ def _excluded(rel: str, patterns: Sequence[str]) -> bool:
 
 def is_candidate(data: bytes) -> bool:
     """Can this file hold a target or a reported leftover at all? (Cheap bytes test.)"""
-    return any(marker in data for marker in MARKERS)
+    # the MARKERS, unrolled (``aioboto3`` contains ``boto3``): this runs once per file of the tree
+    return b"boto3" in data or b"botocore" in data or b"s3fs" in data or b"storage_options" in data
 
 
 def _redact(text: str, secrets: Iterable[str]) -> str:
@@ -276,29 +279,115 @@ def _process_packed(item: tuple[str, str, bool]) -> FileOutcome:
     return process_file(Path(item[0]), item[1], item[2])
 
 
+def walk(paths: Sequence[Path], exclude: Sequence[str] = ()) -> Iterator[str]:
+    """Python files under ``paths`` (explicit files whatever their suffix), each once.
+
+    The same selection as ``discover`` (hidden and tool directories skipped, symlinks never
+    followed, excludes relative to the directory argument) with ``os.scandir``, no per-file
+    ``stat`` and no display names: those are made for candidates only.
+    """
+    seen: set[str] | None = set() if len(paths) > 1 else None
+    for root in paths:
+        if not root.exists():
+            raise KeyshiftError(f"path does not exist: {root}")
+        if root.is_file():
+            if not root.is_symlink():
+                yield from _once(str(root), seen)
+            continue
+        base = str(root).rstrip(os.sep) or os.sep
+        cut = len(base) + 1 if base != os.sep else 1
+        stack = [str(root)]
+        while stack:
+            try:
+                entries = os.scandir(stack.pop())
+            except OSError:
+                continue
+            with entries:
+                subdirs: list[str] = []
+                for entry in entries:
+                    name = entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        if not name.startswith(".") and name not in _SKIP_DIRS:
+                            subdirs.append(entry.path)
+                    elif name.endswith(".py") and not entry.is_symlink():
+                        path = entry.path
+                        if exclude and _excluded(path[cut:].replace(os.sep, "/"), exclude):
+                            continue
+                        yield from _once(path, seen)
+                stack.extend(sorted(subdirs, reverse=True))
+
+
+def _once(path: str, seen: set[str] | None) -> Iterator[str]:
+    if seen is None:
+        yield path
+        return
+    key = os.path.abspath(path)
+    if key not in seen:
+        seen.add(key)
+        yield path
+
+
+def _read(path: str) -> bytes | None:
+    """A whole file with plain system calls (no buffered file object: 10,000 files add up)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        chunks = [os.read(fd, _CHUNK)]
+        while len(chunks[-1]) == _CHUNK:
+            chunks.append(os.read(fd, _CHUNK))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
 def run_fix(
     paths: Sequence[Path], *, write: bool = False, jobs: int = 0, exclude: Sequence[str] = ()
 ) -> FixResult:
-    """Find candidate files under ``paths`` and fix (or, without ``write``, preview) each."""
-    files = discover(paths, exclude)
-    candidates: list[tuple[str, str, bool]] = []
-    for path, shown in files:
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        if is_candidate(data):
-            candidates.append((str(path), shown, write))
+    """Find candidate files under ``paths`` and fix (or, without ``write``, preview) each.
+
+    Discovery (reading every file for the marker test) runs in this process while, once there
+    are enough candidates to pay for worker start-up, a process pool already analyses the ones
+    found so far.
+    """
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
-    outcomes: list[FileOutcome]
-    if workers > 1 and len(candidates) >= _PARALLEL_MIN:
-        # load libcst's lazily imported parser and metadata code once, before the workers fork
-        analyse(b"import boto3\nboto3.client('s3', aws_access_key_id='x')\n")
-        workers = min(workers, len(candidates))
-        chunk = max(1, len(candidates) // (workers * 4))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            outcomes = list(pool.map(_process_packed, candidates, chunksize=chunk))
-    else:
-        outcomes = [_process_packed(c) for c in candidates]
+    seen = 0
+    candidates: list[tuple[str, str, bool]] = []
+    pool: ProcessPoolExecutor | None = None
+    futures: list[Future[list[FileOutcome]]] = []
+    submitted = 0
+    try:
+        for path in walk(paths, exclude):
+            seen += 1
+            data = _read(path)
+            if data is None or not is_candidate(data):
+                continue
+            candidates.append((path, _shown(Path(path)), write))
+            if workers > 1 and len(candidates) >= _PARALLEL_MIN:
+                if pool is None:
+                    pool = ProcessPoolExecutor(max_workers=workers)
+                if len(candidates) - submitted >= _BATCH:
+                    futures.append(pool.submit(_process_batch, candidates[submitted:]))
+                    submitted = len(candidates)
+        outcomes: list[FileOutcome] = []
+        if pool is not None:
+            rest = candidates[submitted:]
+            step = max(1, -(-len(rest) // workers))
+            for start in range(0, len(rest), step):
+                futures.append(pool.submit(_process_batch, rest[start : start + step]))
+            for future in futures:
+                outcomes.extend(future.result())
+        else:
+            outcomes = _process_batch(candidates)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     outcomes.sort(key=lambda o: o.path)
-    return FixResult(tuple(outcomes), write, files_seen=len(files), files_parsed=len(candidates))
+    return FixResult(tuple(outcomes), write, files_seen=seen, files_parsed=len(candidates))
+
+
+def _process_batch(items: list[tuple[str, str, bool]]) -> list[FileOutcome]:
+    return [_process_packed(item) for item in items]
