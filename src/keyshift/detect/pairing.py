@@ -39,7 +39,9 @@ def pair_hits(hits: Sequence[Hit], hard: Sequence[int], soft: Sequence[int]) -> 
     Only key IDs within the window are scored (found by bisection on line numbers), so a file
     holding thousands of credentials pairs in near-linear time.
     """
-    keys = sorted((h for h in hits if h.kind is CredentialKind.ACCESS_KEY_ID), key=lambda h: (h.line, h.offset))
+    keys = sorted(
+        (h for h in hits if h.kind is CredentialKind.ACCESS_KEY_ID), key=lambda h: (h.line, h.offset)
+    )
     if not keys:
         return
     key_lines = [k.line for k in keys]

@@ -47,7 +47,12 @@ def secret_placeholder(secret: str) -> str | None:
     upper = secret.upper()
     if "EXAMPLE" in upper:
         return "example-key"
-    if any(word in upper for word in _PLACEHOLDER_WORDS[1:]) or len(set(secret)) < 12 or _SEQUENCE_6.search(secret) or _REPEAT_6.search(secret):
+    if (
+        any(word in upper for word in _PLACEHOLDER_WORDS[1:])
+        or len(set(secret)) < 12
+        or _SEQUENCE_6.search(secret)
+        or _REPEAT_6.search(secret)
+    ):
         return "placeholder"
     return None
 
