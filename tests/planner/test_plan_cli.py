@@ -100,6 +100,11 @@ def test_exit_codes(tmp_path: Path) -> None:
     assert _run(["plan", str(tmp_path / "missing")])[0] != 0
 
 
+def test_json_shorthand(tmp_path: Path) -> None:
+    root = fixture_repo("moto_demo", tmp_path)
+    assert _run(["plan", str(root), "--json"])[1] == _run(["plan", str(root), "--format", "json"])[1]
+
+
 def test_role_name_template(tmp_path: Path) -> None:
     root = fixture_repo("moto_demo", tmp_path)
     args = ["plan", str(root), "--format", "json", "--role-name-template", "prod-{service}"]

@@ -13,6 +13,7 @@ from keyshift.errors import KeyshiftError
 def plan(
     path: Path = typer.Argument(Path("."), help="Repository or service directory to plan for."),
     output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    json_output: bool = typer.Option(False, "--json", help="Shorthand for --format json."),
     out: Path | None = typer.Option(
         None,
         "--out",
@@ -40,6 +41,8 @@ def plan(
     from keyshift.planner.build import plan_repository
     from keyshift.redact import scrub
 
+    if json_output:
+        output_format = "json"
     if output_format not in ("text", "json"):
         raise KeyshiftError(f"unknown --format {output_format!r} (use text or json)")
     settings = load_config(path, config)
