@@ -32,7 +32,6 @@ _OVERLAP = 4096
 MAX_KEY_IDS_PER_FILE = 2000
 _DENSE_CHECK_BYTES = 32 * 1024  # below this a file cannot hold that many key IDs
 _KEY_PREFIXES = (b"AKIA", b"ASIA", b"ABIA", b"ACCA")
-_NESTED_SUFFIXES = (".zip", ".jar", ".war", ".ear", ".whl", ".egg", ".tar", ".tgz", ".gz", ".nupkg", ".apk")
 
 
 @dataclass(frozen=True, slots=True)

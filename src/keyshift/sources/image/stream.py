@@ -12,7 +12,7 @@ import hashlib
 import lzma
 import zlib
 from collections.abc import Iterator
-from typing import Any, BinaryIO, Protocol
+from typing import Any, Protocol
 
 CHUNK = 1024 * 1024
 
@@ -270,10 +270,3 @@ class ExactReader:
             self._buf, self._pos = chunk, 0
         self.offset += done
         return done
-
-
-def open_file_range(path: str, offset: int, size: int | None) -> BinaryIO:
-    """A file object positioned at ``offset``; the caller bounds reads to ``size``."""
-    fh = open(path, "rb")  # noqa: SIM115  # closed by the caller
-    fh.seek(offset)
-    return fh
