@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -36,8 +37,9 @@ def _counts(stderr: str) -> str:
     return stderr.strip().splitlines()[-1]
 
 
-def test_interrupt_resume_and_cache(tmp_path: Path) -> None:
-    fleet = make_fleet(tmp_path / "fleet", FLEET)  # its own: this test commits to one repository
+def test_interrupt_resume_and_cache(fleet: list[Path], tmp_path: Path) -> None:
+    shutil.copytree(fleet[0].parent, tmp_path / "fleet", symlinks=True)  # a copy: this test commits to one
+    fleet = [tmp_path / "fleet" / p.name for p in fleet]
     out = tmp_path / "out"
     with silent_server() as (slow_url, release):
         listing = tmp_path / "repos.txt"
