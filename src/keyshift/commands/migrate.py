@@ -85,7 +85,7 @@ def migrate(
             "password": sys.stdin.readline().rstrip("\r\n") if registry_password_stdin else None,
         },
     )
-    written = write_review(result, out, ignore_all=inside is not None)
+    written = write_review(result, out)
     if as_json:
         sys.stdout.write(scrub(json.dumps(to_json(result), indent=2, sort_keys=True) + "\n"))
     else:

@@ -71,10 +71,11 @@ def diff_text(result: MigrationResult) -> str:
     return "".join(o.diff for o in result.fix.outcomes)
 
 
-def write_review(result: MigrationResult, out: Path, *, ignore_all: bool = False) -> list[Path]:
+def write_review(result: MigrationResult, out: Path) -> list[Path]:
     """Write the review folder ``out``; returns the files written, sorted.
 
-    ``ignore_all`` adds a ``.gitignore`` of ``*`` (the folder lies inside the repository it reviews).
+    The folder carries a ``.gitignore`` of ``*``: it lists key IDs and must not be committed by accident,
+    wherever it is created (often inside a repository).
     """
     from keyshift.planner.iac import write_all
 
@@ -91,8 +92,7 @@ def write_review(result: MigrationResult, out: Path, *, ignore_all: bool = False
         path.write_text(scrub(text), encoding="utf-8")
         written.append(path)
 
-    if ignore_all:
-        put(".gitignore", "# keyshift review folder: holds key IDs, never commit it\n*\n")
+    put(".gitignore", "# keyshift review folder: holds key IDs, never commit it\n*\n")
     put("report.md", report_md.render(result))
     put("report.html", report_html.render(result))
     put("runbook.md", runbook.render(result))
