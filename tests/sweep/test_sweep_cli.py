@@ -112,6 +112,7 @@ def test_summary_ranks_and_groups(fleet: list[Path], tmp_path: Path) -> None:
     assert summary["totals"]["distinct_keys"] == sum(len(a["keys"]) for a in summary["accounts"])
     first = rows[0]
     assert (out / first["report"]).is_file() and (out / "repos" / first["name"] / "report.html").is_file()
+    assert (out / ".gitignore").read_text().endswith("*\n")
     md = (out / "summary.md").read_text()
     assert "## Repositories by risk" in md and "## Keys by account" in md
     for path in out.rglob("*"):

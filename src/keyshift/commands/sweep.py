@@ -61,6 +61,9 @@ def sweep(
         (out / "repos").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise KeyshiftError(f"cannot create {out}: {exc.strerror}") from exc
+    gitignore = out / ".gitignore"
+    if not gitignore.exists():  # the sweep folder lists key IDs: never commit it by accident
+        save_text(gitignore, "# keyshift sweep folder: holds key IDs and clones, never commit it\n*\n")
     for stale in (out / "repos").glob(".*.tmp"):
         stale.unlink(missing_ok=True)  # left by a sweep that was killed mid-write
     if fresh:
