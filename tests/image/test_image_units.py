@@ -173,26 +173,3 @@ def test_select_platform_skips_attestations() -> None:
 def test_load_json_depth(data: bytes) -> None:
     with pytest.raises(LayerProblem, match=r"deeper than 64|nested too deeply"):
         load_json(data, "x", 64)
-
-
-keyword = st.sampled_from(list(getattr(__import__("keyshift.detect").detect, "_PREFILTER", (b"AKIA",))))
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    prefix=st.binary(max_size=300),
-    suffix=st.binary(max_size=300),
-    word=keyword,
-    insert=st.booleans(),
-    text=st.text(max_size=200),
-)
-def test_prefilter_never_narrower_than_might_contain(
-    prefix: bytes, suffix: bytes, word: bytes, insert: bool, text: str
-) -> None:
-    from keyshift.detect import might_contain
-    from keyshift.sources.image.prefilter import worth_detecting
-
-    for data in (prefix + (word if insert else b"") + suffix, text.encode(), text.encode() + word.swapcase()):
-        if might_contain(data):
-            assert worth_detecting(data)
-    assert worth_detecting(word)

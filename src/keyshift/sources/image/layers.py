@@ -18,11 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from keyshift.detect import detect_bytes
+from keyshift.detect import detect_bytes, might_contain
 from keyshift.model import Finding, SourceKind
 from keyshift.sources.image.blobs import BlobOpener
 from keyshift.sources.image.limits import Limits
-from keyshift.sources.image.prefilter import worth_detecting
 from keyshift.sources.image.stream import ExactReader, HashingReader, Inflater, LayerProblem
 from keyshift.sources.image.tarwalk import DIR, REGULAR, TarWalker, Truncated
 
@@ -89,8 +88,7 @@ class _Scanner:
             )
 
     def detect(self, data: bytes, path: str, layer_path: str, member: int, line_offset: int = 0) -> None:
-        # worth_detecting is a cheaper superset of the detector's own might_contain prefilter
-        if not worth_detecting(data):
+        if not might_contain(data):
             return
         if len(data) > _DENSE_CHECK_BYTES:
             data = self._cap_key_ids(data, path)
