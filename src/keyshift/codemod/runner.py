@@ -233,6 +233,11 @@ def process_file(path: Path, shown: str, write: bool, fast: bool = True) -> File
         data = path.read_bytes()
     except OSError as exc:
         return FileOutcome(shown, "error", scrub(f"cannot read: {exc.strerror or exc}"))
+    return process_data(str(path), shown, write, data, fast)
+
+
+def process_data(path: str, shown: str, write: bool, data: bytes, fast: bool = True) -> FileOutcome:
+    """``process_file`` for bytes already read (``path`` is only written to, with ``write``)."""
     if not any(marker in data for marker in NEEDS_ANALYSIS):
         return FileOutcome(shown, "unchanged")
     try:
@@ -259,7 +264,7 @@ def process_file(path: Path, shown: str, write: bool, fast: bool = True) -> File
         status = "would-fix"
         if write:
             try:
-                atomic_write(path, new)
+                atomic_write(Path(path), new)
             except OSError as exc:
                 return FileOutcome(shown, "error", scrub(f"cannot write: {exc.strerror or exc}"))
             status = "fixed"
@@ -354,39 +359,45 @@ def run_fix(
     found so far.
     """
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
-    seen = 0
-    candidates: list[tuple[str, str, bool]] = []
+    seen = parsed = 0
+    outcomes: list[FileOutcome] = []
+    pending: list[tuple[str, str, bool]] = []
     pool: ProcessPoolExecutor | None = None
     futures: list[Future[list[FileOutcome]]] = []
-    submitted = 0
     try:
         for path in walk(paths, exclude):
             seen += 1
             data = _read(path)
             if data is None or not is_candidate(data):
                 continue
-            candidates.append((path, _shown(Path(path)), write))
-            if workers > 1 and len(candidates) >= _PARALLEL_MIN:
-                if pool is None:
+            parsed += 1
+            shown = _shown(Path(path))
+            if not any(marker in data for marker in NEEDS_ANALYSIS):
+                outcomes.append(FileOutcome(shown, "unchanged"))  # what a worker would say
+            elif workers == 1:
+                outcomes.append(process_data(path, shown, write, data))
+            else:
+                pending.append((path, shown, write))
+                if pool is None and len(pending) >= _PARALLEL_MIN:
+                    # import libcst and its lazily loaded parser once, before the workers fork
+                    analyse(b"import boto3\nboto3.client('s3', aws_access_key_id='x')\n")
                     pool = ProcessPoolExecutor(max_workers=workers)
-                if len(candidates) - submitted >= _BATCH:
-                    futures.append(pool.submit(_process_batch, candidates[submitted:]))
-                    submitted = len(candidates)
-        outcomes: list[FileOutcome] = []
+                if pool is not None and len(pending) >= _BATCH:
+                    futures.append(pool.submit(_process_batch, pending))
+                    pending = []
         if pool is not None:
-            rest = candidates[submitted:]
-            step = max(1, -(-len(rest) // workers))
-            for start in range(0, len(rest), step):
-                futures.append(pool.submit(_process_batch, rest[start : start + step]))
+            step = max(1, -(-len(pending) // workers))
+            for start in range(0, len(pending), step):
+                futures.append(pool.submit(_process_batch, pending[start : start + step]))
             for future in futures:
                 outcomes.extend(future.result())
         else:
-            outcomes = _process_batch(candidates)
+            outcomes.extend(_process_batch(pending))
     finally:
         if pool is not None:
             pool.shutdown()
     outcomes.sort(key=lambda o: o.path)
-    return FixResult(tuple(outcomes), write, files_seen=seen, files_parsed=len(candidates))
+    return FixResult(tuple(outcomes), write, files_seen=seen, files_parsed=parsed)
 
 
 def _process_batch(items: list[tuple[str, str, bool]]) -> list[FileOutcome]:
