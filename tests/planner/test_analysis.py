@@ -327,6 +327,23 @@ MORE_CASES += [
         {("dynamodb:DescribeTable", "arn:aws:dynamodb:us-east-1:111122223333:table/orders")},
     ),
     (
+        "names-with-unknown-parts-keep-their-literal-parts",
+        {
+            "svc/app.py": "import sys, boto3\nstage = sys.argv[1]\n"
+            f'd = boto3.client("dynamodb", aws_access_key_id="{KEY}", region_name="us-east-1")\n'
+            'd.get_item(TableName=f"{stage}-orders", Key={})\n'
+            f's3 = boto3.client("s3", aws_access_key_id="{KEY}")\n'
+            's3.put_object(Bucket="avatars", Key=f"users/{stage}/avatar.png")\n'
+            'sm = boto3.client("secretsmanager", aws_access_key_id="' + KEY + '", region_name="us-east-1")\n'
+            'sm.get_secret_value(SecretId=stage + "/db")\n',
+        },
+        {
+            ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:111122223333:table/*-orders"),
+            ("s3:PutObject", "arn:aws:s3:::avatars/users/*"),
+            ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:111122223333:secret:*/db-*"),
+        },
+    ),
+    (
         "key-set-in-os-environ-by-code",
         {
             "svc/app.py": f'import os, boto3\nos.environ["AWS_ACCESS_KEY_ID"] = "{KEY}"\n'

@@ -32,6 +32,7 @@ from keyshift.planner.values import (
     DictV,
     EnvRead,
     FuncV,
+    Glob,
     ImportRef,
     InstV,
     ListV,
@@ -146,6 +147,32 @@ def _inlinable(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
             )
             factory = factory or name in _FACTORY_NAMES
     return returns and factory and statements <= 40
+
+
+def _pattern(pieces: list[str | None]) -> Value:
+    """Literal pieces and unknown parts (None) as a Const, a Prefix or a Glob.
+
+    A known head gives a prefix (``orders/*``: the form grants are written in, and what S3 key
+    prefixes mean); only a name whose head is unknown keeps its literal tail (``*-orders``).
+    """
+    if all(p is not None for p in pieces):
+        return Const("".join(p for p in pieces if p is not None))
+    head = ""
+    for piece in pieces:
+        if piece is None:
+            break
+        head += piece
+    if head:
+        return Prefix(head)
+    return _glob_value("".join("*" if p is None else p.replace("*", "") for p in pieces))
+
+
+def _glob_value(glob: str) -> Value:
+    while "**" in glob:
+        glob = glob.replace("**", "*")
+    if glob.endswith("*") and glob.count("*") == 1:
+        return Prefix(glob[:-1])
+    return Glob(glob)
 
 
 def _union(*sets: Iterable[Value]) -> Values:
@@ -761,19 +788,19 @@ class _Scope:
         return EMPTY
 
     def _fstring(self, node: ast.JoinedStr) -> Values:
-        head = ""
+        pieces: list[str | None] = []  # None: a part only known at run time
         for part in node.values:
             if isinstance(part, ast.Constant) and isinstance(part.value, str):
-                head += part.value
+                pieces.append(part.value)
                 continue
             if isinstance(part, ast.FormattedValue):
                 inner = self.eval(part.value)
                 consts = [v for v in inner if isinstance(v, Const)]
                 if len(inner) == 1 and consts and part.format_spec is None and part.conversion == -1:
-                    head += consts[0].value
+                    pieces.append(consts[0].value)
                     continue
-            return frozenset({Prefix(head)})
-        return frozenset({Const(head)})
+            pieces.append(None)
+        return frozenset({_pattern(pieces)})
 
     def _binop(self, node: ast.BinOp) -> Values:
         left = self.eval(node.left)
@@ -786,6 +813,11 @@ class _Scope:
                         out.add(Const(lv.value + rv.value) if isinstance(rv, Const) else Prefix(lv.value))
                 elif isinstance(lv, Prefix):
                     out.add(lv)
+                elif lv is None or isinstance(lv, Glob):
+                    head = lv.pattern if isinstance(lv, Glob) else None
+                    for rv in right:
+                        if isinstance(rv, Const):
+                            out.add(_pattern([head, rv.value]))
         elif isinstance(node.op, ast.Mod):
             for lv in left:
                 if isinstance(lv, Const):
@@ -1216,6 +1248,8 @@ class _Scope:
             for key_value in post.get("Key", EMPTY):
                 if isinstance(key_value, Const) and "${filename}" in key_value.value:
                     keys.add(Prefix(key_value.value.split("${filename}", 1)[0]))
+                elif isinstance(key_value, Glob) and "${filename}" in key_value.pattern:
+                    keys.add(_glob_value(key_value.pattern.split("${filename}", 1)[0] + "*"))
                 else:
                     keys.add(key_value)
             post["Key"] = frozenset(keys)

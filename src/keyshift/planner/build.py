@@ -554,7 +554,7 @@ def _athena_extras(call: ApiCall, scope: Scope, add: Any) -> None:
             continue
         for location in strings(config.get("OutputLocation")):
             text = location.value if isinstance(location, Prefix) else location
-            if not text or not text.startswith("s3://"):
+            if not isinstance(text, str) or not text.startswith("s3://"):
                 continue
             bucket, _, prefix = text[5:].partition("/")
             if not bucket:

@@ -15,7 +15,7 @@ from itertools import product
 
 from keyshift.planner import iam_map
 from keyshift.planner.analysis import ApiCall
-from keyshift.planner.values import Const, DictV, ListV, Prefix, TupleV, Value, Values
+from keyshift.planner.values import Const, DictV, Glob, ListV, Prefix, TupleV, Value, Values
 
 _VAR = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 # parts that name something inside an already-named container: unknown -> "*"
@@ -39,16 +39,18 @@ class Resolved:
     why_any: str | None = None  # set when the grant is "*"
 
 
-def strings(values: Values | None) -> list[str | Prefix | None]:
+def strings(values: Values | None) -> list[str | Prefix | Glob | None]:
     """Literal alternatives of a parameter; ``None`` for anything not literal."""
     if not values:
         return []
-    out: list[str | Prefix | None] = []
+    out: list[str | Prefix | Glob | None] = []
     for value in sorted(values, key=repr):
         if isinstance(value, Const):
             out.append(value.value)
         elif isinstance(value, Prefix):
             out.append(value if value.value else None)
+        elif isinstance(value, Glob):
+            out.append(value if value.pattern.strip("*") else None)
         elif isinstance(value, ListV):
             out.extend(strings(value.items))
         elif isinstance(value, TupleV):
@@ -97,8 +99,12 @@ def _case_get(call: ApiCall, *names: str) -> Values | None:
     return None
 
 
-def _text(value: str | Prefix) -> str:
-    return value.value + "*" if isinstance(value, Prefix) else value
+def _text(value: str | Prefix | Glob) -> str:
+    if isinstance(value, Prefix):
+        return value.value + "*"
+    if isinstance(value, Glob):
+        return value.pattern
+    return value
 
 
 def _variable(name: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] | None:
@@ -110,7 +116,7 @@ def _variable(name: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] |
         return [scope.region]
     if name == "Account":
         return [scope.account]
-    alternatives: list[str | Prefix | None] = []
+    alternatives: list[str | Prefix | Glob | None] = []
     if name == "BucketName":
         alternatives = strings(call.param("Bucket"))
     elif name == "ObjectName":
@@ -141,7 +147,13 @@ def _variable(name: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] |
                 alternatives.append(path)
         alternatives = [_strip_slash(a) for a in alternatives]
     elif name == "SecretId":
-        alternatives = [Prefix(f"{s}-") if isinstance(s, str) else s for s in strings(call.param("SecretId"))]
+        for secret in strings(call.param("SecretId")):
+            if isinstance(secret, str):
+                alternatives.append(Prefix(f"{secret}-"))
+            elif isinstance(secret, Glob):
+                alternatives.append(Glob(f"{secret.pattern}-*"))
+            else:
+                alternatives.append(secret)
     elif name == "IdentityName":
         for source in strings(_case_get(call, "Source", "FromEmailAddress", "SourceArn")):
             if isinstance(source, str) and (match := _EMAIL.search(source)):
@@ -196,14 +208,16 @@ def _variable(name: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] |
     return sorted({_text(a) for a in alternatives if a is not None})
 
 
-def _strip_slash(value: str | Prefix | None) -> str | Prefix | None:
+def _strip_slash(value: str | Prefix | Glob | None) -> str | Prefix | Glob | None:
     if isinstance(value, Prefix):
         return Prefix(value.value.lstrip("/"))
+    if isinstance(value, Glob):
+        return Glob(value.pattern.lstrip("/"))
     return value.lstrip("/") if value is not None else None
 
 
-def _transact_tables(call: ApiCall) -> list[str | Prefix | None]:
-    out: list[str | Prefix | None] = []
+def _transact_tables(call: ApiCall) -> list[str | Prefix | Glob | None]:
+    out: list[str | Prefix | Glob | None] = []
     for value in call.param("TransactItems") or ():
         if isinstance(value, ListV):
             for item in value.items:

@@ -23,6 +23,13 @@ class Prefix:
 
 
 @dataclass(frozen=True, slots=True)
+class Glob:
+    """A string built at run time with literal parts: ``*`` stands for each unknown part."""
+
+    pattern: str
+
+
+@dataclass(frozen=True, slots=True)
 class EnvRead:
     name: str
 
@@ -166,6 +173,7 @@ class ImportRef:
 Value = (
     Const
     | Prefix
+    | Glob
     | EnvRead
     | DictV
     | ListV
