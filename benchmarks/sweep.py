@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--clone", action="store_true", help="sweep through file:// clones")
     parser.add_argument("--keep", action="store_true", help="keep the generated fleet")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating sequential/sweep rounds (mean)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="keyshift-sweep-bench-"))
     try:
@@ -72,33 +73,52 @@ def main() -> None:
         print(f"generated {len(repos)} repositories in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         run_task(tasks_for(repos[:1], work / "warm", args.clone)[0])  # imports and caches, not measured
 
-        single: list[float] = []
-        seq0 = os.times()
-        t0 = time.perf_counter()
-        for task in tasks_for(repos, work / "single", args.clone):
-            outcome = run_task(task)
-            assert outcome["status"] == "ok", outcome
-            single.append(float(outcome["seconds"]))
-        sequential_wall = time.perf_counter() - t0
-        seq1 = os.times()
-        seq_cpu = sum(seq1[:4]) - sum(seq0[:4])
+        # alternate the two measurements so a change in machine load hits both alike
+        singles: list[list[float]] = []
+        seq_walls: list[float] = []
+        seq_cpus: list[float] = []
+        walls: list[float] = []
+        cpus: list[float] = []
+        outcomes: list[dict[str, object]] = []
+        for round_ in range(args.rounds):
+            single: list[float] = []
+            seq0 = os.times()
+            t0 = time.perf_counter()
+            for task in tasks_for(repos, work / f"single{round_}", args.clone):
+                outcome = run_task(task)
+                assert outcome["status"] == "ok", outcome
+                single.append(float(outcome["seconds"]))
+            seq_walls.append(time.perf_counter() - t0)
+            seq1 = os.times()
+            seq_cpus.append(sum(seq1[:4]) - sum(seq0[:4]))
+            singles.append(single)
 
-        cpu0 = os.times()
-        t0 = time.perf_counter()
-        outcomes = run_local(tasks_for(repos, work / "swept", args.clone), args.workers)
-        wall = time.perf_counter() - t0
-        cpu1 = os.times()
-        assert all(o["status"] == "ok" and not o["cached"] for o in outcomes)
-        keys = sum(o["totals"]["keys"] for o in outcomes)
+            cpu0 = os.times()
+            t0 = time.perf_counter()
+            outcomes = run_local(tasks_for(repos, work / f"swept{round_}", args.clone), args.workers)
+            walls.append(time.perf_counter() - t0)
+            cpu1 = os.times()
+            cpus.append(
+                (cpu1.children_user + cpu1.children_system) - (cpu0.children_user + cpu0.children_system)
+            )
+            assert all(o["status"] == "ok" and not o["cached"] for o in outcomes)
+        keys = sum(o["totals"]["keys"] for o in outcomes)  # type: ignore[index]
+        single = [sum(values) / len(values) for values in zip(*singles, strict=True)]
+        sequential_wall = sum(seq_walls) / len(seq_walls)
+        seq_cpu = sum(seq_cpus) / len(seq_cpus)
+        wall = sum(walls) / len(walls)
+        cpu = sum(cpus) / len(cpus)
 
         t0 = time.perf_counter()
-        cached = run_local(tasks_for(repos, work / "swept", args.clone), args.workers)
+        cached = run_local(tasks_for(repos, work / "swept0", args.clone), args.workers)
         cached_wall = time.perf_counter() - t0
         assert all(o["cached"] for o in cached)
 
         total_single = sum(single)
-        cpu = (cpu1.children_user + cpu1.children_system) - (cpu0.children_user + cpu0.children_system)
         efficiency = total_single / (wall * args.workers)
+        per_round = ", ".join(
+            f"{sum(v) / (w * args.workers):.0%}" for v, w in zip(singles, walls, strict=True)
+        )
         median = sorted(single)[len(single) // 2]
         rows = [
             ("repositories", f"{len(repos)} ({keys} keys)"),
@@ -110,7 +130,7 @@ def main() -> None:
                 "repositories per minute",
                 f"{len(repos) / wall * 60:.0f} (one at a time: {len(repos) / total_single * 60:.0f})",
             ),
-            ("parallel efficiency (wall)", f"{efficiency:.0%}"),
+            ("parallel efficiency (wall)", f"{efficiency:.0%} (per round: {per_round})"),
             (
                 "CPU per repository, sweep vs alone",
                 f"{cpu / len(repos) * 1000:.0f} ms vs {seq_cpu / len(repos) * 1000:.0f} ms",

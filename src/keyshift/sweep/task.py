@@ -80,14 +80,17 @@ def _load_state(path: Path) -> dict[str, Any] | None:
 
 
 def save_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Write-then-rename: a killed sweep leaves the old state or the new one, never half a file.
+
+    No fsync: resuming after an interrupted process needs atomicity, not durability against power
+    loss, and an fsync per repository serialises the workers on the disk's journal.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=2, sort_keys=True)
             handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
