@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from keyshift.codemod.fast import FileFix, Unsupported, fast_fix
 from keyshift.codemod.runner import libcst_fix
@@ -319,3 +320,113 @@ def test_walk_selects_what_discover_selects(tmp_path: Path) -> None:
     ):
         expected = sorted(str(p.resolve()) for p, _ in discover(paths, exclude))
         assert sorted(str(Path(p).resolve()) for p in walk(paths, exclude)) == expected
+
+
+IMPORTS = (
+    "import boto3",
+    "import boto3 as b3",
+    "from boto3 import client as mk, Session",
+    "from boto3.session import Session as S2",
+    "import botocore.session",
+    "import os",
+    "from os import environ, getenv",
+    "from config import settings, KEY as CFG_KEY",
+    "import aioboto3",
+)
+CONSTANTS = (
+    'KEY = "@KEY@"',
+    'SECRET = "@SECRET@"',
+    'ENV_KEY = os.getenv("AWS_ACCESS_KEY_ID")',
+    'ENV_SECRET = os.environ["MY_SECRET"]',
+    'TOKEN: str = environ.get("AWS_SESSION_TOKEN", "")',
+    'OPTS = {"aws_access_key_id": "@KEY@"}',
+    "CONF = load()",
+    '__all__ = ["SECRET"]',
+    "# credentials below",
+    "",
+    'AWS_ACCESS_KEY_ID = "@KEY@"',
+    "SESSION = boto3.Session()",
+)
+FACTORIES = (
+    "boto3.client",
+    "b3.resource",
+    "mk",
+    "Session().client",
+    "S2().resource",
+    "boto3.Session",
+    "botocore.session.get_session().create_client",
+    "SESSION.client",
+    "aioboto3.Session",
+    "vendor.client",
+)
+VALUES = (
+    '"@KEY@"',
+    "KEY",
+    "SECRET",
+    "ENV_KEY",
+    "ENV_SECRET",
+    "TOKEN",
+    "CFG_KEY",
+    "settings.AWS_KEY",
+    'os.getenv("AWS_SECRET_ACCESS_KEY")',
+    'getenv("K")',
+    "CONF['aws']",
+    "param",
+    "self.key",
+    "local",
+    "helper()",
+    '"a" + KEY',
+    "KEY if flag else SECRET",
+    "None",
+)
+KWARGS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+USES = (
+    "print(KEY)",
+    "def show():\n    return SECRET",
+    "KEY = KEY.strip()",
+    "class C:\n    KEY = 1",
+    "def g():\n    KEY = 2\n    return KEY",
+)
+
+
+@st.composite
+def modules(draw: st.DrawFn) -> str:
+    lines = draw(st.lists(st.sampled_from(IMPORTS), min_size=1, max_size=5, unique=True))
+    lines += draw(st.lists(st.sampled_from(CONSTANTS), max_size=6))
+    for _ in range(draw(st.integers(1, 3))):
+        factory = draw(st.sampled_from(FACTORIES))
+        kwargs = draw(st.lists(st.sampled_from(KWARGS), min_size=0, max_size=3, unique=True))
+        args = ['"s3"'] if "client" in factory or "resource" in factory or factory == "mk" else []
+        args += [f"{k}={draw(st.sampled_from(VALUES))}" for k in kwargs]
+        if draw(st.booleans()):
+            args.append('region_name="eu-west-1"')
+        if draw(st.booleans()):
+            args.append("**OPTS")
+        multiline = draw(st.booleans())
+        inner = (",\n    " if multiline else ", ").join(args)
+        call = f"{factory}(\n    {inner},\n)" if multiline and args else f"{factory}({inner})"
+        where = draw(st.sampled_from(("module", "function", "method")))
+        if where == "module":
+            lines.append(f"c = {call}")
+        elif where == "function":
+            body = call.replace("\n", "\n    ")
+            lines.append(f"def make(param, flag=False):\n    local = param\n    return {body}")
+        else:
+            body = call.replace("\n", "\n        ")
+            lines.append(
+                f"class Svc:\n    def make(self, param):\n        local = 'x'\n        return {body}"
+            )
+    lines += draw(st.lists(st.sampled_from(USES), max_size=2))
+    return fill("\n".join(lines) + "\n")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(modules())
+def test_generated_modules_same_on_both_paths(source: str) -> None:
+    try:
+        compile(source, "<generated>", "exec")
+    except SyntaxError:
+        return
+    fast, reference = _both(source.encode())
+    if fast is not None:
+        assert fast == reference
