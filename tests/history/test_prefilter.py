@@ -28,15 +28,21 @@ def test_every_rule_sample_passes_the_first_pass(rule_id: str, path: str, text: 
     assert _could_hold(data)
     assert _probe(data, True)
     # names on every line around it: the whole-blob fallback must keep it too
-    noisy = b"next_token = None  # secret_name\n" * 40 + data + b"\nsession_token = get()\n" * 40
+    noisy = b'next_token = None  # secret_name: "x"\n' * 40 + data + b"\nsession_token = get()\n" * 40
     if detect_bytes(noisy, path):
         assert _could_hold(noisy)
         assert _probe(noisy, True)
 
 
+NOISE = "next_token = None  # secret_name\n" * 40
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        (NOISE + f'aws_secret_access_key = ("{S[:20]}"\n    "{S[20:]}")\n', True),
+        (NOISE + f'aws_secret_access_key = "{S[:19]}+" + r"{S[20:]}"\n', True),
+        (NOISE + '{"secret_name": "abc", "token": "def"}\n', False),
         (f'aws_secret_access_key = ("{S[:20]}"\n    "{S[20:]}")\n', True),
         (f'AWS_SECRET_ACCESS_KEY = "{S[:15]}" + "{S[15:]}"\n', True),
         (f'aws_secret_access_key = "{S[:20]}" "{S[20:]}"\n', True),

@@ -145,6 +145,8 @@ def _split_after(data: bytes, end: int) -> bool:
 
 
 def _split_after_any_name(data: bytes, lower: bytes) -> bool:
+    if b'"' not in data and b"'" not in data:
+        return False  # no string literal at all
     for word in (b"secret", b"token"):
         start = lower.find(word)
         while start != -1:
