@@ -503,3 +503,13 @@ def test_unknown_environment_key_is_not_attributed(repo_factory: Callable[..., P
     (role,) = data["roles"]
     assert _pairs(role) == {("s3:GetObject", "arn:aws:s3:::mine/k")}
     assert any("partner" in item or "could not be traced" in item for item in data["unresolved"])
+
+
+@pytest.mark.parametrize(
+    "key", ["AKIAIOSFODNN7EXAMPLE", "AKIAXXXXXXXXXXXXXXXX", "AKIAABCDEFGHIJKLMNOP", "AKIAABCDEFGHIJKLWXYZ"]
+)
+def test_example_and_placeholder_keys_get_no_role(key: str, repo_factory: Callable[..., Path]) -> None:
+    root = repo_factory(
+        {"svc/app.py": f'import boto3\nc = boto3.client("s3", aws_access_key_id="{key}")\nc.list_buckets()\n'}
+    )
+    assert _plan(root)["roles"] == []

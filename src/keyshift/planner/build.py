@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +144,7 @@ def plan_repository(
         return drafts[key]
 
     # keys written in code, deployment or config files; each gets a role even if no call uses it
-    findings, scan_errors = _scan_findings(root, scan_config)
+    findings, suppressed, scan_errors = _scan_findings(root, scan_config)
     deployed = {
         (setting.path, match.group(0)): service
         for service in services
@@ -214,6 +215,10 @@ def plan_repository(
             owner.unresolved.add(message)
         if not owners:
             global_unresolved.add(message)
+
+    # documentation examples, placeholders and keys the scanner was told to accept get no role
+    for key in [k for k, d in drafts.items() if d.key_id in suppressed or _placeholder(d.key_id)]:
+        del drafts[key]
 
     # a key listed by a parent directory (repo-level .env) belongs to the services that use it
     used = {key_id for draft_ in drafts.values() if draft_.calls for key_id in [draft_.key_id]}
@@ -312,17 +317,27 @@ def _image_pulls(
     return calls
 
 
-def _scan_findings(root: Path, scan_config: Config | None) -> tuple[list[Finding], list[str]]:
-    """The scanner's findings for ``root``: key IDs in any file, secrets paired with their key."""
+def _scan_findings(root: Path, scan_config: Config | None) -> tuple[list[Finding], set[str], list[str]]:
+    """The scanner's findings for ``root`` (key IDs in any file, secrets paired with their key),
+    and the key IDs it suppressed (documentation examples, placeholders, allowlisted keys)."""
     try:
         from keyshift.scan import scan_tree
     except ImportError:
-        return [], []
+        return [], set(), []
     try:
         result = scan_tree(root, scan_config or Config())
     except KeyshiftError as exc:
-        return [], [f"scan: {exc}"]
-    return list(result.findings), []
+        return [], set(), [f"scan: {exc}"]
+    found = {f.key_id for f in result.findings if f.key_id}
+    suppressed = {f.key_id for f in result.suppressed if f.key_id and f.key_id not in found}
+    return list(result.findings), suppressed, []
+
+
+def _placeholder(key_id: str) -> bool:
+    """AWS documentation examples and filler such as AKIAXXXXXXXXXXXXXXXX are never real keys."""
+    body = key_id[4:]
+    sequential = sum(1 for a, b in pairwise(body) if ord(b) - ord(a) == 1)
+    return key_id.endswith("EXAMPLE") or len(set(body)) <= 4 or sequential >= 10
 
 
 def _keys_of(
