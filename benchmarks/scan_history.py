@@ -76,13 +76,23 @@ WORDS = [
 
 
 def _lines(rng: random.Random, count: int) -> list[str]:
+    """Code-like lines: words, string literals, calls, and the odd name the keyword prefilter reacts to."""
     out = []
     for _ in range(count):
         indent = " " * (4 * rng.randint(0, 3))
-        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9)))
-        if rng.random() < 0.02:  # like real code: the odd "next_token" or "secret_name" passes the prefilter
-            words += rng.choice((" next_token", " secret_name", " session_token = None"))
-        out.append(f"{indent}{words}  # {rng.getrandbits(48):012x}\n")
+        words = [rng.choice(WORDS) for _ in range(rng.randint(3, 9))]
+        shape = rng.random()
+        if shape < 0.3:
+            line = f'{"_".join(words[:2])} = "{" ".join(words[2:])}"'
+        elif shape < 0.45:
+            line = f'"{words[0]}": "{"_".join(words[1:])}",'
+        elif shape < 0.6:
+            line = f"{words[0]}({', '.join(repr(w) for w in words[1:])})"
+        else:
+            line = " ".join(words)
+        if rng.random() < 0.02:  # like real code: the odd "next_token" or "secret_name"
+            line += rng.choice((" # next_token", ' secret_name = "db"', " session_token = None"))
+        out.append(f"{indent}{line}  # {rng.getrandbits(48):012x}\n")
     return out
 
 

@@ -52,6 +52,9 @@ def _try_repo(hook_repo: Path, target: Path, hook: str, home: Path) -> subproces
         "PRE_COMMIT_HOME": str(home),
         "PATH": bindir + os.pathsep + os.environ.get("PATH", ""),
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        # the hook's virtualenv sees this interpreter's packages, so pip installs keyshift itself
+        # and finds its dependencies already satisfied (no download, seconds instead of a minute)
+        "VIRTUALENV_SYSTEM_SITE_PACKAGES": "true",
     }
     return subprocess.run(
         ["pre-commit", "try-repo", str(hook_repo), hook, "--verbose", "--color", "never"],
@@ -115,7 +118,7 @@ def test_system_hook_blocks_a_staged_key_and_passes_clean_changes(hook_repo: Pat
 
 @pytest.mark.slow
 def test_python_hook_installs_keyshift_and_blocks_a_staged_key(hook_repo: Path, tmp_path: Path) -> None:
-    """The hook users get by default: pre-commit builds a virtualenv and pip-installs keyshift (~30 s)."""
+    """The hook users get by default: pre-commit builds a virtualenv and pip-installs keyshift into it."""
     repo = _target(tmp_path)
     repo.write("app/settings.py", f'AWS_ACCESS_KEY_ID = "{K1}"\n')
     repo.git("add", "app/settings.py")
