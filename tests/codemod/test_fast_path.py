@@ -135,6 +135,60 @@ EXTRA_CASES = [
         'import boto3\nc = boto3.client(\n    "s3",  # svc\n    # the key\n    aws_access_key_id="@KEY@",  # k\n    region_name="x"\n)\n',
     ),
     ("star-args", 'import boto3\ndef f(*a):\n    return boto3.client(*a, aws_access_key_id="@KEY@")\n'),
+    (
+        "delete-commented-block",
+        'import boto3\n\n# keys\nKEY = "@KEY@"\n\nSECRET = "@SECRET@"\n# after\nc = boto3.client("s3", aws_access_key_id=KEY, aws_secret_access_key=SECRET)\n',
+    ),
+    (
+        "delete-before-decorator",
+        'import boto3, functools\n\nKEY = "@KEY@"\n@functools.cache\ndef c():\n    return boto3.client("s3", aws_access_key_id=KEY)\n',
+    ),
+    (
+        "delete-last",
+        'import boto3\nc = boto3.client("s3", aws_access_key_id=KEY)\n\nKEY = "@KEY@"\n# footer\n',
+    ),
+    (
+        "delete-after-def",
+        'import boto3\ndef f():\n    pass\n    # tail\n\nKEY = "@KEY@"\nc = boto3.client("s3", aws_access_key_id=KEY)\n',
+    ),
+    (
+        "delete-blank-run",
+        'import boto3\n\n\nKEY = "@KEY@"\nSECRET = "@SECRET@"\n\n\nc = boto3.client("s3", aws_access_key_id=KEY, aws_secret_access_key=SECRET)\n',
+    ),
+    ("delete-no-final-newline", 'import boto3\nKEY = "@KEY@"\nc = boto3.client("s3", aws_access_key_id=KEY)'),
+    (
+        "import-partial",
+        'import boto3\nfrom cfg import A,  KEY , B  # cfg\nc = boto3.client("s3", aws_access_key_id=KEY)\nprint(A, B)\n',
+    ),
+    (
+        "import-partial-last",
+        'import boto3\nfrom cfg import A, KEY\nc = boto3.client("s3", aws_access_key_id=KEY)\nprint(A)\n',
+    ),
+    (
+        "import-paren",
+        'import boto3\nfrom cfg import (\n    A,\n    KEY,\n)\nc = boto3.client("s3", aws_access_key_id=KEY)\nprint(A)\n',
+    ),
+    (
+        "call-comment-after-paren",
+        'import boto3\nc = boto3.client(  # make it\n    aws_access_key_id="@KEY@",\n    region_name="x",\n)\n',
+    ),
+    (
+        "call-comment-before-close",
+        'import boto3\nc = boto3.client(\n    "s3",\n    aws_access_key_id="@KEY@"  # key\n    # end\n)\n',
+    ),
+    (
+        "call-space-before-comma",
+        'import boto3\nc = boto3.client("s3" , aws_access_key_id="@KEY@" ,region_name="x" )\n',
+    ),
+    ("call-paren-value", 'import boto3\nc = boto3.client("s3", aws_access_key_id=("@KEY@"))\n'),
+    (
+        "two-sites-one-line",
+        'import boto3\na, b = boto3.client("s3", aws_access_key_id="@KEY@"), boto3.client("sqs", aws_access_key_id="@KEY@")\n',
+    ),
+    (
+        "nested-sites",
+        'import boto3\nc = boto3.Session(aws_access_key_id="@KEY@").client("s3", aws_access_key_id="@KEY@")\n',
+    ),
     ("augassign", 'import boto3\nK = "a"\nK += "b"\nboto3.client("s3", aws_access_key_id=K)\n'),
 ]
 

@@ -14,6 +14,7 @@ test runs every case through both paths and compares.
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -855,9 +856,81 @@ def fast_fix(data: bytes) -> FileFix:
     result.notes.extend(_leftover_notes(a, frozenset(n for n, _ in dead.consts)))
     result.notes.extend(_kept_literal_notes(a, groups, candidates, {n for n, _ in dead.consts}))
     result.notes = _dedupe(result.notes)
-    new, encoding = _apply(data, a, groups, edits, dead)
+    try:
+        new, encoding = _apply_text(data, a, groups, edits, dead), "utf-8"
+    except Unsupported:
+        new, encoding = _apply(data, a, groups, edits, dead)
     result.changed, result.new, result.encoding = True, new, encoding
     return result
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    decorators: list[ast.expr] = getattr(stmt, "decorator_list", None) or []
+    return min([stmt.lineno, *(d.lineno for d in decorators)])
+
+
+def _blank(line: bytes) -> bool:
+    return not line.strip()
+
+
+def _apply_text(
+    data: bytes, a: _Analysis, groups: list[list[ast.stmt]], sites: list[_Site], dead: _Dead
+) -> bytes:
+    """The edits on the bytes themselves (``textedit``); ``Unsupported`` when a shape needs libcst."""
+    from keyshift.codemod.textedit import Source, remove_call_args, remove_import_text
+
+    src = Source(data)
+    edits: list[tuple[int, int, bytes]] = []
+    for site in sites:
+        edits.append(remove_call_args(src, site.call, _args_in_order(site.call), site.drop))
+    deletes = set(dead.delete)
+    for index, drop in dead.imports.items():
+        stmt = groups[index][0]
+        if not isinstance(stmt, ast.ImportFrom):
+            raise Unsupported("import does not line up")
+        if len(drop) == len(stmt.names):
+            deletes.add(index)
+        else:
+            edits.append(remove_import_text(src, stmt, drop))
+    if deletes:
+        if not data.endswith(b"\n"):
+            raise Unsupported("deletion in a file without a final newline")
+        lines = a.lines
+        inherited: list[bytes] | None = None
+        for index, group in enumerate(groups):
+            if index == 0:
+                if index in deletes:
+                    raise Unsupported("deleting the first statement (module header)")
+                continue
+            if not all(_is_simple(s) for s in groups[index - 1]):
+                if index in deletes or inherited is not None:
+                    raise Unsupported("statement after a compound statement")
+                continue
+            lead_start = (groups[index - 1][-1].end_lineno or 0) + 1
+            lead = lines[lead_start - 1 : _first_line(group[0]) - 1]
+            if index in deletes:
+                if inherited is None:
+                    inherited = [line for line in lead if _blank(line)]
+                end_line = (group[-1].end_lineno or 0) + 1
+                edits.append((src.line_start(lead_start), src.line_start(end_line), b""))
+                continue
+            if inherited is not None:
+                if inherited and not any(_blank(line) for line in lead):
+                    at = src.line_start(lead_start)
+                    edits.append((at, at, b"".join(inherited)))
+                inherited = None
+    edits.sort(key=lambda e: (e[0], e[1]))
+    for (_, end, _), (start, _, _) in itertools.pairwise(edits):
+        if end > start:
+            raise Unsupported("overlapping edits")
+    out = data
+    for start, end, text in reversed(edits):
+        out = out[:start] + text + out[end:]
+    try:
+        ast.parse(out)
+    except (SyntaxError, ValueError) as exc:
+        raise Unsupported("text edit did not parse") from exc
+    return out
 
 
 def _dedupe(notes: list[Note]) -> list[Note]:
