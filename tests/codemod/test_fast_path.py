@@ -291,11 +291,12 @@ def test_benchmark_site_template_takes_the_fast_path() -> None:
     assert fast is not None and fast == reference
 
 
-def _case_tree(root: Path) -> Path:
-    for index, (name, data) in enumerate(CASES):
-        path = root / f"pkg{index % 7}" / f"{name.replace('/', '_').replace('-', '_')}.py"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+def _case_tree(root: Path, copies: int = 1) -> Path:
+    for copy in range(copies):
+        for index, (name, data) in enumerate(CASES):
+            path = root / f"c{copy}" / f"pkg{index % 7}" / f"{name.replace('/', '_').replace('-', '_')}.py"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
     return root
 
 
@@ -327,8 +328,13 @@ def test_parallel_cli_writes_same_files_as_serial(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    serial = _case_tree(tmp_path / "serial")
-    parallel = _case_tree(tmp_path / "parallel")
+    from keyshift.codemod.runner import _PARALLEL_MIN, NEEDS_ANALYSIS
+
+    copies = 2 * (_PARALLEL_MIN // len(CASES) + 1)
+    analysed = sum(1 for _, data in CASES if any(m in data for m in NEEDS_ANALYSIS)) * copies
+    assert analysed >= _PARALLEL_MIN  # enough files to analyse for the pool to start
+    serial = _case_tree(tmp_path / "serial", copies)
+    parallel = _case_tree(tmp_path / "parallel", copies)
     outputs = []
     for root, jobs in ((serial, "1"), (parallel, "2")):
         proc = subprocess.run(
