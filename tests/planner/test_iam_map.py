@@ -6,6 +6,7 @@ import gzip
 import importlib.util
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,7 +65,7 @@ def test_table_is_compact() -> None:
     assert path.stat().st_size < 2_000_000
 
 
-def _load_script():  # type: ignore[no-untyped-def]
+def _load_script() -> Any:
     spec = importlib.util.spec_from_file_location("build_iam_table", REPO / "scripts" / "build_iam_table.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -11,7 +11,7 @@ from keyshift.planner import render
 from keyshift.planner.analysis import ApiCall
 from keyshift.planner.build import Grant, RolePlan, _glob, _prune
 from keyshift.planner.resources import Scope, resolve
-from keyshift.planner.values import Const, Origin, Prefix
+from keyshift.planner.values import Const, Origin, Prefix, Value
 
 BUCKET = st.from_regex(r"[a-z0-9][a-z0-9.-]{2,20}[a-z0-9]", fullmatch=True)
 KEY = st.from_regex(r"[A-Za-z0-9/_.-]{1,30}", fullmatch=True)
@@ -20,7 +20,7 @@ SCOPE = Scope("us-east-1", "123456789012")
 
 
 def _call(method: str, bucket: str, key: Const | Prefix | None) -> ApiCall:
-    params = [("Bucket", frozenset({Const(bucket)}))]
+    params: list[tuple[str, frozenset[Value]]] = [("Bucket", frozenset({Const(bucket)}))]
     if key is not None:
         params.append(("Key", frozenset({key})))
     return ApiCall("s3", method, tuple(params), ORIGIN, "app.py", 1, f"s3.{method}")

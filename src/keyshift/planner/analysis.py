@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -47,12 +47,59 @@ from keyshift.planner.values import (
     Value,
     Values,
     WaiterV,
+    taint,
+    text_of,
 )
 
 MAX_PASSES = 16
 MAX_CONTEXTS = 16  # call sites analysed one by one when recording; more are merged
 _CRED_KW = "aws_access_key_id"
 _ENV_FUNCS = frozenset({"getenv", "config", "env", "get_env", "get_setting"})
+# an argument the analysis cannot evaluate: unknown, never left out (one caller's literal is
+# not every caller's)
+UNKNOWN: frozenset[Value] = frozenset({Glob("*")})
+# decorators that register a function with a framework: web routes, task queues, consumers,
+# CLI commands. Such a function is called from outside the repository with arguments the
+# analysis never sees, so its parameters are unknown whatever the repository's own calls pass.
+_ENTRY_DECORATORS = frozenset(
+    [
+        "route",
+        "api_route",
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "head",
+        "options",
+        "websocket",
+        "task",
+        "shared_task",
+        "periodic_task",
+        "actor",
+        "job",
+        "command",
+        "group",
+        "handler",
+        "subscribe",
+        "subscriber",
+        "listener",
+        "receiver",
+        "consumer",
+        "on_event",
+        "on_message",
+        "event",
+        "callback",
+        "endpoint",
+        "view",
+        "cron",
+        "schedule",
+        "lambda_handler",
+        "sqs_handler",
+        "event_source",
+    ]
+)
+_ENTRY_NAMES = frozenset({"handler", "lambda_handler", "handle", "main", "run_handler"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +212,33 @@ def _pattern(pieces: list[str | None]) -> Value:
     if head:
         return Prefix(head)
     return _glob_value("".join("*" if p is None else p.replace("*", "") for p in pieces))
+
+
+def _wild_text(value: Const) -> str:
+    return value.wild if value.wild is not None else value.value.replace("*", "")
+
+
+def _with_wild(value: Value, wild: Value) -> Value:
+    """``value`` remembering which of its parts came from parameters (``wild``)."""
+    if wild == value or not isinstance(value, Const | Prefix | Glob):
+        return value
+    text = text_of(wild) if isinstance(wild, Const | Prefix | Glob) else "*"
+    return replace(value, wild=text)
+
+
+def _entry_point(func: Func) -> bool:
+    """Called from outside the repository (a framework registers it), so callers are unknown."""
+    node = func.node
+    if isinstance(node, ast.Lambda):
+        return False
+    if node.name in _ENTRY_NAMES:
+        return True
+    for deco in node.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if name in _ENTRY_DECORATORS:
+            return True
+    return False
 
 
 def _glob_value(glob: str) -> Value:
@@ -643,14 +717,19 @@ class _Scope:
         defaults = list(args.defaults)
         positional = [*args.posonlyargs, *args.args]
         for arg, default in zip(positional[len(positional) - len(defaults) :], defaults, strict=False):
-            self.assign(arg.arg, self.eval(default))
+            self.assign(arg.arg, taint(self.eval(default)))
         for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=False):
             if kw_default is not None:
-                self.assign(arg.arg, self.eval(kw_default))
+                self.assign(arg.arg, taint(self.eval(kw_default)))
         for name in names:
             values = context.get(name) if context is not None else self.a.prev.params.get((func.key, name))
             if values:
-                self.env[name] = values
+                self.env[name] = taint(values)
+        if _entry_point(func):
+            first = positional[0].arg if func.cls is not None and positional else None
+            for name in names:
+                if name != first:
+                    self.env[name] = self.env.get(name, EMPTY) | UNKNOWN
         if func.cls is not None and positional and not self._is_static(func):
             first = positional[0].arg
             kind = self._decorator_names(func)
@@ -789,18 +868,22 @@ class _Scope:
 
     def _fstring(self, node: ast.JoinedStr) -> Values:
         pieces: list[str | None] = []  # None: a part only known at run time
+        wild: list[str | None] = []  # the same with parameter parts unknown
         for part in node.values:
             if isinstance(part, ast.Constant) and isinstance(part.value, str):
                 pieces.append(part.value)
+                wild.append(part.value)
                 continue
             if isinstance(part, ast.FormattedValue):
                 inner = self.eval(part.value)
                 consts = [v for v in inner if isinstance(v, Const)]
                 if len(inner) == 1 and consts and part.format_spec is None and part.conversion == -1:
                     pieces.append(consts[0].value)
+                    wild.append(consts[0].value if consts[0].wild is None else None)
                     continue
             pieces.append(None)
-        return frozenset({_pattern(pieces)})
+            wild.append(None)
+        return frozenset({_with_wild(_pattern(pieces), _pattern(wild))})
 
     def _binop(self, node: ast.BinOp) -> Values:
         left = self.eval(node.left)
@@ -810,7 +893,13 @@ class _Scope:
             for lv in left or {None}:
                 if isinstance(lv, Const):
                     for rv in right or {None}:
-                        out.add(Const(lv.value + rv.value) if isinstance(rv, Const) else Prefix(lv.value))
+                        if isinstance(rv, Const):
+                            joined = Const(lv.value + rv.value)
+                            if lv.wild is not None or rv.wild is not None:
+                                joined = Const(joined.value, _wild_text(lv) + _wild_text(rv))
+                            out.add(joined)
+                        else:
+                            out.add(Prefix(lv.value, None if lv.wild is None else lv.wild + "*"))
                 elif isinstance(lv, Prefix):
                     out.add(lv)
                 elif lv is None or isinstance(lv, Glob):
@@ -821,7 +910,11 @@ class _Scope:
         elif isinstance(node.op, ast.Mod):
             for lv in left:
                 if isinstance(lv, Const):
-                    out.add(Prefix(lv.value.split("%", 1)[0]) if "%" in lv.value else lv)
+                    if "%" not in lv.value:
+                        out.add(lv)
+                    else:
+                        head = lv.value.split("%", 1)[0]
+                        out.add(Prefix(head, None if lv.wild is None else "*"))
         return frozenset(out)
 
     def _subscript(self, node: ast.Subscript) -> Values:
@@ -998,11 +1091,11 @@ class _Scope:
             bound[positional[0]] = frozenset({inst})
             positional = positional[1:]
         for name, values in zip(positional, args, strict=False):
-            bound[name] = values
+            bound[name] = values or UNKNOWN
         known = set(positional) | {a.arg for a in fargs.kwonlyargs}
         for name, values in kwargs.items():
             if name in known:
-                bound[name] = values
+                bound[name] = values or UNKNOWN
             elif fargs.kwarg is not None:
                 extra = frozenset({DictV(((name, values),))})
                 bound[fargs.kwarg.arg] = bound.get(fargs.kwarg.arg, EMPTY) | extra
@@ -1037,9 +1130,9 @@ class _Scope:
         scope = _Scope(self.a, func.module, func, func.cls, env)
         scope.bind_params()
         for name, values in zip(positional, args, strict=False):
-            env[name] = values
+            env[name] = taint(values)
         for name, values in kwargs.items():
-            env[name] = values
+            env[name] = taint(values)
         if inst is not None and func.node.args.args:
             env[func.node.args.args[0].arg] = frozenset({inst})
         scope.inline_returns = set()
@@ -1142,7 +1235,9 @@ class _Scope:
             return EMPTY
         if isinstance(owner, Const):
             if name == "format":
-                return frozenset({Prefix(owner.value.split("{", 1)[0])} if "{" in owner.value else {owner})
+                if "{" not in owner.value:
+                    return frozenset({owner})
+                return frozenset({Prefix(owner.value.split("{", 1)[0], None if owner.wild is None else "*")})
             if name in ("strip", "lower", "upper", "rstrip", "lstrip"):
                 return frozenset({owner})
             return EMPTY
@@ -1247,7 +1342,8 @@ class _Scope:
             keys: set[Value] = set()
             for key_value in post.get("Key", EMPTY):
                 if isinstance(key_value, Const) and "${filename}" in key_value.value:
-                    keys.add(Prefix(key_value.value.split("${filename}", 1)[0]))
+                    wild = key_value.wild and key_value.wild.split("${filename}", 1)[0] + "*"
+                    keys.add(Prefix(key_value.value.split("${filename}", 1)[0], wild or None))
                 elif isinstance(key_value, Glob) and "${filename}" in key_value.pattern:
                     keys.add(_glob_value(key_value.pattern.split("${filename}", 1)[0] + "*"))
                 else:

@@ -411,16 +411,25 @@ def _copy_source(call: ApiCall) -> ApiCall | None:
         if isinstance(value, Const):
             bucket, _, key = value.value.lstrip("/").partition("/")
             buckets.add(Const(bucket))
-            keys.add(Const(key.split("?", 1)[0]) if key else Prefix(""))
+            keys.add(Const(key.split("?", 1)[0], _key_wild(value.wild, bucket)) if key else Prefix(""))
         elif isinstance(value, Prefix) and "/" in value.value:
             bucket, _, key = value.value.lstrip("/").partition("/")
             buckets.add(Const(bucket))
-            keys.add(Prefix(key))
+            keys.add(Prefix(key, _key_wild(value.wild, bucket)))
         elif isinstance(value, DictV):
             buckets.update(v for v in value.get("Bucket") or () if isinstance(v, Const | Prefix))
             keys.update(v for v in value.get("Key") or () if isinstance(v, Const | Prefix))
     params = (("Bucket", frozenset(buckets)), ("Key", frozenset(keys)))
     return replace(call, method="get_object", params=params)
+
+
+def _key_wild(wild: str | None, bucket: str) -> str | None:
+    """The key part of a ``bucket/key`` copy source whose parts came from parameters."""
+    if wild is None:
+        return None
+    head = f"{bucket}/"
+    stripped = wild.lstrip("/")
+    return stripped[len(head) :].split("?", 1)[0] if stripped.startswith(head) else "*"
 
 
 def _present(call: ApiCall, name: str) -> bool:

@@ -15,7 +15,7 @@ from itertools import product
 
 from keyshift.planner import iam_map
 from keyshift.planner.analysis import ApiCall
-from keyshift.planner.values import Const, DictV, Glob, ListV, Prefix, TupleV, Value, Values
+from keyshift.planner.values import Const, DictV, Glob, ListV, Prefix, TupleV, Value, Values, as_data
 
 _VAR = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 # parts that name something inside an already-named container: unknown -> "*"
@@ -39,12 +39,18 @@ class Resolved:
     why_any: str | None = None  # set when the grant is "*"
 
 
-def strings(values: Values | None) -> list[str | Prefix | Glob | None]:
-    """Literal alternatives of a parameter; ``None`` for anything not literal."""
+def strings(values: Values | None, data: bool = False) -> list[str | Prefix | Glob | None]:
+    """Literal alternatives of a parameter; ``None`` for anything not literal.
+
+    ``data``: the parameter names data (an object key), so parts that came from a function
+    parameter are unknown (see ``values.as_data``).
+    """
     if not values:
         return []
     out: list[str | Prefix | Glob | None] = []
     for value in sorted(values, key=repr):
+        if data:
+            value = as_data(value)
         if isinstance(value, Const):
             out.append(value.value)
         elif isinstance(value, Prefix):
@@ -52,10 +58,10 @@ def strings(values: Values | None) -> list[str | Prefix | Glob | None]:
         elif isinstance(value, Glob):
             out.append(value if value.pattern.strip("*") else None)
         elif isinstance(value, ListV):
-            out.extend(strings(value.items))
+            out.extend(strings(value.items, data))
         elif isinstance(value, TupleV):
             for item in value.items:
-                out.extend(strings(item))
+                out.extend(strings(item, data))
         else:
             out.append(None)
     return out
@@ -120,9 +126,11 @@ def _variable(name: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] |
     if name == "BucketName":
         alternatives = strings(call.param("Bucket"))
     elif name == "ObjectName":
-        alternatives = strings(call.param("Key"))
+        alternatives = strings(call.param("Key"), data=True)
         if not alternatives and call.param("Prefix") is not None:
-            alternatives = [Prefix(p) if isinstance(p, str) else p for p in strings(call.param("Prefix"))]
+            alternatives = [
+                Prefix(p) if isinstance(p, str) else p for p in strings(call.param("Prefix"), data=True)
+            ]
     elif name == "QueueName":
         for url in strings(call.param("QueueUrl")):
             match = _QUEUE_URL.match(url) if isinstance(url, str) else None
@@ -202,7 +210,7 @@ def _variable(name: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] |
             direct = call.param("Name")
         if direct is None and service == "glue" and name == "TableName":
             direct = call.param("Name")
-        alternatives = strings(direct)
+        alternatives = strings(direct, data=name in _WILDCARDABLE)
     if not alternatives or any(a is None for a in alternatives):
         return ["*"] if name in _WILDCARDABLE else None
     return sorted({_text(a) for a in alternatives if a is not None})

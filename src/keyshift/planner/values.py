@@ -7,12 +7,17 @@ client, resource or session an expression is, and where its credentials came fro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True, slots=True)
 class Const:
+    """A literal string. ``wild`` is set when parts of it entered a function through a parameter:
+    the same string as a glob with those parts ``*``. Resource names use ``value`` (every caller
+    is known); object keys and other data use ``wild`` (other callers pass other data)."""
+
     value: str
+    wild: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +25,7 @@ class Prefix:
     """A string built at run time whose head is literal (``f"uploads/{name}"``)."""
 
     value: str
+    wild: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +33,7 @@ class Glob:
     """A string built at run time with literal parts: ``*`` stands for each unknown part."""
 
     pattern: str
+    wild: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,3 +204,52 @@ Value = (
 )
 Values = frozenset[Value]
 EMPTY: Values = frozenset()
+
+
+def text_of(value: Const | Prefix | Glob) -> str:
+    """The glob a string value stands for: ``uploads/*`` for a prefix."""
+    if isinstance(value, Const):
+        return value.value.replace("*", "")
+    if isinstance(value, Prefix):
+        return value.value.replace("*", "") + "*"
+    return value.pattern
+
+
+def glob_value(glob: str) -> Const | Prefix | Glob:
+    """A glob as the narrowest value: a literal, a literal head then ``*``, or a pattern."""
+    while "**" in glob:
+        glob = glob.replace("**", "*")
+    if "*" not in glob:
+        return Const(glob)
+    if glob.endswith("*") and glob.count("*") == 1:
+        return Prefix(glob[:-1])
+    head = glob.split("*", 1)[0]
+    return Prefix(head) if head else Glob(glob)
+
+
+def as_data(value: Value) -> Value:
+    """How a string reads where it names data (an S3 key): parameter parts unknown.
+
+    Data keeps only the literal head before the first unknown part: ``invoices/*`` for
+    ``f"invoices/{order_id}.pdf"`` when ``order_id`` is a parameter.
+    """
+    if isinstance(value, Const | Prefix | Glob) and value.wild is not None:
+        return glob_value(value.wild)
+    return value
+
+
+def taint(values: Values) -> Values:
+    """Strings entering a function through a parameter: unknown wherever they name data."""
+    out: set[Value] = set()
+    for value in values:
+        if isinstance(value, Const | Prefix | Glob):
+            out.add(replace(value, wild="*"))
+        elif isinstance(value, DictV):
+            out.add(DictV(tuple((k, taint(v)) for k, v in value.items)))
+        elif isinstance(value, ListV):
+            out.add(ListV(taint(value.items)))
+        elif isinstance(value, TupleV):
+            out.add(TupleV(tuple(taint(v) for v in value.items)))
+        else:
+            out.add(value)
+    return frozenset(out)
