@@ -19,7 +19,7 @@ from keyshift.planner import iam_map
 
 from .plan_helpers import FIXTURES, fixture_repo, secret_for
 
-DEMOS = ("shop", "pipeline", "moto_demo", "services")
+DEMOS = ("shop", "pipeline", "moto_demo", "services", "categories")
 
 
 def _run(args: list[str]) -> tuple[int, str, str]:
@@ -123,3 +123,55 @@ def test_python_dash_m_subprocess(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["roles"][0]["name"] == "reports-task-role"
+
+
+FORBIDDEN_ACTIONS = {"*", "ecr:CreateRepository", "iam:PassRole", "sts:GetCallerIdentity"}
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_no_forbidden_grant(name: str, tmp_path: Path) -> None:
+    """No wildcard action, no IAM rights, nothing an operation may be authorised by but does not need."""
+    root = fixture_repo(name, tmp_path)
+    data = json.loads(_run(["plan", str(root), "--format", "json", "--exit-zero"])[1])
+    for role in data["roles"]:
+        for permission in role["permissions"]:
+            action = permission["action"]
+            assert "*" not in action and action not in FORBIDDEN_ACTIONS, (role["name"], action)
+            assert not action.startswith("iam:"), (role["name"], action)
+            for resource in permission["resources"]:
+                # an S3 ARN never carries an account: a bucket of another account is named the same way
+                if resource.startswith("arn:aws:s3:::"):
+                    assert resource.count(":") == 5, resource
+
+
+CATEGORY_PAIRS = {
+    "svc-xacct-task-role": {
+        ("s3:PutObject", "arn:aws:s3:::partner-dropbox-prod/acme/reports/*"),
+        ("s3:PutObject", "arn:aws:s3:::partner-dropbox-prod/acme/bulk/export.csv.gz"),
+        ("s3:PutObjectAcl", "arn:aws:s3:::partner-dropbox-prod/acme/reports/*"),
+        ("s3:PutObjectAcl", "arn:aws:s3:::partner-dropbox-prod/acme/bulk/export.csv.gz"),
+    },
+    "svc-resmodel-task-role": {
+        ("s3:ListBucket", "arn:aws:s3:::acme-logs"),
+        ("s3:DeleteObject", "arn:aws:s3:::acme-logs/tmp/*"),
+        ("s3:GetObject", "arn:aws:s3:::acme-config/service/config.json"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-west-2:210987654321:notifications"),
+        ("dynamodb:PutItem", "arn:aws:dynamodb:us-west-2:210987654321:table/audit"),
+        ("dynamodb:BatchWriteItem", "arn:aws:dynamodb:us-west-2:210987654321:table/audit"),
+    },
+    "svc-sesv2-task-role": {
+        ("ses:SendEmail", "arn:aws:ses:eu-west-1:210987654321:identity/welcome@mail.acme.example"),
+        ("ses:SendEmail", "arn:aws:ses:eu-west-1:210987654321:identity/mail.acme.example"),
+        ("ses:SendEmail", "arn:aws:ses:eu-west-1:210987654321:template/welcome"),
+    },
+}
+
+
+@pytest.mark.parametrize("role_name", sorted(CATEGORY_PAIRS))
+def test_category_roles(role_name: str, tmp_path: Path) -> None:
+    root = fixture_repo("categories", tmp_path)
+    data = json.loads(_run(["plan", str(root), "--format", "json", "--exit-zero"])[1])
+    [role] = [r for r in data["roles"] if r["name"] == role_name]
+    pairs = {(p["action"], r) for p in role["permissions"] for r in p["resources"]}
+    assert pairs == CATEGORY_PAIRS[role_name]
+    assert role["unresolved"] == []

@@ -1253,6 +1253,8 @@ class _Scope:
                     node,
                     f"{owner.client.service} paginator {owner.method}",
                 )
+                pages = _derived_result(owner.client.service, owner.method, kwargs)
+                return frozenset({ListV(pages)}) if pages else EMPTY
             return EMPTY
         if isinstance(owner, WaiterV):
             if name == "wait":
@@ -1471,6 +1473,14 @@ class _Scope:
                 rspec = spec.get("resource", {})
                 ids = self._ids_from(res, rspec.get("identifiers", []), args, kwargs)
                 return frozenset({ResV(res.service, rspec.get("type", sub), ids, res.origin)})
+        model = _resource_model(res.service) or {}
+        if not res.rtype and name in model.get("resources", {}):
+            # the service resource builds any resource type from its identifiers: s3.Object(b, k)
+            names = [i["name"] for i in model["resources"][name].get("identifiers", [])]
+            given = dict(zip(names, args, strict=False))
+            given.update({k: v for k, v in kwargs.items() if k in names})
+            ids = tuple(sorted(given.items(), key=lambda kv: kv[0]))
+            return frozenset({ResV(res.service, name, ids, res.origin)})
         for action, spec in rdef.get("actions", {}).items():
             if _xform(action) == name:
                 request = spec.get("request", {})
@@ -1596,6 +1606,20 @@ _DERIVED = {
 
 
 def _derived_result(service: str, method: str, kwargs: dict[str, Values]) -> Values:
+    if service == "s3" and method in ("list_objects_v2", "list_objects", "list_object_versions"):
+        # every key a listing returns starts with the prefix it asked for
+        keys: set[Value] = set()
+        for prefix in kwargs.get("Prefix", EMPTY):
+            if isinstance(prefix, Const | Prefix) and prefix.value:
+                wild = prefix.wild + "*" if isinstance(prefix, Const) and prefix.wild else prefix.wild
+                keys.add(Prefix(prefix.value, wild))
+            else:
+                return EMPTY
+        if not keys:
+            return EMPTY
+        entry = DictV((("Key", frozenset(keys)),))
+        field_name = "Versions" if method == "list_object_versions" else "Contents"
+        return frozenset({DictV(((field_name, frozenset({ListV(frozenset({entry}))})),))})
     spec = _DERIVED.get((service, method))
     if spec is None:
         return EMPTY

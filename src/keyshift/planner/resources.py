@@ -190,6 +190,12 @@ def _variable(name: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] |
                 alternatives.append(function)
     elif name == "TemplateName":
         alternatives = strings(_case_get(call, "Template", "TemplateName"))
+        # SES v2 names the template inside Content (a template ARN literal is matched directly)
+        for content in call.param("Content") or ():
+            if isinstance(content, DictV):
+                for template in content.get("Template") or ():
+                    if isinstance(template, DictV) and template.get("TemplateName") is not None:
+                        alternatives.extend(strings(template.get("TemplateName")))
     elif name == "KeyId":
         for key_id in strings(_case_get(call, "KeyId", "SSEKMSKeyId")):
             if isinstance(key_id, str) and re.fullmatch(r"[0-9a-f-]{36}|mrk-[0-9a-f]{32}", key_id):
@@ -293,6 +299,9 @@ def resolve(action: str, call: ApiCall, scope: Scope) -> Resolved:
             filled = _fill(fmt, rtype, call, scope)
             if filled:
                 found.extend(filled)
+                if fmt.endswith(":log-group:${LogGroupName}"):
+                    # CloudWatch Logs checks some actions against the group ARN with ":*" appended
+                    found.extend(f"{arn}:*" for arn in filled if not arn.endswith("*"))
                 specific = specific or not _generic_only(fmt)
     if not specific:
         return Resolved(("*",), f"{call.via} at {call.path}:{call.line}: resource name is not a literal")
