@@ -189,6 +189,15 @@ EXTRA_CASES = [
         "nested-sites",
         'import boto3\nc = boto3.Session(aws_access_key_id="@KEY@").client("s3", aws_access_key_id="@KEY@")\n',
     ),
+    ("annotation-only", 'import boto3\nKEY: str\nc = boto3.client("s3", aws_access_key_id=KEY)\n'),
+    (
+        "annotation-only-local",
+        'import boto3\ndef f():\n    k: str\n    return boto3.client("s3", aws_access_key_id=k)\n',
+    ),
+    (
+        "annotation-only-session",
+        'import boto3\ns: boto3.Session\nc = s.client("s3", aws_access_key_id="@KEY@")\n',
+    ),
     ("augassign", 'import boto3\nK = "a"\nK += "b"\nboto3.client("s3", aws_access_key_id=K)\n'),
 ]
 

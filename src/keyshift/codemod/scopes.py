@@ -187,9 +187,7 @@ class _Builder(ast.NodeVisitor):
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         self.generic_visit(node)
-        if isinstance(node.target, ast.Name):
-            if node.value is None:
-                raise Unsupported("annotation without value")
+        if isinstance(node.target, ast.Name):  # ``x: int`` binds too (libcst records it), without a value
             self.scope.add(Binding(node.target.id, "annassign", self.scope, node.target, node.value))
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
