@@ -18,7 +18,6 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +28,8 @@ from keyshift.errors import KeyshiftError
 from keyshift.redact import scrub, sha1_hex
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from keyshift.codemod.credentials import ModuleFix
 
 MARKERS = (b"boto3", b"botocore", b"aioboto3", b"s3fs", b"storage_options")
@@ -381,6 +382,8 @@ def run_fix(
             else:
                 pending.append((path, shown, write))
                 if pool is None and len(pending) >= _PARALLEL_MIN:
+                    from concurrent.futures import ProcessPoolExecutor  # only now: it loads multiprocessing
+
                     # warm the analysis code once, before the workers fork
                     analyse(b"import boto3\nboto3.client('s3', aws_access_key_id='x')\n")
                     pool = ProcessPoolExecutor(max_workers=workers)
