@@ -123,7 +123,7 @@ def _could_hold(data: bytes) -> bool:
     starts = [(lower.find(word), word) for word in (b"secret", b"token")]
     if all(start == -1 for start, _ in starts):
         return False  # no name that could carry a secret or token
-    budget = _WINDOWS
+    budget = _WINDOWS + len(data) // 512  # a window costs about as much as 512 bytes of whole-blob pass
     for start, word in starts:
         while start != -1:
             budget -= 1
