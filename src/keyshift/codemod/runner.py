@@ -1,12 +1,14 @@
-"""Run the credential codemod over files: discovery, text prefilter, parallel parse, atomic writes.
+"""Run the credential codemod over files: discovery, text prefilter, analysis, atomic writes.
 
 A file is read once; unless its bytes mention ``boto3``/``botocore``/``aioboto3`` (or the s3fs
-markers the report covers) it is never parsed. Candidates are processed on all cores. Each
-worker parses, rewrites, re-parses its output as a guard and, with ``write``, replaces the file
-atomically (temp file in the same directory + ``os.replace``), so an interrupted run leaves
-every file either old or new. One bad file never stops a sweep: it becomes an outcome with a
-reason. Diffs are redacted (secret and token literals replaced by their SHA-1) before they leave
-the worker.
+markers the report covers) it is never parsed, and a candidate without any credential text is
+settled without analysis. The rest go through ``analyse``: the ``ast`` fast path (``fast``),
+or libcst (``credentials``) for what the fast path does not model, with the same result either
+way. Many of them are spread over a process pool that starts during discovery. The output of
+every rewrite is re-parsed as a guard and, with ``write``, replaces the file atomically (temp
+file in the same directory + ``os.replace``), so an interrupted run leaves every file either old
+or new. One bad file never stops a sweep: it becomes an outcome with a reason. Diffs are
+redacted (secret and token literals replaced by their SHA-1) before they leave the worker.
 """
 
 from __future__ import annotations
