@@ -83,11 +83,24 @@ def _text(result: object) -> str:
             if grant.why_any:
                 lines.append(f"    * because {grant.why_any}")
         for blocker in role.blockers:
-            lines.append(f"  BLOCKER {blocker.path}:{blocker.line}: {blocker.message}")
+            if blocker.key_id is not None:
+                lines.append(f"  BLOCKER {blocker.path}:{blocker.line}: {blocker.message}")
         for item in role.unresolved:
             lines.append(f"  unresolved: {item}")
         for note in role.notes:
             lines.append(f"  note: {note}")
+    # settings that do not say which key they hold block every role of their service: listed once
+    shared: dict[tuple[str, str], list[str]] = {}
+    for role in result.roles:
+        for blocker in role.blockers:
+            if blocker.key_id is None:
+                text = f"  BLOCKER {blocker.path}:{blocker.line}: {blocker.message}"
+                entries = shared.setdefault((role.service, role.directory), [])
+                if text not in entries:
+                    entries.append(text)
+    for (service, _), entries in sorted(shared.items()):
+        lines.append(f"service-wide blockers of {service} (every role of the service)")
+        lines.extend(entries)
     for item in result.unresolved:
         lines.append(f"unresolved: {item}")
     for error in result.errors:

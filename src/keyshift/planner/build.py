@@ -45,11 +45,19 @@ class Grant:
 
 @dataclass(frozen=True, slots=True)
 class Blocker:
+    """A deployment setting that overrides the task role.
+
+    ``key_id`` is the key the setting holds (a key ID, or the key a secret or token pairs with);
+    None when no file says which key it is (``${AWS_ACCESS_KEY_ID}``): it blocks every role of
+    the service.
+    """
+
     path: str
     line: int
     name: str
     kind: str
     message: str
+    key_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +160,12 @@ def plan_repository(
         for match in KEY_ID.finditer(setting.value)
     }
     secret_keys: dict[str, str] = {}
+    paired: dict[str, str] = {}  # SHA-1 of a secret or session token -> the key it pairs with
     for finding in findings:
         if finding.key_id and finding.kind == CredentialKind.SECRET_ACCESS_KEY:
             secret_keys[finding.secret_sha1 or finding.value_sha1] = finding.key_id
+        if finding.key_id and finding.kind != CredentialKind.ACCESS_KEY_ID:
+            paired[finding.value_sha1] = finding.key_id
         if finding.key_id and finding.kind == CredentialKind.ACCESS_KEY_ID and not is_test_path(finding.path):
             # a key in a compose file or task definition belongs to the service that file configures
             service = deployed.get((finding.path, finding.key_id)) or service_for(
@@ -225,6 +236,9 @@ def plan_repository(
     for key in [k for k, d in drafts.items() if not d.calls and d.key_id in used]:
         del drafts[key]
 
+    role_keys: dict[str, set[str]] = {}
+    for item in drafts.values():
+        role_keys.setdefault(item.service.directory, set()).add(item.key_id)
     roles: list[RolePlan] = []
     names: dict[str, int] = {}
     ordered = sorted(drafts.values(), key=lambda d: (d.service.name, d.service.directory, d.key_id))
@@ -251,7 +265,11 @@ def plan_repository(
                 region=role_region,
                 grants=grants,
                 unresolved=tuple(sorted(item.unresolved)),
-                blockers=_blockers(item.service),
+                blockers=tuple(
+                    b
+                    for b in _blockers(item.service, paired, role_keys[item.service.directory])
+                    if b.key_id in (None, item.key_id)
+                ),
                 taskdefs=tuple(sorted(item.service.taskdefs)),
                 notes=tuple(sorted(notes | item.notes)),
                 key_locations=tuple(sorted(item.key_locations)),
@@ -382,22 +400,37 @@ def _regions(origin: Origin) -> list[str]:
     return sorted(v.value for v in origin.region or () if isinstance(v, Const))
 
 
-def _blockers(service: Service) -> tuple[Blocker, ...]:
+def _blockers(service: Service, paired: Mapping[str, str], keys: set[str]) -> tuple[Blocker, ...]:
+    """Every credential setting of ``service``, each with the key it holds (None: any of ``keys``)."""
+    settings = [s for s in service.env if s.name in CREDENTIAL_VARS and s.kind != "dotenv-example"]
+    # a file that sets one key ID: its secret and token are that key's
+    file_keys: dict[str, set[str]] = {}
+    for setting in settings:
+        if setting.name == "AWS_ACCESS_KEY_ID" and KEY_ID.fullmatch(setting.value.strip()):
+            file_keys.setdefault(setting.path, set()).add(setting.value.strip())
     out = []
-    for setting in service.env:
-        if setting.name in CREDENTIAL_VARS and setting.kind != "dotenv-example":
-            where = {"dockerfile": "Dockerfile", "taskdef": "task definition", "compose": "compose file"}.get(
-                setting.kind, ".env file"
+    for setting in settings:
+        value = setting.value.strip().strip("\"'")
+        owner: str | None = None
+        if setting.name == "AWS_ACCESS_KEY_ID":
+            owner = value if KEY_ID.fullmatch(value) else None
+        elif value:
+            owner = paired.get(sha1_hex(value))
+            if owner is None and len(file_keys.get(setting.path, ())) == 1:
+                owner = next(iter(file_keys[setting.path]))
+        where = {"dockerfile": "Dockerfile", "taskdef": "task definition", "compose": "compose file"}.get(
+            setting.kind, ".env file"
+        )
+        out.append(
+            Blocker(
+                setting.path,
+                setting.line,
+                setting.name,
+                setting.kind,
+                f"{setting.name} set in the {where} overrides the task role: remove it",
+                owner if owner in keys else None,
             )
-            out.append(
-                Blocker(
-                    setting.path,
-                    setting.line,
-                    setting.name,
-                    setting.kind,
-                    f"{setting.name} set in the {where} overrides the task role: remove it",
-                )
-            )
+        )
     return tuple(sorted(out, key=lambda b: (b.path, b.line, b.name)))
 
 

@@ -146,7 +146,15 @@ def report(role: RolePlan, result: PlanResult) -> str:
         lines += ["Key found at: " + ", ".join(f"`{loc}`" for loc in role.key_locations), ""]
     if role.blockers:
         lines += ["## Blockers", ""]
-        lines += [f"- `{b.path}:{b.line}`: {b.message}" for b in role.blockers]
+        lines += [
+            f"- `{b.path}:{b.line}`: {b.message}"
+            + (
+                " (service-wide: the setting names no key, so it overrides every role of the service)"
+                if b.key_id is None
+                else ""
+            )
+            for b in role.blockers
+        ]
         lines.append("")
     lines += ["## Permissions", "", "| Action | Resources | Needed by |", "| --- | --- | --- |"]
     for grant in role.grants:

@@ -127,7 +127,8 @@ def role_json(role: RolePlan) -> dict[str, Any]:
         ],
         "unresolved": list(role.unresolved),
         "blockers": [
-            {"path": b.path, "line": b.line, "name": b.name, "message": b.message} for b in role.blockers
+            {"path": b.path, "line": b.line, "name": b.name, "message": b.message, "key_id": b.key_id}
+            for b in role.blockers
         ],
         "notes": list(role.notes),
     }

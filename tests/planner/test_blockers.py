@@ -1,0 +1,91 @@
+"""Deployment settings that override the task role are listed under the role whose key they hold.
+
+A key ID names its key; a secret or session token belongs to the key the scanner pairs it with
+(or the one key ID its file sets); a setting that names no key (``${AWS_ACCESS_KEY_ID}``)
+blocks every role of the service and is listed once, as service-wide.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from keyshift.cli import app
+
+from .plan_helpers import key_for
+
+READER = "{{key:111122223333:reader}}"
+WRITER = "{{key:111122223333:writer}}"
+
+FILES = {
+    "svc/app.py": "import boto3\n"
+    f'READER_ID = "{READER}"\n'
+    'READER_SECRET = "{{secret:reader}}"\n'
+    'reader = boto3.client("s3", aws_access_key_id=READER_ID, aws_secret_access_key=READER_SECRET, '
+    'region_name="us-east-1")\n'
+    'writer = boto3.client("sqs", region_name="us-east-1")\n'
+    "def run():\n"
+    '    reader.get_object(Bucket="in-bucket", Key="a.txt")\n'
+    '    writer.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/111122223333/out", MessageBody="x")\n',
+    "svc/.env": f"AWS_ACCESS_KEY_ID={WRITER}\nAWS_SECRET_ACCESS_KEY={{{{secret:writer}}}}\n",
+    "svc/docker-compose.yml": "services:\n  svc:\n    build: .\n    environment:\n"
+    "      AWS_SESSION_TOKEN: ${AWS_SESSION_TOKEN}\n",
+    "svc/ecs/task-definition.json": json.dumps(
+        {
+            "family": "svc",
+            "containerDefinitions": [
+                {
+                    "name": "svc",
+                    "environment": [{"name": "AWS_SECRET_ACCESS_KEY", "value": "{{secret:reader}}"}],
+                }
+            ],
+        },
+        indent=2,
+    ),
+}
+
+
+def _invoke(args: list[str]) -> str:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_each_blocker_under_the_role_of_its_key(repo_factory: Callable[..., Path]) -> None:
+    root = repo_factory(FILES)
+    data = json.loads(_invoke(["plan", str(root), "--format", "json", "--exit-zero"]))
+    reader, writer = key_for("111122223333", "reader"), key_for("111122223333", "writer")
+    roles = {r["credentials"][0]["key_id"]: r for r in data["roles"]}
+    assert set(roles) == {reader, writer}
+
+    def blockers(key: str) -> set[tuple[str, str, str | None]]:
+        return {(b["path"], b["name"], b["key_id"]) for b in roles[key]["blockers"]}
+
+    shared = ("svc/docker-compose.yml", "AWS_SESSION_TOKEN", None)
+    assert blockers(writer) == {
+        ("svc/.env", "AWS_ACCESS_KEY_ID", writer),
+        ("svc/.env", "AWS_SECRET_ACCESS_KEY", writer),
+        shared,
+    }
+    # a secret alone in the task definition: the scanner pairs it with the reader's key ID
+    assert blockers(reader) == {("svc/ecs/task-definition.json", "AWS_SECRET_ACCESS_KEY", reader), shared}
+
+
+def test_text_lists_each_blocker_once(repo_factory: Callable[..., Path]) -> None:
+    root = repo_factory(FILES)
+    text = _invoke(["plan", str(root), "--exit-zero"])
+    lines = text.splitlines()
+    blocker_lines = [line for line in lines if "BLOCKER" in line]
+    assert len(blocker_lines) == len(set(blocker_lines)) == 4, text
+    writer_at = next(i for i, line in enumerate(lines) if key_for("111122223333", "writer") in line)
+    reader_at = next(i for i, line in enumerate(lines) if key_for("111122223333", "reader") in line)
+    env_at = next(i for i, line in enumerate(lines) if "BLOCKER svc/.env:1" in line)
+    taskdef_at = next(i for i, line in enumerate(lines) if "BLOCKER svc/ecs/task-definition.json" in line)
+    shared_at = next(i for i, line in enumerate(lines) if line.startswith("service-wide blockers of svc"))
+    # each under its own role's heading
+    assert (reader_at < taskdef_at < writer_at < env_at) or (writer_at < env_at < reader_at < taskdef_at)
+    assert shared_at > max(env_at, taskdef_at)
+    assert "BLOCKER svc/docker-compose.yml" in lines[shared_at + 1]
