@@ -187,3 +187,10 @@ def test_many_callers_merged_still_widen_on_one_unknown(repo_factory: Callable[.
     data = _plan(repo_factory(files))
     [permission] = data["roles"][0]["permissions"]
     assert permission["resources"] == ["*"]
+
+
+def test_names_from_parameters_are_said(repo_factory: Callable[..., Path]) -> None:
+    files = dict(CASES[3][1])  # helper-called-with-two-literal-buckets-grants-both
+    data = _plan(repo_factory(files))
+    [note] = [n for n in data["roles"][0]["notes"] if "from a function parameter" in n]
+    assert note.startswith("s3.put_object at svc/storage.py:4: Bucket from a function parameter")

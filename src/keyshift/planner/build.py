@@ -465,6 +465,42 @@ def _key_wild(wild: str | None, bucket: str) -> str | None:
     return stripped[len(head) :].split("?", 1)[0] if stripped.startswith(head) else "*"
 
 
+# parameters that name a resource (not data such as an object key or a message body)
+_NAME_PARAMS = frozenset(
+    {
+        "Bucket",
+        "TableName",
+        "QueueUrl",
+        "QueueName",
+        "TopicArn",
+        "TargetArn",
+        "FunctionName",
+        "SecretId",
+        "Name",
+        "Names",
+        "StreamName",
+        "StreamARN",
+        "logGroupName",
+        "stateMachineArn",
+        "JobName",
+        "WorkGroup",
+        "RoleArn",
+        "repositoryName",
+        "DeliveryStreamName",
+        "EventBusName",
+    }
+)
+
+
+def _names_from_parameters(call: ApiCall) -> list[str]:
+    """Resource-naming arguments whose literal values reached the call through a parameter."""
+    return [
+        name
+        for name, values in call.params
+        if name in _NAME_PARAMS and any(isinstance(v, Const | Prefix) and v.wild is not None for v in values)
+    ]
+
+
 def _present(call: ApiCall, name: str) -> bool:
     values = call.param(name)
     return bool(values)
@@ -518,6 +554,12 @@ def _grants(
             continue
         if mapping.confidence == "inferred":
             notes.add(f"{call.via} at {call.path}:{call.line}: {mapping.note}; action inferred")
+        passed = _names_from_parameters(call)
+        if passed:
+            notes.add(
+                f"{call.via} at {call.path}:{call.line}: {', '.join(passed)} from a function parameter: "
+                "granted for the values the repository's own calls pass; add any other caller's"
+            )
         for scope in _scopes(call, account, default_region, service, partition):
             actions = _transact_actions(call) or list(mapping.actions)
             for extra in iam_map.overlay()["extras"]:
