@@ -198,6 +198,14 @@ EXTRA_CASES = [
         "annotation-only-session",
         'import boto3\ns: boto3.Session\nc = s.client("s3", aws_access_key_id="@KEY@")\n',
     ),
+    (
+        "utf8-cookie",
+        '# -*- coding: utf-8 -*-\nimport boto3\nKEY = "@KEY@"  # clé\nc = boto3.client("s3", aws_access_key_id=KEY)\n',
+    ),
+    (
+        "utf8-cookie-spelling",
+        '#!/usr/bin/env python\n# vim: set fileencoding=utf8 :\nimport boto3\nc = boto3.client("s3", aws_access_key_id="@KEY@")\n',
+    ),
     ("augassign", 'import boto3\nK = "a"\nK += "b"\nboto3.client("s3", aws_access_key_id=K)\n'),
 ]
 

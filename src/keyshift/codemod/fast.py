@@ -774,8 +774,9 @@ def fast_fix(data: bytes) -> FileFix:
         raise Unsupported("ast cannot parse this file") from exc
     if data.startswith(b"\xef\xbb\xbf") or b"\r" in data.replace(b"\r\n", b""):
         raise Unsupported("byte-order mark or bare carriage returns")
-    if b"coding" in b"".join(data.split(b"\n", 2)[:2]):
-        raise Unsupported("encoding declaration")
+    for head in data.split(b"\n", 2)[:2]:
+        if b"coding" in head and not _utf8_cookie(head):
+            raise Unsupported("encoding declaration other than UTF-8")
     a = _Analysis(data, tree)
     sites: list[_Site] = []
     for call in sorted(a.scopes.calls, key=_pos_key):
@@ -931,6 +932,22 @@ def _apply_text(
     except (SyntaxError, ValueError) as exc:
         raise Unsupported("text edit did not parse") from exc
     return out
+
+
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _utf8_cookie(line: bytes) -> bool:
+    """``# -*- coding: utf-8 -*-`` and its spellings: ``ast`` offsets are then UTF-8 bytes too."""
+    import codecs
+
+    match = _COOKIE.match(line)
+    if match is None:
+        return False
+    try:
+        return codecs.lookup(match.group(1).decode("ascii")).name == "utf-8"
+    except (LookupError, UnicodeDecodeError):
+        return False
 
 
 def _dedupe(notes: list[Note]) -> list[Note]:
