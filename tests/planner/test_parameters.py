@@ -145,6 +145,20 @@ CASES: list[tuple[str, dict[str, str], Pairs]] = [
         },
     ),
     (
+        "listing-prefix-from-a-constructor-is-data",
+        {
+            "svc/store.py": CLIENT + "class Store:\n"
+            '    def __init__(self, bucket, prefix="data/"):\n'
+            "        self.bucket, self.prefix = bucket, prefix\n"
+            "    def purge(self):\n"
+            f'        res = boto3.resource("s3", aws_access_key_id="{KEY}")\n'
+            "        for obj in res.Bucket(self.bucket).objects.filter(Prefix=self.prefix):\n"
+            "            obj.delete()\n"
+            'Store("acme-files").purge()\n',
+        },
+        {("s3:ListBucket", "arn:aws:s3:::acme-files"), ("s3:DeleteObject", "arn:aws:s3:::acme-files/*")},
+    ),
+    (
         "a-literal-key-in-the-function-itself-stays-exact",
         {
             "svc/storage.py": CLIENT + "def heartbeat(bucket):\n"

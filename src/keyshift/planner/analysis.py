@@ -1591,7 +1591,8 @@ class _Scope:
         for ident in rspec.get("identifiers", []):
             if ident.get("source") == "response" and ident["target"] == "Key" and "Prefix" in params:
                 ids["Key"] = frozenset(
-                    Prefix(v.value) if isinstance(v, Const) else v for v in params["Prefix"]
+                    Prefix(v.value, v.wild and v.wild + "*") if isinstance(v, Const) else v
+                    for v in params["Prefix"]
                 )
         items = tuple(sorted(ids.items(), key=lambda kv: kv[0]))
         return frozenset({ResV(coll.res.service, rspec.get("type", ""), items, coll.res.origin)})
