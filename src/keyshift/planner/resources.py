@@ -216,6 +216,8 @@ def _variable(name: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] |
             direct = call.param("Name")
         if direct is None and service == "glue" and name == "TableName":
             direct = call.param("Name")
+        if direct is None and name.endswith("Name"):
+            direct = _case_get(call, f"{name}s")  # describe_repositories(repositoryNames=[...])
         alternatives = strings(direct, data=name in _WILDCARDABLE)
     if not alternatives or any(a is None for a in alternatives):
         return ["*"] if name in _WILDCARDABLE else None
