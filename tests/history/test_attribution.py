@@ -90,6 +90,26 @@ def test_tag_only_commit(repo: Repo) -> None:
     assert finding.location.commit == tagged
 
 
+def test_tags_pointing_at_a_blob_or_a_tree(repo: Repo) -> None:
+    repo.write("a.txt", "a\n")
+    repo.commit("init")
+    blob = repo.git("hash-object", "-w", "--stdin", input=f"AWS_ACCESS_KEY_ID={K1}\n".encode()).strip()
+    repo.git("tag", "-a", "leaked-blob", blob, "-m", "a blob")
+    tree_blob = repo.git("hash-object", "-w", "--stdin", input=f"key={K2}\n".encode()).strip()
+    inner = repo.git("mktree", input=f"100644 blob {tree_blob}\tkeys.cfg\n".encode()).strip()
+    tree = repo.git("mktree", input=f"040000 tree {inner}\tconf\n".encode()).strip()
+    repo.git("tag", "leaked-tree", tree)
+    result = scan(repo.path)
+    keys = by_key(result)
+    assert keys[K1][0].path == "refs/tags/leaked-blob"
+    assert keys[K2][0].path == "refs/tags/leaked-tree:conf/keys.cfg"
+    for key in (K1, K2):
+        assert keys[key][0].location.commit is None
+    assert keys[K1][0].history is not None and keys[K1][0].history.author == "Dev One <dev1@example.invalid>"
+    assert result.stats["unreachable_hits"] == 0
+    assert not any("reachable from no ref" in e for e in result.errors)
+
+
 def test_remote_tracking_ref_only(repo: Repo) -> None:
     repo.write("a.txt", "a\n")
     repo.commit("init")

@@ -303,6 +303,15 @@ class _Detections:
         return {(f.rule_id, f.value_sha1) for f in self.found.get((sha, path), ())}
 
 
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """A ref that points at a blob or tree (no commit): its name and, if annotated, who tagged it when."""
+
+    ref: str
+    tagger: str
+    date: str
+
+
 @dataclass(slots=True)
 class _Occurrences:
     """Everything pass 3 learns about one value: where it was introduced and how widely it spread."""
@@ -399,6 +408,68 @@ def _findings(
     return out
 
 
+def _tagged_objects(repo: GitRepo) -> list[tuple[str, str, Tag]]:
+    """Blobs that refs (usually tags) reach without any commit: a ref to a blob or a tree."""
+    fields = "%00".join(
+        (
+            "%(refname)",
+            "%(objecttype)",
+            "%(objectname)",
+            "%(*objecttype)",
+            "%(*objectname)",
+            "%(taggername) %(taggeremail)",
+            "%(taggerdate:iso-strict)",
+        )
+    )
+    out = run_git(repo.cmd("for-each-ref", f"--format={fields}"), check=False)
+    found: list[tuple[str, str, Tag]] = []
+    for line in out.stdout.decode("utf-8", "surrogateescape").splitlines():
+        parts = line.split("\0")
+        if len(parts) != 7:
+            continue
+        refname, kind, sha, peeled_kind, peeled_sha, tagger, date = parts
+        if kind == "tag":
+            kind, sha = peeled_kind, peeled_sha
+        tag = Tag(refname, tagger.strip(), date)
+        if kind == "blob":
+            found.append((sha, refname, tag))
+        elif kind == "tree":
+            listing = run_git(repo.cmd("ls-tree", "-r", "-z", "--full-tree", sha), check=False)
+            for entry in listing.stdout.split(b"\0"):
+                meta, _, path = entry.partition(b"\t")
+                bits = meta.split()
+                if len(bits) == 3 and bits[1] == b"blob":
+                    found.append(
+                        (bits[2].decode("ascii"), f"{refname}:{path.decode('utf-8', 'surrogateescape')}", tag)
+                    )
+    return found
+
+
+def _tagged_findings(
+    tagged: list[tuple[str, str, Tag]], det: _Detections, head_values: set[Value]
+) -> list[Finding]:
+    """Findings in blobs only a ref to a blob or tree reaches: no commit holds them, the ref names them."""
+    out = []
+    for sha, path, tag in tagged:
+        for finding in det.found.get((sha, path), ()):
+            value = (finding.rule_id, finding.value_sha1)
+            out.append(
+                replace(
+                    finding,
+                    location=replace(finding.location, commit=None),
+                    history=HistoryInfo(
+                        commit="",
+                        author=tag.tagger,
+                        date=tag.date,
+                        commits=0,
+                        paths=1,
+                        in_head=value in head_values,
+                    ),
+                )
+            )
+    return out
+
+
 def _problem_skips(problems: Iterable[ReadProblem]) -> list[Skipped]:
     return [Skipped(f"blob {p.sha}", f"{p.reason} object") for p in problems]
 
@@ -489,6 +560,8 @@ def scan_history(
             before = len(errors)
             changes = [c for c in walk(repo.cmd(), tips, errors, count) if _relevant(c, hits)]
             reached = {c.dst for c in changes} | {s for c in changes for s in c.srcs}
+            tagged = [(sha, path, ref) for sha, path, ref in _tagged_objects(repo) if sha in hits - reached]
+            reached |= {sha for sha, _, _ in tagged}
             unreachable = len(hits - reached)
             if unreachable and len(errors) > before:
                 errors.append(
@@ -502,6 +575,7 @@ def scan_history(
                 )
         else:
             unreachable = 0
+            tagged = []
             rev = run_git(repo.cmd("rev-list", "--count", *tips, "--"), check=False)
             if rev.returncode != 0:
                 errors.append("git rev-list failed; the commit count is unknown")
@@ -515,6 +589,7 @@ def scan_history(
         hits = set(counts.hits)
         changes = [c for c in changes if _relevant(c, hits)]
         unreachable = 0
+        tagged = []
     if not commits[0] and since is None:
         raise KeyshiftError(f"{repo.toplevel}: no commits are reachable from any ref; nothing to scan")
     changes = [c for c in _under(changes, prefix) if not _excluded(c.path, config.exclude)]
@@ -526,12 +601,13 @@ def scan_history(
     ]
     pairs = [(c.dst, c.path) for c in changes if c.dst in hits]
     pairs += [(s, c.path) for c in changes for s in c.srcs if s in hits]
-    det.load([*pairs, *head])
+    det.load([*pairs, *head, *((sha, path) for sha, path, _ in tagged)])
     head_values: set[Value] = set()
     for sha, path in head:
         head_values |= det.values(sha, path)
     seen = _introductions(changes, det)
     findings = _findings(seen, det, head_values, with_history=True)
+    findings += _tagged_findings(tagged, det, head_values)
     skipped += _problem_skips([*counts.problems, *det.problems])
     unreadable = len(counts.problems) + len(det.problems)
     if unreadable:
