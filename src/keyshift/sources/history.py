@@ -13,10 +13,12 @@ Three passes, cheapest questions first:
    introduction (every line of that version holding it), with how many commits and paths held
    it and whether HEAD still does.
 
-Blobs no ref reaches (dangling objects left by rebases, dropped stashes) are counted in
-``stats["unreachable_hits"]`` but not reported: they never left this clone and ``git gc``
-removes them. ``--since REV`` walks only commits not reachable from REV and scans only the
-blobs they touched; ``--staged`` scans the index against HEAD for pre-commit.
+Blobs that a ref reaches without a commit (a tag pointing at a blob or tree) are reported under
+the ref name. Blobs no ref reaches (dangling objects left by rebases, dropped stashes) are
+counted in ``stats["unreachable_hits"]`` and a warning, but not reported: they never left this
+clone and ``git gc`` removes them. ``--since REV`` (or ``BASE..TIP``) walks only commits not
+reachable from REV and scans only the blobs they touched; ``--staged`` scans the index against
+HEAD for pre-commit.
 """
 
 from __future__ import annotations
