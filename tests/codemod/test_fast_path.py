@@ -206,6 +206,26 @@ EXTRA_CASES = [
         "utf8-cookie-spelling",
         '#!/usr/bin/env python\n# vim: set fileencoding=utf8 :\nimport boto3\nc = boto3.client("s3", aws_access_key_id="@KEY@")\n',
     ),
+    (
+        "global-cache",
+        'import boto3\n_client = None\ndef client():\n    global _client\n    if _client is None:\n        _client = boto3.client("s3", aws_access_key_id="@KEY@")\n    return _client\n',
+    ),
+    (
+        "global-constant",
+        'import boto3\nKEY = "@KEY@"\ndef make():\n    global KEY\n    return boto3.client("s3", aws_access_key_id=KEY)\n',
+    ),
+    (
+        "global-assigned-in-function",
+        'import os, boto3\ndef setup():\n    global KEY\n    KEY = os.getenv("AWS_ACCESS_KEY_ID")\ndef make():\n    return boto3.client("s3", aws_access_key_id=KEY)\n',
+    ),
+    (
+        "global-shadow-nested",
+        'import boto3\nKEY = "@KEY@"\ndef outer():\n    global KEY\n    def inner():\n        return boto3.client("s3", aws_access_key_id=KEY)\n    return inner\n',
+    ),
+    (
+        "global-session",
+        'import boto3\ndef init():\n    global S\n    S = boto3.Session()\nc = S.client("s3", aws_access_key_id="@KEY@")\n',
+    ),
     ("augassign", 'import boto3\nK = "a"\nK += "b"\nboto3.client("s3", aws_access_key_id=K)\n'),
 ]
 
@@ -281,11 +301,11 @@ def test_common_shapes_never_fall_back(name: str) -> None:
     "source",
     [
         "import boto3\nfrom x import *\ns3 = boto3.client('s3', aws_access_key_id='a')\n",
-        "import boto3\ndef f():\n    global K\n    K = 'x'\n    boto3.client('s3', aws_access_key_id=K)\n",
+        "import boto3\ndef f():\n    K = 'x'\n    def g():\n        nonlocal K\n        boto3.client('s3', aws_access_key_id=K)\n    return g\n",
         "import boto3\nK = 'a'\nK = 'b'\nboto3.client('s3', aws_access_key_id=K)\n",
         "import boto3\nc = (boto3.client('s3', aws_access_key_id='a'))\n",
     ],
-    ids=["star-import", "global", "rebound-name", "parenthesised-call"],
+    ids=["star-import", "nonlocal", "rebound-name", "parenthesised-call"],
 )
 def test_unmodelled_constructs_fall_back(source: str) -> None:
     with pytest.raises(Unsupported):

@@ -368,6 +368,8 @@ class _Analysis:
                 return None
             return {k.arg for k in node.keywords if k.arg is not None}
         if isinstance(node, ast.Name):
+            if node.id in self.scope_of(node).globals:
+                raise Unsupported("**dict of a name declared global")
             found = self.bindings(node)
             if not found:
                 return None

@@ -48,8 +48,16 @@ class Scope:
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     assigns: list[ast.Assign] = field(default_factory=list)  # ``=`` statements directly in this scope
     in_class: bool = False  # a comprehension/lambda directly inside a class body
+    globals: frozenset[str] = frozenset()  # names declared ``global`` in this scope
 
     def add(self, binding: Binding) -> None:
+        if binding.name in self.globals:  # the binding belongs to the module (as libcst records it)
+            root = self
+            while root.parent is not None:
+                root = root.parent
+            binding.scope = root
+            root.add(binding)
+            return
         self.bindings.setdefault(binding.name, []).append(binding)
 
 
@@ -73,6 +81,8 @@ class ModuleScopes:
         while current is not None:
             if current.in_class:
                 raise Unsupported("comprehension in a class body")
+            if (first or current.kind != "class") and name in current.globals:
+                return self.module.bindings.get(name, [])
             if (first or current.kind != "class") and name in current.bindings:
                 return current.bindings[name]
             first = False
@@ -151,7 +161,7 @@ class _Builder(ast.NodeVisitor):
 
     # -- statements ---------------------------------------------------------------------------------
     def visit_Global(self, node: ast.Global) -> None:
-        raise Unsupported("global statement")
+        """Handled when the enclosing function or class is entered (``_declared_global``)."""
 
     def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
         raise Unsupported("nonlocal statement")
@@ -246,6 +256,8 @@ class _Builder(ast.NodeVisitor):
         params += [a for a in (args.vararg, args.kwarg) if a is not None]
         for param in params:
             inner.add(Binding(param.arg, "param", inner, param, None))
+        if not isinstance(node, ast.Lambda):
+            inner.globals = _declared_global(node.body)
         saved, self.scope = self.scope, inner
         body = node.body if isinstance(node.body, list) else [node.body]
         for stmt in body:
@@ -263,7 +275,9 @@ class _Builder(ast.NodeVisitor):
                 self.out.parents[id(child)] = node
         self._visit_in(outer)
         self.scope.add(Binding(node.name, "def", self.scope, node, None))
-        saved, self.scope = self.scope, self._child("class")
+        inner = self._child("class")
+        inner.globals = _declared_global(node.body)
+        saved, self.scope = self.scope, inner
         for stmt in node.body:
             self.out.parents[id(stmt)] = node
             self.visit(stmt)
@@ -310,3 +324,18 @@ class _Builder(ast.NodeVisitor):
     visit_SetComp = _comprehension
     visit_GeneratorExp = _comprehension
     visit_DictComp = _comprehension
+
+
+def _declared_global(body: list[ast.stmt]) -> frozenset[str]:
+    """Names a function or class body declares ``global`` (nested scopes excluded)."""
+    names: set[str] = set()
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Global):
+            names.update(node.names)
+        elif isinstance(node, ast.Nonlocal):
+            raise Unsupported("nonlocal statement")
+        elif not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            stack.extend(ast.iter_child_nodes(node))
+    return frozenset(names)
