@@ -89,3 +89,22 @@ def test_text_lists_each_blocker_once(repo_factory: Callable[..., Path]) -> None
     assert (reader_at < taskdef_at < writer_at < env_at) or (writer_at < env_at < reader_at < taskdef_at)
     assert shared_at > max(env_at, taskdef_at)
     assert "BLOCKER svc/docker-compose.yml" in lines[shared_at + 1]
+
+
+def test_repository_level_env_blocks_the_service_that_uses_its_key(repo_factory: Callable[..., Path]) -> None:
+    root = repo_factory(
+        {
+            ".env": f"AWS_ACCESS_KEY_ID={WRITER}\nAWS_SECRET_ACCESS_KEY={{{{secret:writer}}}}\n",
+            "api/Dockerfile": "FROM python:3.12\nENV AWS_REGION=us-east-1\n",
+            "api/app.py": 'import boto3\nboto3.client("sns").publish(TopicArn="arn:aws:sns:us-east-1:111122223333:t", '
+            'Message="x")\n',
+        }
+    )
+    data = json.loads(_invoke(["plan", str(root), "--format", "json", "--exit-zero"]))
+    [role] = [r for r in data["roles"] if r["permissions"]]
+    writer = key_for("111122223333", "writer")
+    assert role["credentials"][0]["key_id"] == writer
+    assert {(b["path"], b["name"], b["key_id"]) for b in role["blockers"]} == {
+        (".env", "AWS_ACCESS_KEY_ID", writer),
+        (".env", "AWS_SECRET_ACCESS_KEY", writer),
+    }

@@ -402,14 +402,26 @@ def _regions(origin: Origin) -> list[str]:
 
 def _blockers(service: Service, paired: Mapping[str, str], keys: set[str]) -> tuple[Blocker, ...]:
     """Every credential setting of ``service``, each with the key it holds (None: any of ``keys``)."""
-    settings = [s for s in service.env if s.name in CREDENTIAL_VARS and s.kind != "dotenv-example"]
+    chain: list[Service] = []
+    current: Service | None = service
+    while current is not None and all(c is not current for c in chain):
+        chain.append(current)
+        current = current.parent
+    # an enclosing directory's settings (a repo-level .env) reach this service too; they
+    # block its roles only when they hold its keys, so they are never service-wide here
+    settings = [
+        (s, owner is service)
+        for owner in chain
+        for s in owner.env
+        if s.name in CREDENTIAL_VARS and s.kind != "dotenv-example"
+    ]
     # a file that sets one key ID: its secret and token are that key's
     file_keys: dict[str, set[str]] = {}
-    for setting in settings:
+    for setting, _ in settings:
         if setting.name == "AWS_ACCESS_KEY_ID" and KEY_ID.fullmatch(setting.value.strip()):
             file_keys.setdefault(setting.path, set()).add(setting.value.strip())
     out = []
-    for setting in settings:
+    for setting, own in settings:
         value = setting.value.strip().strip("\"'")
         owner: str | None = None
         if setting.name == "AWS_ACCESS_KEY_ID":
@@ -418,6 +430,8 @@ def _blockers(service: Service, paired: Mapping[str, str], keys: set[str]) -> tu
             owner = paired.get(sha1_hex(value))
             if owner is None and len(file_keys.get(setting.path, ())) == 1:
                 owner = next(iter(file_keys[setting.path]))
+        if not own and owner not in keys:
+            continue
         where = {"dockerfile": "Dockerfile", "taskdef": "task definition", "compose": "compose file"}.get(
             setting.kind, ".env file"
         )
