@@ -208,3 +208,19 @@ def test_names_from_parameters_are_said(repo_factory: Callable[..., Path]) -> No
     data = _plan(repo_factory(files))
     [note] = [n for n in data["roles"][0]["notes"] if "from a function parameter" in n]
     assert note.startswith("s3.put_object at svc/storage.py:4: Bucket from a function parameter")
+
+
+def test_demo_invoices_are_granted_by_prefix(tmp_path: Path) -> None:
+    """The demo's only caller passes "demo-1"; production passes other order ids."""
+    import shutil
+
+    from .plan_helpers import REPO, git_init
+
+    root = tmp_path / "demo"
+    shutil.copytree(REPO / "fixtures" / "demo", root)
+    git_init(root)
+    data = _plan(root)
+    grants = {(p["action"], r) for role in data["roles"] for p in role["permissions"] for r in p["resources"]}
+    for action in ("s3:PutObject", "s3:GetObject"):
+        assert (action, "arn:aws:s3:::acme-orders-invoices/invoices/*") in grants
+        assert not any(a == action and "demo-1" in r for a, r in grants)
