@@ -108,3 +108,16 @@ def test_repository_level_env_blocks_the_service_that_uses_its_key(repo_factory:
         (".env", "AWS_ACCESS_KEY_ID", writer),
         (".env", "AWS_SECRET_ACCESS_KEY", writer),
     }
+
+
+def test_role_report_marks_service_wide_blockers(repo_factory: Callable[..., Path], tmp_path: Path) -> None:
+    root = repo_factory(FILES)
+    out = tmp_path / "out"
+    _invoke(["plan", str(root), "--out", str(out), "--exit-zero"])
+    reports = sorted(out.glob("*/report.md"))
+    assert len(reports) == 2
+    for report in reports:
+        lines = [
+            line for line in report.read_text(encoding="utf-8").splitlines() if "docker-compose.yml" in line
+        ]
+        assert len(lines) == 1 and "(service-wide" in lines[0], report
