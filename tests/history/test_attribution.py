@@ -263,7 +263,9 @@ def test_exclude_and_max_file_size(repo: Repo) -> None:
     repo.write("big.txt", "x" * 5000 + f"\nkey={K2}\n")
     repo.write("small.txt", f"key={K3}\n")
     repo.commit("add")
-    result = scan(repo.path, Config(exclude=("fixtures/**",), max_file_size=4096))
+    repo.write("deep/vendor/keys.txt", f"key={K1}\n")
+    repo.commit("vendored")
+    result = scan(repo.path, Config(exclude=("fixtures/**", "vendor"), max_file_size=4096))
     assert set(by_key(result)) == {K3}
     assert result.stats["skipped_too_large"] == 1
     assert [s.reason.split(" (")[0] for s in result.skipped] == ["larger than max-file-size"]

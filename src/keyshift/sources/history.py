@@ -30,7 +30,6 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +48,7 @@ from keyshift.sources.git_objects import (
     read_blobs,
 )
 from keyshift.sources.git_repo import GitRepo, empty_tree, open_repo, resolve_commit, run_git, stash_tips
+from keyshift.sources.worktree import is_excluded
 
 # The first pass does not know paths yet; carriers are settled in pass 3. A blob counts as a hit
 # when any carrier that changes what is matched (literal joining, Dockerfile continuations) finds something.
@@ -262,16 +262,8 @@ class _Progress:
 
 
 def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
-    """``fixtures/**`` style globs (``*`` crosses ``/``) against a repo-relative path or its parents."""
-    if not patterns:
-        return False
-    parts = path.split("/")
-    candidates = {path, *("/".join(parts[:i]) for i in range(1, len(parts)))}
-    for pattern in patterns:
-        bare = pattern.removesuffix("/**").removesuffix("/")
-        if any(fnmatchcase(c, pattern) or fnmatchcase(c, bare) for c in candidates):
-            return True
-    return False
+    """The tree scan's own exclude globs, so ``exclude`` means the same thing in history."""
+    return is_excluded(path, patterns)
 
 
 class _Detections:
