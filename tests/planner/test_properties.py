@@ -74,3 +74,32 @@ def test_split_policies_fit_and_keep_every_statement(pairs: list[tuple[str, str]
     sids = [s["Sid"] for s in statements]
     assert len(set(sids)) == len(sids)
     assert all(re.fullmatch(r"[A-Za-z0-9]+", sid) for sid in sids)
+
+
+PIECE = st.from_regex(r"[a-z0-9/_.-]{0,12}", fullmatch=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(PIECE, PIECE, st.lists(PIECE.filter(bool), min_size=1, max_size=3))
+def test_key_from_a_parameter_covers_every_value_a_caller_may_pass(
+    head: str, tail: str, passed: list[str]
+) -> None:
+    """Whatever the repository's callers pass, the grant covers keys other callers would build."""
+    import tempfile
+    from pathlib import Path
+
+    from keyshift.planner.analysis import analyze
+
+    code = (
+        "import boto3\ns3 = boto3.client('s3')\n"
+        f"def save(item):\n    s3.put_object(Bucket='b1', Key=f'{head}{{item}}{tail}', Body=b'')\n"
+        + "".join(f"save({value!r})\n" for value in passed)
+    )
+    with tempfile.TemporaryDirectory() as directory:
+        (Path(directory) / "app.py").write_text(code, encoding="utf-8")
+        calls = [c for c in analyze(Path(directory), ["app.py"]).calls if c.method == "put_object"]
+    assert calls
+    patterns = {r for call in calls for r in resolve("s3:PutObject", call, SCOPE).resources}
+    for other in ("zz-unseen", "", *passed):
+        arn = f"arn:aws:s3:::b1/{head}{other}{tail}"
+        assert any(_glob(p).match(arn) for p in patterns), (patterns, arn)
