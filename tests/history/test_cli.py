@@ -127,3 +127,20 @@ def test_shallow_clone_warns_on_stderr(repo: Repo, tmp_path: Path) -> None:
     assert "shallow clone" in proc.stderr
     assert "--unshallow" in proc.stderr
     assert S1 not in proc.stdout + proc.stderr
+
+
+def test_parallel_readers_through_the_cli(repo: Repo) -> None:
+    """Over one chunk (16 MB) of blobs: worker processes, each with its own cat-file, via the real CLI."""
+    import random
+
+    rng = random.Random(5)
+    alphabet = "abcdefghij klmnop\nqrstuvwxyz token = None\n"
+    for i in range(36):
+        repo.write(f"data/part{i}.txt", "".join(rng.choice(alphabet) for _ in range(1 << 14)) * 32)
+    repo.write("data/late.env", f"AWS_ACCESS_KEY_ID={K2}\n")
+    added = repo.commit("bulk")
+    proc = _module("scan", "--history", ".", "--jobs", "2", "--format", "json", "--quiet", cwd=repo.path)
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    history = [f for f in doc["findings"] if f["source"] == "history"]
+    assert [(f["path"], f["commit"]) for f in history] == [("data/late.env", added)]
