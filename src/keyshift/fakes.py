@@ -27,8 +27,10 @@ def fake_secret(seed: int | str = 0) -> str:
     rng = random.Random(f"secret:{seed}")
     while True:
         value = "".join(rng.choice(_B64) for _ in range(40))
-        if any(c.isupper() for c in value) and any(c.islower() for c in value) and any(
-            c.isdigit() for c in value
+        if (
+            any(c.isupper() for c in value)
+            and any(c.islower() for c in value)
+            and any(c.isdigit() for c in value)
         ):
             return value
 
