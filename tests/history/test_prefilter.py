@@ -12,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from keyshift.detect import detect_bytes
+from keyshift.detect import might_contain as _could_hold
 from keyshift.detect.rules import RULES
 from keyshift.fakes import fake_key_id, fake_secret, fake_session_token
-from keyshift.sources.history import _could_hold, _probe
+from keyshift.sources.history import _probe
 
 FILL = {"key": fake_key_id(seed="pf"), "secret": fake_secret("pf"), "token": fake_session_token("pf")}
 POSITIVES = [(r.id, path, text.format(**FILL)) for r in RULES for path, text in r.positives]

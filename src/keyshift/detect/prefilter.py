@@ -2,15 +2,16 @@
 
 A necessary condition for any detector hit, checked without a regex over the whole text:
 
-- a key ID carries its prefix (``AKIA``, ``ASIA``, ``ABIA``, ``ACCA``), and
+- a key ID carries its prefix (``AKIA``, ``ASIA``, ``ABIA``, ``ACCA``), plain or base64 encoded;
 - a secret or token is assigned to a name containing "secret" or "token" (or stands next to a
-  key ID), and its value is a run of at least 40 base64 characters — unless it is base64
-  encoded itself (Kubernetes Secrets, a key ID's encoded prefix) or split over string literals
-  right after its name (``("wJal" "rXUt…")``).
+  key ID), and its value is a run of at least 40 base64 characters within a short window of
+  that name, or is split over string literals right after it (``("wJal" "rXUt…")``).
 
-Most source files mention "token" or "secret"; few of them also hold a 40-character run, so
-this sends far fewer files to the regexes than a keyword test alone. Each step is one
-``bytes.translate`` or substring search, all running in C.
+Most source files mention "token" or "secret"; few also hold a 40-character run next to such
+a name, so this sends far fewer files to the regexes than a keyword test. Each window costs
+one ``bytes.translate`` and one search in C; a file with names on every few lines is checked
+with whole-file passes instead. Every source (tree, history, images) uses this one function;
+the tests hold it to the detectors: whatever they find, this lets through.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ from __future__ import annotations
 import re
 
 _KEY_PREFIX = re.compile(rb"A[KSBC][IC]A")  # AKIA ASIA ABIA ACCA (and harmless extras)
+_ENCODED_KEY_PREFIX = re.compile(rb"Q(?:UtJQ|VNJQ|UJJQ|UNDQ)")  # the same, base64 encoded
 _LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 # base64, URL-encoding and escape characters -> 1, everything else -> 0
 _VALUE_CHARS = bytes(
     1 if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "/+%=\\") else 0 for c in range(256)
 )
 _VALUE_RUN = b"\x01" * 40
-_ENCODED_KEY_PREFIXES = (b"QUtJQ", b"QVNJQ", b"QUJJQ", b"QUNDQ")  # base64 of AKIA/ASIA/ABIA/ACCA
-_NAME_AND_GLUE = 160
+_BEFORE = 160  # a value written before its name ({"value": "…", "name": "…"})
+_AFTER = 384  # the detectors' glue: up to 48 short tokens between a name and its value
+_WINDOWS = 32  # names checked one window at a time before whole-file passes are cheaper
 _SPLIT_AFTER_NAME = re.compile(
     rb"[A-Za-z0-9_.\-]*"
     rb"""(?:[ \t\r\n"'`\\:=>,({\[\]$@|;]|&quot;){0,48}?"""
@@ -35,22 +38,40 @@ _SPLIT_AFTER_NAME = re.compile(
 
 def might_contain(data: bytes) -> bool:
     """False only when no detector could find anything in ``data``."""
-    if _KEY_PREFIX.search(data):
+    if _KEY_PREFIX.search(data) or _ENCODED_KEY_PREFIX.search(data):
         return True
     lower = data.translate(_LOWER)
-    firsts = [(lower.find(word), word) for word in (b"secret", b"token")]
-    if all(start == -1 for start, _ in firsts):
+    starts = [(lower.find(word), word) for word in (b"secret", b"token")]
+    if all(start == -1 for start, _ in starts):
         return False
-    if _VALUE_RUN in data.translate(_VALUE_CHARS):
-        return True
-    if any(prefix in data for prefix in _ENCODED_KEY_PREFIXES):
-        return True
-    for start, word in firsts:
+    budget = _WINDOWS + len(data) // 512  # a window costs about as much as 512 bytes of whole pass
+    for start, word in starts:
         while start != -1:
+            budget -= 1
+            if budget < 0:
+                return _VALUE_RUN in data.translate(_VALUE_CHARS) or _split_after_any(data, lower)
             end = start + len(word)
-            window_end = end + _NAME_AND_GLUE
-            has_quote = data.find(b'"', end, window_end) != -1 or data.find(b"'", end, window_end) != -1
-            if has_quote and _SPLIT_AFTER_NAME.match(data, end):
+            if _VALUE_RUN in data[max(0, start - _BEFORE) : end + _AFTER].translate(_VALUE_CHARS):
+                return True
+            if _split_after(data, end):
                 return True
             start = lower.find(word, end)
+    return False
+
+
+def _split_after(data: bytes, end: int) -> bool:
+    limit = end + _AFTER
+    quoted = data.find(b'"', end, limit) != -1 or data.find(b"'", end, limit) != -1
+    return quoted and _SPLIT_AFTER_NAME.match(data, end) is not None
+
+
+def _split_after_any(data: bytes, lower: bytes) -> bool:
+    if b'"' not in data and b"'" not in data:
+        return False
+    for word in (b"secret", b"token"):
+        start = lower.find(word)
+        while start != -1:
+            if _split_after(data, start + len(word)):
+                return True
+            start = lower.find(word, start + len(word))
     return False

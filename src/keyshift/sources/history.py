@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -34,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from keyshift.config import Config
-from keyshift.detect import detect_bytes
+from keyshift.detect import detect_bytes, might_contain
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, HistoryInfo, ScanResult, Skipped, SourceKind
 from keyshift.sources.git_log import Change, Commit, parse_change, walk
@@ -53,23 +52,6 @@ from keyshift.sources.worktree import is_excluded
 # The first pass does not know paths yet; carriers are settled in pass 3. A blob counts as a hit
 # when any carrier that changes what is matched (literal joining, Dockerfile continuations) finds something.
 _PROBE_PATHS = ("blob", "blob.py", "Dockerfile")
-_KEY_PREFIX = re.compile(rb"A[KSBC][IC]A")  # AKIA ASIA ABIA ACCA (and harmless extras); memchr-fast
-_ENCODED_KEY_PREFIX = re.compile(rb"Q(?:UtJQ|VNJQ|UJJQ|UNDQ)")  # the same, base64-encoded
-# rest of a name, the detectors' glue, then a short literal continued by another: ("wJal" "rXUt…")
-_SPLIT_AFTER_NAME = re.compile(
-    rb"[A-Za-z0-9_.\-]*"
-    rb"""(?:[ \t\r\n"'`\\:=>,({\[\]$@|;]|&quot;){0,48}?"""
-    rb"""[rRuU]?["'][A-Za-z0-9/+=]{1,64}["'][ \t]*(?:\+|\\?\r?\n[ \t]*(?:\+[ \t]*)?[rRuU]?["']|[rRuU]?["'])"""
-)
-# A named value starts within the rest of its name plus 48 characters of glue after the keyword,
-# or ends a few characters before the name ("value first").
-_BEFORE = 160
-_AFTER = 256
-_WINDOWS = 32  # names checked one window at a time before falling back to whole-blob passes
-_VALUE_CHARS = bytes(  # base64, URL-encoding and escape characters -> 1, everything else -> 0
-    1 if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "/+%=\\") else 0 for c in range(256)
-)
-_VALUE_RUN = b"\x01" * 40
 _CHUNK_BYTES = 16 << 20  # one worker task; a repository smaller than this is read in-process
 _CHUNK_BLOBS = 20000
 
@@ -103,59 +85,10 @@ def _scan_chunk(task: tuple[list[str], list[str], bool]) -> _Counts:
         if b"\0" in data[:BINARY_PROBE]:
             counts.binary += 1
             continue
-        if _could_hold(data) and _probe(data, inline_ignores):
+        if might_contain(data) and _probe(data, inline_ignores):
             counts.hits.append(sha)
     counts.problems = stats.problems
     return counts
-
-
-def _could_hold(data: bytes) -> bool:
-    """The detectors' necessary condition (``detect.might_contain``), looked for near names only.
-
-    ``might_contain`` asks whether a 40-character value run exists anywhere in a blob that
-    mentions "secret" or "token" anywhere; in history, where most blobs mention both, that sends
-    many blobs to the detectors for a hash or base64 line far from any name. A named value sits
-    next to its name, so this checks a window around each name instead (whole-blob passes only
-    when names are on every few lines). ``tests/history/test_prefilter.py`` holds it to the
-    detectors: whatever they find, this lets through.
-    """
-    if _KEY_PREFIX.search(data) or _ENCODED_KEY_PREFIX.search(data):
-        return True
-    lower = data.lower()
-    starts = [(lower.find(word), word) for word in (b"secret", b"token")]
-    if all(start == -1 for start, _ in starts):
-        return False  # no name that could carry a secret or token
-    budget = _WINDOWS + len(data) // 512  # a window costs about as much as 512 bytes of whole-blob pass
-    for start, word in starts:
-        while start != -1:
-            budget -= 1
-            if budget < 0:  # names on every few lines: whole-blob passes are cheaper
-                return _VALUE_RUN in data.translate(_VALUE_CHARS) or _split_after_any_name(data, lower)
-            end = start + len(word)
-            if _VALUE_RUN in data[max(0, start - _BEFORE) : end + _AFTER].translate(_VALUE_CHARS):
-                return True
-            if _split_after(data, end):
-                return True
-            start = lower.find(word, end)
-    return False
-
-
-def _split_after(data: bytes, end: int) -> bool:
-    limit = end + _AFTER
-    quoted = data.find(b'"', end, limit) != -1 or data.find(b"'", end, limit) != -1
-    return quoted and _SPLIT_AFTER_NAME.match(data, end) is not None
-
-
-def _split_after_any_name(data: bytes, lower: bytes) -> bool:
-    if b'"' not in data and b"'" not in data:
-        return False  # no string literal at all
-    for word in (b"secret", b"token"):
-        start = lower.find(word)
-        while start != -1:
-            if _split_after(data, start + len(word)):
-                return True
-            start = lower.find(word, start + len(word))
-    return False
 
 
 def _probe(data: bytes, inline_ignores: bool) -> bool:
