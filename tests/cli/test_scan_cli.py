@@ -267,3 +267,30 @@ def test_module_entry_point_and_version() -> None:
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["findings"]
     assert proc.stderr == ""
+
+
+def test_output_to_a_device_is_written_through(creds: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(f"k = '{creds['key']}'\n")
+    code, _, _ = scan(str(tmp_path), "-o", os.devnull)
+    assert code == 1
+    assert Path(os.devnull).is_char_device()
+
+
+def test_history_since_gates_only_new_commits(creds: dict[str, str], tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    (repo / "old.env").write_text(f"AWS_ACCESS_KEY_ID={creds['key']}\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "old key")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    (repo / "app.py").write_text("print('clean change')\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "clean change")
+    code, doc = scan_json(str(repo), "--history", "--since", base)
+    assert code == 0 and doc["findings"] == []
+    (repo / "new.env").write_text(f"AWS_ACCESS_KEY_ID={creds['key2']}\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "new key")
+    code, doc = scan_json(str(repo), "--history", "--since", base)
+    assert code == 1 and {f["key_id"] for f in doc["findings"]} == {creds["key2"]}
+    code, doc = scan_json(str(repo), "--history")
+    assert {f["key_id"] for f in doc["findings"]} == {creds["key"], creds["key2"]}

@@ -102,7 +102,8 @@ def scan(
             raise KeyshiftError("--history and --staged take one repository directory")
         results.append(scan_history(targets[0], config, since=since, staged=staged, progress=progress))
         sources.append("worktree" if staged else "history")
-        if history and not staged:
+        # --since is the pull-request gate: only what the new commits add, not what HEAD holds
+        if history and not staged and since is None:
             results.append(scan_tree(targets[0], config))
             sources.append("worktree")
     elif since is not None:
@@ -180,6 +181,13 @@ def _write(text: str, output: str) -> None:
         sys.stdout.flush()
         return
     target = Path(output)
+    if target.exists() and not target.is_file():  # /dev/null, a FIFO: write through, never replace
+        try:
+            with open(target, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise KeyshiftError(f"cannot write {output}: {exc.strerror}") from exc
+        return
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
