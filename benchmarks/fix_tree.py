@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -130,6 +131,28 @@ def floor(tree: Path) -> tuple[float, float, int]:
     return time.perf_counter() - start, _cpu() - cpu, len(paths)
 
 
+_FLOOR_SCRIPT = (
+    "import sys, libcst\n"
+    "for p in sys.stdin.read().split():\n"
+    "    libcst.parse_module(open(p, 'rb').read())\n"
+)
+
+
+def floor_command(tree: Path) -> tuple[float, float]:
+    """The floor as a command, like for like with the CLI: ``grep -rl | python`` (interpreter
+    start-up and the libcst import included) parsing only the candidates."""
+    cpu = _cpu()
+    start = time.perf_counter()
+    subprocess.run(
+        f"grep -rlE --include='*.py' 'boto3|botocore|aioboto3' {shlex.quote(str(tree))} | "
+        f"{shlex.quote(sys.executable)} -c {shlex.quote(_FLOOR_SCRIPT)}",
+        shell=True,
+        check=True,
+        env=_cli_env(),
+    )
+    return time.perf_counter() - start, _cpu() - cpu
+
+
 def keyshift(tree: Path) -> tuple[float, float, int]:
     """The whole CLI as a user runs it: ``python -m keyshift fix TREE`` (dry run, JSON report)."""
     cpu = _cpu()
@@ -200,6 +223,7 @@ def main() -> None:
         startup()
         floors, ours, inproc, floor_cpu, our_cpu, inproc_cpu = [], [], [], [], [], []
         boot, boot_cpu = [], []
+        floor_cmd, floor_cmd_cpu = [], []
         changed = found = 0
         for _ in range(args.repeat):
             seconds, cpu, found = floor(tree)
@@ -214,6 +238,9 @@ def main() -> None:
             seconds, cpu = startup()
             boot.append(seconds)
             boot_cpu.append(cpu)
+            seconds, cpu = floor_command(tree)
+            floor_cmd.append(seconds)
+            floor_cmd_cpu.append(cpu)
         f, k, i = statistics.median(floors), statistics.median(ours), statistics.median(inproc)
         fc, kc = statistics.median(floor_cpu), statistics.median(our_cpu)
         ic = statistics.median(inproc_cpu)
@@ -224,10 +251,13 @@ def main() -> None:
         print(f"keyshift run_fix (in process, dry run):        {i:6.2f} s wall  {ic:6.2f} s CPU")
         b, bc = statistics.median(boot), statistics.median(boot_cpu)
         print(f"CLI start-up alone (empty directory):          {b:6.2f} s wall  {bc:6.2f} s CPU")
+        g, gc = statistics.median(floor_cmd), statistics.median(floor_cmd_cpu)
+        print(f"floor as a command (grep -rl | python+libcst): {g:6.2f} s wall  {gc:6.2f} s CPU")
         print(
             f"ratio CLI: {k / f:.2f}x wall, {kc / fc:.2f}x CPU; "
             f"in process: {i / f:.2f}x wall, {ic / fc:.2f}x CPU (target 1.5x)"
         )
+        print(f"ratio CLI to the floor as a command: {k / g:.2f}x wall, {kc / gc:.2f}x CPU")
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
