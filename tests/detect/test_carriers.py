@@ -362,3 +362,36 @@ def test_unnamed_secret_before_its_key(creds: dict[str, str]) -> None:
     text = f'SECRET_DEFAULT = os.getenv("S3_PASSWORD", "{creds["secret"]}")\nKEY = os.getenv("S3_USER", "{creds["key"]}")\n'
     found = detect_bytes(text.encode(), "x.py")
     assert sorted((f.kind, f.line) for f in found) == [(K, 2), (S, 1)]
+
+
+def test_json_escaped_slashes(creds: dict[str, str]) -> None:
+    secret = creds["secret"][:10] + "/" + creds["secret"][11:]
+    escaped = secret.replace("/", "\\/")
+    text = f'{{"AccessKeyId":"{creds["key"]}","SecretAccessKey":"{escaped}"}}\n'
+    found = detect_bytes(text.encode(), "php-out.json")
+    assert [(f.kind, f.key_id) for f in found] == [(K, creds["key"]), (S, creds["key"])]
+    assert found[1].secret_sha1 == sha1_hex(secret)
+
+
+@pytest.mark.parametrize("text", ["CONST_{key} = 1\n", "x = '{key}_backup'\n", "id: A{key}\n"])
+def test_key_id_needs_word_boundaries(text: str, creds: dict[str, str]) -> None:
+    assert detect_bytes(text.format(key=creds["key"]).encode(), "x.py") == []
+
+
+@pytest.mark.parametrize(
+    ("path", "template"),
+    [
+        ("App.config", '<add key="AWSAccessKey" value="{key}"/>\n<add key="AWSSecretKey" value="{secret}"/>\n'),
+        ("config.rb", "Aws.config.update(\n  :access_key_id => '{key}',\n  :secret_access_key => '{secret}'\n)\n"),
+        ("settings.gradle", 'aws {{\n  accessKey = "{key}"\n  secretKey = "{secret}"\n}}\n'),
+        ("run.sh", "docker run -e AWS_ACCESS_KEY_ID={key} -e AWS_SECRET_ACCESS_KEY={secret} app\n"),
+        ("ci.yml", "env:\n  AWS_ACCESS_KEY_ID: {key}\n  AWS_SECRET_ACCESS_KEY: {secret}\n"),
+        ("app.php", "$s3 = new S3Client(['credentials' => ['key' => '{key}', 'secret' => '{secret}']]);\n"),
+        ("Main.kt", 'val accessKey = "{key}"\nval secretKey = "{secret}"\n'),
+        ("boto2.py", "conn = boto.connect_s3('{key}', '{secret}')\n"),
+    ],
+)
+def test_more_carriers(path: str, template: str, creds: dict[str, str]) -> None:
+    found = detect_bytes(template.format(key=creds["key"], secret=creds["secret"]).encode(), path)
+    assert sorted(f.kind for f in found) == [K, S]
+    assert all(f.key_id == creds["key"] for f in found)

@@ -33,9 +33,13 @@ __all__ = ["detect_bytes", "detect_text", "might_contain"]
 KEY_ID_PATTERN = r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}"
 _KEY_ID = re.compile(KEY_ID_PATTERN)
 _ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-_B64 = _ALNUM | frozenset("/+")
+_WORD = _ALNUM | {"_"}  # a key ID stands on word boundaries
 
 _SECRET_AFTER = re.compile(GLUE + r"(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
+# JSON writers such as PHP's json_encode escape "/" as "\/"
+_ESCAPED_SECRET_AFTER = re.compile(
+    GLUE + r"(?<![A-Za-z0-9/+])((?:[A-Za-z0-9+]|\\/){40})(?![A-Za-z0-9/+=]|\\/)"
+)
 _TOKEN_AFTER = re.compile(
     GLUE + r"(?<![A-Za-z0-9/+%])([A-Za-z0-9/+%]{64,}={0,2}(?:%3D){0,2})(?![A-Za-z0-9/+=%])"
 )
@@ -129,7 +133,7 @@ def _note(h: Hit, carrier: str, lines: list[str], sections: list[int]) -> str | 
 def _key_hits(text: str) -> Iterator[Hit]:
     for m in _KEY_ID.finditer(text):
         start, end = m.span()
-        if (start and text[start - 1] in _ALNUM) or (end < len(text) and text[end] in _ALNUM):
+        if (start and text[start - 1] in _WORD) or (end < len(text) and text[end] in _WORD):
             continue
         yield Hit(CredentialKind.ACCESS_KEY_ID, m.group(0), start, name=name_before(text, start))
     if "QUtJQ" in text or "QVNJQ" in text or "QUJJQ" in text or "QUNDQ" in text:
@@ -182,6 +186,20 @@ def _named_hits(text: str) -> Iterator[Hit]:
                 yield Hit(CredentialKind.SESSION_TOKEN, value, m.start(1), name=name)
             continue
         m = _SECRET_AFTER.match(text, end)
+        if m is None and "\\/" in text[end : end + 160]:
+            escaped = _ESCAPED_SECRET_AFTER.match(text, end)
+            if escaped is not None:
+                value = escaped.group(1).replace("\\/", "/")
+                if plausible_secret(value):
+                    explicit = cls is NameClass.AWS_SECRET
+                    yield Hit(
+                        CredentialKind.SECRET_ACCESS_KEY,
+                        value,
+                        escaped.start(1),
+                        name=name,
+                        explicit=explicit,
+                    )
+                continue
         offset = m.start(1) if m else -1
         if m is None and (encoded := _B64_SECRET_AFTER.match(text, end)):
             decoded = _b64(encoded.group(1))
