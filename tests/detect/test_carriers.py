@@ -381,8 +381,14 @@ def test_key_id_needs_word_boundaries(text: str, creds: dict[str, str]) -> None:
 @pytest.mark.parametrize(
     ("path", "template"),
     [
-        ("App.config", '<add key="AWSAccessKey" value="{key}"/>\n<add key="AWSSecretKey" value="{secret}"/>\n'),
-        ("config.rb", "Aws.config.update(\n  :access_key_id => '{key}',\n  :secret_access_key => '{secret}'\n)\n"),
+        (
+            "App.config",
+            '<add key="AWSAccessKey" value="{key}"/>\n<add key="AWSSecretKey" value="{secret}"/>\n',
+        ),
+        (
+            "config.rb",
+            "Aws.config.update(\n  :access_key_id => '{key}',\n  :secret_access_key => '{secret}'\n)\n",
+        ),
         ("settings.gradle", 'aws {{\n  accessKey = "{key}"\n  secretKey = "{secret}"\n}}\n'),
         ("run.sh", "docker run -e AWS_ACCESS_KEY_ID={key} -e AWS_SECRET_ACCESS_KEY={secret} app\n"),
         ("ci.yml", "env:\n  AWS_ACCESS_KEY_ID: {key}\n  AWS_SECRET_ACCESS_KEY: {secret}\n"),
@@ -394,4 +400,29 @@ def test_key_id_needs_word_boundaries(text: str, creds: dict[str, str]) -> None:
 def test_more_carriers(path: str, template: str, creds: dict[str, str]) -> None:
     found = detect_bytes(template.format(key=creds["key"], secret=creds["secret"]).encode(), path)
     assert sorted(f.kind for f in found) == [K, S]
+    assert all(f.key_id == creds["key"] for f in found)
+
+
+@pytest.mark.parametrize(
+    ("path", "template", "lines"),
+    [
+        (
+            "variables.tf",
+            'variable "aws_access_key" {{\n  type    = string\n  default = "{key}"\n}}\n'
+            'variable "aws_secret_key" {{\n  type      = string\n  sensitive = true\n  default   = "{secret}"\n}}\n',
+            [(K, 3), (S, 8)],
+        ),
+        (
+            "template.yaml",
+            "Parameters:\n  AccessKey:\n    Type: String\n    Default: {key}\n"
+            "  SecretKey:\n    Type: String\n    NoEcho: true\n    Default: {secret}\n",
+            [(K, 4), (S, 8)],
+        ),
+    ],
+)
+def test_declared_variables_and_parameters(
+    path: str, template: str, lines: list[tuple[CredentialKind, int]], creds: dict[str, str]
+) -> None:
+    found = detect_bytes(template.format(key=creds["key"], secret=creds["secret"]).encode(), path)
+    assert [(f.kind, f.line) for f in found] == lines
     assert all(f.key_id == creds["key"] for f in found)

@@ -58,7 +58,7 @@ _B64_SECRET_AFTER = re.compile(GLUE + r"(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{54}==)(
 _B64_KEY_ID = re.compile(r"(?<![A-Za-z0-9/+])(?:QUtJQ|QVNJQ|QUJJQ|QUNDQ)[A-Za-z0-9/+]{22}=(?![A-Za-z0-9/+=])")
 _LOOSE_TOKEN = re.compile(r"""(?<=["'`,;|\s=:])([A-Za-z0-9/+]{100,}={0,2})(?=["'`,;|\s)@]|$)""", re.M)
 _TOKEN_QUALIFIER = re.compile("session|security")
-LOOSE_LINES = 2
+LOOSE_LINES = 3
 GENERIC_DISTANCE = 4  # lines between a generic name (secret_key) and the key ID it needs
 
 _NOTE_ENV_OVERRIDE = (

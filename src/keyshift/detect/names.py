@@ -22,8 +22,12 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]")
 
 # Characters that may stand between a name and its value in any carrier we read:
 # `=`, `:`, `=>`, quotes, JSON/YAML punctuation, escaped quotes in notebooks, `value` keys of
-# name/value entries, whitespace (ENV legacy form, `aws configure set NAME VALUE`).
-GLUE = r"""(?:[ \t\r\n"'`\\:=>,({\[\]$@|;]|&quot;|(?i:value)|default){1,48}?"""
+# name/value entries, Terraform variable and CloudFormation parameter attributes (type,
+# default, sensitive, NoEcho), whitespace (ENV legacy form, `aws configure set NAME VALUE`).
+GLUE = (
+    r"""(?:[ \t\r\n"'`\\:=>,({\[\]$@|;]|&quot;"""
+    r"""|(?i:value|default|type|string|noecho|sensitive|true)){1,48}?"""
+)
 
 
 def normalise(name: str) -> str:
@@ -49,7 +53,7 @@ def is_key_id_name(name: str) -> bool:
 
 _GLUE_CHARS = frozenset(" \t\r\n\"'`\\:=>,({[]$@|;&")
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
-_GLUE_WORDS = frozenset({"value", "default", "quot", "name"})
+_GLUE_WORDS = frozenset({"value", "default", "quot", "name", "type", "string", "noecho", "sensitive", "true"})
 _WINDOW = 96
 
 

@@ -27,7 +27,7 @@ _VALUE_CHARS = bytes(
 )
 _VALUE_RUN = b"\x01" * 40
 _BEFORE = 160  # a value written before its name ({"value": "…", "name": "…"})
-_AFTER = 384  # the detectors' glue: up to 48 short tokens between a name and its value
+_AFTER = 512  # the detectors' glue: up to 48 tokens (words of up to 9 letters) after a name
 _WINDOWS = 32  # names checked one window at a time before whole-file passes are cheaper
 _SPLIT_AFTER_NAME = re.compile(
     rb"[A-Za-z0-9_.\-]*"
