@@ -9,7 +9,7 @@ from values live here, once, and neither path can drift from the other in what i
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from keyshift.redact import sha1_hex
@@ -185,15 +185,35 @@ def value_notes(line: int, traces: Mapping[str, Trace]) -> list[Note]:
                         True,
                     )
                 )
-        for origin in dict.fromkeys(trace.origins):
-            if ("." in origin and " " not in origin) or " imported from " in origin:
-                out.append(
-                    Note(
-                        line,
-                        "settings",
-                        f"{kwarg} came from {origin}; that setting still exists in its own module or "
-                        "deployment: remove it there",
-                        True,
-                    )
+        for origin in _settings_origins(trace.origins):
+            out.append(
+                Note(
+                    line,
+                    "settings",
+                    f"{kwarg} came from {origin}; that setting still exists in its own module or "
+                    "deployment: remove it there",
+                    True,
                 )
+            )
+    return out
+
+
+def _settings_origins(origins: Iterable[str]) -> list[str]:
+    """One origin per setting: ``settings.KEY`` absorbs ``settings imported from pkg``."""
+    unique = list(dict.fromkeys(origins))
+    attributes = [o for o in unique if "." in o and " " not in o]
+    out: list[str] = []
+    for origin in unique:
+        if " imported from " in origin:
+            name = origin.split(" imported from ", 1)[0]
+            if any(a.split(".", 1)[0] == name for a in attributes):
+                continue  # said by the attribute's note, with the module named there
+            out.append(origin)
+        elif origin in attributes:
+            base = origin.split(".", 1)[0]
+            source = next(
+                (o.split(" imported from ", 1)[1] for o in unique if o.startswith(f"{base} imported from ")),
+                None,
+            )
+            out.append(f"{origin} (imported from {source})" if source else origin)
     return out
