@@ -25,13 +25,7 @@ from libcst.metadata import (
     PositionProvider,
 )
 
-from keyshift.codemod.callsites import (
-    CREDENTIAL_KWARGS,
-    FIRST_POSITIONAL_CREDENTIAL,
-    Target,
-    find_targets,
-    resolve_metadata,
-)
+from keyshift.codemod.callsites import Target, find_targets, resolve_metadata
 from keyshift.codemod.edits import ArgRemover, check_parses, delete_statements, remove_import_names
 from keyshift.codemod.notes import leftover_notes, value_notes
 from keyshift.codemod.records import (
@@ -43,6 +37,7 @@ from keyshift.codemod.records import (
     ValueReport,
     value_report,
 )
+from keyshift.codemod.targets import CREDENTIAL_KWARGS, FIRST_POSITIONAL_CREDENTIAL
 from keyshift.codemod.values import Metadata, ValueTracer, literal_text
 
 __all__ = ["ModuleFix", "Note", "RemoveStaticCredentialsCommand", "SiteReport", "ValueReport", "fix_module"]

@@ -43,40 +43,19 @@ from keyshift.codemod.records import (
     value_report,
 )
 from keyshift.codemod.scopes import Binding, ModuleScopes, Scope, Unsupported
+from keyshift.codemod.targets import (
+    CREDENTIAL_KWARGS,
+    DIRECT_TARGETS,
+    FIRST_POSITIONAL_CREDENTIAL,
+    SESSION_FACTORIES,
+    SESSION_METHODS,
+)
 
 if TYPE_CHECKING:
     import libcst as cst
 
 __all__ = ["FileFix", "Unsupported", "fast_fix"]
 
-#: Same tables as ``callsites`` (kept here so this module never imports libcst).
-DIRECT_TARGETS = {
-    "boto3.client": "client",
-    "boto3.resource": "resource",
-    "boto3.Session": "Session",
-    "boto3.session.Session": "Session",
-    "boto3.setup_default_session": "setup_default_session",
-    "aioboto3.Session": "Session",
-}
-SESSION_FACTORIES = frozenset(
-    {
-        "boto3.Session",
-        "boto3.session.Session",
-        "botocore.session.get_session",
-        "botocore.session.Session",
-        "aiobotocore.session.get_session",
-        "aioboto3.Session",
-    }
-)
-SESSION_METHODS = frozenset({"client", "resource", "create_client"})
-CREDENTIAL_KWARGS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
-FIRST_POSITIONAL_CREDENTIAL = {
-    "client": 6,
-    "resource": 6,
-    "create_client": 6,
-    "Session": 0,
-    "setup_default_session": 0,
-}
 _DEAD_RHS_CALLS = frozenset({"os.getenv", "os.environ.get"})
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _COMPS = ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp
