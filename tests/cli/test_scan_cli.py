@@ -294,3 +294,15 @@ def test_history_since_gates_only_new_commits(creds: dict[str, str], tmp_path: P
     assert code == 1 and {f["key_id"] for f in doc["findings"]} == {creds["key2"]}
     code, doc = scan_json(str(repo), "--history")
     assert {f["key_id"] for f in doc["findings"]} == {creds["key"], creds["key2"]}
+
+
+def test_history_reports_a_committed_value_once(creds: dict[str, str], tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    (repo / "committed.env").write_text(f"AWS_ACCESS_KEY_ID={creds['key']}\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "key")
+    (repo / "untracked.env").write_text(f"AWS_ACCESS_KEY_ID={creds['key2']}\n")
+    code, doc = scan_json(str(repo), "--history")
+    assert code == 1
+    got = sorted((f["path"], f["source"], f["commit"] is not None) for f in doc["findings"])
+    assert got == [("committed.env", "history", True), ("untracked.env", "worktree", False)]

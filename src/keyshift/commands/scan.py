@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from keyshift.errors import KeyshiftError
+from keyshift.model import ScanResult
 
 
 class OutputFormat(StrEnum):
@@ -77,7 +78,6 @@ def scan(
     Exit codes: 0 nothing found, 1 credentials found, 2 usage or runtime error.
     """
     from keyshift.config import load_config
-    from keyshift.model import ScanResult
     from keyshift.report import render
     from keyshift.scan import apply_policy, merge, scan_relpaths, scan_tree
 
@@ -104,7 +104,7 @@ def scan(
         sources.append("worktree" if staged else "history")
         # --since is the pull-request gate: only what the new commits add, not what HEAD holds
         if history and not staged and since is None:
-            results.append(scan_tree(targets[0], config))
+            results.append(_uncommitted_only(scan_tree(targets[0], config), results[-1]))
             sources.append("worktree")
     elif since is not None:
         raise KeyshiftError("--since needs --history")
@@ -166,6 +166,21 @@ def scan(
         for error in result.errors:
             print(f"keyshift: warning: {error}", file=sys.stderr)
     raise typer.Exit(0 if exit_zero or not result.findings else 1)
+
+
+def _uncommitted_only(tree: ScanResult, history: ScanResult) -> ScanResult:
+    """Working-tree findings that history does not already report as still at HEAD.
+
+    A committed value is reported once, by the history scan (with its commit); the tree scan
+    adds what is untracked or not yet committed.
+    """
+    at_head = {
+        (f.location.path, f.value_sha1)
+        for f in history.findings
+        if f.history is not None and f.history.in_head
+    }
+    kept = tuple(f for f in tree.findings if (f.location.path, f.value_sha1) not in at_head)
+    return replace(tree, findings=kept)
 
 
 def _relative(target: Path, cwd: Path) -> str:
