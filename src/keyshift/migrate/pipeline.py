@@ -8,8 +8,9 @@ detection is keyed by key ID (or a secret's SHA-1), so no plaintext ever reaches
 from __future__ import annotations
 
 import os
+import re
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -245,6 +246,14 @@ def build_keys(
         by_key.setdefault(role.key_id, []).append(role)
     verdict_of = {v.key_id: v for v in verdicts}
     claimed = {f.path for f in scan.findings if f.source in (SourceKind.WORKTREE, SourceKind.DOCKERFILE)}
+    names_by_key = {
+        ident: {f.context_name for f in found if f.context_name} for ident, found in groups.items()
+    }
+    owners = {
+        (o.path, n.line, n.message): note_owners(n.message, names_by_key)
+        for o in fix.outcomes
+        for n in o.notes
+    }
     keys: list[KeyReport] = []
     for ident in sorted(groups):
         found = groups[ident]
@@ -272,8 +281,26 @@ def build_keys(
             steps=(),
             verdict=verdict_of.get(key_id or ""),
         )
-        keys.append(replace(report, steps=steps_for(report, roles, fix, claimed)))
+        keys.append(replace(report, steps=steps_for(report, roles, fix, claimed, owners)))
     return tuple(keys)
+
+
+_CAME_FROM = re.compile(r"came from ([A-Za-z_][\w.]*)")
+
+
+def note_owners(message: str, names_by_key: Mapping[str, set[str]]) -> set[str] | None:
+    """The keys a fix note is about, when the note says: it names the key ID, or the setting
+    (``settings.AWS_ACCESS_KEY_ID``, ``AWS_KEY imported from config``) a key was found under.
+    None when the note names neither (then it belongs to the keys found in the same file)."""
+    named = {ident for ident in names_by_key if ident in message}
+    if named:
+        return named
+    m = _CAME_FROM.search(message)
+    if m is None:
+        return None
+    setting = m.group(1).rsplit(".", 1)[-1]
+    owners = {ident for ident, names in names_by_key.items() if setting in names}
+    return owners or None
 
 
 def steps_for(
@@ -281,11 +308,14 @@ def steps_for(
     roles: Sequence[RolePlan],
     fix: FixResult,
     claimed: set[str] | frozenset[str] = frozenset(),
+    owners: Mapping[tuple[str, int, str], set[str] | None] | None = None,
 ) -> tuple[str, ...]:
     """The human work left for one key, in the order it should be done.
 
     A deployment override (``AWS_ACCESS_KEY_ID`` in a Dockerfile, ...) is listed under the key it
-    holds; an override whose value keyshift did not see as a key is listed under every role.
+    holds; an override whose value keyshift did not see as a key is listed under every role. A
+    codemod note goes to the key it names (key ID or setting, see ``note_owners``), else to the
+    keys found in its file.
     """
     steps: list[str] = []
     if key.verdict is not None:
@@ -295,15 +325,22 @@ def steps_for(
         elif key.verdict.status == "invalid":
             steps.append("AWS rejected the key (deleted or inactive): only clean-up is left.")
     head_paths = sorted({p.path for p in key.places if p.where == "head"})
+    notes: list[str] = []
+    owned_paths: set[str] = set()
+    for o in fix.outcomes:
+        for n in o.notes:
+            if not n.needs_human:
+                continue
+            about = (owners or {}).get((o.path, n.line, n.message))
+            if (about is not None and key.ident in about) or (about is None and o.path in head_paths):
+                notes.append(f"{o.path}:{n.line}: {n.message}")
+                owned_paths.add(o.path)
     changed = {o.path for o in fix.changed}
-    code = [p for p in head_paths if p in changed]
+    code = sorted(p for p in {*head_paths, *owned_paths} if p in changed)
     if code:
         verb = "Review the applied rewrite of" if fix.write else "Review and apply fix.diff for"
         steps.append(f"{verb} {', '.join(code)}.")
-    for o in fix.outcomes:
-        for n in o.notes:
-            if n.needs_human and o.path in head_paths:
-                steps.append(f"{o.path}:{n.line}: {n.message}")
+    steps.extend(notes)
     for role in roles:
         steps.append(
             f"Create role {role.name} (roles/{_slug(role.name)}/main.tf or cloudformation.json) and "
