@@ -27,7 +27,7 @@ from libcst.metadata import (
 
 from keyshift.codemod.callsites import Target, find_targets, resolve_metadata
 from keyshift.codemod.edits import ArgRemover, check_parses, delete_statements, remove_import_names
-from keyshift.codemod.notes import leftover_notes, value_notes
+from keyshift.codemod.notes import leftover_notes
 from keyshift.codemod.records import (
     KEY_ID,
     SECRETISH,
@@ -35,7 +35,8 @@ from keyshift.codemod.records import (
     SiteReport,
     Trace,
     ValueReport,
-    value_report,
+    site_outcome,
+    unseen_note,
 )
 from keyshift.codemod.targets import CREDENTIAL_KWARGS, FIRST_POSITIONAL_CREDENTIAL
 from keyshift.codemod.values import Metadata, ValueTracer, literal_text
@@ -183,54 +184,28 @@ def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
     blocked = any(s.reason is not None for s in sites)
     for site in sites:
         for text in site.unseen:
-            line = positions[site.target.call].start.line
-            result.notes.append(
-                Note(
-                    line,
-                    "unseen-arguments",
-                    f"{text}; keyshift cannot see whether they carry credentials",
-                    False,
-                )
-            )
+            result.notes.append(unseen_note(positions[site.target.call].start.line, text))
         if not site.drop and site.reason is None:
             continue
         pos = positions[site.target.call].start
         removed = tuple(
             a.keyword.value for i, a in enumerate(site.target.call.args) if i in site.drop and a.keyword
         )
-        status = "report-only" if blocked else "rewritten"
-        reason = site.reason
-        if blocked and reason is None:
-            reason = "left unchanged because another site in this file needs a human"
-        values = tuple(value_report(k, t) for k, t in site.traces.items())
-        result.sites.append(
-            SiteReport(
-                pos.line,
-                pos.column + 1,
-                site.target.factory,
-                site.target.qualified,
-                status,
-                removed if not blocked else (),
-                reason,
-                values,
-            )
+        keywords = {a.keyword.value for a in site.target.call.args if a.keyword is not None}
+        report, notes, secrets = site_outcome(
+            line=pos.line,
+            column=pos.column + 1,
+            factory=site.target.factory,
+            qualified=site.target.qualified,
+            blocked=blocked,
+            removed=removed,
+            reason=site.reason,
+            traces=site.traces,
+            endpoint_url="endpoint_url" in keywords,
         )
-        if not blocked:
-            for kwarg, trace in site.traces.items():
-                if kwarg != "aws_access_key_id":
-                    result.secrets.update(trace.literals)
-            result.notes.extend(value_notes(pos.line, site.traces))
-            keywords = {a.keyword.value for a in site.target.call.args if a.keyword is not None}
-            if "endpoint_url" in keywords:
-                result.notes.append(
-                    Note(
-                        pos.line,
-                        "endpoint",
-                        "endpoint_url is set: if it is not an AWS endpoint (MinIO, LocalStack, R2), that "
-                        "service still needs its own credentials; check before deploying",
-                        False,
-                    )
-                )
+        result.sites.append(report)
+        result.notes.extend(notes)
+        result.secrets.update(secrets)
     edits = {s.target.call: s.drop for s in sites if s.drop}
     if blocked or not edits:
         result.notes.extend(leftover_notes(wrapper, meta, positions))

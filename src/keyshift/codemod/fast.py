@@ -39,8 +39,8 @@ from keyshift.codemod.records import (
     Trace,
     derived,
     merge,
-    value_notes,
-    value_report,
+    site_outcome,
+    unseen_note,
 )
 from keyshift.codemod.scopes import Binding, ModuleScopes, Scope, Unsupported
 from keyshift.codemod.targets import (
@@ -768,55 +768,29 @@ def fast_fix(data: bytes) -> FileFix:
     blocked = any(s.reason is not None for s in sites)
     for site in sites:
         for text in site.unseen:
-            result.notes.append(
-                Note(
-                    a.line(site.call),
-                    "unseen-arguments",
-                    f"{text}; keyshift cannot see whether they carry credentials",
-                    False,
-                )
-            )
+            result.notes.append(unseen_note(a.line(site.call), text))
         if not site.drop and site.reason is None:
             continue
-        line, column = a.line(site.call), a.column(site.call)
         ordered = _args_in_order(site.call)
         removed = tuple(
             arg.arg
             for i, arg in enumerate(ordered)
             if i in site.drop and isinstance(arg, ast.keyword) and arg.arg
         )
-        reason = site.reason
-        if blocked and reason is None:
-            reason = "left unchanged because another site in this file needs a human"
-        values = tuple(value_report(k, t) for k, t in site.traces.items())
-        status = "report-only" if blocked else "rewritten"
-        result.sites.append(
-            SiteReport(
-                line,
-                column,
-                site.factory,
-                site.qualified,
-                status,
-                removed if not blocked else (),
-                reason,
-                values,
-            )
+        report, notes, secrets = site_outcome(
+            line=a.line(site.call),
+            column=a.column(site.call),
+            factory=site.factory,
+            qualified=site.qualified,
+            blocked=blocked,
+            removed=removed,
+            reason=site.reason,
+            traces=site.traces,
+            endpoint_url=any(k.arg == "endpoint_url" for k in site.call.keywords),
         )
-        if not blocked:
-            for kwarg, trace in site.traces.items():
-                if kwarg != "aws_access_key_id":
-                    result.secrets.update(trace.literals)
-            result.notes.extend(value_notes(line, site.traces))
-            if any(k.arg == "endpoint_url" for k in site.call.keywords):
-                result.notes.append(
-                    Note(
-                        line,
-                        "endpoint",
-                        "endpoint_url is set: if it is not an AWS endpoint (MinIO, LocalStack, R2), that "
-                        "service still needs its own credentials; check before deploying",
-                        False,
-                    )
-                )
+        result.sites.append(report)
+        result.notes.extend(notes)
+        result.secrets.update(secrets)
     edits = [s for s in sites if s.drop]
     if blocked or not edits:
         result.notes.extend(_leftover_notes(a))

@@ -113,6 +113,60 @@ def value_report(kwarg: str, trace: Trace) -> ValueReport:
     return ValueReport(kwarg, trace.kind, tuple(dict.fromkeys(trace.env_vars)), key_ids, trace.origins)
 
 
+def unseen_note(line: int, text: str) -> Note:
+    """``**kwargs`` / ``*args`` at a site: keyshift cannot see whether they carry credentials."""
+    return Note(
+        line, "unseen-arguments", f"{text}; keyshift cannot see whether they carry credentials", False
+    )
+
+
+def site_outcome(
+    *,
+    line: int,
+    column: int,
+    factory: str,
+    qualified: str,
+    blocked: bool,
+    removed: tuple[str, ...],
+    reason: str | None,
+    traces: Mapping[str, Trace],
+    endpoint_url: bool,
+) -> tuple[SiteReport, list[Note], set[str]]:
+    """One target site's report, notes and literal values to redact, whichever path analysed it.
+
+    ``blocked`` means the file stays untouched because some site needs a human.
+    """
+    if blocked and reason is None:
+        reason = "left unchanged because another site in this file needs a human"
+    report = SiteReport(
+        line,
+        column,
+        factory,
+        qualified,
+        "report-only" if blocked else "rewritten",
+        removed if not blocked else (),
+        reason,
+        tuple(value_report(k, t) for k, t in traces.items()),
+    )
+    if blocked:
+        return report, [], set()
+    secrets = {
+        lit for kwarg, trace in traces.items() if kwarg != "aws_access_key_id" for lit in trace.literals
+    }
+    notes = value_notes(line, traces)
+    if endpoint_url:
+        notes.append(
+            Note(
+                line,
+                "endpoint",
+                "endpoint_url is set: if it is not an AWS endpoint (MinIO, LocalStack, R2), that "
+                "service still needs its own credentials; check before deploying",
+                False,
+            )
+        )
+    return report, notes, secrets
+
+
 #: Variables botocore's environment provider reads.
 CHAIN_ENV_VARS = frozenset(
     {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"}
