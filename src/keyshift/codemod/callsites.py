@@ -32,7 +32,7 @@ from keyshift.codemod.targets import (
     SESSION_FACTORIES,
     SESSION_METHODS,
 )
-from keyshift.codemod.values import Metadata, literal_text
+from keyshift.codemod.values import Metadata, dotted_name, literal_text
 from keyshift.model import CallSite, Location
 from keyshift.redact import sha1_hex
 
@@ -194,15 +194,6 @@ def _binding_target(parents: Mapping[cst.CSTNode, cst.CSTNode], call: cst.Call) 
     return None
 
 
-def _dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
-
-
 def _method_chain(parents: Mapping[cst.CSTNode, cst.CSTNode], name: cst.Name) -> str | None:
     """``s3.Bucket(x).objects.filter()`` seen from the ``s3`` Name -> ``Bucket.objects.filter``."""
     parts: list[str] = []
@@ -296,7 +287,7 @@ def call_sites_of(
                 location=Location(path, pos.start.line, pos.start.column + 1),
                 service=service_name(call, target.factory),
                 factory=target.factory,
-                target=_dotted(bound) if bound is not None else None,
+                target=dotted_name(bound) if bound is not None else None,
                 methods=methods,
                 credential_sha1s=frozenset(sha1s),
                 removed_kwargs=(removed or {}).get(id(call), ()),

@@ -100,11 +100,12 @@ def _sub_expressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
             yield from _sub_expressions(child)
 
 
-def _dotted(node: cst.BaseExpression) -> str | None:
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a chain of names and attributes, else None."""
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
+        base = dotted_name(node.value)
         return f"{base}.{node.attr.value}" if base else None
     return None
 
@@ -184,7 +185,7 @@ class ValueTracer:
             imp = assignment.node
             module = ""
             if isinstance(imp, cst.ImportFrom) and imp.module is not None:
-                module = "." * len(imp.relative) + (_dotted(imp.module) or "")
+                module = "." * len(imp.relative) + (dotted_name(imp.module) or "")
             origin = f"{name} imported from {module}" if module else f"{name} (imported module)"
             return Trace(kind="imported-name", origins=(origin,))
         if not isinstance(assignment, Assignment):
@@ -235,7 +236,7 @@ class ValueTracer:
         base = self._trace(node.value, depth + 1, seen)
         if base.reason is not None:
             return Trace(derived(base.reason), "attribute")
-        dotted = _dotted(node)
+        dotted = dotted_name(node)
         origins = base.origins
         if base.kind == "imported-name" and dotted:
             origins = (*origins, dotted)
@@ -290,5 +291,5 @@ class ValueTracer:
             return Trace(None, "subscript", (), merged.env_vars, merged.origins)
         # Not in the contract's ambient list: a helper, a config reader method or a builtin may
         # return credentials chosen at run time, so the site is left for a human.
-        shown = _dotted(node.func) or "a computed function"
+        shown = dotted_name(node.func) or "a computed function"
         return Trace(f"value is returned by {shown}(), which keyshift cannot follow", "call")
