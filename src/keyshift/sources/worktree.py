@@ -12,7 +12,7 @@ import os
 import re
 import stat
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -187,14 +187,3 @@ def _scan_windows(fh: BinaryIO, rel: str, inline_ignores: bool, source: SourceKi
         lines_before += window.count(b"\n", 0, cut)
         carry = window[cut:]
     return FileResult(tuple(findings.values()), None, total)
-
-
-def scan_files(
-    root: Path,
-    rels: Sequence[str],
-    *,
-    max_size: int,
-    inline_ignores: bool,
-) -> Iterator[FileResult]:
-    for rel in rels:
-        yield scan_file(os.path.join(root, rel), rel, max_size=max_size, inline_ignores=inline_ignores)
