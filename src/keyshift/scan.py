@@ -6,7 +6,6 @@ tree is scanned in-process because starting workers would cost more than the sca
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -32,15 +31,18 @@ def _scan_batch(root: str, rels: Sequence[str], max_size: int, inline_ignores: b
     ]
 
 
-def _batches(root: Path, rels: Sequence[str]) -> list[list[str]]:
+def _size(path: str) -> int:
+    try:
+        return os.lstat(path).st_size
+    except OSError:
+        return 0  # the worker reports why it cannot read the file
+
+
+def _batches(rels: Sequence[str], sizes: Sequence[int]) -> list[list[str]]:
     out: list[list[str]] = []
     current: list[str] = []
     size = 0
-    for rel in rels:
-        try:
-            nbytes = os.lstat(os.path.join(root, rel)).st_size
-        except OSError:
-            nbytes = 0
+    for rel, nbytes in zip(rels, sizes, strict=True):
         current.append(rel)
         size += nbytes
         if len(current) >= _BATCH_FILES or size >= _BATCH_BYTES:
@@ -72,21 +74,16 @@ def scan_tree(target: Path, config: Config) -> ScanResult:
 def scan_relpaths(root: Path, rels: Sequence[str], config: Config) -> ScanResult:
     """Scan the given paths below ``root`` (used by the tree scan and by ``scan FILE...``)."""
     results: list[FileResult]
-    total = 0
-    for rel in rels:
-        with contextlib.suppress(OSError):
-            total += os.lstat(os.path.join(root, rel)).st_size
-        if total > _INLINE_BYTES:
-            break
     jobs = workers(config)
-    if jobs <= 1 or total <= _INLINE_BYTES or len(rels) < 4:
+    sizes = [_size(os.path.join(root, rel)) for rel in rels] if jobs > 1 and len(rels) >= 4 else []
+    if sum(sizes) <= _INLINE_BYTES:
         results = _scan_batch(str(root), rels, config.max_file_size, config.inline_ignores)
     else:
         results = []
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = [
                 pool.submit(_scan_batch, str(root), batch, config.max_file_size, config.inline_ignores)
-                for batch in _batches(root, rels)
+                for batch in _batches(rels, sizes)
             ]
             for fut in futures:
                 results.extend(fut.result())
