@@ -57,10 +57,6 @@ def carrier_of(path: str) -> str:
     return _EXT.get(ext, "text")
 
 
-def is_dockerfile(path: str) -> bool:
-    return carrier_of(path) == "dockerfile"
-
-
 _INI_SECTION = re.compile(r"^\s*\[[^\]\n]+\]\s*$")
 _YAML_DOC = re.compile(r"^---\s*$")
 _DOCKER_INSTR = re.compile(r"^\s*([A-Za-z]+)\b")
