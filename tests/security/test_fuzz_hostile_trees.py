@@ -33,9 +33,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
+from tests.conftest import GIT_ENV
 
 from keyshift.fakes import fake_key_id, fake_secret
-from tests.conftest import GIT_ENV
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="FIFOs, device nodes and rlimits are Linux here")
 
