@@ -6,11 +6,13 @@ Exit codes: 0 clean, 1 findings (or sites needing a human), 2 usage, configurati
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 from collections.abc import Callable
 from typing import Any
 
 import typer
+from typer.models import ArgumentInfo, OptionInfo
 
 from keyshift import __version__
 from keyshift.errors import KeyshiftError
@@ -24,6 +26,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: conventional metavars, 80 columns, no Python types
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -57,28 +60,113 @@ def _exit_2_on_error(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+# Conventional metavars, by parameter name, then by annotation. Help shows these instead of Python
+# types (``<bool>``, ``<list[Path]>``), and flags show none, as every other CLI does.
+_METAVAR_BY_NAME = {
+    "output": "FILE",
+    "baseline": "FILE",
+    "config": "FILE",
+    "config_file": "FILE",
+    "out": "DIR",
+    "cache": "DIR",
+    "since": "REV",
+    "exclude": "GLOB",
+    "image": "IMAGE",
+    "platform": "OS/ARCH",
+    "registry_username": "USER",
+    "endpoint_url": "URL",
+    "region": "REGION",
+    "role_name_template": "TEMPLATE",
+    "dask": "ADDRESS",
+    "dask_timeout": "SECONDS",
+    "timeout": "SECONDS",
+    "rate": "N",
+    "jobs": "N",
+    "workers": "N",
+    "max_file_size": "SIZE",
+    "output_format": "FORMAT",
+    "trail": "PATH",
+    "logs": "PATH",
+    "keys": "KEYS",
+    "sources": "SOURCE",
+}
+# Lower bounds checked by the parser, so ``--jobs -3`` is a usage error, not a silent default.
+_MINIMUM_BY_NAME = {"jobs": 1, "workers": 1}
+_METAVAR_BY_TYPE = {"int": "N", "float": "N", "str": "TEXT", "Path": "PATH"}
+
+
+def _metavar(name: str, annotation: str) -> str:
+    if annotation == "bool":
+        return ""
+    if name in _METAVAR_BY_NAME:
+        return _METAVAR_BY_NAME[name]
+    bare = annotation.replace(" | None", "").removeprefix("list[").removesuffix("]")
+    return _METAVAR_BY_TYPE.get(bare, "VALUE")
+
+
+def _conventional_help(func: Callable[..., Any]) -> None:
+    """Give every option and argument a conventional metavar and bound unless its command chose one."""
+    for param in inspect.signature(func).parameters.values():
+        info = param.default
+        if not isinstance(info, OptionInfo | ArgumentInfo) or info.metavar is not None:
+            continue
+        annotation = param.annotation if isinstance(param.annotation, str) else param.annotation.__name__
+        metavar = _metavar(param.name, annotation)
+        info.metavar = metavar
+        if param.name in _MINIMUM_BY_NAME and info.min is None:
+            info.min = _MINIMUM_BY_NAME[param.name]
+
+
+def _no_argument_types(self: Any, ctx: Any) -> None:
+    return None
+
+
+# typer prints an argument's Python type beside its metavar (``PATH <list[Path]>``); the metavar
+# already says what to give.
+typer.core.TyperArgument.display_type_rich = _no_argument_types  # type: ignore[method-assign]
+
+
 def _register() -> None:
     from keyshift.commands import registered
 
     for name, func in registered():
+        _conventional_help(func)
         app.command(name)(_exit_2_on_error(func))
 
 
 _register()
 
 
+def _usage_error_line(exc: Exception) -> str:
+    """One line in keyshift's error style, without the parser's internal prefixes."""
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    message = message.replace("Value error, ", "").strip()
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see 'keyshift {ctx.command.name} --help')" if ctx is not None and ctx.parent else ""
+    return f"keyshift: error: {scrub(message)}{hint}"
+
+
 def main() -> None:
-    """Console entry point: runs the app and turns every error into exit code 2 with a scrubbed message."""
+    """Console entry point: one error style (``keyshift: error: ...``, exit 2) for every failure."""
+    from typer.exceptions import Abort, TyperException
+
     try:
-        app(standalone_mode=True)
+        code = app(standalone_mode=False, prog_name="keyshift")
     except KeyshiftError as exc:
         print(f"keyshift: error: {scrub(str(exc))}", file=sys.stderr)
         sys.exit(2)
-    except KeyboardInterrupt:
-        print("keyshift: interrupted", file=sys.stderr)
+    except TyperException as exc:  # usage errors: unknown option, bad value, missing argument
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare ``keyshift``: the help, as a usage error
+            print(exc.format_message(), file=sys.stderr)
+            sys.exit(2)
+        print(_usage_error_line(exc), file=sys.stderr)
         sys.exit(2)
+    except (KeyboardInterrupt, Abort):
+        print("keyshift: interrupted", file=sys.stderr)
+        sys.exit(130)
     except SystemExit:
         raise
     except Exception as exc:  # a bug: never print locals, never print a secret
         print(f"keyshift: internal error: {type(exc).__name__}: {scrub(str(exc))}", file=sys.stderr)
         sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
