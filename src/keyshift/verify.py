@@ -10,13 +10,14 @@ failure is final, and only a transport error (timeout, throttling) earns a singl
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from keyshift import gitrun
+from keyshift.errors import KeyshiftError
 from keyshift.model import CredentialKind, Finding, ScanResult, SourceKind
 from keyshift.redact import scrub, sha1_hex
 
@@ -86,11 +87,12 @@ def _read_worktree(root: Path, relpath: str) -> str | None:
 def _read_blob(root: Path, commit: str, relpath: str) -> str | None:
     if not re.fullmatch(r"[0-9a-f]{7,64}", commit):
         return None
-    proc = subprocess.run(
-        ["git", "-C", str(root), "--no-pager", "cat-file", "blob", f"{commit}:{relpath}"],
-        capture_output=True,
-        check=False,
-    )
+    try:
+        proc = gitrun.run(
+            gitrun.command("cat-file", "blob", f"{commit}:{relpath}", cwd=root), max_output=_MAX_READ * 4
+        )
+    except KeyshiftError:
+        return None
     if proc.returncode != 0:
         return None
     return proc.stdout[:_MAX_READ].decode("utf-8", "replace")

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from keyshift import gitrun
 from keyshift.codemod.runner import FileOutcome, FixResult, run_fix
 from keyshift.config import Config
 from keyshift.errors import KeyshiftError
@@ -86,15 +86,10 @@ class MigrationResult:
 
 def is_git_top(path: Path) -> bool:
     """True when ``path`` is the top of a git work tree (a subdirectory would scan a foreign history)."""
-    proc = subprocess.run(
-        ["git", "-C", str(path), "rev-parse", "--show-toplevel"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = gitrun.run(gitrun.command("rev-parse", "--show-toplevel", cwd=path))
     if proc.returncode != 0:
         return False
-    return Path(proc.stdout.strip()).resolve() == path.resolve()
+    return Path(os.fsdecode(proc.stdout.rstrip(b"\n"))).resolve() == path.resolve()
 
 
 def run_migration(

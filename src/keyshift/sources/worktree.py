@@ -11,14 +11,15 @@ from __future__ import annotations
 import os
 import re
 import stat
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
+from keyshift import gitrun
 from keyshift.detect import detect_bytes, might_contain
+from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, Skipped, SourceKind
 
 CHUNK = 8 * 1024 * 1024  # files above this are read in windows
@@ -77,13 +78,10 @@ def is_excluded(rel: str, patterns: tuple[str, ...]) -> bool:
 def _git_files(root: Path) -> list[str] | None:
     """Tracked and untracked-not-ignored files below ``root``, or None outside a work tree."""
     try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            capture_output=True,
-            check=False,
-            timeout=600,
+        proc = gitrun.run(
+            gitrun.command("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=root)
         )
-    except (OSError, subprocess.TimeoutExpired):
+    except (OSError, KeyshiftError):
         return None
     if proc.returncode != 0:
         return None
