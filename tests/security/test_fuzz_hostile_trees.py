@@ -255,6 +255,8 @@ def test_hostile_tree(tmp_path_factory: pytest.TempPathFactory, features: frozen
             assert proc.returncode == 1, f"{where}: the key in creds.py was not reported"
             assert b"No AWS credentials found" not in proc.stdout
         assert not leaked(proc.stdout + proc.stderr), f"{where}: secret in output"
+        # NO_COLOR is set, so an escape sequence can only come from a file name printed raw
+        assert b"\x1b" not in proc.stdout + proc.stderr, f"{where}: control characters from a file name"
         assert _snapshot(outside) == outside_before, f"{where}: wrote outside the target"
 
     for path in out.rglob("*"):
