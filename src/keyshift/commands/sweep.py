@@ -20,7 +20,9 @@ def sweep(
         None, "--cache", help="Where remote repositories are cloned (default OUT/clones)."
     ),
     history: bool = typer.Option(
-        False, "--history", help="Full clones and a history scan (default: shallow, HEAD)."
+        True,
+        "--history/--no-history",
+        help="Full clones and a history scan, as migrate does (--no-history: shallow, HEAD only).",
     ),
     workers: int | None = typer.Option(
         None, "--workers", "-j", help="Worker processes (default: one per core)."
@@ -108,19 +110,30 @@ def sweep(
     finally:
         if progress is not None:
             progress.stop()
-    data = summ.build(sorted(outcomes, key=lambda o: o["name"]))
+    data = summ.build(sorted(outcomes, key=lambda o: o["name"]), previous=_previous_summary(out))
     save_text(out / "summary.json", summ.to_json(data))
     save_text(out / "summary.md", summ.to_markdown(data))
     save_text(out / "summary.html", summ.to_html(data))
     t = data["totals"]
     sys.stdout.write(
         f"{t['repositories']} repositories: {t['with_keys']} with keys ({t['live_keys']} live keys, "
-        f"{t['keys_at_head']} at HEAD, {t['keys_history_only']} history only), {t['failed']} failed; "
-        f"summary in {out / 'summary.md'}\n"
+        f"{t['keys_at_head']} at HEAD, {t['keys_history_only']} history only), {t['failed']} failed, "
+        f"{t['not_fully_scanned']} not fully scanned; summary in {out / 'summary.md'}\n"
     )
     if not quiet:
         print(f"keyshift sweep: {_describe(counts)}", file=sys.stderr)
     raise typer.Exit(0 if exit_zero or not (t["with_keys"] or t["failed"]) else 1)
+
+
+def _previous_summary(out: Path) -> dict[str, Any] | None:
+    """The last sweep's summary in this folder, for the progress view (anything unreadable: none)."""
+    import json
+
+    try:
+        data = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _describe(counts: dict[str, int]) -> str:

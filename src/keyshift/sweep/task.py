@@ -258,6 +258,7 @@ def _migrate(task: RepoTask, path: Path) -> dict[str, Any]:
         "totals": totals(result),
         "keys": [{k: v for k, v in key_json(key).items() if k in _KEY_FIELDS} for key in result.keys],
         "roles": [r.name for r in result.plan.roles],
+        "sources": list(result.sources),  # what was really scanned: "clean" needs every source
         "report": f"repos/{task.source.name}/report.md",
         "notes": list(result.notes),
         "errors": list(result.errors),
