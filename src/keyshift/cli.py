@@ -5,10 +5,13 @@ Exit codes: 0 clean, 1 findings (or sites needing a human), 2 usage, configurati
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -58,6 +61,101 @@ def _exit_2_on_error(func: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(2) from None
 
     return wrapper
+
+
+def _common_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Give every command ``--no-color``, ``--quiet`` and ``-o/--output FILE`` unless it defines them.
+
+    One grammar for all commands: ``-o`` is always a file that receives what the command would print,
+    and colour is off when asked. A command with its own ``output`` (scan merges baselines and writes
+    through devices) keeps its implementation.
+    """
+    signature = inspect.signature(func, eval_str=True)
+    names = set(signature.parameters)
+    extra: list[inspect.Parameter] = []
+    if "no_color" not in names:
+        extra.append(
+            inspect.Parameter(
+                "no_color",
+                inspect.Parameter.KEYWORD_ONLY,
+                default=typer.Option(False, "--no-color", help="Plain text output.", metavar=""),
+                annotation=bool,
+            )
+        )
+    if "output" not in names:
+        extra.append(
+            inspect.Parameter(
+                "output",
+                inspect.Parameter.KEYWORD_ONLY,
+                default=typer.Option(
+                    None, "--output", "-o", help="Write what would be printed to FILE.", metavar="FILE"
+                ),
+                annotation=Path | None,
+            )
+        )
+    if "quiet" not in names:
+        extra.append(
+            inspect.Parameter(
+                "quiet",
+                inspect.Parameter.KEYWORD_ONLY,
+                default=typer.Option(
+                    False, "--quiet", "-q", help="Nothing on stderr but errors.", metavar=""
+                ),
+                annotation=bool,
+            )
+        )
+    if not extra:
+        return func
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        no_color = kwargs.pop("no_color", False) if "no_color" not in names else kwargs.get("no_color")
+        output = kwargs.pop("output", None) if "output" not in names else None
+        quiet = kwargs.pop("quiet", False) if "quiet" not in names else kwargs.get("quiet")
+        if no_color:
+            os.environ["NO_COLOR"] = "1"
+        with contextlib.ExitStack() as stack:
+            if quiet and "quiet" not in names:
+                stack.enter_context(contextlib.redirect_stderr(stack.enter_context(open(os.devnull, "w"))))
+            if output is None:
+                return func(*args, **kwargs)
+            return _printing_to(output, func, args, kwargs, quiet=bool(quiet))
+
+    params = [p for p in signature.parameters.values()]
+    wrapper.__signature__ = signature.replace(parameters=[*params, *extra])  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {
+        **{p.name: p.annotation for p in params},
+        **{p.name: p.annotation for p in extra},
+        "return": signature.return_annotation,
+    }
+    return wrapper
+
+
+def _printing_to(output: Path, func: Callable[..., Any], args: Any, kwargs: Any, *, quiet: bool) -> Any:
+    """Run ``func`` with standard output going to ``output``, replaced atomically when it finishes."""
+    import tempfile
+
+    directory = output.parent if str(output.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise KeyshiftError(f"cannot write {output}: {exc.strerror}") from None
+    code: int | None = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle, contextlib.redirect_stdout(handle):
+            try:
+                func(*args, **kwargs)
+            except typer.Exit as exc:
+                code = exc.exit_code
+        os.replace(tmp, output)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    if not quiet:
+        print(f"keyshift: wrote {output}", file=sys.stderr)
+    if code:
+        raise typer.Exit(code)
+    return None
 
 
 # Conventional metavars, by parameter name, then by annotation. Help shows these instead of Python
@@ -131,7 +229,7 @@ def _register() -> None:
 
     for name, func in registered():
         _conventional_help(func)
-        app.command(name)(_exit_2_on_error(func))
+        app.command(name)(_exit_2_on_error(_common_options(func)))
 
 
 _register()

@@ -63,3 +63,38 @@ def test_bare_command_prints_usage_and_exits_2() -> None:
     proc = keyshift()
     assert proc.returncode == 2
     assert proc.stderr.startswith("Usage: keyshift")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("flag", ["--no-color", "--quiet", "--output FILE", "--format"])
+def test_every_command_speaks_the_same_flags(command: str, flag: str) -> None:
+    assert flag in keyshift(command, "--help").stdout
+
+
+@pytest.mark.parametrize("command", ["plan", "migrate", "sweep"])
+def test_folders_are_out_dir(command: str) -> None:
+    text = keyshift(command, "--help").stdout
+    assert "--out-dir, --out DIR" in text
+    assert "-o, --output FILE" in text
+
+
+def test_output_file_gets_what_would_be_printed(tmp_path: Path) -> None:
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+    printed = keyshift("plan", str(demo), "--format", "json")
+    target = tmp_path / "plan.json"
+    written = keyshift("plan", str(demo), "--format", "json", "-o", str(target))
+    assert written.returncode == printed.returncode
+    assert written.stdout == ""
+    assert target.read_text() == printed.stdout
+    assert f"keyshift: wrote {target}" in written.stderr
+    quiet = keyshift("plan", str(demo), "-o", str(tmp_path / "q.txt"), "--quiet")
+    assert quiet.stderr == ""
+
+
+def test_scan_to_a_file_says_what_it_found(tmp_path: Path) -> None:
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+    proc = keyshift("scan", str(demo), "-f", "json", "-o", str(tmp_path / "r.json"))
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("keyshift: ") and "credential(s)" in last and "r.json" in last

@@ -16,7 +16,10 @@ def migrate(
         help="Also scan this image (docker-save tar, OCI layout or registry ref); repeatable.",
     ),
     out: Path = typer.Option(
-        Path("keyshift-review"), "--out", "-o", help="Review folder to write (reports, diff, roles, runbook)."
+        Path("keyshift-review"),
+        "--out-dir",
+        "--out",
+        help="Review folder to write (reports, diff, roles, runbook).",
     ),
     write: bool = typer.Option(
         False, "--write", "-w", help="Apply the code rewrite (default: fix.diff only)."
@@ -36,9 +39,10 @@ def migrate(
     ),
     config_file: Path | None = typer.Option(None, "--config", help="Settings file."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", help="Worker processes (default: one per core)."),
-    as_json: bool = typer.Option(
-        False, "--json", help="Print migration.json to stdout instead of the table."
+    output_format: str = typer.Option(
+        "text", "--format", "-f", help="text (a table) or json (migration.json) on stdout."
     ),
+    as_json: bool = typer.Option(False, "--json", help="Shorthand for --format json."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when keys were found."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Nothing on stderr."),
 ) -> None:
@@ -54,6 +58,9 @@ def migrate(
     from keyshift.migrate.review import to_json, write_review
     from keyshift.redact import scrub
 
+    if output_format not in ("text", "json"):
+        raise KeyshiftError(f"unknown --format {output_format!r} (use text or json)")
+    as_json = as_json or output_format == "json"
     if not path.is_dir():
         raise KeyshiftError(f"not a directory: {path}")
     if (endpoint_url is not None) and not verify:

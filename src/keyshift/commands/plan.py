@@ -16,6 +16,7 @@ def plan(
     json_output: bool = typer.Option(False, "--json", help="Shorthand for --format json."),
     out: Path | None = typer.Option(
         None,
+        "--out-dir",
         "--out",
         help="Write policy, trust policy, Terraform, CloudFormation, task-definition patch "
         "and a Markdown report per role into this directory.",

@@ -165,7 +165,16 @@ def scan(
     if not quiet:
         for error in result.errors:
             print(f"keyshift: warning: {error}", file=sys.stderr)
+        if output != "-":  # the report went to a file: still say what it holds
+            print(f"keyshift: {_summary_line(result)}; {fmt.value} report in {output}", file=sys.stderr)
     raise typer.Exit(0 if exit_zero or not result.findings else 1)
+
+
+def _summary_line(result: ScanResult) -> str:
+    credentials = {f.key_id or f.value_sha1 for f in result.findings}
+    if not result.findings:
+        return "no AWS credentials found"
+    return f"{len(credentials)} credential(s), {len(result.findings)} finding(s)"
 
 
 def _uncommitted_only(tree: ScanResult, history: ScanResult) -> ScanResult:

@@ -14,7 +14,10 @@ def sweep(
         ..., help="A directory of git repositories, or a file listing paths and git URLs (one per line)."
     ),
     out: Path = typer.Option(
-        Path("keyshift-sweep"), "--out", "-o", help="Sweep folder: summary, per-repository reports, state."
+        Path("keyshift-sweep"),
+        "--out-dir",
+        "--out",
+        help="Sweep folder: summary, per-repository reports, state.",
     ),
     cache: Path | None = typer.Option(
         None, "--cache", help="Where remote repositories are cloned (default OUT/clones)."
@@ -39,6 +42,9 @@ def sweep(
     fresh: bool = typer.Option(
         False, "--fresh", help="Ignore cached results and scan every repository again."
     ),
+    output_format: str = typer.Option(
+        "text", "--format", "-f", help="text (one line) or json (summary.json) on stdout."
+    ),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when keys were found."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or counts on stderr."),
 ) -> None:
@@ -54,6 +60,8 @@ def sweep(
     from keyshift.sweep.sources import list_sources
     from keyshift.sweep.task import RepoTask, save_text
 
+    if output_format not in ("text", "json"):
+        raise KeyshiftError(f"unknown --format {output_format!r} (use text or json)")
     if endpoint_url is not None and not verify:
         raise KeyshiftError("--endpoint-url needs --verify")
     if workers is not None and workers < 1:
@@ -115,11 +123,14 @@ def sweep(
     save_text(out / "summary.md", summ.to_markdown(data))
     save_text(out / "summary.html", summ.to_html(data))
     t = data["totals"]
-    sys.stdout.write(
-        f"{t['repositories']} repositories: {t['with_keys']} with keys ({t['live_keys']} live keys, "
-        f"{t['keys_at_head']} at HEAD, {t['keys_history_only']} history only), {t['failed']} failed, "
-        f"{t['not_fully_scanned']} not fully scanned; summary in {out / 'summary.md'}\n"
-    )
+    if output_format == "json":
+        sys.stdout.write(summ.to_json(data))
+    else:
+        sys.stdout.write(
+            f"{t['repositories']} repositories: {t['with_keys']} with keys ({t['live_keys']} live keys, "
+            f"{t['keys_at_head']} at HEAD, {t['keys_history_only']} history only), {t['failed']} failed, "
+            f"{t['not_fully_scanned']} not fully scanned; summary in {out / 'summary.md'}\n"
+        )
     if not quiet:
         print(f"keyshift sweep: {_describe(counts)}", file=sys.stderr)
     raise typer.Exit(0 if exit_zero or not (t["with_keys"] or t["failed"]) else 1)

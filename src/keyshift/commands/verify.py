@@ -17,7 +17,8 @@ def verify(
     region: str = typer.Option("us-east-1", "--region", help="Region for the STS call."),
     rate: float = typer.Option(2.0, "--rate", help="At most this many STS calls per second."),
     timeout: float = typer.Option(10.0, "--timeout", help="Seconds per STS call."),
-    as_json: bool = typer.Option(False, "--json", help="JSON output."),
+    output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    as_json: bool = typer.Option(False, "--json", help="Shorthand for --format json."),
     config_file: Path | None = typer.Option(None, "--config", help="Settings file."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 whatever the verdicts."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Nothing on stderr."),
@@ -37,6 +38,9 @@ def verify(
     from keyshift.scan import apply_policy, merge, scan_tree
     from keyshift.verify import verdict_json, verify_findings
 
+    if output_format not in ("text", "json"):
+        raise KeyshiftError(f"unknown --format {output_format!r} (use text or json)")
+    as_json = as_json or output_format == "json"
     if not path.is_dir():
         raise KeyshiftError(f"not a directory: {path}")
     if rate < 0 or timeout <= 0:
