@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import replace
 from enum import StrEnum
@@ -212,10 +211,6 @@ def _write(text: str, output: str) -> None:
         except OSError as exc:
             raise KeyshiftError(f"cannot write {output}: {exc.strerror}") from exc
         return
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise KeyshiftError(f"cannot write {output}: {exc.strerror}") from exc
+    from keyshift.safefs import atomic_write
+
+    atomic_write(target, text)  # an unpredictable O_EXCL temporary, renamed over the report

@@ -67,10 +67,9 @@ def sweep(
     if workers is not None and workers < 1:
         raise KeyshiftError("--workers must be at least 1")
     repos = list_sources(sources)
-    try:
-        (out / "repos").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise KeyshiftError(f"cannot create {out}: {exc.strerror}") from exc
+    from keyshift.safefs import open_output_dir
+
+    open_output_dir(out / "repos").close()  # never through a symlink (safefs)
     gitignore = out / ".gitignore"
     if not gitignore.exists():  # the sweep folder lists key IDs: never commit it by accident
         save_text(gitignore, "# keyshift sweep folder: holds key IDs and clones, never commit it\n*\n")

@@ -22,6 +22,7 @@ from typing import Any
 from keyshift import __version__, gitrun
 from keyshift.errors import KeyshiftError
 from keyshift.redact import scrub
+from keyshift.safefs import open_output_dir
 from keyshift.sweep.cache import clone_dir, config_digest, tree_digest, valid_state
 from keyshift.sweep.sources import RepoSource
 
@@ -111,16 +112,7 @@ def save_atomic(path: Path, data: dict[str, Any]) -> None:
     No fsync: resuming after an interrupted process needs atomicity, not durability against power
     loss, and an fsync per repository serialises the workers on the disk's journal.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    save_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def remote_head(task: RepoTask) -> str | None:
@@ -269,12 +261,10 @@ _KEY_FIELDS = ("key", "key_id", "account_id", "at_head", "history_only", "in_ima
 
 
 def save_text(path: Path, text: str) -> None:
-    """Replace ``path`` atomically with ``text`` (summaries are rewritten at the end of every run)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Replace ``path`` atomically with ``text`` (summaries are rewritten at the end of every run).
+
+    The folder is opened without following symlinks and the temporary is unpredictable
+    (``keyshift.safefs``).
+    """
+    with open_output_dir(path.parent) as folder:
+        folder.write_text(path.name, text)
