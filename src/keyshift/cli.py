@@ -69,6 +69,11 @@ _register()
 
 def main() -> None:
     """Console entry point: runs the app and turns every error into exit code 2 with a scrubbed message."""
+    for stream in (sys.stdout, sys.stderr):
+        # a file name that is not UTF-8 (kept as surrogate escapes) never crashes a report mid-write
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     try:
         app(standalone_mode=True)
     except KeyshiftError as exc:

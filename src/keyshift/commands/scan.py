@@ -163,8 +163,10 @@ def scan(
         )
     _write(rendered, output)
     if not quiet:
+        from keyshift.report._common import printable
+
         for error in result.errors:
-            print(f"keyshift: warning: {error}", file=sys.stderr)
+            print(f"keyshift: warning: {printable(error)}", file=sys.stderr)
     raise typer.Exit(0 if exit_zero or not result.findings else 1)
 
 

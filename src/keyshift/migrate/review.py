@@ -89,7 +89,7 @@ def write_review(result: MigrationResult, out: Path) -> list[Path]:
         path = out / name
         if not path.resolve().is_relative_to(out.resolve()):
             raise KeyshiftError(f"refusing to write outside {out}: {name}")
-        path.write_text(scrub(text), encoding="utf-8")
+        path.write_text(scrub(text), encoding="utf-8", errors="backslashreplace")  # non-UTF-8 names
         written.append(path)
 
     put(".gitignore", "# keyshift review folder: holds key IDs, never commit it\n*\n")

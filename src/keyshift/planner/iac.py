@@ -206,7 +206,7 @@ def write_all(result: PlanResult, out: Path) -> list[Path]:
         if not resolved.is_relative_to(out.resolve()):
             raise KeyshiftError(f"refusing to write outside {out}: {path}")
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path.write_text(text, encoding="utf-8", errors="backslashreplace")  # non-UTF-8 file names
         written.append(path)
 
     put(out / "plan.json", render.dumps(render.result_json(result)))

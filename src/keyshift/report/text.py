@@ -18,6 +18,7 @@ from keyshift.report._common import (
     active_findings,
     clean_text,
     is_history_only,
+    printable,
     short_sha1,
     show_key_id,
     skipped_reasons,
@@ -50,7 +51,7 @@ def _where(finding: Finding) -> str:
         suffix = f"[{index}]" if index is not None else ""
         return f"config {image.field}{suffix}"
     column = f":{loc.column}" if loc.column is not None else ""
-    return f"{loc.path}:{loc.line}{column}"
+    return f"{printable(loc.path)}:{loc.line}{column}"
 
 
 def _details(finding: Finding) -> str:
@@ -189,7 +190,7 @@ def build_lines(result: ScanResult, *, redact_key_ids: bool, show_suppressed: bo
         heading: Line = [(f"Suppressed ({len(suppressed)}):", "bold")]
         sections.append([heading, *_location_lines(suppressed, redact_key_ids, with_reason=True)])
     if result.errors:
-        errors = [[("  ", ""), (clean_text(e, redact_key_ids) or "", "")] for e in result.errors]
+        errors = [[("  ", ""), (printable(clean_text(e, redact_key_ids) or ""), "")] for e in result.errors]
         sections.append([[(f"Errors ({len(result.errors)}):", "bold red")], *errors])
     sections.append([_summary(result, groups, len(active), len(suppressed))])
     lines: list[Line] = []
