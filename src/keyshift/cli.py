@@ -248,6 +248,11 @@ def main() -> None:
     """Console entry point: one error style (``keyshift: error: ...``, exit 2) for every failure."""
     from typer.exceptions import Abort, TyperException
 
+    for stream in (sys.stdout, sys.stderr):
+        # a file name that is not UTF-8 (kept as surrogate escapes) never crashes a report mid-write
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     try:
         code = app(standalone_mode=False, prog_name="keyshift")
     except KeyshiftError as exc:

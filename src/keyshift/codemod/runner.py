@@ -337,18 +337,25 @@ def _once(path: str, seen: set[str] | None) -> Iterator[str]:
         yield path
 
 
-def _read(path: str) -> bytes | None:
-    """A whole file with plain system calls (no buffered file object: 10,000 files add up)."""
+def _read(path: str) -> bytes | str:
+    """A whole file with plain system calls (no buffered file object: 10,000 files add up).
+
+    Only a regular file is read: opened non-blocking and without following a symlink, then
+    checked with ``fstat`` (a FIFO named ``*.py`` cannot hang the run, a device cannot fill
+    memory). Anything else returns the reason, which the fix reports for that file.
+    """
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or type(exc).__name__}"
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "not a regular file (not read)"
         chunks = [os.read(fd, _CHUNK)]
         while len(chunks[-1]) == _CHUNK:
             chunks.append(os.read(fd, _CHUNK))
-    except OSError:
-        return None
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or type(exc).__name__}"
     finally:
         os.close(fd)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -373,7 +380,10 @@ def run_fix(
         for path in walk(paths, exclude):
             seen += 1
             data = _read(path)
-            if data is None or not is_candidate(data):
+            if isinstance(data, str):  # never skipped silently: the file is named with the reason
+                outcomes.append(FileOutcome(_shown(Path(path)), "error", data))
+                continue
+            if not is_candidate(data):
                 continue
             parsed += 1
             shown = _shown(Path(path))

@@ -52,8 +52,9 @@ def fix(
     from keyshift.codemod.report import to_json, to_text
     from keyshift.codemod.runner import run_fix
     from keyshift.config import load_config
+    from keyshift.sources.worktree import resolve_target
 
-    targets = list(paths or [Path(".")])
+    targets = [resolve_target(t) for t in (paths or [Path(".")])]  # a symlink named here is followed
     for target in targets:
         if not target.exists():
             raise KeyshiftError(f"path does not exist: {target}")

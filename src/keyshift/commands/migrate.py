@@ -50,6 +50,9 @@ def migrate(
 
     Exit codes: 0 nothing found, 1 keys found (a human has work to do), 2 usage or runtime error.
     """
+    from keyshift.sources.worktree import resolve_target
+
+    path = resolve_target(path)  # a symlink named on the command line is the tree the user means
     import json
 
     from keyshift.config import load_config

@@ -37,6 +37,9 @@ def plan(
     Offline and deterministic. Exit codes: 0 plan complete, 1 unresolved calls or settings that
     override the task role (AWS_ACCESS_KEY_ID in a Dockerfile, task definition, ...), 2 error.
     """
+    from keyshift.sources.worktree import resolve_target
+
+    path = resolve_target(path)  # a symlink named on the command line is the tree the user means
     from keyshift.config import load_config
     from keyshift.planner import render
     from keyshift.planner.build import plan_repository

@@ -74,7 +74,8 @@ def scan(
 ) -> None:
     """Find hardcoded AWS credentials (key IDs, secret keys, session tokens).
 
-    Exit codes: 0 nothing found, 1 credentials found, 2 usage or runtime error.
+    Exit codes: 0 nothing found, 1 credentials found, 2 usage or runtime error (or, with nothing
+    found, files that could not be read: an incomplete scan is never clean).
     """
     from keyshift.config import load_config
     from keyshift.report import render
@@ -162,10 +163,18 @@ def scan(
         )
     _write(rendered, output)
     if not quiet:
+        from keyshift.report._common import printable
+
         for error in result.errors:
-            print(f"keyshift: warning: {error}", file=sys.stderr)
+            print(f"keyshift: warning: {printable(error)}", file=sys.stderr)
         if output != "-":  # the report went to a file: still say what it holds
             print(f"keyshift: {_summary_line(result)}; {fmt.value} report in {output}", file=sys.stderr)
+    unread = sum(1 for s in result.skipped if s.reason.startswith("unreadable"))
+    if unread and not result.findings and not exit_zero:
+        # could not look everywhere: never "clean" (exit 0); the files are named in the report
+        if not quiet:
+            print(f"keyshift: {unread} file(s) could not be read; the result is incomplete", file=sys.stderr)
+        raise typer.Exit(2)
     raise typer.Exit(0 if exit_zero or not result.findings else 1)
 
 

@@ -31,6 +31,9 @@ def verify(
 
     Exit codes: 0 no key, or every key rejected by AWS; 1 a key is live or unchecked; 2 error.
     """
+    from keyshift.sources.worktree import resolve_target
+
+    path = resolve_target(path)  # a symlink named on the command line is the tree the user means
     import json
 
     from keyshift.config import load_config

@@ -23,6 +23,7 @@ from keyshift.planner import iam_map
 from keyshift.planner import names as role_names
 from keyshift.planner.analysis import ApiCall, analyze, is_test_path
 from keyshift.planner.deploy import CREDENTIAL_VARS, KEY_ID, Service, discover, rel, service_for, walk
+from keyshift.planner.deploy import _read as read_text_or_empty
 from keyshift.planner.resources import Scope, queue_account_region, resolve, strings
 from keyshift.planner.values import Assumed, Const, DictV, EnvRead, ListV, Origin, Prefix, Values
 from keyshift.redact import sha1_hex
@@ -176,7 +177,7 @@ def plan_repository(
             )
             draft(service, finding.key_id).key_locations.add(f"{finding.path}:{finding.line}")
     for path in py_files:
-        text = (root / path).read_text(encoding="utf-8", errors="replace")
+        text = read_text_or_empty(root / path)  # unreadable: the scan names it, the plan goes on
         for number, line in enumerate(text.splitlines(), 1):
             for match in KEY_ID.finditer(line):
                 service = service_for(services, path, default_name)
@@ -327,7 +328,7 @@ def _image_pulls(
     for path in py_files:
         if service_for(services, path, default_name) is not service:
             continue
-        text = (root / path).read_text(encoding="utf-8", errors="replace")
+        text = read_text_or_empty(root / path)  # unreadable: the scan names it, the plan goes on
         for number, line in enumerate(text.splitlines(), 1):
             for match in _ECR_IMAGE.finditer(line):
                 account, region, repository = match.groups()
