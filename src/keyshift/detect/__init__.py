@@ -68,14 +68,22 @@ def detect_bytes(
     """
     if not might_contain(data):
         return []
-    return detect_text(data.decode("latin-1"), path, source=source, inline_ignores=inline_ignores)
+    return _detect(data.decode("latin-1"), data, path, source, inline_ignores)
 
 
 def detect_text(
     text: str, path: str, *, source: SourceKind = SourceKind.WORKTREE, inline_ignores: bool = True
 ) -> list[Finding]:
-    if not _is_latin1(text):
-        text = text.encode("utf-8", "surrogatepass").decode("latin-1")  # one character per byte
+    try:
+        raw = text.encode("latin-1")
+    except UnicodeEncodeError:  # detection works on one character per byte
+        raw = text.encode("utf-8", "surrogatepass")
+        text = raw.decode("latin-1")
+    return _detect(text, raw, path, source, inline_ignores)
+
+
+def _detect(text: str, raw: bytes, path: str, source: SourceKind, inline_ignores: bool) -> list[Finding]:
+    """``raw`` is ``text`` as bytes (its Latin-1 encoding)."""
     carrier = carrier_of(path)
     original = text
     joined = None
@@ -84,7 +92,8 @@ def detect_text(
     elif carrier == "dockerfile":
         joined = Joined(text)
         text = joined.text
-    raw = latin1_bytes(text)
+    if text is not original:
+        raw = latin1_bytes(text)
     hits = list(_key_hits(text, raw))
     hits.extend(named_hits(text, raw))
     if not hits:
@@ -112,14 +121,6 @@ def detect_text(
             source = SourceKind.DOCKERFILE
     allows = InlineAllows(lines.lines) if inline_ignores else None
     return [_finding(h, note, path, source, carrier, allows) for h, note in zip(hits, notes, strict=True)]
-
-
-def _is_latin1(text: str) -> bool:
-    try:
-        text.encode("latin-1")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _note(h: Hit, carrier: str, lines: list[str], sections: list[int]) -> str | None:

@@ -40,30 +40,51 @@ _SECRET_BEFORE = re.compile(
 # Kubernetes Secret `data:` holds base64: 40 bytes -> 54 chars + "=="
 _B64_SECRET_AFTER = re.compile(GLUE + r"(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{54}==)(?![A-Za-z0-9/+=])")
 
-_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
-_NAME_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
-_NAME_MAP = bytes(1 if c in _NAME_BYTES else 0 for c in range(256))
+_NAME_RUN = re.compile(rb"[A-Za-z0-9_.\-]*+")
 _VALUE_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+%=\\"
 _VALUE_MAP = bytes(1 if c in _VALUE_BYTES else 0 for c in range(256))
-_VALUE_RUN = re.compile(b"\x01{40,}")
 _RUN = 40
+_RUN_BYTES = b"\x01" * _RUN
+# "secret", or "token" within 10 characters after "session"/"security" (only session and
+# security tokens are AWS credentials), matched in the lower-cased text
+_KEYWORD = re.compile(rb"secret|se(?:ssion[\s\S]{0,3}|curity[\s\S]{0,2})token")
 _AFTER = 512  # glue is at most 48 tokens of at most 9 characters, then the value
 _BEFORE = 160  # a value written before its name
-_QUALIFIERS = (b"session", b"security")  # only session/security tokens are AWS credentials
+_NAME_BACK = 256  # a name is read at most this far back from its keyword
 
 
 class _ValueRuns:
-    """Where the text holds runs of at least 40 value characters (sorted, disjoint)."""
+    """Runs of at least 40 value characters, found lazily from left to right.
+
+    The class map of the text is built on the first question; runs are then found with
+    ``bytes.find`` (C speed) only as far as the questions reach, each run once.
+    """
 
     def __init__(self, raw: bytes) -> None:
+        self._raw = raw
+        self._map: bytes | None = None
+        self._upto = 0
         self.starts: list[int] = []
         self.ends: list[int] = []
-        for m in _VALUE_RUN.finditer(raw.translate(_VALUE_MAP)):
-            self.starts.append(m.start())
-            self.ends.append(m.end())
+
+    def _extend(self, hi: int) -> None:
+        if self._map is None:
+            self._map = self._raw.translate(_VALUE_MAP)
+        values = self._map
+        while self._upto < hi:
+            pos = values.find(_RUN_BYTES, self._upto)
+            if pos == -1:
+                self._upto = len(values)
+                return
+            end = values.find(b"\0", pos + _RUN)
+            end = len(values) if end == -1 else end
+            self.starts.append(pos)
+            self.ends.append(end)
+            self._upto = end
 
     def any_within(self, lo: int, hi: int) -> bool:
         """40 consecutive value characters lie inside ``[lo, hi)``."""
+        self._extend(hi)
         i = bisect.bisect_left(self.ends, lo + _RUN)
         return i < len(self.starts) and self.starts[i] <= hi - _RUN
 
@@ -74,30 +95,21 @@ def latin1_bytes(text: str) -> bytes:
 
 
 def named_hits(text: str, raw: bytes) -> Iterator[Hit]:
-    """Secrets and tokens after (or before) a name holding "secret" or "token"."""
-    lower = raw.translate(_LOWER)
-    positions = [(p, False) for p in _find_all(lower, b"secret")]
-    positions.extend((p, True) for p in _find_all(lower, b"token"))
-    if not positions:
-        return
-    positions.sort()
-    names = raw.translate(_NAME_MAP)
+    """Secrets and tokens after (or before) a name holding "secret" or a session/security "token"."""
     runs = _ValueRuns(raw)
-    if not runs.starts:
-        return
-    size = len(text)
+    size = len(raw)
     done_until = 0
-    for pos, is_token in positions:
+    for keyword in _KEYWORD.finditer(raw.lower()):
+        pos = keyword.start() if keyword.end() - keyword.start() == 6 else keyword.end() - 5
         if pos < done_until:
             continue  # this keyword's name was looked at already
-        if is_token and not any(lower.find(q, max(0, pos - 10), pos) != -1 for q in _QUALIFIERS):
-            continue
-        start = names.rfind(b"\0", 0, pos) + 1
-        end = names.find(b"\0", pos)
-        if end == -1:
-            end = size
+        back = raw[max(done_until, pos - _NAME_BACK) : pos][::-1]
+        start = pos - _end_of_name(back, 0)
+        end = _end_of_name(raw, pos)
         done_until = end
-        if not runs.any_within(end, end + _AFTER) and not runs.any_within(max(0, start - _BEFORE), start):
+        if not runs.any_within(end, min(size, end + _AFTER)) and not runs.any_within(
+            max(0, start - _BEFORE), start
+        ):
             continue
         name = text[start:end].strip(".-")
         cls = classify(name)
@@ -105,11 +117,9 @@ def named_hits(text: str, raw: bytes) -> Iterator[Hit]:
             yield from _values_for(text, name, cls, start, end)
 
 
-def _find_all(haystack: bytes, word: bytes) -> Iterator[int]:
-    pos = haystack.find(word)
-    while pos != -1:
-        yield pos
-        pos = haystack.find(word, pos + len(word))
+def _end_of_name(raw: bytes, pos: int) -> int:
+    m = _NAME_RUN.match(raw, pos)
+    return m.end() if m else pos
 
 
 def _values_for(text: str, name: str, cls: NameClass, start: int, end: int) -> Iterator[Hit]:
