@@ -12,12 +12,16 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from keyshift.redact import sha1_hex
+
 _ARN = re.compile(r"arn:aws[a-z\-]*:[a-z0-9\-]+:[a-z0-9\-]*:\d{0,12}:[A-Za-z0-9_+=,.@:/*\-]{1,1024}")
 _QUEUE_URL = re.compile(
     r"https://(?:sqs\.)?([a-z0-9\-]+)\.(?:queue\.)?amazonaws\.com/(\d{12})/([\w\-]{1,80}(?:\.fifo)?)$"
 )
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,255}$")
 _MAX_NODES = 256
+# a secret-shaped run anywhere in a value, even glued to a path ("user/<secret>")
+_SECRET_RUN = re.compile(r"[A-Za-z0-9/+]{40,}={0,2}")
 
 # "User: arn:aws:sts::111122223333:assumed-role/ROLE/SESSION is not authorized to perform:
 #  dynamodb:PutItem on resource: arn:aws:dynamodb:...:table/orders because no identity-based ..."
@@ -30,8 +34,25 @@ _PRINCIPAL = re.compile(
 )
 
 
+def _masked(value: str) -> str:
+    """``value`` with any run that could be a secret key or token replaced by its hash marker."""
+
+    def repl(m: re.Match[str]) -> str:
+        run = m.group(0)
+        if any(c.isupper() for c in run) and any(c.islower() for c in run) and any(c.isdigit() for c in run):
+            return f"<redacted sha1:{sha1_hex(run)[:12]}>"
+        return run
+
+    return _SECRET_RUN.sub(repl, value)
+
+
 def from_record(rec: Mapping[str, Any]) -> Iterator[str]:
-    """ARNs a record names, resources[] first."""
+    """ARNs a record names, resources[] first; secret-shaped runs in them masked."""
+    for arn in _from_record(rec):
+        yield _masked(arn)
+
+
+def _from_record(rec: Mapping[str, Any]) -> Iterator[str]:
     res = rec.get("resources")
     if isinstance(res, list):
         for item in res[:_MAX_NODES]:
@@ -86,7 +107,7 @@ def denied_action(message: str) -> tuple[str | None, str | None]:
     m = _NOT_AUTHORIZED.search(message[:4096])
     if m is None:
         return None, None
-    return m.group(1), m.group(2)
+    return m.group(1), _masked(m.group(2)) if m.group(2) else None
 
 
 def denied_principal(message: str) -> tuple[str | None, str | None]:
@@ -94,7 +115,7 @@ def denied_principal(message: str) -> tuple[str | None, str | None]:
     m = _PRINCIPAL.search(message[:4096])
     if m is None:
         return None, None
-    arn = m.group(1)
+    arn = _masked(m.group(1))
     role = None
     if ":assumed-role/" in arn:
         role = arn.split(":assumed-role/", 1)[1].split("/", 1)[0]

@@ -52,7 +52,7 @@ def _json(value: Any) -> Any:
     if isinstance(value, str) and 1 < len(value) <= _MAX_FIELD and value[0] in "{[":
         try:
             return json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     return value if isinstance(value, dict | list) else None
 
@@ -126,7 +126,7 @@ def from_lookup(event: Any) -> Any:
     if isinstance(inner, str) and len(inner) <= 8 * _MAX_FIELD:
         try:
             rec = json.loads(inner)
-        except ValueError:
+        except (ValueError, RecursionError):
             rec = None
         if isinstance(rec, dict):
             return rec

@@ -209,7 +209,7 @@ def delivered_name(account: str, region: str, time: str, seq: int) -> str:
 
 
 def write_delivered(
-    root: Path, records: Iterable[dict[str, Any]], *, per_file: int = 100, level: int = 6
+    root: Path, records: Iterable[dict[str, Any]], *, per_file: int = 100, level: int = 6, first_seq: int = 0
 ) -> list[Path]:
     """Write records as a trail delivers them to S3: one gzip ``{"Records": [...]}`` per batch.
 
@@ -218,7 +218,7 @@ def write_delivered(
     """
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     written: list[Path] = []
-    seq = 0
+    seq = first_seq  # part of each file's name: callers writing in several calls pass distinct ranges
 
     def flush(key: tuple[str, str, str]) -> None:
         nonlocal seq

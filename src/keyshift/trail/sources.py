@@ -387,6 +387,9 @@ def _fast_read(
                 continue
             cut += 1  # keep the comma with this region
         region = buf[pos:cut]
+        if len(region) > limits.max_record + CHUNK:
+            # a region is at most one chunk plus the record carried over from the last one
+            raise TrailFormatError(f"a record is larger than {limits.max_record} bytes")
         total = region.count(_START)
         stats["records"] += total
         counted = 0
@@ -400,26 +403,31 @@ def _fast_read(
         stats["data"] += region.count(b'"eventCategory":"Data"')
         stats["kms"] += region.count(b'"eventSource":"kms.amazonaws.com"')
         _times(region, stats)
-        starts: set[int] = set()
+        hits: list[int] = []
         at = region.find(_KEY)
         while at >= 0:
             end = region.find(b'"', at + len(_KEY), at + len(_KEY) + 40)
             if end > 0 and region[at + len(_KEY) : end] in wanted_b:
-                starts.add(region.rfind(_START, 0, at))
+                hits.append(at)
             at = region.find(_KEY, at + 1)
         for needle in _DENIALS:
             at = region.find(needle)
             while at >= 0:
-                starts.add(region.rfind(_START, 0, at))
+                hits.append(at)
                 at = region.find(needle, at + 1)
-        for start in sorted(starts):
+        done = -1  # end of the last record decoded: each record is decoded (and searched back) once
+        for at in sorted(hits):
+            if at < done:
+                continue
+            start = region.rfind(_START, max(done, 0), at)
             if start < 0:
                 return None
-            end = region.find(_NEXT, start + 1)
-            chunk = region[start : end if end >= 0 else len(region)].rstrip(b",")
+            end = region.find(_NEXT, at)
+            done = end if end >= 0 else len(region)
+            chunk = region[start:done].rstrip(b",")
             try:
                 rec = json.loads(chunk)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return None  # a nested look-alike confused the cut: parse the file properly
             if not isinstance(rec, dict) or "eventSource" not in rec or "userIdentity" not in rec:
                 return None

@@ -124,6 +124,10 @@ class _Buffer:
         while True:
             try:
                 obj, end = _DECODER.raw_decode(self.text, self.pos)
+            except RecursionError:
+                raise TrailFormatError(
+                    f"JSON nested too deeply at character {self.offset + self.pos}"
+                ) from None
             except json.JSONDecodeError as exc:
                 if self.eof:
                     where = self.offset + exc.pos
@@ -138,6 +142,10 @@ class _Buffer:
                 # a number or literal may continue in the next chunk
                 self.fill(at_least=len(self.text) - self.pos)
                 continue
+            if end - self.pos > max_size:
+                raise TrailFormatError(
+                    f"a value at character {self.offset + self.pos} is larger than {max_size} characters"
+                )
             self.pos = end
             return obj
 
