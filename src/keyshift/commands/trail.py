@@ -12,6 +12,8 @@ import typer
 from keyshift.errors import KeyshiftError
 
 if TYPE_CHECKING:
+    from keyshift.planner.build import PlanResult
+    from keyshift.trail.integrate import RoleTrail
     from keyshift.trail.summary import TrailSummary
 
 _KEY_ID = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])")
@@ -123,3 +125,39 @@ def _scan_keys(path: Path) -> set[str]:
     config = load_config(path, None)
     result = apply_policy(scan_tree(path, config), config)
     return {f.key_id for f in result.findings if f.key_id and _KEY_ID.fullmatch(f.key_id)}
+
+
+def beside_plan(plan: PlanResult, logs: list[Path], app_logs: list[Path]) -> tuple[tuple[RoleTrail, ...], TrailSummary]:
+    """``plan --trail`` / ``migrate --trail``: read the logs for the plan's keys and compare."""
+    from keyshift.trail import integrate
+
+    wanted = frozenset(r.key_id for r in plan.roles if r.key_id and _KEY_ID.fullmatch(r.key_id))
+    summary = read(logs, wanted or None, app_logs)
+    return integrate.compare(plan, summary), summary
+
+
+def write_beside_review(plan: PlanResult, out: Path, logs: list[Path], app_logs: list[Path]) -> list[str]:
+    """Write trail.md and trail.json into a migrate review folder and put blocked keys' runbook on hold.
+
+    Returns the blocker messages (for the command's summary line).
+    """
+    import json
+
+    from keyshift.redact import scrub
+    from keyshift.trail import integrate
+
+    trails, summary = beside_plan(plan, logs, app_logs)
+
+    def put(name: str, text: str) -> None:
+        path = out / name
+        if path.is_symlink() or not path.parent.resolve().is_relative_to(out.resolve()):
+            raise KeyshiftError(f"refusing to write through a symbolic link: {path}")
+        path.write_text(scrub(text), encoding="utf-8")
+
+    put("trail.md", "# What CloudTrail says\n\n```\n" + integrate.text(trails, summary).strip("\n") + "\n```\n")
+    put("trail.json", json.dumps(integrate.to_json(trails, summary), indent=2, sort_keys=True) + "\n")
+    blocked = integrate.blocked_keys(trails)
+    runbook = out / "runbook.md"
+    if blocked and runbook.is_file() and not runbook.is_symlink():
+        put("runbook.md", integrate.gate_runbook(runbook.read_text(encoding="utf-8"), blocked))
+    return [m for messages in blocked.values() for m in messages]

@@ -9,6 +9,7 @@ look like a second consumer.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _VERSION = r"/([0-9][0-9A-Za-z.\-+]*)"
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -35,8 +36,9 @@ _BOTOCORE = re.compile(r"Botocore/([0-9][0-9.]*)", re.I)
 PYTHON_SDK = frozenset({"boto3", "botocore"})
 
 
+@lru_cache(maxsize=4096)
 def family(user_agent: str) -> tuple[str, str]:
-    """(family, version) of a user agent; version may be ``""``."""
+    """(family, version) of a user agent; version may be ``""``. Cached: agents repeat a lot."""
     ua = user_agent[:1024]
     for name, pattern in _PATTERNS:
         m = pattern.search(ua)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from keyshift.trail import arns
+from keyshift.trail import agents, arns
 
 DENIED = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Client.UnauthorizedOperation"}
@@ -110,8 +110,10 @@ def fold(p: Partial, rec: Any, wanted: frozenset[str] | None = None) -> None:
     region = region[:32] if isinstance(region, str) else "?"
     event_id = rec.get("eventID")
     event_id = event_id[:64] if isinstance(event_id, str) else ""
+    ua = rec.get("userAgent")
+    ua = ua[:512] if isinstance(ua, str) else ""
     calls = agg["calls"]
-    ckey = (source[:128], name)
+    ckey = (source[:128], name, agents.family(ua)[0])  # who made it decides whose role needs it
     call = calls.get(ckey)
     if call is None:
         if len(calls) >= CAP:
@@ -127,8 +129,6 @@ def fold(p: Partial, rec: Any, wanted: frozenset[str] | None = None) -> None:
         call[6].add(region)
     ip = rec.get("sourceIPAddress")
     ip = ip[:128] if isinstance(ip, str) else "?"
-    ua = rec.get("userAgent")
-    ua = ua[:512] if isinstance(ua, str) else ""
     consumers = agg["consumers"]
     cons = consumers.get((ip, ua))
     if cons is None:
@@ -147,7 +147,7 @@ def fold(p: Partial, rec: Any, wanted: frozenset[str] | None = None) -> None:
     if error is None:
         resources = agg["resources"]
         for res in arns.from_record(rec):
-            rkey = (source[:128], name, res)
+            rkey = (ckey, res)
             if rkey in resources:
                 resources[rkey] += 1
             elif len(resources) < CAP * 4:

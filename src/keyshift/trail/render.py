@@ -47,7 +47,7 @@ def text(summary: TrailSummary) -> str:
             lines.append(f"  issued {temp} -> {role or 'a session of its own user'}")
         lines.append("  calls:")
         for call in key.calls:
-            flags = []
+            flags = [f"by {call.by}"]
             if call.data_event:
                 flags.append("data event")
             if call.confidence == "inferred":

@@ -34,6 +34,11 @@ class ObservedCall:
     resources: tuple[str, ...]
     more_resources: int
     via_role: str | None  # the role the call was made as, through a temporary key of this key
+    by: str  # consumer family that made it: boto3, aws-cli, console, ...
+
+    @property
+    def by_python_sdk(self) -> bool:
+        return self.by in agents.PYTHON_SDK
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,19 +191,19 @@ def _activity(owner: str, members: list[tuple[str, str | None]], p: Partial) -> 
         if kid != owner:
             sessions.append((kid, role))
         identities |= set(agg["identities"])
-        per_call: dict[tuple[str, str], list[str]] = {}
-        for (source, name, arn), _n in sorted(agg["resources"].items(), key=lambda kv: (-kv[1], kv[0])):
-            per_call.setdefault((source, name), []).append(arn)
-        for (source, name), c in sorted(agg["calls"].items()):
+        per_call: dict[tuple[str, str, str], list[str]] = {}
+        for (ckey, arn), _n in sorted(agg["resources"].items(), key=lambda kv: (-kv[1], kv[0])):
+            per_call.setdefault(ckey, []).append(arn)
+        for (source, name, by), c in sorted(agg["calls"].items()):
             actions, confidence = to_actions(source, name)
-            res = per_call.get((source, name), [])
+            res = per_call.get((source, name, by), [])
             calls.append(
                 ObservedCall(
                     source, name, actions, confidence,
                     c[5] == "Data" or any(is_data_action(a) for a in actions),
                     c[0], c[1], c[2], c[3], tuple(sorted(c[6])), c[4],
                     tuple(sorted(res[:_MAX_RESOURCES])), max(0, len(res) - _MAX_RESOURCES),
-                    role,
+                    role, by,
                 )
             )  # fmt: skip
             first = c[2] if c[2] and (not first or c[2] < first) else first
