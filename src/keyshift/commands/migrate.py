@@ -45,6 +45,10 @@ def migrate(
     as_json: bool = typer.Option(False, "--json", help="Shorthand for --format json."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when keys were found."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Nothing on stderr."),
+    trail: list[Path] = typer.Option(
+        None, "--trail", help="CloudTrail logs: trail.md, and the runbook holds keys others still use."
+    ),
+    logs: list[Path] = typer.Option(None, "--logs", help="--trail: application logs with AccessDenied errors."),
 ) -> None:
     """Scan tree, Dockerfiles, history and images; plan the task roles; prepare the code fix; write a review.
 
@@ -96,6 +100,11 @@ def migrate(
         },
     )
     written = write_review(result, out)
+    held: list[str] = []
+    if trail or logs:  # a separate layer over the finished review (keyshift.trail.integrate)
+        from keyshift.commands.trail import write_beside_review
+
+        held = write_beside_review(result.plan, out, list(trail or ()), list(logs or ()))
     if as_json:
         sys.stdout.write(scrub(json.dumps(to_json(result), indent=2, sort_keys=True) + "\n"))
     else:
@@ -104,6 +113,8 @@ def migrate(
         print(f"keyshift migrate: wrote {len(written)} files to {out}", file=sys.stderr)
         for note in result.notes:
             print(f"keyshift migrate: note: {note}", file=sys.stderr)
+        for message in held:
+            print(f"keyshift migrate: revocation on hold: {scrub(message)}", file=sys.stderr)
         for error in result.errors:
             print(f"keyshift migrate: warning: {scrub(error)}", file=sys.stderr)
     raise typer.Exit(0 if exit_zero else result.exit_code)

@@ -31,6 +31,8 @@ def plan(
         None, "--config", help="Settings file (default: nearest pyproject.toml)."
     ),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when something needs a human."),
+    trail: list[Path] = typer.Option(None, "--trail", help="CloudTrail logs to compare the plan with (see `trail`)."),
+    logs: list[Path] = typer.Option(None, "--logs", help="--trail: application logs with AccessDenied errors."),
 ) -> None:
     """Plan one ECS task role per hardcoded key: IAM policy, trust policy and deployment patches.
 
@@ -62,11 +64,22 @@ def plan(
 
         written = write_all(result, out)
         print(f"keyshift: wrote {len(written)} files to {out}", file=sys.stderr)
+    trail_text, trail_json, trail_open = "", None, False
+    if trail or logs:  # the trail beside the plan: a separate layer (keyshift.trail.integrate)
+        from keyshift.commands.trail import beside_plan
+        from keyshift.trail import integrate
+
+        trails, summary = beside_plan(result, list(trail or ()), list(logs or ()))
+        trail_text, trail_json = integrate.text(trails, summary), integrate.to_json(trails, summary)
+        trail_open = any(t.additions or t.blockers for t in trails) or not summary.coverage.complete
     if output_format == "json":
-        sys.stdout.write(scrub(render.dumps(render.result_json(result))))
+        doc = render.result_json(result)
+        if trail_json is not None:
+            doc["trail"] = trail_json
+        sys.stdout.write(scrub(render.dumps(doc)))
     else:
-        sys.stdout.write(scrub(_text(result)))
-    needs_human = bool(result.unresolved or result.errors) or any(
+        sys.stdout.write(scrub(_text(result) + trail_text))
+    needs_human = bool(result.unresolved or result.errors or trail_open) or any(
         r.unresolved or r.blockers for r in result.roles
     )
     if needs_human and not exit_zero:
