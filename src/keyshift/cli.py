@@ -211,7 +211,7 @@ def _conventional_help(func: Callable[..., Any]) -> None:
         annotation = param.annotation if isinstance(param.annotation, str) else param.annotation.__name__
         metavar = _metavar(param.name, annotation)
         info.metavar = metavar
-        if param.name in _MINIMUM_BY_NAME and info.min is None:
+        if param.name in _MINIMUM_BY_NAME and info.min is None and info.default is None:
             info.min = _MINIMUM_BY_NAME[param.name]
 
 
