@@ -60,6 +60,7 @@ FEATURES = (
     "odd_names",
     "non_utf8_name",
     "template",
+    "include",
 )
 
 
@@ -162,6 +163,14 @@ def build_tree(base: Path, features: frozenset[str], marker: Path) -> tuple[Path
         extra += f"[diff]\n\texternal = {script}\n"
     if "pager" in features:
         extra += f"[core]\n\tpager = {script}\n[pager]\n\tstatus = {script}\n\tlog = {script}\n"
+    if "include" in features:
+        # executable settings reached through an include, where a reader of .git/config alone misses them
+        included = base / "evil.config"
+        included.write_text(
+            f"[core]\n\tfsmonitor = {script}\n\tsshCommand = {script}\n\talternateRefsCommand = {script}\n"
+            f"[credential]\n\thelper = !{script}\n[protocol]\n\tallow = always\n"
+        )
+        extra += f'[include]\n\tpath = {included}\n[includeIf "onbranch:main"]\n\tpath = {included}\n'
     config.write_text(config.read_text() + extra)
 
     if "fifo_py" in features:
@@ -250,7 +259,9 @@ def test_hostile_tree(tmp_path_factory: pytest.TempPathFactory, features: frozen
         where = f"{label} with {sorted(features)}"
         assert not marker.exists(), f"{where}: ran a command from the repository"
         assert b"Traceback (most recent call last)" not in proc.stderr, f"{where}: crashed\n{proc.stderr[-2000:]!r}"
-        assert proc.returncode in (1, 2), f"{where}: exit {proc.returncode} while a key is present"
+        # exit 0 says "clean" for every command but plan, whose 0 means "the plan is complete"
+        allowed = (0, 1, 2) if label == "plan" else (1, 2)
+        assert proc.returncode in allowed, f"{where}: exit {proc.returncode} while a key is present"
         if label == "scan-text":
             assert proc.returncode == 1, f"{where}: the key in creds.py was not reported"
             assert b"No AWS credentials found" not in proc.stdout
