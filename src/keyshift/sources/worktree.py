@@ -253,10 +253,13 @@ def scan_file(
 
 def _open_failure(full: str, rel: str, exc: OSError) -> Skipped:
     try:
-        if stat.S_ISLNK(os.lstat(full).st_mode):
-            return Skipped(rel, "symlink (not followed)")
+        mode = os.lstat(full).st_mode
     except OSError:
-        pass
+        mode = 0
+    if stat.S_ISLNK(mode):
+        return Skipped(rel, "symlink (not followed)")
+    if mode and not stat.S_ISREG(mode):  # a socket (ENXIO), a FIFO or device refused by open
+        return Skipped(rel, f"not a regular file ({_kind(mode)})")
     return Skipped(rel, f"unreadable: {exc.strerror or type(exc).__name__}")
 
 
