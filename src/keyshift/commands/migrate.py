@@ -92,10 +92,12 @@ def migrate(
         _summary(result)
     if not quiet:
         print(f"keyshift migrate: wrote {len(written)} files to {out}", file=sys.stderr)
+        from keyshift.markup import printable
+
         for note in result.notes:
-            print(f"keyshift migrate: note: {note}", file=sys.stderr)
+            print(f"keyshift migrate: note: {printable(scrub(note))}", file=sys.stderr)
         for error in result.errors:
-            print(f"keyshift migrate: warning: {scrub(error)}", file=sys.stderr)
+            print(f"keyshift migrate: warning: {printable(scrub(error))}", file=sys.stderr)
     raise typer.Exit(0 if exit_zero else result.exit_code)
 
 
@@ -110,8 +112,10 @@ def _inside(out: Path, path: Path) -> str | None:
 
 def _summary(result: object) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    from keyshift.markup import printable
     from keyshift.migrate.pipeline import MigrationResult
     from keyshift.migrate.report_md import totals
 
@@ -120,10 +124,11 @@ def _summary(result: object) -> None:
     if not console.is_terminal:
         console.width = 160  # pipes and CI logs: never cut a key ID
     t = totals(result)
+    name = escape(printable(result.name))  # a folder name is data, not rich markup
     if not result.keys:
-        console.print(f"{result.name}: no hardcoded AWS key found.")
+        console.print(f"{name}: no hardcoded AWS key found.")
         return
-    table = Table(title=f"keyshift migrate: {result.name}", title_justify="left")
+    table = Table(title=f"keyshift migrate: {name}", title_justify="left")
     for column in ("key", "account", "state", "places", "role", "steps"):
         table.add_column(column)
     for k in result.keys:
@@ -133,11 +138,11 @@ def _summary(result: object) -> None:
         if k.verdict is not None:
             state += f" ({k.verdict.status})"
         table.add_row(
-            k.ident,
-            k.account_id or "?",
-            state,
+            escape(k.ident),
+            escape(k.account_id or "?"),
+            escape(state),
             str(len(k.places)),
-            ", ".join(k.roles) or "-",
+            escape(", ".join(k.roles) or "-"),
             str(len(k.steps)),
         )
     console.print(table)

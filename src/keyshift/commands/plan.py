@@ -105,4 +105,6 @@ def _text(result: object) -> str:
         lines.append(f"unresolved: {item}")
     for error in result.errors:
         lines.append(f"error: {error}")
-    return "\n".join(lines) + "\n"
+    from keyshift.markup import printable
+
+    return "".join(printable(line) + "\n" for line in lines)  # names from the repository stay one line
