@@ -28,6 +28,9 @@ def migrate(
     endpoint_url: str | None = typer.Option(None, "--endpoint-url", help="--verify: STS endpoint to use."),
     region: str = typer.Option("us-east-1", "--region", help="--verify: region for the STS call."),
     rate: float = typer.Option(2.0, "--rate", help="--verify: at most this many calls per second."),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="--verify: allow an http:// STS endpoint (a local test server)."
+    ),
     platform: str | None = typer.Option(None, "--platform", help="Image platform (os/arch)."),
     allow_http: bool = typer.Option(False, "--allow-http", help="Allow plain-HTTP registries."),
     registry_username: str | None = typer.Option(None, "--registry-username", help="Registry user name."),
@@ -56,8 +59,8 @@ def migrate(
 
     if not path.is_dir():
         raise KeyshiftError(f"not a directory: {path}")
-    if (endpoint_url is not None) and not verify:
-        raise KeyshiftError("--endpoint-url needs --verify")
+    if (endpoint_url is not None or insecure) and not verify:
+        raise KeyshiftError("--endpoint-url and --insecure need --verify")
     config = load_config(path, config_file)
     inside = _inside(out, path)
     if inside is not None:
@@ -65,9 +68,12 @@ def migrate(
         config = config.with_overrides(exclude=(*config.exclude, inside, f"{inside}/**"))
     check = None
     if verify:
-        from keyshift.verify import verifier
+        from keyshift.verify import sts_endpoint, verifier
 
-        check = verifier(endpoint_url, region, rate)
+        endpoint = sts_endpoint(endpoint_url, region, insecure=insecure)
+        if not quiet:
+            print(f"keyshift migrate: --verify talks to {endpoint.describe()}", file=sys.stderr)
+        check = verifier(endpoint.url, region, rate, insecure=insecure)
     progress = not quiet and sys.stderr.isatty()
     result = run_migration(
         path,

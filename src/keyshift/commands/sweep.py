@@ -33,6 +33,9 @@ def sweep(
     ),
     verify: bool = typer.Option(False, "--verify", help="Ask AWS whether each key is live (network!)."),
     endpoint_url: str | None = typer.Option(None, "--endpoint-url", help="--verify: STS endpoint."),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="--verify: allow an http:// STS endpoint (a local test server)."
+    ),
     config_file: Path | None = typer.Option(None, "--config", help="Settings file for every repository."),
     fresh: bool = typer.Option(
         False, "--fresh", help="Ignore cached results and scan every repository again."
@@ -52,8 +55,16 @@ def sweep(
     from keyshift.sweep.sources import list_sources
     from keyshift.sweep.task import RepoTask, save_text
 
-    if endpoint_url is not None and not verify:
-        raise KeyshiftError("--endpoint-url needs --verify")
+    if (endpoint_url is not None or insecure) and not verify:
+        raise KeyshiftError("--endpoint-url and --insecure need --verify")
+    if verify:
+        from keyshift.verify import sts_endpoint
+
+        # resolved once, here: every worker then uses this URL, whatever its own environment says
+        endpoint = sts_endpoint(endpoint_url, "us-east-1", insecure=insecure)
+        endpoint_url = endpoint.url
+        if not quiet:
+            print(f"keyshift sweep: --verify talks to {endpoint.describe()}", file=sys.stderr)
     if workers is not None and workers < 1:
         raise KeyshiftError("--workers must be at least 1")
     repos = list_sources(sources)
@@ -79,6 +90,7 @@ def sweep(
             config_file=str(config_file.resolve()) if config_file else None,
             verify=verify,
             verify_endpoint=endpoint_url,
+            verify_insecure=insecure,
         )
         for repo in repos
     ]
