@@ -292,29 +292,35 @@ def verify_findings(
 
 
 def _shared(cache_dir: Path, key_id: str, secret: _Secret, ask: Callable[[str, _Secret], Verdict]) -> Verdict:
+    """The verdict from the sweep's shared cache, or asked and stored; never through a symlink."""
     import fcntl
     import json
     import os
 
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    from keyshift.safefs import open_output_dir
+
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
     stem = f"{key_id}-{sha1_hex(secret.secret)[:16]}"
-    with open(cache_dir / f"{stem}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        known = cache_dir / f"{stem}.json"
+    with open_output_dir(cache_dir) as folder:
+        lock = os.open(f"{stem}.lock", os.O_RDWR | os.O_CREAT | nofollow, 0o600, dir_fd=folder.fd)
         try:
-            data = json.loads(known.read_text(encoding="utf-8"))
-            return Verdict(
-                **{k: data.get(k) for k in ("key_id", "status", "arn", "user", "account_id")},
-                reason=str(data.get("reason") or ""),
-            )
-        except (OSError, ValueError, TypeError):
-            pass
-        verdict = ask(key_id, secret)
-        if verdict.status in ("live", "invalid"):  # transport errors are worth asking again next time
-            tmp = known.with_name(f".{known.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(verdict_json(verdict), sort_keys=True) + "\n", encoding="utf-8")
-            os.replace(tmp, known)
-        return verdict
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the descriptor closes
+            try:
+                known = os.open(f"{stem}.json", os.O_RDONLY | nofollow, dir_fd=folder.fd)
+                with os.fdopen(known, encoding="utf-8") as handle:
+                    data = json.loads(handle.read(1 << 16))
+                return Verdict(
+                    **{k: data.get(k) for k in ("key_id", "status", "arn", "user", "account_id")},
+                    reason=str(data.get("reason") or ""),
+                )
+            except (OSError, ValueError, TypeError, AttributeError):
+                pass
+            verdict = ask(key_id, secret)
+            if verdict.status in ("live", "invalid"):  # transport errors are worth asking again next time
+                folder.write_text(f"{stem}.json", json.dumps(verdict_json(verdict), sort_keys=True) + "\n")
+            return verdict
+        finally:
+            os.close(lock)
 
 
 def verifier(

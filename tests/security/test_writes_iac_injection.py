@@ -200,3 +200,18 @@ def test_terraform_reads_back_every_quoted_string(values: list[str]) -> None:
 def test_hcl_identifiers_are_checked(name: str) -> None:
     with pytest.raises(ValueError):
         hcl.identifier(name)
+
+
+def test_cloudformation_of_the_hostile_plan_passes_cfn_lint(tmp_path: Path) -> None:
+    import shutil
+    import sys
+
+    root = _repo(tmp_path / "repo", _compose("svc"))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["plan", str(root), "--out", str(out), "--exit-zero"])
+    assert result.exit_code == 0, result.output
+    (template,) = out.glob("*/cloudformation.json")
+    exe = shutil.which("cfn-lint")
+    command = [exe] if exe else [sys.executable, "-m", "cfnlint"]
+    proc = subprocess.run([*command, str(template)], capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -85,11 +85,20 @@ def terraform(role: RolePlan) -> str:
     return hcl.document(blocks)
 
 
+_CFN_TEXT = re.compile(r"[^\t\n\r\x20-\x7e\xa1-\xff]")
+
+
+def _cfn_text(text: str, limit: int = 1000) -> str:
+    """Text in the character set and length IAM allows for a role description (names are data)."""
+    return _CFN_TEXT.sub("?", text)[:limit]
+
+
 def cloudformation(role: RolePlan) -> dict[str, Any]:
+    """The template as data: ``json.dumps`` writes it, so no name can change its structure."""
     parts = [p for p in render.policy_parts(role) if p["Statement"]]
     properties: dict[str, Any] = {
         "RoleName": role.name,
-        "Description": f"ECS task role for {role.service}; replaces access key {role.key_id}",
+        "Description": _cfn_text(f"ECS task role for {role.service}; replaces access key {role.key_id}"),
         "AssumeRolePolicyDocument": render.trust_policy(role),
     }
     if parts:
@@ -99,7 +108,7 @@ def cloudformation(role: RolePlan) -> dict[str, Any]:
         ]
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": f"keyshift plan: task role {role.name}",
+        "Description": _cfn_text(f"keyshift plan: task role {role.name}", 1024),
         "Resources": {"TaskRole": {"Type": "AWS::IAM::Role", "Properties": properties}},
         "Outputs": {
             "TaskRoleArn": {
