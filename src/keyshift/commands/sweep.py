@@ -70,17 +70,21 @@ def sweep(
     repos = list_sources(sources)
     from keyshift.safefs import open_output_dir
 
-    open_output_dir(out / "repos").close()  # never through a symlink (safefs)
+    with open_output_dir(out / "repos") as repos_dir:  # never through a symlink (safefs)
+        for stale in repos_dir.names():
+            if stale.startswith(".") and stale.endswith(".tmp"):
+                repos_dir.remove(stale)  # left by a sweep that was killed mid-write
+        if fresh:
+            for name in (r.name for r in repos):
+                repos_dir.remove(f"{name}.json")
     gitignore = out / ".gitignore"
     if not gitignore.exists():  # the sweep folder lists key IDs: never commit it by accident
         save_text(gitignore, "# keyshift sweep folder: holds key IDs and clones, never commit it\n*\n")
-    for stale in (out / "repos").glob(".*.tmp"):
-        stale.unlink(missing_ok=True)  # left by a sweep that was killed mid-write
     if fresh:
-        for name in (r.name for r in repos):
-            (out / "repos" / f"{name}.json").unlink(missing_ok=True)
-        for verdict in (out / "verify").glob("*.json"):
-            verdict.unlink()
+        with open_output_dir(out / "verify") as verdicts:
+            for verdict in verdicts.names():
+                if verdict.endswith(".json"):
+                    verdicts.remove(verdict)
     tasks = [
         RepoTask(
             source=repo,
