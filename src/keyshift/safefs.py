@@ -92,10 +92,14 @@ class SafeDir:
         with self.subdir(folders[0]) as child:
             return child.write_bytes("/".join([*folders[1:], name]), data)
 
+    def names(self) -> list[str]:
+        """The entries of this folder (read through its descriptor, not its path)."""
+        return sorted(os.listdir(self.fd))
+
     def remove(self, name: str) -> None:
         """Remove the file ``name`` (a symlink is removed, not followed); missing is fine."""
         _check_name(name, self.path)
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError, IsADirectoryError, PermissionError):
             os.unlink(name, dir_fd=self.fd)
 
 

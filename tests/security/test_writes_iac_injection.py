@@ -200,3 +200,37 @@ def test_terraform_reads_back_every_quoted_string(values: list[str]) -> None:
 def test_hcl_identifiers_are_checked(name: str) -> None:
     with pytest.raises(ValueError):
         hcl.identifier(name)
+
+
+def test_cloudformation_of_the_hostile_plan_passes_cfn_lint(tmp_path: Path) -> None:
+    import shutil
+    import sys
+
+    root = _repo(tmp_path / "repo", _compose("svc"))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["plan", str(root), "--out", str(out), "--exit-zero"])
+    assert result.exit_code == 0, result.output
+    (template,) = out.glob("*/cloudformation.json")
+    exe = shutil.which("cfn-lint")
+    command = [exe] if exe else [sys.executable, "-m", "cfnlint"]
+    proc = subprocess.run([*command, str(template)], capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_derived_names_fit_their_grammars(raw: str) -> None:
+    from keyshift.planner import names
+
+    assert re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,254}", names.logical_id(raw))
+    template = names.parse_template(names.DEFAULT_TEMPLATE, "test")
+    role, note = names.role_name(template, service=raw, origin="x.yml", key_id=KEY, index=1)
+    assert re.fullmatch(r"[A-Za-z0-9_+=,.@-]{1,64}", role)
+    assert (note is None) == (names.safe_part(raw) == raw)
+    assert hcl.IDENTIFIER.fullmatch(iac_tf_name(role))
+
+
+def iac_tf_name(role: str) -> str:
+    from keyshift.planner.iac import _tf_name
+
+    return _tf_name(role)

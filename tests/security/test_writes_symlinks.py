@@ -141,3 +141,15 @@ def test_report_temporary_is_unpredictable_and_exclusive(
     assert json.loads(report.read_text())["findings"]
     _nothing_in(victim)
     assert not (tmp_path / ".report.json.fresh.tmp").exists()
+
+
+def test_sweep_fresh_never_deletes_through_a_symlink(tmp_path: Path, victim: Path) -> None:
+    _repo(tmp_path / "fleet" / "svc", {})
+    (victim / "precious.json").write_text("{}")
+    out = tmp_path / "out"
+    out.mkdir()
+    os.symlink(victim, out / "verify")
+    result = CliRunner().invoke(app, ["sweep", str(tmp_path / "fleet"), "--out", str(out), "-q", "--fresh"])
+    assert result.exit_code == 2, result.output
+    assert "symlink" in result.stderr
+    assert (victim / "precious.json").read_text() == "{}"

@@ -31,6 +31,9 @@ def migrate(
     endpoint_url: str | None = typer.Option(None, "--endpoint-url", help="--verify: STS endpoint to use."),
     region: str = typer.Option("us-east-1", "--region", help="--verify: region for the STS call."),
     rate: float = typer.Option(2.0, "--rate", help="--verify: at most this many calls per second."),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="--verify: allow an http:// STS endpoint (a local test server)."
+    ),
     platform: str | None = typer.Option(None, "--platform", help="Image platform (os/arch)."),
     allow_http: bool = typer.Option(False, "--allow-http", help="Allow plain-HTTP registries."),
     registry_username: str | None = typer.Option(None, "--registry-username", help="Registry user name."),
@@ -48,7 +51,9 @@ def migrate(
     trail: list[Path] = typer.Option(
         None, "--trail", help="CloudTrail logs: trail.md, and the runbook holds keys others still use."
     ),
-    logs: list[Path] = typer.Option(None, "--logs", help="--trail: application logs with AccessDenied errors."),
+    logs: list[Path] = typer.Option(
+        None, "--logs", help="--trail: application logs with AccessDenied errors."
+    ),
 ) -> None:
     """Scan tree, Dockerfiles, history and images; plan the task roles; prepare the code fix; write a review.
 
@@ -70,8 +75,8 @@ def migrate(
     as_json = as_json or output_format == "json"
     if not path.is_dir():
         raise KeyshiftError(f"not a directory: {path}")
-    if (endpoint_url is not None) and not verify:
-        raise KeyshiftError("--endpoint-url needs --verify")
+    if (endpoint_url is not None or insecure) and not verify:
+        raise KeyshiftError("--endpoint-url and --insecure need --verify")
     config = load_config(path, config_file)
     inside = _inside(out, path)
     if inside is not None:
@@ -79,9 +84,12 @@ def migrate(
         config = config.with_overrides(exclude=(*config.exclude, inside, f"{inside}/**"))
     check = None
     if verify:
-        from keyshift.verify import verifier
+        from keyshift.verify import sts_endpoint, verifier
 
-        check = verifier(endpoint_url, region, rate)
+        endpoint = sts_endpoint(endpoint_url, region, insecure=insecure)
+        if not quiet:
+            print(f"keyshift migrate: --verify talks to {endpoint.describe()}", file=sys.stderr)
+        check = verifier(endpoint.url, region, rate, insecure=insecure)
     progress = not quiet and sys.stderr.isatty()
     result = run_migration(
         path,
@@ -111,12 +119,14 @@ def migrate(
         _summary(result)
     if not quiet:
         print(f"keyshift migrate: wrote {len(written)} files to {out}", file=sys.stderr)
+        from keyshift.markup import printable
+
         for note in result.notes:
-            print(f"keyshift migrate: note: {note}", file=sys.stderr)
+            print(f"keyshift migrate: note: {printable(scrub(note))}", file=sys.stderr)
         for message in held:
-            print(f"keyshift migrate: revocation on hold: {scrub(message)}", file=sys.stderr)
+            print(f"keyshift migrate: revocation on hold: {printable(scrub(message))}", file=sys.stderr)
         for error in result.errors:
-            print(f"keyshift migrate: warning: {scrub(error)}", file=sys.stderr)
+            print(f"keyshift migrate: warning: {printable(scrub(error))}", file=sys.stderr)
     raise typer.Exit(0 if exit_zero else result.exit_code)
 
 
@@ -131,8 +141,10 @@ def _inside(out: Path, path: Path) -> str | None:
 
 def _summary(result: object) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    from keyshift.markup import printable
     from keyshift.migrate.pipeline import MigrationResult
     from keyshift.migrate.report_md import totals
 
@@ -141,10 +153,11 @@ def _summary(result: object) -> None:
     if not console.is_terminal:
         console.width = 160  # pipes and CI logs: never cut a key ID
     t = totals(result)
+    name = escape(printable(result.name))  # a folder name is data, not rich markup
     if not result.keys:
-        console.print(f"{result.name}: no hardcoded AWS key found.")
+        console.print(f"{name}: no hardcoded AWS key found.")
         return
-    table = Table(title=f"keyshift migrate: {result.name}", title_justify="left")
+    table = Table(title=f"keyshift migrate: {name}", title_justify="left")
     for column in ("key", "account", "state", "places", "role", "steps"):
         table.add_column(column)
     for k in result.keys:
@@ -154,11 +167,11 @@ def _summary(result: object) -> None:
         if k.verdict is not None:
             state += f" ({k.verdict.status})"
         table.add_row(
-            k.ident,
-            k.account_id or "?",
-            state,
+            escape(k.ident),
+            escape(k.account_id or "?"),
+            escape(state),
             str(len(k.places)),
-            ", ".join(k.roles) or "-",
+            escape(", ".join(k.roles) or "-"),
             str(len(k.steps)),
         )
     console.print(table)

@@ -31,8 +31,12 @@ def plan(
         None, "--config", help="Settings file (default: nearest pyproject.toml)."
     ),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when something needs a human."),
-    trail: list[Path] = typer.Option(None, "--trail", help="CloudTrail logs to compare the plan with (see `trail`)."),
-    logs: list[Path] = typer.Option(None, "--logs", help="--trail: application logs with AccessDenied errors."),
+    trail: list[Path] = typer.Option(
+        None, "--trail", help="CloudTrail logs to compare the plan with (see `trail`)."
+    ),
+    logs: list[Path] = typer.Option(
+        None, "--logs", help="--trail: application logs with AccessDenied errors."
+    ),
 ) -> None:
     """Plan one ECS task role per hardcoded key: IAM policy, trust policy and deployment patches.
 
@@ -122,4 +126,6 @@ def _text(result: object) -> str:
         lines.append(f"unresolved: {item}")
     for error in result.errors:
         lines.append(f"error: {error}")
-    return "\n".join(lines) + "\n"
+    from keyshift.markup import printable
+
+    return "".join(printable(line) + "\n" for line in lines)  # names from the repository stay one line

@@ -51,8 +51,8 @@ def scan(
     ),
     exclude: list[str] = typer.Option(None, "--exclude", "-x", help="Glob of paths to skip (repeatable)."),
     all_files: bool = typer.Option(False, "--all-files", help="Walk every file, including git-ignored ones."),
-    max_file_size: int | None = typer.Option(
-        None, "--max-file-size", help="Skip files larger than this (bytes)."
+    max_file_size: str | None = typer.Option(
+        None, "--max-file-size", help="Skip files larger than this: bytes, or a size like 512KB, 10MB, 1GiB."
     ),
     no_inline_ignores: bool = typer.Option(
         False, "--no-inline-ignores", help="Ignore allow comments (audits)."
@@ -77,7 +77,7 @@ def scan(
     Exit codes: 0 nothing found, 1 credentials found, 2 usage or runtime error (or, with nothing
     found, files that could not be read: an incomplete scan is never clean).
     """
-    from keyshift.config import load_config
+    from keyshift.config import load_config, parse_size
     from keyshift.report import render
     from keyshift.scan import apply_policy, merge, scan_relpaths, scan_tree
 
@@ -87,7 +87,7 @@ def scan(
     config = config.with_overrides(
         exclude=tuple(config.exclude) + tuple(exclude or ()),
         all_files=True if all_files else None,
-        max_file_size=max_file_size,
+        max_file_size=parse_size(max_file_size, "--max-file-size") if max_file_size is not None else None,
         inline_ignores=False if no_inline_ignores else None,
         jobs=jobs,
     )

@@ -38,6 +38,9 @@ def sweep(
     ),
     verify: bool = typer.Option(False, "--verify", help="Ask AWS whether each key is live (network!)."),
     endpoint_url: str | None = typer.Option(None, "--endpoint-url", help="--verify: STS endpoint."),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="--verify: allow an http:// STS endpoint (a local test server)."
+    ),
     config_file: Path | None = typer.Option(None, "--config", help="Settings file for every repository."),
     fresh: bool = typer.Option(
         False, "--fresh", help="Ignore cached results and scan every repository again."
@@ -62,24 +65,36 @@ def sweep(
 
     if output_format not in ("text", "json"):
         raise KeyshiftError(f"unknown --format {output_format!r} (use text or json)")
-    if endpoint_url is not None and not verify:
-        raise KeyshiftError("--endpoint-url needs --verify")
+    if (endpoint_url is not None or insecure) and not verify:
+        raise KeyshiftError("--endpoint-url and --insecure need --verify")
+    if verify:
+        from keyshift.verify import sts_endpoint
+
+        # resolved once, here: every worker then uses this URL, whatever its own environment says
+        endpoint = sts_endpoint(endpoint_url, "us-east-1", insecure=insecure)
+        endpoint_url = endpoint.url
+        if not quiet:
+            print(f"keyshift sweep: --verify talks to {endpoint.describe()}", file=sys.stderr)
     if workers is not None and workers < 1:
         raise KeyshiftError("--workers must be at least 1")
     repos = list_sources(sources)
     from keyshift.safefs import open_output_dir
 
-    open_output_dir(out / "repos").close()  # never through a symlink (safefs)
+    with open_output_dir(out / "repos") as repos_dir:  # never through a symlink (safefs)
+        for stale in repos_dir.names():
+            if stale.startswith(".") and stale.endswith(".tmp"):
+                repos_dir.remove(stale)  # left by a sweep that was killed mid-write
+        if fresh:
+            for name in (r.name for r in repos):
+                repos_dir.remove(f"{name}.json")
     gitignore = out / ".gitignore"
     if not gitignore.exists():  # the sweep folder lists key IDs: never commit it by accident
         save_text(gitignore, "# keyshift sweep folder: holds key IDs and clones, never commit it\n*\n")
-    for stale in (out / "repos").glob(".*.tmp"):
-        stale.unlink(missing_ok=True)  # left by a sweep that was killed mid-write
     if fresh:
-        for name in (r.name for r in repos):
-            (out / "repos" / f"{name}.json").unlink(missing_ok=True)
-        for verdict in (out / "verify").glob("*.json"):
-            verdict.unlink()
+        with open_output_dir(out / "verify") as verdicts:
+            for verdict in verdicts.names():
+                if verdict.endswith(".json"):
+                    verdicts.remove(verdict)
     tasks = [
         RepoTask(
             source=repo,
@@ -89,6 +104,7 @@ def sweep(
             config_file=str(config_file.resolve()) if config_file else None,
             verify=verify,
             verify_endpoint=endpoint_url,
+            verify_insecure=insecure,
         )
         for repo in repos
     ]

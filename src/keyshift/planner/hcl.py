@@ -16,6 +16,7 @@ Output is laid out the way ``terraform fmt`` lays it out, so a generated file is
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -98,7 +99,11 @@ def value(item: Any, depth: int = 0) -> str:
         return "true" if item else "false"
     if item is None:
         return "null"
-    if isinstance(item, int | float):
+    if isinstance(item, int):
+        return str(item)
+    if isinstance(item, float):
+        if not math.isfinite(item):
+            raise ValueError(f"HCL has no literal for {item!r}")
         return repr(item)
     if isinstance(item, str):
         return quote(item)

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from keyshift.markup import md_code, md_text
 from keyshift.masking import mask_findings
 from keyshift.planner import hcl, render
 from keyshift.planner.build import PlanResult, RolePlan
@@ -84,11 +85,20 @@ def terraform(role: RolePlan) -> str:
     return hcl.document(blocks)
 
 
+_CFN_TEXT = re.compile(r"[^\t\n\r\x20-\x7e\xa1-\xff]")
+
+
+def _cfn_text(text: str, limit: int = 1000) -> str:
+    """Text in the character set and length IAM allows for a role description (names are data)."""
+    return _CFN_TEXT.sub("?", text)[:limit]
+
+
 def cloudformation(role: RolePlan) -> dict[str, Any]:
+    """The template as data: ``json.dumps`` writes it, so no name can change its structure."""
     parts = [p for p in render.policy_parts(role) if p["Statement"]]
     properties: dict[str, Any] = {
         "RoleName": role.name,
-        "Description": f"ECS task role for {role.service}; replaces access key {role.key_id}",
+        "Description": _cfn_text(f"ECS task role for {role.service}; replaces access key {role.key_id}"),
         "AssumeRolePolicyDocument": render.trust_policy(role),
     }
     if parts:
@@ -98,7 +108,7 @@ def cloudformation(role: RolePlan) -> dict[str, Any]:
         ]
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": f"keyshift plan: task role {role.name}",
+        "Description": _cfn_text(f"keyshift plan: task role {role.name}", 1024),
         "Resources": {"TaskRole": {"Type": "AWS::IAM::Role", "Properties": properties}},
         "Outputs": {
             "TaskRoleArn": {
@@ -163,19 +173,20 @@ def taskdef_patch(role: RolePlan, root: Path) -> tuple[dict[str, Any], list[tupl
 
 
 def report(role: RolePlan, result: PlanResult) -> str:
+    """``report.md``: every name and message from the repository escaped (``keyshift.markup``)."""
     lines = [
-        f"# Task role `{role.name}`",
+        f"# Task role {md_code(role.name)}",
         "",
-        f"Replaces access key `{role.key_id}` (account {role.account_id or 'unknown'}) used by service "
-        f"`{role.service}` (`{role.directory or '.'}`).",
+        f"Replaces access key {md_code(role.key_id)} (account {md_text(role.account_id or 'unknown')}) "
+        f"used by service {md_code(role.service)} ({md_code(role.directory or '.')}).",
         "",
     ]
     if role.key_locations:
-        lines += ["Key found at: " + ", ".join(f"`{loc}`" for loc in role.key_locations), ""]
+        lines += ["Key found at: " + ", ".join(md_code(loc) for loc in role.key_locations), ""]
     if role.blockers:
         lines += ["## Blockers", ""]
         lines += [
-            f"- `{b.path}:{b.line}`: {b.message}"
+            f"- {md_code(f'{b.path}:{b.line}')}: {md_text(b.message)}"
             + (
                 " (service-wide: the setting names no key, so it overrides every role of the service)"
                 if b.key_id is None
@@ -186,27 +197,28 @@ def report(role: RolePlan, result: PlanResult) -> str:
         lines.append("")
     lines += ["## Permissions", "", "| Action | Resources | Needed by |", "| --- | --- | --- |"]
     for grant in role.grants:
-        resources = "<br>".join(f"`{r}`" for r in grant.resources)
+        resources = "<br>".join(md_code(r) for r in grant.resources)
         if grant.why_any:
-            resources += f"<br>(`*`: {grant.why_any})"
-        sites = "<br>".join(grant.because)
-        lines.append(f"| `{grant.action}` | {resources} | {sites} |")
+            resources += f"<br>(`*`: {md_text(grant.why_any)})"
+        sites = "<br>".join(md_text(b) for b in grant.because)
+        lines.append(f"| {md_code(grant.action)} | {resources} | {sites} |")
     if not role.grants:
         lines.append("| (none) | | |")
     lines.append("")
     if role.unresolved or result.unresolved:
         lines += ["## Calls keyshift could not resolve", ""]
-        lines += [f"- {item}" for item in (*role.unresolved, *result.unresolved)]
+        lines += [f"- {md_text(item)}" for item in (*role.unresolved, *result.unresolved)]
         lines.append("")
     if role.notes:
         lines += ["## Notes", ""]
-        lines += [f"- {note}" for note in role.notes]
+        lines += [f"- {md_text(note)}" for note in role.notes]
         lines.append("")
     key = role.key_id
     lines += [
         "## Revocation runbook",
         "",
-        f"1. Deploy the role (`main.tf` or `cloudformation.json`), set `taskRoleArn` to `{role_arn(role)}`,",
+        "1. Deploy the role (`main.tf` or `cloudformation.json`), set `taskRoleArn` to "
+        f"{md_code(role_arn(role))},",
         "   and remove every blocker above so the SDK falls back to the task role.",
         f"2. Check the key is no longer used: `aws iam get-access-key-last-used --access-key-id {key}`.",
         f"3. Deactivate it: `aws iam update-access-key --access-key-id {key} --status Inactive "

@@ -108,3 +108,18 @@ def role_name(
 def with_suffix(name: str, suffix: str) -> str:
     """``name-suffix`` within 64 characters (two keys of one service)."""
     return fit(f"{name[: MAX_ROLE_NAME - len(suffix) - 1]}-{suffix}")
+
+
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+
+
+def logical_id(raw: str, *, prefix: str = "R") -> str:
+    """A CloudFormation logical ID (``[A-Za-z0-9]{1,255}``) derived from ``raw``; distinct inputs that
+    reduce to the same letters keep distinct IDs through a hash suffix."""
+    words = [w for w in _NOT_ALNUM.split(raw) if w]
+    base = "".join(w[:1].upper() + w[1:] for w in words) or prefix
+    if not base[0].isalpha():
+        base = prefix + base
+    if base != raw:
+        base += hashlib.sha1(raw.encode("utf-8", "surrogateescape"), usedforsecurity=False).hexdigest()[:8]
+    return base[:255]

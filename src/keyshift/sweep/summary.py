@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from html import escape
 from typing import Any
 
+from keyshift.markup import html_text, md_text
 from keyshift.migrate.report_md import generated_at
 from keyshift.migrate.svg import stacked_bars
 
@@ -207,7 +207,7 @@ def to_json(summary: dict[str, Any]) -> str:
 
 
 def _md(text: object) -> str:
-    return str(text).replace("|", "\\|")
+    return md_text(text)
 
 
 def to_markdown(summary: dict[str, Any]) -> str:
@@ -222,7 +222,7 @@ def to_markdown(summary: dict[str, Any]) -> str:
     lines += ["| repository | risk | scanned | live | at HEAD | history only | images | roles | report |"]
     lines += ["|---|---|---|---|---|---|---|---|---|"]
     for r in summary["repositories"]:
-        report = f"[report]({r['report']})" if r["report"] else _md(r["error"] or "")
+        report = f"[report](<{_md(r['report'])}>)" if r["report"] else _md(r["error"] or "")
         lines.append(
             f"| {_md(r['name'])} | {risk_label(r['risk'])} | {_md(_scanned_text(r))} | {r['keys_live']} | "
             f"{r['keys_at_head']} | {r['keys_history_only']} | {r['keys_in_images']} | {len(r['roles'])} | "
@@ -278,7 +278,7 @@ th{background:#f4f4f4}.live{color:#922b21;font-weight:bold}.head{color:#c0392b}.
 
 def to_html(summary: dict[str, Any]) -> str:
     t = summary["totals"]
-    e = escape
+    e = html_text
     body = ["<h1>keyshift sweep: organisation summary</h1>"]
     stamp = generated_at()
     if stamp:

@@ -37,6 +37,7 @@ class RepoTask:
     history: bool = False
     config_file: str | None = None
     verify_endpoint: str | None = None
+    verify_insecure: bool = False
     verify: bool = False
     region: str = "us-east-1"
 
@@ -242,7 +243,13 @@ def _migrate(task: RepoTask, path: Path) -> dict[str, Any]:
         from keyshift.verify import verifier
 
         # one STS call per key for the whole sweep, whichever worker meets it first
-        check = verifier(task.verify_endpoint, task.region, rate=2.0, cache_dir=Path(task.out) / "verify")
+        check = verifier(
+            task.verify_endpoint,
+            task.region,
+            rate=2.0,
+            cache_dir=Path(task.out) / "verify",
+            insecure=task.verify_insecure,
+        )
     result = run_migration(path, config, history=task.history, jobs=1, verifier=check)
     folder = Path(task.out) / "repos" / task.source.name
     write_review(result, folder)
