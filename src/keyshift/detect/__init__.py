@@ -15,14 +15,14 @@ import binascii
 import re
 from collections.abc import Iterator
 
+from keyshift.detect import prefilter
 from keyshift.detect.account import account_id
-from keyshift.detect.carriers import carrier_of, dockerfile_instruction, section_ids
+from keyshift.detect.carriers import carrier_of, dockerfile_instructions, section_ids
 from keyshift.detect.dockerfile import Joined
 from keyshift.detect.lines import Lines
 from keyshift.detect.named import latin1_bytes, named_hits
 from keyshift.detect.names import is_key_id_name, name_before, normalise
 from keyshift.detect.pairing import Hit, near_a_key, pair_hits
-from keyshift.detect.prefilter import might_contain
 from keyshift.detect.pyjoin import join_literals
 from keyshift.detect.rules import rule_for
 from keyshift.detect.suppress import InlineAllows, key_id_placeholder, plausible_secret, secret_placeholder
@@ -56,6 +56,25 @@ _NOTES_DOCKERFILE = {
     "LABEL": "LABEL values are stored in the image config.",
 }
 _ENV_NAMES = {"awsaccesskeyid", "awssecretaccesskey", "awssessiontoken", "awssecuritytoken"}
+
+
+_last_checked: tuple[bytes, bool] | None = None
+
+
+def might_contain(data: bytes) -> bool:
+    """``prefilter.might_contain``, remembering its last answer.
+
+    Every source checks the prefilter before calling ``detect_bytes``, which checks it again
+    (and the history scan probes one blob under three paths): the same bytes object is then
+    answered from memory instead of being read up to four times.
+    """
+    global _last_checked
+    last = _last_checked
+    if last is not None and last[0] is data:
+        return last[1]
+    answer = prefilter.might_contain(data)
+    _last_checked = (data, answer)
+    return answer
 
 
 def detect_bytes(
@@ -111,7 +130,8 @@ def _detect(text: str, raw: bytes, path: str, source: SourceKind, inline_ignores
         pair_hits(hits, [0] * len(sections), sections)
     else:
         pair_hits(hits, sections, [0] * len(sections))
-    notes = [_note(h, carrier, lines.lines, sections) for h in hits]
+    instructions = dockerfile_instructions(lines.lines, sections) if carrier == "dockerfile" else {}
+    notes = [_note(h, carrier, instructions, sections) for h in hits]
     if joined is not None:
         for h in hits:
             h.offset = joined.to_original(h.offset)
@@ -123,9 +143,9 @@ def _detect(text: str, raw: bytes, path: str, source: SourceKind, inline_ignores
     return [_finding(h, note, path, source, carrier, allows) for h, note in zip(hits, notes, strict=True)]
 
 
-def _note(h: Hit, carrier: str, lines: list[str], sections: list[int]) -> str | None:
+def _note(h: Hit, carrier: str, instructions: dict[int, str | None], sections: list[int]) -> str | None:
     if carrier == "dockerfile":
-        return _NOTES_DOCKERFILE.get(dockerfile_instruction(lines, sections, h.line) or "")
+        return _NOTES_DOCKERFILE.get(instructions.get(sections[h.line]) or "")
     return _NOTE_ENV_OVERRIDE if _sets_environment(h, carrier) else None
 
 

@@ -3,11 +3,12 @@
 A NUL byte does not make a file binary: a shell script with one stray NUL still runs (bash
 drops it), and UTF-16 text is half NULs. So the decision looks at what the bytes are:
 
+- bytes without a NUL in the sniff window are text, as before (even after ``\xff\xfe``);
 - UTF-16 (little or big endian, with or without a byte-order mark) is decoded and scanned
   as UTF-8; without a BOM it is recognised by its pattern of NULs in the high bytes;
-- bytes without a NUL in the sniff window are text, as before;
-- otherwise the NULs are set aside and the rest judged: mostly printable text is scanned
-  (NULs and all: the detectors take any bytes), control-byte noise is binary.
+- otherwise a known binary signature (PNG, ZIP, ELF, ...) is binary, and else the NULs are
+  set aside and the rest judged: mostly printable text is scanned (NULs and all: the
+  detectors take any bytes), control-byte noise is binary.
 
 Binary files are skipped by the caller with a counted reason, never silently.
 """
@@ -22,6 +23,31 @@ _SAMPLE = 64 * 1024  # NULs are stripped from this much before judging what rema
 # control bytes that do not occur in text (everything below 0x20 but TAB LF VT FF CR ESC, and DEL)
 _CONTROL = bytes(c for c in range(256) if (c < 0x20 and c not in (9, 10, 11, 12, 13, 27)) or c == 0x7F)
 _MAX_CONTROL = 0.02  # random or compressed bytes have ~10% control bytes besides NUL
+# formats whose files hold NULs by design (images, archives, executables, fonts, databases)
+_MAGIC = (
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"\x7fELF",
+    b"\xca\xfe\xba\xbe",
+    b"\xfe\xed\xfa",
+    b"\xcf\xfa\xed\xfe",
+    b"\xce\xfa\xed\xfe",
+    b"MZ",
+    b"\0asm",
+    b"SQLite format 3",
+    b"7z\xbc\xaf",
+    b"\xfd7zXZ",
+    b"OggS",
+    b"RIFF",
+    b"wOFF",
+    b"wOF2",
+    b"\0\x01\0\0",
+    b"%PDF",
+    b"\x00\x00\x01\x00",
+)
 _UTF16_ZERO_SHARE = 0.6  # of the bytes on one parity that are NUL when the text is mostly ASCII
 
 
@@ -42,16 +68,18 @@ BINARY = TextKind(None)
 
 def text_kind(head: bytes) -> TextKind:
     """Decide from the first bytes of a file (at least ``SNIFF`` of them when it has that many)."""
+    sniff = head[:SNIFF]
+    if b"\0" not in sniff:
+        return TEXT  # a BOM-like start without NULs is Latin-1 text (\xff\xfe is "ÿþ")
     if head[:2] == codecs.BOM_UTF16_LE and head[:4] != codecs.BOM_UTF32_LE:
         return TextKind("utf-16-le")
     if head[:2] == codecs.BOM_UTF16_BE:
         return TextKind("utf-16-be")
-    sniff = head[:SNIFF]
-    if b"\0" not in sniff:
-        return TEXT
     utf16 = _utf16_without_bom(sniff)
     if utf16 is not None:
         return TextKind(utf16)
+    if sniff.startswith(_MAGIC):
+        return BINARY
     sample = head[:_SAMPLE].replace(b"\0", b"")[:SNIFF]
     if not sample:
         return TEXT  # only NULs so far: nothing to judge, and scanning costs one prefilter pass

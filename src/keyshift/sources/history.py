@@ -34,11 +34,11 @@ from typing import Any
 
 from keyshift.config import Config
 from keyshift.detect import detect_bytes, might_contain
+from keyshift.detect.textkind import as_scannable
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, HistoryInfo, ScanResult, Skipped, SourceKind
 from keyshift.sources.git_log import Change, Commit, parse_change, walk
 from keyshift.sources.git_objects import (
-    BINARY_PROBE,
     Blob,
     ReadProblem,
     ReadStats,
@@ -82,10 +82,11 @@ def _scan_chunk(task: tuple[list[str], list[str], bool]) -> _Counts:
     for sha, data in read_blobs(cmd, shas, stats):
         counts.blobs += 1
         counts.bytes += len(data)
-        if b"\0" in data[:BINARY_PROBE]:
+        scannable = as_scannable(data)  # UTF-16 decoded; stray NULs in text do not make it binary
+        if scannable is None:
             counts.binary += 1
             continue
-        if might_contain(data) and _probe(data, inline_ignores):
+        if might_contain(scannable) and _probe(scannable, inline_ignores):
             counts.hits.append(sha)
     counts.problems = stats.problems
     return counts
@@ -216,12 +217,12 @@ class _Detections:
                 by_blob[sha].add(path)
         stats = ReadStats()
         for sha, data in read_blobs(self._cmd, sorted(by_blob), stats):
-            binary = b"\0" in data[:BINARY_PROBE]
+            text = as_scannable(data)
             for path in sorted(by_blob[sha]):
                 found = (
                     []
-                    if binary
-                    else detect_bytes(data, path, source=self._source, inline_ignores=self._inline)
+                    if text is None
+                    else detect_bytes(text, path, source=self._source, inline_ignores=self._inline)
                 )
                 self.found[(sha, path)] = sorted(found, key=lambda f: (f.line, f.location.column or 0))
         self.problems.extend(stats.problems)

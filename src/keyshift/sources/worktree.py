@@ -19,12 +19,13 @@ from typing import BinaryIO
 
 from keyshift import gitrun
 from keyshift.detect import detect_bytes, might_contain
+from keyshift.detect.lines import count_breaks
+from keyshift.detect.textkind import as_scannable, text_kind, utf16_decoder
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, Skipped, SourceKind
 
 CHUNK = 8 * 1024 * 1024  # files above this are read in windows
 OVERLAP = 64 * 1024  # a credential never spans more than this across a window edge
-BINARY_SNIFF = 8192
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
 
@@ -206,15 +207,6 @@ def resolve_target(target: Path) -> Path:
     return target
 
 
-def _decode_utf16(data: bytes) -> bytes | None:
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            return data.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    return None
-
-
 def scan_file(
     full: str, rel: str, *, max_size: int, inline_ignores: bool, source: SourceKind = SourceKind.WORKTREE
 ) -> FileResult:
@@ -289,16 +281,15 @@ def _real(folder: str) -> str:
 
 
 def _scan_data(data: bytes, rel: str, inline_ignores: bool, source: SourceKind) -> FileResult:
-    if b"\0" in data[:BINARY_SNIFF]:
-        converted = _decode_utf16(data)
-        if converted is None:
-            return FileResult((), Skipped(rel, "binary"), len(data))
-        data = converted
+    size = len(data)
+    scannable = as_scannable(data)  # UTF-16 decoded; stray NULs in text do not make it binary
+    if scannable is None:
+        return FileResult((), Skipped(rel, "binary"), size)
+    data = scannable
     if not might_contain(data):
-        return FileResult((), None, len(data))
-    return FileResult(
-        tuple(detect_bytes(data, rel, source=source, inline_ignores=inline_ignores)), None, len(data)
-    )
+        return FileResult((), None, size)
+    found = detect_bytes(data, rel, source=source, inline_ignores=inline_ignores)
+    return FileResult(tuple(found), None, size)
 
 
 def _scan_windows(fh: BinaryIO, rel: str, inline_ignores: bool, source: SourceKind) -> FileResult:
@@ -310,16 +301,23 @@ def _scan_windows(fh: BinaryIO, rel: str, inline_ignores: bool, source: SourceKi
     carry = b""
     lines_before = 0  # newlines before the start of the current window
     total = 0
+    decoder = None
     first = True
     while True:
         block = read(CHUNK)
         if not block:
             break
-        if first and b"\0" in block[:BINARY_SNIFF]:
-            return FileResult((), Skipped(rel, "binary"), len(block))
-        first = False
-        window = carry + block
         total += len(block)
+        if first:
+            kind = text_kind(block)
+            if kind.encoding is None:
+                return FileResult((), Skipped(rel, "binary"), len(block))
+            if kind.encoding != "utf-8":
+                decoder = utf16_decoder(kind.encoding)
+        first = False
+        if decoder is not None:
+            block = decoder.decode(block).encode("utf-8")
+        window = carry + block
         if might_contain(window):
             for f in detect_bytes(window, rel, source=source, inline_ignores=inline_ignores):
                 line = f.location.line + lines_before
@@ -331,6 +329,6 @@ def _scan_windows(fh: BinaryIO, rel: str, inline_ignores: bool, source: SourceKi
         newline = window.rfind(b"\n", 0, cut)
         if newline != -1:
             cut = newline + 1
-        lines_before += window.count(b"\n", 0, cut)
+        lines_before += count_breaks(window, 0, cut)
         carry = window[cut:]
     return FileResult(tuple(findings.values()), None, total)
