@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from keyshift.redact import Scrubber
 
 
 def migrate(
@@ -52,7 +56,6 @@ def migrate(
     from keyshift.errors import KeyshiftError
     from keyshift.migrate.pipeline import run_migration
     from keyshift.migrate.review import to_json, write_review
-    from keyshift.redact import scrub
 
     if not path.is_dir():
         raise KeyshiftError(f"not a directory: {path}")
@@ -86,16 +89,17 @@ def migrate(
         },
     )
     written = write_review(result, out)
+    scrubber = result.scrubber
     if as_json:
-        sys.stdout.write(scrub(json.dumps(to_json(result), indent=2, sort_keys=True) + "\n"))
+        sys.stdout.write(scrubber.scrub(json.dumps(to_json(result), indent=2, sort_keys=True) + "\n"))
     else:
-        _summary(result)
+        _summary(result, scrubber)
     if not quiet:
         print(f"keyshift migrate: wrote {len(written)} files to {out}", file=sys.stderr)
         for note in result.notes:
-            print(f"keyshift migrate: note: {note}", file=sys.stderr)
+            print(f"keyshift migrate: note: {scrubber.scrub(note)}", file=sys.stderr)
         for error in result.errors:
-            print(f"keyshift migrate: warning: {scrub(error)}", file=sys.stderr)
+            print(f"keyshift migrate: warning: {scrubber.scrub(error)}", file=sys.stderr)
     raise typer.Exit(0 if exit_zero else result.exit_code)
 
 
@@ -108,7 +112,7 @@ def _inside(out: Path, path: Path) -> str | None:
     return rel.as_posix() if rel.parts else None
 
 
-def _summary(result: object) -> None:
+def _summary(result: object, scrubber: Scrubber) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -121,9 +125,9 @@ def _summary(result: object) -> None:
         console.width = 160  # pipes and CI logs: never cut a key ID
     t = totals(result)
     if not result.keys:
-        console.print(f"{result.name}: no hardcoded AWS key found.")
+        console.print(scrubber.scrub(f"{result.name}: no hardcoded AWS key found."))
         return
-    table = Table(title=f"keyshift migrate: {result.name}", title_justify="left")
+    table = Table(title=scrubber.scrub(f"keyshift migrate: {result.name}"), title_justify="left")
     for column in ("key", "account", "state", "places", "role", "steps"):
         table.add_column(column)
     for k in result.keys:
@@ -132,14 +136,8 @@ def _summary(result: object) -> None:
             state += " + image"
         if k.verdict is not None:
             state += f" ({k.verdict.status})"
-        table.add_row(
-            k.ident,
-            k.account_id or "?",
-            state,
-            str(len(k.places)),
-            ", ".join(k.roles) or "-",
-            str(len(k.steps)),
-        )
+        cells = (k.ident, k.account_id or "?", state, str(len(k.places)), ", ".join(k.roles) or "-")
+        table.add_row(*(scrubber.scrub(c) for c in cells), str(len(k.steps)))
     console.print(table)
     console.print(
         f"{t['keys']} key(s): {t['keys_at_head']} at HEAD, {t['keys_history_only']} history only, "

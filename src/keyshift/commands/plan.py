@@ -39,7 +39,7 @@ def plan(
     from keyshift.config import load_config
     from keyshift.planner import render
     from keyshift.planner.build import plan_repository
-    from keyshift.redact import scrub
+    from keyshift.redact import Scrubber
 
     if json_output:
         output_format = "json"
@@ -53,15 +53,16 @@ def plan(
         region=region,
         scan_config=settings,
     )
+    scrubber = Scrubber(result.secrets)
     if out is not None:
         from keyshift.planner.iac import write_all
 
-        written = write_all(result, out)
+        written = write_all(result, out, scrubber)
         print(f"keyshift: wrote {len(written)} files to {out}", file=sys.stderr)
     if output_format == "json":
-        sys.stdout.write(scrub(render.dumps(render.result_json(result))))
+        sys.stdout.write(scrubber.scrub(render.dumps(render.result_json(result))))
     else:
-        sys.stdout.write(scrub(_text(result)))
+        sys.stdout.write(scrubber.scrub(_text(result)))
     needs_human = bool(result.unresolved or result.errors) or any(
         r.unresolved or r.blockers for r in result.roles
     )

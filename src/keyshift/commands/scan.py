@@ -78,6 +78,7 @@ def scan(
     Exit codes: 0 nothing found, 1 credentials found, 2 usage or runtime error.
     """
     from keyshift.config import load_config
+    from keyshift.redact import Scrubber
     from keyshift.report import render
     from keyshift.scan import apply_policy, merge, scan_relpaths, scan_tree
 
@@ -161,10 +162,11 @@ def scan(
             baseline_slim=slim,
             color=fmt is OutputFormat.text and output == "-" and sys.stdout.isatty() and not no_color,
         )
-    _write(rendered, output)
+    scrubber = Scrubber.of((*result.findings, *result.suppressed))
+    _write(scrubber.scrub(rendered, mask_key_ids=redact), output)
     if not quiet:
         for error in result.errors:
-            print(f"keyshift: warning: {error}", file=sys.stderr)
+            print(f"keyshift: warning: {scrubber.scrub(error, mask_key_ids=redact)}", file=sys.stderr)
     raise typer.Exit(0 if exit_zero or not result.findings else 1)
 
 

@@ -21,7 +21,6 @@ from typing import Any
 from keyshift.errors import KeyshiftError
 from keyshift.migrate import report_html, report_md, runbook
 from keyshift.migrate.pipeline import KeyReport, MigrationResult
-from keyshift.redact import scrub
 from keyshift.verify import verdict_json
 
 
@@ -84,12 +83,13 @@ def write_review(result: MigrationResult, out: Path) -> list[Path]:
     except OSError as exc:
         raise KeyshiftError(f"cannot create {out}: {exc.strerror}") from exc
     written: list[Path] = []
+    scrubber = result.scrubber
 
     def put(name: str, text: str) -> None:
         path = out / name
         if not path.resolve().is_relative_to(out.resolve()):
             raise KeyshiftError(f"refusing to write outside {out}: {name}")
-        path.write_text(scrub(text), encoding="utf-8")
+        path.write_text(scrubber.scrub(text), encoding="utf-8")
         written.append(path)
 
     put(".gitignore", "# keyshift review folder: holds key IDs, never commit it\n*\n")
@@ -99,5 +99,5 @@ def write_review(result: MigrationResult, out: Path) -> list[Path]:
     put("fix.diff", diff_text(result))
     put("migration.json", json.dumps(to_json(result), indent=2, sort_keys=True) + "\n")
     if result.plan.roles:
-        written += write_all(result.plan, out / "roles")
+        written += write_all(result.plan, out / "roles", scrubber)
     return sorted(written)

@@ -15,6 +15,7 @@ from keyshift.errors import KeyshiftError
 from keyshift.planner import render
 from keyshift.planner.build import PlanResult, RolePlan
 from keyshift.planner.deploy import CREDENTIAL_VARS
+from keyshift.redact import Scrubber
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -192,8 +193,12 @@ def report(role: RolePlan, result: PlanResult) -> str:
     return "\n".join(lines)
 
 
-def write_all(result: PlanResult, out: Path) -> list[Path]:
-    """Write every file for every role below ``out``; returns the paths written (sorted)."""
+def write_all(result: PlanResult, out: Path, scrubber: Scrubber | None = None) -> list[Path]:
+    """Write every file for every role below ``out``; returns the paths written (sorted).
+
+    Every file passes ``scrubber`` (default: one that knows the plan's own secrets) on its way out.
+    """
+    scrub_out = scrubber if scrubber is not None else Scrubber(result.secrets)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -206,7 +211,7 @@ def write_all(result: PlanResult, out: Path) -> list[Path]:
         if not resolved.is_relative_to(out.resolve()):
             raise KeyshiftError(f"refusing to write outside {out}: {path}")
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path.write_text(scrub_out.scrub(text), encoding="utf-8")
         written.append(path)
 
     put(out / "plan.json", render.dumps(render.result_json(result)))
