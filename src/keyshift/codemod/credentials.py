@@ -406,6 +406,9 @@ def _kept_literal_notes(
     return notes
 
 
+libcst_route.install()  # under libcst's runner the diffs and warnings are libcst's: scrub them
+
+
 class RemoveStaticCredentialsCommand(VisitorBasedCodemodCommand):
     """Remove aws_access_key_id / aws_secret_access_key / aws_session_token from boto3 call sites."""
 

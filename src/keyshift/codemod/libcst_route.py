@@ -3,20 +3,23 @@
 Under libcst's own runner keyshift renders nothing: with ``--unified-diff`` libcst builds the
 diff of the old and new file itself (``libcst.codemod._cli.diff_code``) and prints it, removed
 lines included, so the secrets the rewrite takes out would be printed raw. The command
-therefore wraps that function, once per process, so every diff passes the same ``Scrubber``
-as ``keyshift fix`` (the literals the rewrite removed plus every secret the detectors find in
-the old file). When a libcst release no longer has that function, the command refuses to run
-under ``--unified-diff`` on a file holding a secret instead of printing it (``diff_guard``).
+therefore wraps that function (and the printer of warnings and tracebacks) once per process,
+so every diff passes the same ``Scrubber`` as ``keyshift fix`` (the literals the rewrite
+removed plus every secret the detectors find in the old file). When a libcst release no
+longer has that function, the command skips a file holding a secret under ``--unified-diff``
+instead of printing it (``diff_requested``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import sys
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from keyshift.redact import Scrubber
+from keyshift.redact import Scrubber, scrub
 
 _lock = threading.Lock()
 #: filename -> literals the command removed from it, handed from the transform to the diff
@@ -61,6 +64,19 @@ def install() -> bool:
             return scrubber_for(oldcode, kwargs.get("filename")).scrub(text)
 
         _cli.diff_code = diff_code
+        printer: Callable[..., None] | None = getattr(_cli, "print_execution_result", None)
+        if printer is not None and callable(printer):
+            inner = printer
+
+            def print_execution_result(result: Any) -> None:
+                # warnings and tracebacks (a parse error quotes the source line): shape-scrubbed here,
+                # in the parent process, which never sees the file's secrets
+                buffer = io.StringIO()
+                with contextlib.redirect_stderr(buffer):
+                    inner(result)
+                sys.stderr.write(scrub(buffer.getvalue()))
+
+            _cli.print_execution_result = print_execution_result
         _installed = True
         return True
 

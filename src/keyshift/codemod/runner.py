@@ -175,9 +175,7 @@ def scrub_outcome(outcome: FileOutcome, scrubber: Scrubber) -> FileOutcome:
     """``outcome`` with every text it shows (diff, reason, notes, site reasons) scrubbed."""
 
     def site(report: SiteReport) -> SiteReport:
-        values = tuple(
-            replace(v, origins=tuple(scrubber.scrub(o) for o in v.origins)) for v in report.values
-        )
+        values = tuple(replace(v, origins=tuple(scrubber.scrub(o) for o in v.origins)) for v in report.values)
         reason = scrubber.scrub(report.reason) if report.reason is not None else None
         return replace(report, reason=reason, values=values)
 
