@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import re
 import threading
@@ -150,6 +151,23 @@ def secrets_of(findings: Iterable[Finding]) -> frozenset[Secret]:
     return frozenset(f.secret for f in findings if f.secret is not None and f.suppressed not in _NOT_SECRET)
 
 
+@functools.lru_cache(maxsize=4096)
+def _tables(value: str) -> tuple[dict[str, str], frozenset[str], dict[str, str]]:
+    """One secret's 12-grams (to its SHA-1), 6-gram probes and short forms, built once per process:
+    a fix builds a scrubber per file, and the same keys recur across the files of a repository."""
+    digest = sha1_hex(value)
+    grams: dict[str, str] = {}
+    probes: set[str] = set()
+    short: dict[str, str] = {}
+    for form in encodings(value):
+        if len(form) < FRAGMENT:
+            short[form] = digest
+            continue
+        grams.update(dict.fromkeys([form[i : i + FRAGMENT] for i in range(len(form) - FRAGMENT + 1)], digest))
+        probes.update([form[i : i + _PROBE] for i in range(len(form) - _PROBE + 1)])
+    return grams, frozenset(probes), short
+
+
 class Scrubber:
     """Masks a run's known secrets in any encoding, then anything secret-shaped.
 
@@ -166,16 +184,10 @@ class Scrubber:
         self._probes: set[str] = set()  # 6-grams of every form
         self._short: dict[str, str] = {}  # forms too short for fragments -> SHA-1 of their secret
         for secret in sorted(self._secrets, key=lambda s: s.value):
-            value = secret.value
-            digest = sha1_hex(value)
-            for form in encodings(value):
-                if len(form) < FRAGMENT:
-                    self._short.setdefault(form, digest)
-                    continue
-                for i in range(len(form) - FRAGMENT + 1):
-                    self._grams.setdefault(form[i : i + FRAGMENT], digest)
-                for i in range(len(form) - _PROBE + 1):
-                    self._probes.add(form[i : i + _PROBE])
+            grams, probes, short = _tables(secret.value)
+            self._grams.update(grams)
+            self._probes.update(probes)
+            self._short.update(short)
 
     @classmethod
     def of(cls, findings: Iterable[Finding], *more: Iterable[Secret | str]) -> Scrubber:
