@@ -52,6 +52,7 @@ def fix(
     from keyshift.codemod.report import to_json, to_text
     from keyshift.codemod.runner import run_fix
     from keyshift.config import load_config
+    from keyshift.redact import Scrubber
     from keyshift.sources.worktree import resolve_target
 
     targets = [resolve_target(t) for t in (paths or [Path(".")])]  # a symlink named here is followed
@@ -67,7 +68,7 @@ def fix(
     result = run_fix(targets, write=write, jobs=jobs if jobs is not None else config.jobs, exclude=patterns)
     fmt = FixFormat.json if json_flag else output_format
     text = to_json(result) if fmt is FixFormat.json else to_text(result, show_diff=not no_diff)
-    sys.stdout.write(text)
+    sys.stdout.write(Scrubber(result.secrets).scrub(text))
     sys.stdout.flush()
     if not quiet and fmt is FixFormat.json:
         print(

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from keyshift.redact import Scrubber
 
 
 def migrate(
@@ -68,7 +72,6 @@ def migrate(
     from keyshift.errors import KeyshiftError
     from keyshift.migrate.pipeline import run_migration
     from keyshift.migrate.review import to_json, write_review
-    from keyshift.redact import scrub
 
     if output_format not in ("text", "json"):
         raise KeyshiftError(f"unknown --format {output_format!r} (use text or json)")
@@ -113,20 +116,23 @@ def migrate(
         from keyshift.commands.trail import write_beside_review
 
         held = write_beside_review(result.plan, out, list(trail or ()), list(logs or ()))
+    scrubber = result.scrubber
     if as_json:
-        sys.stdout.write(scrub(json.dumps(to_json(result), indent=2, sort_keys=True) + "\n"))
+        sys.stdout.write(scrubber.scrub(json.dumps(to_json(result), indent=2, sort_keys=True) + "\n"))
     else:
-        _summary(result)
+        _summary(result, scrubber)
     if not quiet:
         print(f"keyshift migrate: wrote {len(written)} files to {out}", file=sys.stderr)
         from keyshift.markup import printable
 
         for note in result.notes:
-            print(f"keyshift migrate: note: {printable(scrub(note))}", file=sys.stderr)
+            print(f"keyshift migrate: note: {printable(scrubber.scrub(note))}", file=sys.stderr)
         for message in held:
-            print(f"keyshift migrate: revocation on hold: {printable(scrub(message))}", file=sys.stderr)
+            print(
+                f"keyshift migrate: revocation on hold: {printable(scrubber.scrub(message))}", file=sys.stderr
+            )
         for error in result.errors:
-            print(f"keyshift migrate: warning: {printable(scrub(error))}", file=sys.stderr)
+            print(f"keyshift migrate: warning: {printable(scrubber.scrub(error))}", file=sys.stderr)
     raise typer.Exit(0 if exit_zero else result.exit_code)
 
 
@@ -139,7 +145,7 @@ def _inside(out: Path, path: Path) -> str | None:
     return rel.as_posix() if rel.parts else None
 
 
-def _summary(result: object) -> None:
+def _summary(result: object, scrubber: Scrubber) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -155,9 +161,9 @@ def _summary(result: object) -> None:
     t = totals(result)
     name = escape(printable(result.name))  # a folder name is data, not rich markup
     if not result.keys:
-        console.print(f"{name}: no hardcoded AWS key found.")
+        console.print(scrubber.scrub(f"{name}: no hardcoded AWS key found."))
         return
-    table = Table(title=f"keyshift migrate: {name}", title_justify="left")
+    table = Table(title=scrubber.scrub(f"keyshift migrate: {name}"), title_justify="left")
     for column in ("key", "account", "state", "places", "role", "steps"):
         table.add_column(column)
     for k in result.keys:
@@ -166,14 +172,8 @@ def _summary(result: object) -> None:
             state += " + image"
         if k.verdict is not None:
             state += f" ({k.verdict.status})"
-        table.add_row(
-            escape(k.ident),
-            escape(k.account_id or "?"),
-            escape(state),
-            str(len(k.places)),
-            escape(", ".join(k.roles) or "-"),
-            str(len(k.steps)),
-        )
+        cells = (k.ident, k.account_id or "?", state, str(len(k.places)), ", ".join(k.roles) or "-")
+        table.add_row(*(escape(scrubber.scrub(c)) for c in cells), str(len(k.steps)))
     console.print(table)
     console.print(
         f"{t['keys']} key(s): {t['keys_at_head']} at HEAD, {t['keys_history_only']} history only, "

@@ -49,7 +49,7 @@ def plan(
     from keyshift.config import load_config
     from keyshift.planner import render
     from keyshift.planner.build import plan_repository
-    from keyshift.redact import scrub
+    from keyshift.redact import Scrubber
 
     if json_output:
         output_format = "json"
@@ -63,10 +63,11 @@ def plan(
         region=region,
         scan_config=settings,
     )
+    scrubber = Scrubber(result.secrets)
     if out is not None:
         from keyshift.planner.iac import write_all
 
-        written = write_all(result, out)
+        written = write_all(result, out, scrubber)
         print(f"keyshift: wrote {len(written)} files to {out}", file=sys.stderr)
     trail_text, trail_json, trail_open = "", None, False
     if trail or logs:  # the trail beside the plan: a separate layer (keyshift.trail.integrate)
@@ -80,9 +81,9 @@ def plan(
         doc = render.result_json(result)
         if trail_json is not None:
             doc["trail"] = trail_json
-        sys.stdout.write(scrub(render.dumps(doc)))
+        sys.stdout.write(scrubber.scrub(render.dumps(doc)))
     else:
-        sys.stdout.write(scrub(_text(result) + trail_text))
+        sys.stdout.write(scrubber.scrub(_text(result) + trail_text))
     needs_human = bool(result.unresolved or result.errors or trail_open) or any(
         r.unresolved or r.blockers for r in result.roles
     )

@@ -78,6 +78,7 @@ def scan(
     found, files that could not be read: an incomplete scan is never clean).
     """
     from keyshift.config import load_config, parse_size
+    from keyshift.redact import Scrubber
     from keyshift.report import render
     from keyshift.scan import apply_policy, merge, scan_relpaths, scan_tree
 
@@ -161,12 +162,15 @@ def scan(
             baseline_slim=slim,
             color=fmt is OutputFormat.text and output == "-" and sys.stdout.isatty() and not no_color,
         )
-    _write(rendered, output)
+    scrubber = Scrubber.of((*result.findings, *result.suppressed))
+    _write(scrubber.scrub(rendered, mask_key_ids=redact), output)
     if not quiet:
         from keyshift.report._common import printable
 
         for error in result.errors:
-            print(f"keyshift: warning: {printable(error)}", file=sys.stderr)
+            print(
+                f"keyshift: warning: {printable(scrubber.scrub(error, mask_key_ids=redact))}", file=sys.stderr
+            )
         if output != "-":  # the report went to a file: still say what it holds
             print(f"keyshift: {_summary_line(result)}; {fmt.value} report in {output}", file=sys.stderr)
     unread = sum(1 for s in result.skipped if s.reason.startswith("unreadable"))

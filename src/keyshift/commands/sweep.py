@@ -58,6 +58,7 @@ def sweep(
     Exit codes: 0 no key anywhere, 1 keys found or a repository failed, 2 usage or runtime error.
     """
     from keyshift.errors import KeyshiftError
+    from keyshift.redact import scrub
     from keyshift.sweep import summary as summ
     from keyshift.sweep.runner import default_workers, run_dask, run_local
     from keyshift.sweep.sources import list_sources
@@ -115,7 +116,7 @@ def sweep(
         if outcome.get("status") != "ok":
             counts["failed"] += 1
             if not quiet:
-                print(f"keyshift sweep: {outcome['name']}: {outcome.get('error')}", file=sys.stderr)
+                print(scrub(f"keyshift sweep: {outcome['name']}: {outcome.get('error')}"), file=sys.stderr)
         elif outcome.get("cached"):
             counts["cached"] += 1
         else:
@@ -134,9 +135,10 @@ def sweep(
         if progress is not None:
             progress.stop()
     data = summ.build(sorted(outcomes, key=lambda o: o["name"]), previous=_previous_summary(out))
-    save_text(out / "summary.json", summ.to_json(data))
-    save_text(out / "summary.md", summ.to_markdown(data))
-    save_text(out / "summary.html", summ.to_html(data))
+    # each repository's outcome was scrubbed of its own secrets where they were known; the shape check stays
+    save_text(out / "summary.json", scrub(summ.to_json(data)))
+    save_text(out / "summary.md", scrub(summ.to_markdown(data)))
+    save_text(out / "summary.html", scrub(summ.to_html(data)))
     t = data["totals"]
     if output_format == "json":
         sys.stdout.write(summ.to_json(data))

@@ -43,6 +43,7 @@ def verify(
 
     from keyshift.config import load_config
     from keyshift.errors import KeyshiftError
+    from keyshift.redact import Scrubber
     from keyshift.scan import apply_policy, merge, scan_tree
     from keyshift.verify import sts_endpoint, verdict_json, verify_findings
 
@@ -67,14 +68,17 @@ def verify(
     verdicts = verify_findings(
         scan, path, endpoint_url=endpoint.url, region=region, rate=rate, timeout=timeout, insecure=insecure
     )
+    scrubber = Scrubber.of((*scan.findings, *scan.suppressed))
     if as_json:
-        sys.stdout.write(json.dumps({"keys": [verdict_json(v) for v in verdicts]}, indent=2) + "\n")
+        text = json.dumps({"keys": [verdict_json(v) for v in verdicts]}, indent=2) + "\n"
     elif not verdicts:
-        sys.stdout.write("no AWS key found\n")
+        text = "no AWS key found\n"
     else:
+        text = ""
         for v in verdicts:
             who = v.arn or ""
             why = f" ({v.reason})" if v.reason else ""
-            sys.stdout.write(f"{v.key_id}  {v.status:<10} {who}{why}\n".replace("  \n", "\n"))
+            text += f"{v.key_id}  {v.status:<10} {who}{why}\n".replace("  \n", "\n")
+    sys.stdout.write(scrubber.scrub(text))
     failing = any(v.status in ("live", "unverified", "error") for v in verdicts)
     raise typer.Exit(1 if failing and not exit_zero else 0)

@@ -26,7 +26,7 @@ from keyshift.detect.pairing import Hit, near_a_key, pair_hits
 from keyshift.detect.pyjoin import join_literals
 from keyshift.detect.rules import rule_for
 from keyshift.detect.suppress import InlineAllows, key_id_placeholder, plausible_secret, secret_placeholder
-from keyshift.model import CredentialKind, Finding, Location, SourceKind
+from keyshift.model import CredentialKind, Finding, Location, Secret, SourceKind
 from keyshift.redact import sha1_hex
 
 __all__ = ["detect_bytes", "detect_text", "might_contain"]
@@ -253,6 +253,7 @@ def _finding(
         context_name=h.name,
         note=note,
         suppressed=suppressed,
+        secret=None if is_key else Secret(h.value),
     )
 
 

@@ -19,6 +19,7 @@ from keyshift.config import Config
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, ScanResult, SourceKind
 from keyshift.planner.build import PlanResult, RolePlan, plan_repository
+from keyshift.redact import Scrubber
 
 # the verify stage is optional; its verdicts are plain records so the report can show them
 from keyshift.verify import Verdict
@@ -76,6 +77,11 @@ class MigrationResult:
     images: tuple[str, ...] = ()
     verified: bool = False
     errors: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def scrubber(self) -> Scrubber:
+        """Masks every secret any stage found (scan, plan, fix), for everything the run writes."""
+        return Scrubber.of((*self.scan.findings, *self.scan.suppressed), self.plan.secrets, self.fix.secrets)
 
     @property
     def exit_code(self) -> int:

@@ -20,7 +20,6 @@ from typing import Any
 
 from keyshift.migrate import report_html, report_md, runbook
 from keyshift.migrate.pipeline import KeyReport, MigrationResult
-from keyshift.redact import scrub
 from keyshift.safefs import open_output_dir
 from keyshift.verify import verdict_json
 
@@ -80,10 +79,11 @@ def write_review(result: MigrationResult, out: Path) -> list[Path]:
     from keyshift.planner.iac import write_all
 
     written: list[Path] = []
+    scrubber = result.scrubber
     with open_output_dir(out, within=Path(result.plan.root)) as folder:
 
         def put(name: str, text: str) -> None:
-            written.append(folder.write_text(name, scrub(text)))
+            written.append(folder.write_text(name, scrubber.scrub(text)))
 
         put(".gitignore", "# keyshift review folder: holds key IDs, never commit it\n*\n")
         put("report.md", report_md.render(result))
@@ -93,5 +93,5 @@ def write_review(result: MigrationResult, out: Path) -> list[Path]:
         put("migration.json", json.dumps(to_json(result), indent=2, sort_keys=True) + "\n")
         if result.plan.roles:
             with folder.subdir("roles") as roles:
-                written += write_all(result.plan, roles)
+                written += write_all(result.plan, roles, scrubber)
     return sorted(written)

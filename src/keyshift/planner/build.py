@@ -18,7 +18,7 @@ from typing import Any
 from keyshift.config import Config
 from keyshift.detect.account import account_id as decode_account
 from keyshift.errors import KeyshiftError
-from keyshift.model import CredentialKind, Finding
+from keyshift.model import CredentialKind, Finding, Secret
 from keyshift.planner import iam_map
 from keyshift.planner import names as role_names
 from keyshift.planner.analysis import ApiCall, analyze, is_test_path
@@ -26,7 +26,7 @@ from keyshift.planner.deploy import CREDENTIAL_VARS, KEY_ID, Service, discover, 
 from keyshift.planner.deploy import _read as read_text_or_empty
 from keyshift.planner.resources import Scope, queue_account_region, resolve, strings
 from keyshift.planner.values import Assumed, Const, DictV, EnvRead, ListV, Origin, Prefix, Values
-from keyshift.redact import sha1_hex
+from keyshift.redact import secrets_of, sha1_hex
 
 DEFAULT_TEMPLATE = role_names.DEFAULT_TEMPLATE
 MAX_PY_BYTES = 2_000_000
@@ -84,6 +84,8 @@ class PlanResult:
     roles: tuple[RolePlan, ...]
     unresolved: tuple[str, ...]
     errors: tuple[str, ...]
+    #: secrets the plan's scan found, for the outputs' ``Scrubber`` only; never shown
+    secrets: frozenset[Secret] = field(default=frozenset(), repr=False, compare=False)
 
 
 @dataclass(slots=True)
@@ -293,6 +295,7 @@ def plan_repository(
         roles=tuple(sorted(final, key=lambda r: (r.name, r.key_id))),
         unresolved=tuple(sorted(global_unresolved)),
         errors=(*analysis.errors, *scan_errors),
+        secrets=secrets_of(findings),
     )
 
 

@@ -16,6 +16,7 @@ from keyshift.masking import mask_findings
 from keyshift.planner import hcl, render
 from keyshift.planner.build import PlanResult, RolePlan
 from keyshift.planner.deploy import CREDENTIAL_VARS
+from keyshift.redact import Scrubber
 from keyshift.safefs import SafeDir, open_output_dir
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -232,26 +233,28 @@ def report(role: RolePlan, result: PlanResult) -> str:
     return "\n".join(lines)
 
 
-def write_all(result: PlanResult, out: Path | SafeDir) -> list[Path]:
+def write_all(result: PlanResult, out: Path | SafeDir, scrubber: Scrubber | None = None) -> list[Path]:
     """Write every file for every role below ``out``; returns the paths written (sorted).
 
     ``out`` is opened without following symlinks (``keyshift.safefs``): a repository that commits
     ``roles`` or the output folder as a symlink gets an error, never a file outside the target.
+    Every file passes ``scrubber`` (default: one that knows the plan's own secrets) on its way out.
     """
+    scrub_out = scrubber if scrubber is not None else Scrubber(result.secrets)
     root = Path(result.root)
     folder = out if isinstance(out, SafeDir) else open_output_dir(out, within=root)
     try:
-        return _write_roles(result, folder, root)
+        return _write_roles(result, folder, root, scrub_out)
     finally:
         if folder is not out:
             folder.close()
 
 
-def _write_roles(result: PlanResult, out: SafeDir, root: Path) -> list[Path]:
+def _write_roles(result: PlanResult, out: SafeDir, root: Path, scrub_out: Scrubber) -> list[Path]:
     written: list[Path] = []
 
     def put(relpath: str, text: str) -> None:
-        written.append(out.write_text(relpath, text))
+        written.append(out.write_text(relpath, scrub_out.scrub(text)))
 
     put("plan.json", render.dumps(render.result_json(result)))
     for role in result.roles:

@@ -253,15 +253,19 @@ def _migrate(task: RepoTask, path: Path) -> dict[str, Any]:
     result = run_migration(path, config, history=task.history, jobs=1, verifier=check)
     folder = Path(task.out) / "repos" / task.source.name
     write_review(result, folder)
-    return {
-        "totals": totals(result),
-        "keys": [{k: v for k, v in key_json(key).items() if k in _KEY_FIELDS} for key in result.keys],
-        "roles": [r.name for r in result.plan.roles],
-        "sources": list(result.sources),  # what was really scanned: "clean" needs every source
-        "report": f"repos/{task.source.name}/report.md",
-        "notes": list(result.notes),
-        "errors": list(result.errors),
-    }
+    # the summary is built in another process, which never sees this repository's secrets
+    outcome: dict[str, Any] = result.scrubber.scrub_data(
+        {
+            "totals": totals(result),
+            "keys": [{k: v for k, v in key_json(key).items() if k in _KEY_FIELDS} for key in result.keys],
+            "roles": [r.name for r in result.plan.roles],
+            "sources": list(result.sources),  # what was really scanned: "clean" needs every source
+            "report": f"repos/{task.source.name}/report.md",
+            "notes": list(result.notes),
+            "errors": list(result.errors),
+        }
+    )
+    return outcome
 
 
 _KEY_FIELDS = ("key", "key_id", "account_id", "at_head", "history_only", "in_image", "roles", "verify")
