@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 
 # a whole key ID, or its prefix cut by a quote/escape (joined by the literal or continuation joiners)
 _KEY_ID = re.compile(rb"(?:AKIA|ASIA|ABIA|ACCA)(?:[A-Z2-7]{16}|[A-Z2-7]{0,15}[\"'\\`])")
@@ -57,10 +58,10 @@ _SPLIT_AFTER_NAME = re.compile(
 
 def might_contain(data: bytes) -> bool:
     """False only when no detector could find anything in ``data``."""
-    if _KEY_ID.search(data) or _ENCODED_KEY_PREFIX.search(data):
-        return True
-    lower = data.lower()  # ASCII letters only, like the detectors' names
-    names = _explicit_names(data, lower)
+    spans = _ENGINE(data)
+    if spans is None:
+        return True  # a key ID, plain, split or encoded
+    names = _explicit_names(data, spans)
     if not names:
         return False
     if (b'"' in data or b"'" in data) and any(_SPLIT_AFTER_NAME.match(data, end) for _, end in names):
@@ -81,6 +82,59 @@ def might_contain(data: bytes) -> bool:
     return False
 
 
+def _python_spans(data: bytes) -> list[tuple[int, int]] | None:
+    """None for a key ID, else the keyword spans (``_keywords``), with ``re`` and byte searches."""
+    if _KEY_ID.search(data) or _ENCODED_KEY_PREFIX.search(data):
+        return None
+    return _keywords(data.lower())  # ASCII letters only, like the detectors' names
+
+
+def _compiled_engine() -> Callable[[bytes], list[tuple[int, int]] | None] | None:
+    """The same question in one pass of Hyperscan (Vectorscan), when its Python binding is installed.
+
+    Five patterns in one database: the key-ID and encoded-prefix patterns stop the scan, the
+    keywords (case-insensitive) report where they end. It answers exactly what ``_python_spans``
+    answers (a test holds the two together), about seven times faster on real histories.
+    """
+    try:
+        import hyperscan
+    except ImportError:
+        return None
+    patterns = (
+        _KEY_ID.pattern,
+        _ENCODED_KEY_PREFIX.pattern,
+        _SECRET.pattern,
+        *(p.pattern for p in _QUALIFIED_TOKEN),
+    )
+    caseless = hyperscan.HS_FLAG_CASELESS
+    database = hyperscan.Database()
+    database.compile(
+        expressions=list(patterns),
+        ids=list(range(len(patterns))),
+        elements=len(patterns),
+        flags=[0, 0, caseless, caseless, caseless],
+    )
+    lengths = (0, 0, len(b"secret"), len(b"token"), len(b"token"))
+
+    def spans(data: bytes) -> list[tuple[int, int]] | None:
+        found: list[tuple[int, int]] = []
+
+        def on_match(ident: int, _start: int, end: int, _flags: int, _context: object) -> bool:
+            if ident < 2:
+                return True  # stop: a key ID
+            found.append((end - lengths[ident], end))
+            return False
+
+        try:
+            database.scan(data, match_event_handler=on_match)
+        except hyperscan.ScanTerminated:
+            return None
+        found.sort()
+        return found
+
+    return spans
+
+
 def _shaped(run: bytes) -> bool:
     """A secret (upper, lower and a digit or symbol) or a token-length run; not an identifier."""
     if len(run) >= _TOKEN_RUN:
@@ -88,7 +142,7 @@ def _shaped(run: bytes) -> bool:
     return bool(_UPPER.search(run) and _LOWERCASE.search(run) and _OTHER.search(run))
 
 
-def _explicit_names(data: bytes, lower: bytes) -> list[tuple[int, int]]:
+def _explicit_names(data: bytes, keywords: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """(start, end) of every name that carries a value without a key ID: AWS secret or session token.
 
     Mirrors ``names.classify``: a name is the run of identifier characters around the keyword;
@@ -97,26 +151,24 @@ def _explicit_names(data: bytes, lower: bytes) -> list[tuple[int, int]]:
     name longer than ``_NAME_REACH`` on either side is kept without classifying it.
     """
     out: list[tuple[int, int]] = []
-    keywords = _keywords(lower)
-    if not keywords:
-        return out
-    idents = data.translate(_NAME_TABLE)
     size = len(data)
     taken = -1
     for pos, after in keywords:
         if pos < taken:
             continue  # a keyword inside the name just classified
         floor = max(0, pos - _NAME_REACH)
-        start = idents.rfind(b"\x00", floor, pos) + 1 or floor
         ceiling = min(size, after + _NAME_REACH)
-        end = idents.find(b"\x00", after, ceiling)
-        if end == -1:
-            end = ceiling
+        idents = data[floor:ceiling].translate(_NAME_TABLE)
+        start = floor + idents.rfind(b"\x00", 0, pos - floor) + 1
+        cut = idents.find(b"\x00", after - floor)
+        end = ceiling if cut == -1 else floor + cut
         taken = end
-        if (start == floor and floor > 0 and idents[floor - 1]) or (end == ceiling < size and idents[end]):
+        if (start == floor and floor > 0 and _NAME_TABLE[data[floor - 1]]) or (
+            end == ceiling < size and _NAME_TABLE[data[end]]
+        ):
             out.append((start, end))
             continue
-        name = _NON_ALNUM.sub(b"", lower[start:end])
+        name = _NON_ALNUM.sub(b"", data[start:end].lower())
         if (
             b"sessiontoken" in name
             or b"securitytoken" in name
@@ -139,3 +191,6 @@ def _keywords(lower: bytes) -> list[tuple[int, int]]:
         spans += [(m.end() - 5, m.end()) for pattern in _QUALIFIED_TOKEN for m in pattern.finditer(lower)]
     spans.sort()
     return spans
+
+
+_ENGINE: Callable[[bytes], list[tuple[int, int]] | None] = _compiled_engine() or _python_spans
