@@ -132,15 +132,29 @@ def load_config(target: Path, explicit: Path | None = None) -> Config:
         if path is None:
             return Config()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise KeyshiftError(f"config file not found: {path}") from exc
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise KeyshiftError(f"cannot read config {path}: {exc}") from exc
-    table = data.get("tool", {}).get("keyshift")
+    return config_from_text(text, str(path), dedicated=path.name != "pyproject.toml")
+
+
+def keyshift_table(text: str, origin: str, *, dedicated: bool) -> Mapping[str, Any]:
+    """The ``[tool.keyshift]`` table of a TOML text (a dedicated file may hold it at top level)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise KeyshiftError(f"cannot read config {origin}: {exc}") from exc
+    tool = data.get("tool", {})
+    table = tool.get("keyshift") if isinstance(tool, Mapping) else None
     if table is None:
-        # a dedicated keyshift.toml may hold the table at top level
-        table = data if path.name != "pyproject.toml" and "tool" not in data else {}
+        table = data if dedicated and "tool" not in data else {}
     if not isinstance(table, Mapping):
-        raise KeyshiftError(f"{path}: [tool.keyshift] must be a table")
-    return _from_table(table, str(path))
+        raise KeyshiftError(f"{origin}: [tool.keyshift] must be a table")
+    return table
+
+
+def config_from_text(text: str, origin: str, *, dedicated: bool = False) -> Config:
+    """Settings from TOML text read elsewhere (the pull-request gate reads them from the base commit)."""
+    return _from_table(keyshift_table(text, origin, dedicated=dedicated), origin)

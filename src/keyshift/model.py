@@ -20,6 +20,7 @@ class SourceKind(StrEnum):
     DOCKERFILE = "dockerfile"
     HISTORY = "history"
     IMAGE = "image"
+    UNREACHABLE = "unreachable"  # a blob in the object database that no ref reaches
 
 
 class CredentialKind(StrEnum):

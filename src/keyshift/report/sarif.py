@@ -34,7 +34,7 @@ HISTORY_ADVICE = "rotate this key; removing it from HEAD is not enough"
 _GROUPS: tuple[tuple[str, frozenset[SourceKind]], ...] = (
     ("keyshift/worktree/", frozenset({SourceKind.WORKTREE, SourceKind.DOCKERFILE})),
     ("keyshift/image/", frozenset({SourceKind.IMAGE})),
-    ("keyshift/history/", frozenset({SourceKind.HISTORY})),
+    ("keyshift/history/", frozenset({SourceKind.HISTORY, SourceKind.UNREACHABLE})),
 )
 # Inline pragmas live in the source; everything else is decided outside it.
 _IN_SOURCE_REASONS = frozenset({"inline-allow", "pragma", "inline"})
