@@ -56,8 +56,8 @@ NOISE = "next_token = None  # secret_name\n" * 40
         ('"NextToken": "' + "Ab1/" * 20 + '"\n', False),  # a token run, but not a session token
         (f'aws_secret_access_key = "{"AbCdEfGhIj" * 4}"\n', False),  # letters only: an identifier
         (f'aws_secret_access_key = "{S}"\n', True),
-        ('session_token = "' + "A" * 80 + '"\n', True),  # tokens are judged by length
-        ('SECURITY-TOKEN: "' + "abc/" * 20 + '"\n', True),
+        ('session_token = "' + fake_session_token("pf-a") + '"\n', True),  # tokens by their shape
+        ('SECURITY-TOKEN: "' + fake_session_token("pf-b", length=120) + '"\n', True),
         (f'"value": "{S}", "name": "AWS_SECRET_ACCESS_KEY"\n', True),  # value written first
         (f'key = "{fake_key_id(seed="p")[:4]}" "{fake_key_id(seed="p")[4:]}"\n', True),  # split key ID
         (f'key = "{fake_key_id(seed="p")[:9]}" + "{fake_key_id(seed="p")[9:]}"\n', True),

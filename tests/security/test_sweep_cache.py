@@ -89,8 +89,8 @@ def test_history_sweep_never_reuses_a_shallow_clone(tmp_path: Path) -> None:
     listing = tmp_path / "repos.txt"
     listing.write_text(f"{repo.as_uri()}\n")
     out = tmp_path / "out"
-    code, _, err = _sweep(str(listing), "--out", str(out), cwd=tmp_path)
-    assert code == 0, err  # shallow: HEAD only, clean
+    code, _, err = _sweep(str(listing), "--out", str(out), "--no-history", cwd=tmp_path)
+    assert code == 0, err  # shallow: HEAD only, nothing found
     code, summary, err = _sweep(str(listing), "--out", str(out), "--history", cwd=tmp_path)
     assert code == 1, err
     assert "1 scanned, 0 cached" in _counts(err)
