@@ -20,10 +20,12 @@ import argparse
 import gzip
 import json
 import os
+import random
 import resource
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,7 +73,7 @@ def generate(root: Path, total: int, per_file: int) -> None:
     for i, actor in enumerate(actors):
         for j, (source, name, params) in enumerate(SERVICES):
             version = ("1.08", "1.09", "1.10")[j % 3]
-            padded = {**params, "pad": "x" * 420}
+            padded = {**params, "Host": f"{source.split('.')[0]}.eu-west-1.amazonaws.com"}
             templates.append(
                 gen.record(
                     actor,
@@ -85,13 +87,25 @@ def generate(root: Path, total: int, per_file: int) -> None:
             )
     written = 0
     n = 0
+    rng = random.Random(7)
     while written < total:
         day = 1 + (n // 100) % 28
         batch = []
         for k in range(min(per_file, total - written)):
-            rec = dict(templates[(n * 7 + k) % len(templates)])
-            rec["eventTime"] = f"2026-11-{day:02d}T{(k // 60) % 24:02d}:{k % 60:02d}:00Z"
-            rec["eventID"] = f"{n:08x}-0000-4000-8000-{k:012x}"
+            rec = dict(templates[rng.randrange(len(templates))])
+            rec["eventTime"] = f"2026-11-{day:02d}T{(k // 60) % 24:02d}:{k % 60:02d}:{rng.randrange(60):02d}Z"
+            rec["eventID"] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            rec["requestID"] = f"{rng.getrandbits(80):020X}"
+            # what varies in real records: request IDs, object keys, item keys, session names
+            params = dict(rec["requestParameters"] or {})
+            params["clientToken"] = f"{rng.getrandbits(64):016x}-{rng.getrandbits(48):012x}"
+            if "key" in params:
+                params["key"] = f"exports/2026/11/{day:02d}/part-{rng.randrange(10**6):06d}.parquet"
+            rec["requestParameters"] = params
+            rec["responseElements"] = {
+                "requestId": f"{rng.getrandbits(128):032x}",
+                "x-amz-id-2": f"{rng.getrandbits(256):064x}",
+            }
             batch.append(rec)
         gen.write_delivered(root, batch, per_file=per_file, first_seq=n)
         written += len(batch)

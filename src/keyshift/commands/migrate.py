@@ -44,7 +44,7 @@ def migrate(
     trail: list[Path] = typer.Option(
         None, "--trail", help="CloudTrail logs: trail.md, and the runbook holds keys others still use."
     ),
-    logs: list[Path] = typer.Option(None, "--logs", help="--trail: application logs with AccessDenied errors."),
+    logs: list[Path] = typer.Option(None, "--logs", help="--trail: application logs (AccessDenied)."),
 ) -> None:
     """Scan tree, Dockerfiles, history and images; plan the task roles; prepare the code fix; write a review.
 

@@ -30,8 +30,8 @@ def plan(
         None, "--config", help="Settings file (default: nearest pyproject.toml)."
     ),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when something needs a human."),
-    trail: list[Path] = typer.Option(None, "--trail", help="CloudTrail logs to compare the plan with (see `trail`)."),
-    logs: list[Path] = typer.Option(None, "--logs", help="--trail: application logs with AccessDenied errors."),
+    trail: list[Path] = typer.Option(None, "--trail", help="CloudTrail logs to set beside the plan."),
+    logs: list[Path] = typer.Option(None, "--logs", help="--trail: application logs (AccessDenied)."),
 ) -> None:
     """Plan one ECS task role per hardcoded key: IAM policy, trust policy and deployment patches.
 

@@ -127,7 +127,9 @@ def _scan_keys(path: Path) -> set[str]:
     return {f.key_id for f in result.findings if f.key_id and _KEY_ID.fullmatch(f.key_id)}
 
 
-def beside_plan(plan: PlanResult, logs: list[Path], app_logs: list[Path]) -> tuple[tuple[RoleTrail, ...], TrailSummary]:
+def beside_plan(
+    plan: PlanResult, logs: list[Path], app_logs: list[Path]
+) -> tuple[tuple[RoleTrail, ...], TrailSummary]:
     """``plan --trail`` / ``migrate --trail``: read the logs for the plan's keys and compare."""
     from keyshift.trail import integrate
 
@@ -154,7 +156,10 @@ def write_beside_review(plan: PlanResult, out: Path, logs: list[Path], app_logs:
             raise KeyshiftError(f"refusing to write through a symbolic link: {path}")
         path.write_text(scrub(text), encoding="utf-8")
 
-    put("trail.md", "# What CloudTrail says\n\n```\n" + integrate.text(trails, summary).strip("\n") + "\n```\n")
+    put(
+        "trail.md",
+        "# What CloudTrail says\n\n```\n" + integrate.text(trails, summary).strip("\n") + "\n```\n",
+    )
     put("trail.json", json.dumps(integrate.to_json(trails, summary), indent=2, sort_keys=True) + "\n")
     blocked = integrate.blocked_keys(trails)
     runbook = out / "runbook.md"
