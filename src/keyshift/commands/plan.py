@@ -64,9 +64,11 @@ def plan(
     if trail or logs:  # the trail beside the plan: a separate layer (keyshift.trail.integrate)
         from keyshift.commands.trail import beside_plan
         from keyshift.trail import integrate
+        from keyshift.trail.render import printable
 
         trails, summary = beside_plan(result, list(trail or ()), list(logs or ()))
         trail_text, trail_json = integrate.text(trails, summary), integrate.to_json(trails, summary)
+        trail_text = printable(trail_text)
         trail_open = any(t.additions or t.blockers for t in trails) or not summary.coverage.complete
     if output_format == "json":
         doc = render.result_json(result)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -72,7 +72,7 @@ def trail(
     summary = read(list(logs or ()), wanted, list(app_logs or ()), jobs)
     from keyshift.trail import render
 
-    out = render.dumps(summary) if output_format == "json" else render.text(summary)
+    out = render.dumps(summary) if output_format == "json" else render.printable(render.text(summary))
     sys.stdout.write(scrub(out))
     cov = summary.coverage
     if logs and cov.files == 0 and cov.skipped:
@@ -135,7 +135,22 @@ def beside_plan(
 
     wanted = frozenset(r.key_id for r in plan.roles if r.key_id and _KEY_ID.fullmatch(r.key_id))
     summary = read(logs, wanted or None, app_logs)
-    return integrate.compare(plan, summary), summary
+    return integrate.compare(plan, summary, _iam_export(logs)), summary
+
+
+def _iam_export(logs: list[Path]) -> Any:
+    """An IAM authorization-details export given as a trail input or lying in a trail folder."""
+    from keyshift.trail.blast import load
+    from keyshift.trail.sources import IAM_EXPORT
+
+    for path in logs:
+        candidates = (
+            [path] if path.is_file() else sorted(path.glob(f"{IAM_EXPORT}*.json")) if path.is_dir() else []
+        )
+        for candidate in candidates:
+            if candidate.name.startswith(IAM_EXPORT) and candidate.is_file() and not candidate.is_symlink():
+                return load(candidate)
+    return None
 
 
 def write_beside_review(plan: PlanResult, out: Path, logs: list[Path], app_logs: list[Path]) -> list[str]:
@@ -156,10 +171,12 @@ def write_beside_review(plan: PlanResult, out: Path, logs: list[Path], app_logs:
             raise KeyshiftError(f"refusing to write through a symbolic link: {path}")
         path.write_text(scrub(text), encoding="utf-8")
 
-    put(
-        "trail.md",
-        "# What CloudTrail says\n\n```\n" + integrate.text(trails, summary).strip("\n") + "\n```\n",
-    )
+    from keyshift.trail.render import printable
+
+    table = printable(integrate.radius_table(trails), markdown=True)
+    radius = f"## Blast radius\n\n{table}\n" if table else ""
+    body = printable(integrate.text(trails, summary).strip("\n"), markdown=True)
+    put("trail.md", f"# What CloudTrail says\n\n{radius}## Per role\n\n```\n{body}\n```\n")
     put("trail.json", json.dumps(integrate.to_json(trails, summary), indent=2, sort_keys=True) + "\n")
     blocked = integrate.blocked_keys(trails)
     runbook = out / "runbook.md"

@@ -7,10 +7,21 @@ value other than an ARN ever reaches here, and the command scrubs the whole text
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from typing import Any
 
 from keyshift.trail.summary import TrailSummary
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, *, markdown: bool = False) -> str:
+    """Text from logs made safe to print: no terminal escapes or bidi controls; in Markdown, no fences."""
+    text = _CONTROL.sub("?", text)
+    if markdown:
+        text = text.replace("`", "'")
+    return text
 
 
 def to_json(summary: TrailSummary) -> dict[str, Any]:

@@ -37,6 +37,7 @@ MAX_RATIO = 200  # CloudTrail JSON compresses about 10-20:1; a bomb goes far bey
 MAX_MEMBER = 1 << 30  # compressed bytes of one member of a compressed tar (read in the parent)
 _SUFFIXES = (".json.gz", ".json", ".csv", ".csv.gz", ".gz", ".log", ".log.gz")
 _LOGS = (".log", ".log.gz")
+IAM_EXPORT = "authorization-details"  # an `aws iam get-account-authorization-details` export
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +95,8 @@ def _walk(root: Path, skipped: list[tuple[str, str]]) -> Iterator[Unit]:
                 continue
             if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
                 skipped.append((full, "symbolic link or special file (not followed)"))
-            elif "CloudTrail-Digest" in fname:
-                continue
+            elif "CloudTrail-Digest" in fname or fname.startswith(IAM_EXPORT):
+                continue  # digests hold no events; the IAM export is read by ``blast``
             elif not fname.endswith(_SUFFIXES):
                 if not fname.startswith("."):
                     skipped.append((full, "not a trail file name (.json, .json.gz, .csv)"))
