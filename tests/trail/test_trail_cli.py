@@ -268,3 +268,48 @@ def test_copy_is_independent(tmp_path: Path) -> None:
     assert gzip.decompress((next((tmp_path / "t").rglob("*_CloudTrail_*.json.gz"))).read_bytes()).startswith(
         b'{"Records":['
     )
+
+
+def test_documentation_shaped_record_pretty_printed(tmp_path: Path) -> None:
+    """The shape of AWS's own documentation example (1.05, console sign-in, empty sessionIssuer),
+    pretty-printed: not the delivered compact form, so the fast path must hand over to the full parse."""
+    rec = {
+        "eventVersion": "1.05",
+        "userIdentity": {
+            "type": "IAMUser",
+            "principalId": "AIDAJDPLRKLG7UEXAMPLE",
+            "arn": f"arn:aws:iam::{ACCOUNT}:user/Mary_Major",
+            "accountId": ACCOUNT,
+            "accessKeyId": ORDERS_KEY,
+            "userName": "Mary_Major",
+            "sessionContext": {
+                "sessionIssuer": {},
+                "webIdFederationData": {},
+                "attributes": {"mfaAuthenticated": "false", "creationDate": "2019-06-18T22:28:31Z"},
+            },
+            "invokedBy": "signin.amazonaws.com",
+        },
+        "eventTime": "2019-06-19T00:18:31Z",
+        "eventSource": "cloudtrail.amazonaws.com",
+        "eventName": "StartLogging",
+        "awsRegion": "us-east-2",
+        "sourceIPAddress": "203.0.113.64",
+        "userAgent": "signin.amazonaws.com",
+        "requestParameters": {"name": f"arn:aws:cloudtrail:us-east-2:{ACCOUNT}:trail/My-First-Trail"},
+        "responseElements": None,
+        "requestID": "ddf5140f-EXAMPLE",
+        "eventID": "7116c6a1-EXAMPLE",
+        "readOnly": False,
+        "eventType": "AwsApiCall",
+        "recipientAccountId": ACCOUNT,
+    }
+    path = tmp_path / "AWSLogs" / ACCOUNT / "CloudTrail" / "us-east-2" / "2019" / "06" / "19" / "x.json.gz"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(gzip.compress(json.dumps({"Records": [rec]}, indent=4).encode()))
+    code, data = run_json("trail", str(tmp_path), "--keys", ORDERS_KEY)
+    assert code == 0
+    (key,) = data["keys"]
+    (call,) = key["calls"]
+    assert (call["actions"], call["by"]) == (["cloudtrail:StartLogging"], "console")
+    assert call["resources"] == [f"arn:aws:cloudtrail:us-east-2:{ACCOUNT}:trail/My-First-Trail"]
+    assert data["coverage"]["versions"] == [["1.05", 1]]
