@@ -46,6 +46,17 @@ def trail(
     since: str = typer.Option("2026/01/01", "--since", help="--athena: first day (YYYY/MM/DD)."),
     until: str = typer.Option("2026/12/31", "--until", help="--athena: last day (YYYY/MM/DD)."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (default: one per core)."),
+    lookup: bool = typer.Option(
+        False, "--lookup", help="Also ask CloudTrail LookupEvents (last 90 days) with --profile. Network!"
+    ),
+    profile: str | None = typer.Option(
+        None, "--profile", help="--lookup: the auditor profile (never a found key)."
+    ),
+    region: str = typer.Option("us-east-1", "--region", help="--lookup: region to ask."),
+    endpoint_url: str | None = typer.Option(None, "--endpoint-url", help="--lookup: CloudTrail endpoint."),
+    lookup_dir: Path = typer.Option(
+        Path("keyshift-lookup"), "--lookup-dir", help="--lookup: pages are kept here; a re-run resumes."
+    ),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when inputs could not be read."),
 ) -> None:
     """Read CloudTrail offline: per key, the calls (as IAM actions), resources and consumers; role denials.
@@ -67,9 +78,23 @@ def trail(
             raise KeyshiftError(str(exc)) from None
         sys.stdout.write(text)
         return
+    logs = list(logs or ())
+    if lookup:
+        if not wanted or not profile:
+            raise KeyshiftError(
+                "--lookup needs --keys and --profile (an auditor identity, never a found key)"
+            )
+        from keyshift.trail.lookup import client_for, fetch
+
+        client = client_for(profile, region, endpoint_url, wanted)
+        pages = fetch(client, wanted, lookup_dir)
+        print(f"keyshift trail: {len(pages)} LookupEvents page(s) in {lookup_dir}", file=sys.stderr)
+        logs.append(lookup_dir)
+    elif profile or endpoint_url:
+        raise KeyshiftError("--profile and --endpoint-url need --lookup")
     if not logs and not app_logs:
         raise KeyshiftError("give CloudTrail logs to read (or --logs, or --athena)")
-    summary = read(list(logs or ()), wanted, list(app_logs or ()), jobs)
+    summary = read(logs, wanted, list(app_logs or ()), jobs)
     from keyshift.trail import render
 
     out = render.dumps(summary) if output_format == "json" else render.printable(render.text(summary))

@@ -95,6 +95,8 @@ def _walk(root: Path, skipped: list[tuple[str, str]]) -> Iterator[Unit]:
                 continue
             if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
                 skipped.append((full, "symbolic link or special file (not followed)"))
+            elif fname.startswith("."):
+                continue  # hidden: editor and tool state (``--lookup`` keeps its progress there)
             elif "CloudTrail-Digest" in fname or fname.startswith(IAM_EXPORT):
                 continue  # digests hold no events; the IAM export is read by ``blast``
             elif not fname.endswith(_SUFFIXES):
