@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from keyshift.fakes import fake_key_id
 from keyshift.trail import agents, arns, denials, gen, stream
-from keyshift.trail.fold import new_partial
 from keyshift.trail.sources import Limits, Unit, read_unit
 
 ACCOUNT = "111122223333"
@@ -107,7 +106,6 @@ def test_fast_path_equals_full_parse(plan: list[tuple[str, dict[str, Any], bool]
     unit = Unit("u.json.gz", data=data)
     wanted = frozenset({KEY})
     fast = read_unit(unit, wanted)
-    full = new_partial()
     full = read_unit(Unit("u.json.gz", data=data, log=False), None)
     full["keys"] = {k: v for k, v in full["keys"].items() if k in wanted}
     full["issued"] = {k: v for k, v in full["issued"].items() if v[0] in wanted}

@@ -19,6 +19,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2
 def printable(text: str, *, markdown: bool = False) -> str:
     """Text from logs made safe to print: no terminal escapes or bidi controls; in Markdown, no fences."""
     text = _CONTROL.sub("?", text)
+    # file names that are not UTF-8 arrive as lone surrogates: show them, never crash on them
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     if markdown:
         text = text.replace("`", "'")
     return text

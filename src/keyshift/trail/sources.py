@@ -74,6 +74,8 @@ def units(paths: list[Path], skipped: list[tuple[str, str]]) -> Iterator[Unit]:
             yield from _walk(path, skipped)
         elif not stat.S_ISREG(st.st_mode):
             skipped.append((name, "not a regular file"))
+        elif path.name.startswith(IAM_EXPORT):
+            continue  # the IAM export is read by ``blast``, not as CloudTrail
         elif _is_tar(path):
             yield from _tar(path, skipped)
         else:
