@@ -219,3 +219,12 @@ def test_blast_radius_reads_groups_managed_and_url_encoded_documents() -> None:
     assert r is not None and r.policies == ("enc", "legacy-services/orders-data")
     assert r.actions > 100 and r.any_resource  # s3:* and dynamodb:* from the group, kms:Decrypt inline
     assert user_radius(export, "nobody") is None
+
+
+def test_plan_trail_golden(monkeypatch: pytest.MonkeyPatch) -> None:
+    from .helpers import golden
+
+    monkeypatch.chdir(DEMO.parent.parent)
+    code, out, _ = run("plan", "fixtures/demo", "--trail", "fixtures/demo-trail")
+    assert code == 1
+    golden("plan-trail.txt", out)

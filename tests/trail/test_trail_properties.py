@@ -210,3 +210,31 @@ def test_event_to_action(source: str, name: str, actions: tuple[str, ...]) -> No
     from keyshift.trail.actions import to_actions
 
     assert to_actions(source, name)[0] == actions
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    header=st.lists(st.sampled_from(["eventname", "eventsource", "accesskeyid", "useridentity", "resources",
+                                      "requestparameters", "x", "EventTime"]), min_size=1, max_size=6),
+    cells=st.lists(st.lists(st.text(max_size=40), max_size=6), max_size=8),
+)  # fmt: skip
+def test_csv_and_row_readers_never_crash(header: list[str], cells: list[list[str]]) -> None:
+    import csv
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(cells)
+    out = read_unit(Unit("r.csv", data=buf.getvalue().encode("utf-8", "surrogatepass")), None)
+    assert out["stats"]["records"] + out["stats"]["bad_records"] <= len(cells) or out["skipped"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(row=st.dictionaries(st.text(max_size=30), json_values, max_size=8))
+def test_flat_rows_become_records_or_are_counted(row: dict[str, Any]) -> None:
+    from keyshift.trail import flat
+    from keyshift.trail.fold import fold, new_partial
+
+    p = new_partial()
+    fold(p, flat.from_row(row))
+    assert p["stats"]["records"] + p["stats"]["bad_records"] == 1
