@@ -313,3 +313,24 @@ def test_documentation_shaped_record_pretty_printed(tmp_path: Path) -> None:
     assert (call["actions"], call["by"]) == (["cloudtrail:StartLogging"], "console")
     assert call["resources"] == [f"arn:aws:cloudtrail:us-east-2:{ACCOUNT}:trail/My-First-Trail"]
     assert data["coverage"]["versions"] == [["1.05", 1]]
+
+
+def test_logs_option_reads_a_cloudwatch_s3_export_folder(tmp_path: Path) -> None:
+    """An S3 export of CloudWatch Logs: gzip files of timestamped lines under per-stream folders."""
+    from .demo_trail import APP_LOG
+
+    stream = tmp_path / "export" / "0f3b-task" / "ecs" / "orders" / "abc123"
+    stream.mkdir(parents=True)
+    lines = "2026-11-04T10:05:59.870Z order 1042 stored\n" + "2026-11-04T10:06:00.412Z " + APP_LOG
+    lines += "2026-11-04T10:07:00.000Z An error occurred (AccessDenied) when calling the GetObject operation: Access Denied\n"
+    (stream / "000000.gz").write_bytes(gzip.compress(lines.encode()))
+    code, data = run_json("trail", "--logs", str(tmp_path / "export"))
+    assert code == 0
+    (denial,) = data["denials"]
+    assert (denial["action"], denial["origin"], denial["first"]) == (
+        "dynamodb:UpdateItem",
+        "logs",
+        "2026-11-04T10:06:00Z",
+    )
+    # S3's bare "Access Denied" names no action: reported, never guessed
+    assert [u[1:] for u in data["unresolved"]] == [["GetObject", "AccessDenied"]]
