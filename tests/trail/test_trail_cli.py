@@ -334,3 +334,19 @@ def test_logs_option_reads_a_cloudwatch_s3_export_folder(tmp_path: Path) -> None
     )
     # S3's bare "Access Denied" names no action: reported, never guessed
     assert [u[1:] for u in data["unresolved"]] == [["GetObject", "AccessDenied"]]
+
+
+def test_compressed_tar_on_the_pool_matches_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Members of a compressed tar carry their bytes to the workers, a few at a time."""
+    import keyshift.trail.run as trail_run
+
+    monkeypatch.setattr(trail_run, "_INLINE_BYTES", 0)
+    tar_path = tmp_path / "trail.tgz"
+    with tarfile.open(tar_path, "w:gz") as tar:
+        tar.add(DEMO_TRAIL / "AWSLogs", arcname="AWSLogs")
+    _, from_tar = run_json("trail", str(tar_path), "--keys", ORDERS_KEY, "--jobs", "2")
+    _, from_dir = run_json("trail", str(DEMO_TRAIL / "AWSLogs"), "--keys", ORDERS_KEY, "--jobs", "2")
+    assert _keys(from_tar) == _keys(from_dir)
+    assert from_tar["keys"][0]["sessions"]  # the chain was followed on the pool too
