@@ -9,7 +9,7 @@ services, about 1.1 KB per record as real trails are. Then, each in the same run
 - ``keyshift trail DIR`` (no key list: every record parsed);
 - the same with a quarter of the files, to show peak memory does not grow with the input;
 - per-file parsers on 50 files in one process: ``json.loads`` of the whole file vs the
-  streaming reader, and DuckDB's ``read_json`` if the module is installed.
+  streaming reader, and ijson and DuckDB's ``read_json`` if they are installed.
 
 Peak memory is the largest resident set of the process tree (``RUSAGE_CHILDREN``).
 """
@@ -156,6 +156,16 @@ def per_file(paths: list[str]) -> dict[str, float]:
             while fh.read(1 << 20):
                 pass
     out["gzip only (zlib)"] = time.perf_counter() - start
+    try:
+        import ijson  # type: ignore[import-not-found]
+
+        start = time.perf_counter()
+        for p in paths:
+            with gzip.open(p, "rb") as fh:
+                sum(1 for _ in ijson.items(fh, "Records.item"))
+        out[f"ijson items ({ijson.backend})"] = time.perf_counter() - start
+    except ImportError:
+        pass
     try:
         import duckdb  # type: ignore[import-not-found]
     except ImportError:
