@@ -135,3 +135,23 @@ def test_lookup_never_uses_a_found_key(stub: tuple[Stub, str], tmp_path: Path) -
 def test_lookup_is_opt_in() -> None:
     assert run("trail", "--keys", KEY, "--profile", "auditor")[0] == 2  # --profile without --lookup
     assert run("trail", "--lookup", "--keys", KEY)[0] == 2  # --lookup without a profile
+
+
+def test_lookup_skips_canary_tokens(stub: tuple[Stub, str], tmp_path: Path) -> None:
+    state, endpoint = stub
+    canary = fake_key_id("052310077262", seed="canary")
+    code, _, err = run("trail", "--lookup", "--keys", canary, "--profile", "auditor", "--endpoint-url", endpoint,
+                       "--lookup-dir", str(tmp_path / "pages"))  # fmt: skip
+    assert state.requests == []  # never asked about
+    assert f"{canary} not looked up: a canarytokens.org canary (account 052310077262)" in err
+    assert code == 2 and "no key was looked up" in err  # never a clean report
+
+
+def test_canary_key_is_named_in_the_report(tmp_path: Path) -> None:
+    canary = fake_key_id("052310077262", seed="canary")
+    actor = gen.Actor("052310077262", canary, "198.51.100.4", gen.CLI_UA, user="bait")
+    gen.write_delivered(
+        tmp_path, [gen.record(actor, "sts.amazonaws.com", "GetCallerIdentity", time="2026-11-02T10:00:00Z")]
+    )
+    code, out, _ = run("trail", str(tmp_path))
+    assert code == 0 and "CANARY: a canarytokens.org canary" in out

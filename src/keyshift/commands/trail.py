@@ -87,9 +87,15 @@ def trail(
         from keyshift.trail.lookup import client_for, fetch
 
         client = client_for(profile, region, endpoint_url, wanted)
-        pages = fetch(client, wanted, lookup_dir)
+        not_asked: list[tuple[str, str]] = []
+        pages = fetch(client, wanted, lookup_dir, skipped=not_asked)
+        for key, why in not_asked:
+            print(f"keyshift trail: {key} {why}", file=sys.stderr)
         print(f"keyshift trail: {len(pages)} LookupEvents page(s) in {lookup_dir}", file=sys.stderr)
-        logs.append(lookup_dir)
+        if pages:
+            logs.append(lookup_dir)
+        elif not logs and not app_logs:
+            raise KeyshiftError("--lookup: no key was looked up (see above); nothing to report")
     elif profile or endpoint_url:
         raise KeyshiftError("--profile and --endpoint-url need --lookup")
     if not logs and not app_logs:

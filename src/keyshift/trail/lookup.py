@@ -51,13 +51,21 @@ def fetch(
     rate: float = RATE,
     max_pages: int = 1000,
     sleep: Callable[[], None] | None = None,
+    skipped: list[tuple[str, str]] | None = None,
 ) -> list[Path]:
     """Page through LookupEvents for each key into ``out``; resumable. Returns the page files."""
     from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
+    from keyshift.trail.hygiene import canary
+
     limiter = RateLimiter(rate)
     pages: list[Path] = []
     for key in sorted(set(keys)):
+        why = canary(key)
+        if why is not None:
+            if skipped is not None:
+                skipped.append((key, f"not looked up: {why}"))
+            continue
         folder = out / key
         folder.mkdir(parents=True, exist_ok=True)
         state = folder / ".state.json"  # hidden: the offline reader passes over it
