@@ -199,3 +199,22 @@ def test_hostile_names_and_terminal_escapes_are_shown_safely(tmp_path: Path) -> 
         assert code == 1  # the unreadable file is counted
         assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
         assert "x" in out and ".json" in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_session_token_in_assume_role_response_never_printed(tmp_path: Path, fmt: str) -> None:
+    """Real trails log the issued session token in responseElements (older records do in clear)."""
+    from keyshift.fakes import fake_session_token
+
+    token = fake_session_token("trail-assume")
+    temp = fake_key_id(ACCOUNT, prefix="ASIA", seed="trail-assume")
+    rec = gen.record(APP, "sts.amazonaws.com", "AssumeRole", time="2026-11-02T10:00:00Z",
+                     params={"roleArn": f"arn:aws:iam::{ACCOUNT}:role/r", "roleSessionName": "s"},
+                     response={"credentials": {"accessKeyId": temp, "sessionToken": token,
+                                               "expiration": "Nov 2, 2026, 11:00:00 AM"}})  # fmt: skip
+    _write(tmp_path, [rec])
+    for keys in ([], ["--keys", KEY]):
+        code, out, err = run("trail", str(tmp_path), *keys, "--format", fmt)
+        assert code == 0 and "sts:AssumeRole" in out and "role/r" in out  # the call is reported...
+        for encoded in _encodings(token):
+            assert encoded not in out and encoded not in err  # ...the token never shown
