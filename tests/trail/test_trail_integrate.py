@@ -228,3 +228,21 @@ def test_plan_trail_golden(monkeypatch: pytest.MonkeyPatch) -> None:
     code, out, _ = run("plan", "fixtures/demo", "--trail", "fixtures/demo-trail")
     assert code == 1
     golden("plan-trail.txt", out)
+
+
+def test_plan_trail_diffs_against_the_deployed_policy(tmp_path: Path) -> None:
+    """The diff is to what is live: a `plan --out` folder, here with the SQS grant dropped by hand."""
+    live = tmp_path / "live"
+    run("plan", str(DEMO), "--out", str(live), "--exit-zero")
+    policy_path = live / ROLE / "policy.json"
+    policy = json.loads(policy_path.read_text())
+    policy["Statement"] = [s for s in policy["Statement"] if s["Action"] != "sqs:SendMessage"]
+    policy_path.write_text(json.dumps(policy))
+    code, out, _ = run("plan", str(DEMO), "--trail", str(DEMO_TRAIL), "--deployed", str(live))
+    assert code == 1
+    assert f"--- {ROLE} (deployed)" in out
+    assert '+      "Action": "sqs:SendMessage",' in out  # planned, not live: the diff shows it coming back
+    assert (
+        code
+        == run("plan", str(DEMO), "--trail", str(DEMO_TRAIL), "--deployed", str(tmp_path / "nope"))[0] + -1
+    )

@@ -32,6 +32,7 @@ def plan(
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when something needs a human."),
     trail: list[Path] = typer.Option(None, "--trail", help="CloudTrail logs to set beside the plan."),
     logs: list[Path] = typer.Option(None, "--logs", help="--trail: application logs (AccessDenied)."),
+    deployed: Path | None = typer.Option(None, "--deployed", help="--trail: a `plan --out` folder now live."),
 ) -> None:
     """Plan one ECS task role per hardcoded key: IAM policy, trust policy and deployment patches.
 
@@ -66,7 +67,7 @@ def plan(
         from keyshift.trail import integrate
         from keyshift.trail.render import printable
 
-        trails, summary = beside_plan(result, list(trail or ()), list(logs or ()))
+        trails, summary = beside_plan(result, list(trail or ()), list(logs or ()), deployed)
         trail_text, trail_json = integrate.text(trails, summary), integrate.to_json(trails, summary)
         trail_text = printable(trail_text)
         trail_open = any(t.additions or t.blockers for t in trails) or not summary.coverage.complete

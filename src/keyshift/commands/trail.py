@@ -159,14 +159,40 @@ def _scan_keys(path: Path) -> set[str]:
 
 
 def beside_plan(
-    plan: PlanResult, logs: list[Path], app_logs: list[Path]
+    plan: PlanResult, logs: list[Path], app_logs: list[Path], deployed: Path | None = None
 ) -> tuple[tuple[RoleTrail, ...], TrailSummary]:
-    """``plan --trail`` / ``migrate --trail``: read the logs for the plan's keys and compare."""
+    """``plan --trail`` / ``migrate --trail``: read the logs for the plan's keys and compare.
+
+    ``deployed``: a folder written by ``plan --out`` (``<role>/policy.json``) for what is live now.
+    """
     from keyshift.trail import integrate
 
     wanted = frozenset(r.key_id for r in plan.roles if r.key_id and _KEY_ID.fullmatch(r.key_id))
     summary = read(logs, wanted or None, app_logs)
-    return integrate.compare(plan, summary, _iam_export(logs)), summary
+    live = _deployed(deployed, [r.name for r in plan.roles]) if deployed is not None else None
+    return integrate.compare(plan, summary, _iam_export(logs), live), summary
+
+
+def _deployed(folder: Path, roles: list[str]) -> dict[str, Any]:
+    """The deployed policy of each role, from ``<folder>/<role>/policy.json`` (as ``plan --out`` writes)."""
+    import json
+
+    if not folder.is_dir():
+        raise KeyshiftError(f"--deployed: not a directory: {folder}")
+    out: dict[str, Any] = {}
+    for name in roles:
+        path = folder / name / "policy.json"
+        if path.is_symlink() or not path.is_file():
+            continue
+        try:
+            if path.stat().st_size > 1 << 20:
+                raise KeyshiftError(f"--deployed: {path} is larger than 1 MB")
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as exc:
+            raise KeyshiftError(f"--deployed: cannot read {path}: {exc}") from None
+        if isinstance(doc, dict):
+            out[name] = doc
+    return out
 
 
 def _iam_export(logs: list[Path]) -> Any:

@@ -74,14 +74,17 @@ def _granted(action: str, grants: tuple[Grant, ...]) -> bool:
 
 
 def compare(
-    plan: PlanResult, summary: TrailSummary, iam: Mapping[str, Any] | None = None
+    plan: PlanResult,
+    summary: TrailSummary,
+    iam: Mapping[str, Any] | None = None,
+    deployed: Mapping[str, Any] | None = None,
 ) -> tuple[RoleTrail, ...]:
     """Each role of the plan beside the trail; ``iam`` (an authorization-details export) adds blast radii."""
     by_key = {k.key_id: k for k in summary.keys}
     out = []
     for role in plan.roles:
         key = by_key.get(role.key_id)
-        trail = _role(role, key, summary)
+        trail = _role(role, key, summary, (deployed or {}).get(role.name))
         if iam is not None:
             user = user_of(key.identities) if key is not None else None
             before = user_radius(iam, user) if user else None
@@ -90,7 +93,7 @@ def compare(
     return tuple(out)
 
 
-def _role(role: RolePlan, key: KeyActivity | None, summary: TrailSummary) -> RoleTrail:
+def _role(role: RolePlan, key: KeyActivity | None, summary: TrailSummary, deployed: Any = None) -> RoleTrail:
     additions: dict[str, Addition] = {}
     observed: set[str] = set()
     if key is not None:
@@ -132,10 +135,13 @@ def _role(role: RolePlan, key: KeyActivity | None, summary: TrailSummary) -> Rol
         grants=role.grants
         + tuple(Grant(a.action, a.resources, (a.evidence,), "observed") for a in additions.values()),
     )
-    before_doc, after_doc = _policy(role), _policy(after)
+    # the diff is to what was deployed when that is known (``--deployed``), else to the plan
+    before_doc = deployed if isinstance(deployed, dict) else _policy(role)
+    label = "deployed" if isinstance(deployed, dict) else "planned"
+    after_doc = _policy(after)
     diff = "".join(
         difflib.unified_diff(
-            _lines(before_doc), _lines(after_doc), f"{role.name} (planned)", f"{role.name} (with the trail)"
+            _lines(before_doc), _lines(after_doc), f"{role.name} ({label})", f"{role.name} (with the trail)"
         )
     )
     return RoleTrail(
