@@ -16,6 +16,7 @@ def plan(
     json_output: bool = typer.Option(False, "--json", help="Shorthand for --format json."),
     out: Path | None = typer.Option(
         None,
+        "--out-dir",
         "--out",
         help="Write policy, trust policy, Terraform, CloudFormation, task-definition patch "
         "and a Markdown report per role into this directory.",
@@ -30,19 +31,28 @@ def plan(
         None, "--config", help="Settings file (default: nearest pyproject.toml)."
     ),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when something needs a human."),
-    trail: list[Path] = typer.Option(None, "--trail", help="CloudTrail logs to set beside the plan."),
-    logs: list[Path] = typer.Option(None, "--logs", help="--trail: application logs (AccessDenied)."),
-    deployed: Path | None = typer.Option(None, "--deployed", help="--trail: a `plan --out` folder now live."),
+    trail: list[Path] = typer.Option(
+        None, "--trail", help="CloudTrail logs to compare the plan with (see `trail`)."
+    ),
+    logs: list[Path] = typer.Option(
+        None, "--logs", help="--trail: application logs with AccessDenied errors."
+    ),
+    deployed: Path | None = typer.Option(
+        None, "--deployed", help="--trail: a `plan --out-dir` folder that is live now."
+    ),
 ) -> None:
     """Plan one ECS task role per hardcoded key: IAM policy, trust policy and deployment patches.
 
     Offline and deterministic. Exit codes: 0 plan complete, 1 unresolved calls or settings that
     override the task role (AWS_ACCESS_KEY_ID in a Dockerfile, task definition, ...), 2 error.
     """
+    from keyshift.sources.worktree import resolve_target
+
+    path = resolve_target(path)  # a symlink named on the command line is the tree the user means
     from keyshift.config import load_config
     from keyshift.planner import render
     from keyshift.planner.build import plan_repository
-    from keyshift.redact import scrub
+    from keyshift.redact import Scrubber
 
     if json_output:
         output_format = "json"
@@ -56,10 +66,11 @@ def plan(
         region=region,
         scan_config=settings,
     )
+    scrubber = Scrubber(result.secrets)
     if out is not None:
         from keyshift.planner.iac import write_all
 
-        written = write_all(result, out)
+        written = write_all(result, out, scrubber)
         print(f"keyshift: wrote {len(written)} files to {out}", file=sys.stderr)
     trail_text, trail_json, trail_open = "", None, False
     if trail or logs:  # the trail beside the plan: a separate layer (keyshift.trail.integrate)
@@ -75,9 +86,9 @@ def plan(
         doc = render.result_json(result)
         if trail_json is not None:
             doc["trail"] = trail_json
-        sys.stdout.write(scrub(render.dumps(doc)))
+        sys.stdout.write(scrubber.scrub(render.dumps(doc)))
     else:
-        sys.stdout.write(scrub(_text(result) + trail_text))
+        sys.stdout.write(scrubber.scrub(_text(result) + trail_text))
     needs_human = bool(result.unresolved or result.errors or trail_open) or any(
         r.unresolved or r.blockers for r in result.roles
     )
@@ -121,4 +132,6 @@ def _text(result: object) -> str:
         lines.append(f"unresolved: {item}")
     for error in result.errors:
         lines.append(f"error: {error}")
-    return "\n".join(lines) + "\n"
+    from keyshift.markup import printable
+
+    return "".join(printable(line) + "\n" for line in lines)  # names from the repository stay one line

@@ -218,15 +218,14 @@ def write_beside_review(plan: PlanResult, out: Path, logs: list[Path], app_logs:
     import json
 
     from keyshift.redact import scrub
+    from keyshift.safefs import open_output_dir
     from keyshift.trail import integrate
 
     trails, summary = beside_plan(plan, logs, app_logs)
 
     def put(name: str, text: str) -> None:
-        path = out / name
-        if path.is_symlink() or not path.parent.resolve().is_relative_to(out.resolve()):
-            raise KeyshiftError(f"refusing to write through a symbolic link: {path}")
-        path.write_text(scrub(text), encoding="utf-8")
+        with open_output_dir(out) as folder:  # never through a symlink, atomically
+            folder.write_text(name, scrub(text))
 
     from keyshift.trail.render import printable
 
