@@ -181,3 +181,40 @@ def test_secret_in_request_parameters_never_printed(tmp_path: Path, fmt: str) ->
         for encoded in _encodings(secret):
             assert encoded not in out and encoded not in err
         assert "PutSecretValue" in out
+
+
+def test_hostile_names_and_terminal_escapes_are_shown_safely(tmp_path: Path) -> None:
+    import os
+
+    _write(tmp_path, _recs(1))
+    os.makedirs(os.path.join(os.fsencode(tmp_path), b"bad\xffdir"))
+    with open(os.path.join(os.fsencode(tmp_path), b"bad\xffdir", b"x\xfe.json"), "wb") as fh:
+        fh.write(b"not json")
+    rec = _recs(1)[0]
+    rec["eventName"] = "Get\x1b[2J\x1b]0;pwned\x07Object"
+    rec["sourceIPAddress"] = "203.0.113.5\u202e"
+    _write(tmp_path / "more", [rec])
+    for fmt in ("text", "json"):
+        code, out, _ = run("trail", str(tmp_path), "--format", fmt)
+        assert code == 1  # the unreadable file is counted
+        assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
+        assert "x" in out and ".json" in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_session_token_in_assume_role_response_never_printed(tmp_path: Path, fmt: str) -> None:
+    """Real trails log the issued session token in responseElements (older records do in clear)."""
+    from keyshift.fakes import fake_session_token
+
+    token = fake_session_token("trail-assume")
+    temp = fake_key_id(ACCOUNT, prefix="ASIA", seed="trail-assume")
+    rec = gen.record(APP, "sts.amazonaws.com", "AssumeRole", time="2026-11-02T10:00:00Z",
+                     params={"roleArn": f"arn:aws:iam::{ACCOUNT}:role/r", "roleSessionName": "s"},
+                     response={"credentials": {"accessKeyId": temp, "sessionToken": token,
+                                               "expiration": "Nov 2, 2026, 11:00:00 AM"}})  # fmt: skip
+    _write(tmp_path, [rec])
+    for keys in ([], ["--keys", KEY]):
+        code, out, err = run("trail", str(tmp_path), *keys, "--format", fmt)
+        assert code == 0 and "sts:AssumeRole" in out and "role/r" in out  # the call is reported...
+        for encoded in _encodings(token):
+            assert encoded not in out and encoded not in err  # ...the token never shown

@@ -3,12 +3,14 @@
 It tells three stories the static plan cannot: an aws-cli on a laptop (198.51.100.7) also uses
 the orders key (and assumes an ops role with it); the service calls Secrets Manager on a code
 path the analysis does not see; after the cutover the new role is denied ``dynamodb:UpdateItem``
-(in CloudTrail and in the service's own log). Run ``python tests/trail/demo_trail.py`` to
+(in CloudTrail and in the service's own log). ``authorization-details.json`` is the account's IAM
+export, for the blast radius of the key's user. Run ``python tests/trail/demo_trail.py`` to
 regenerate; ``test_demo_fixture_is_current`` fails when the committed copy drifts.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -83,11 +85,77 @@ APP_LOG = (
 )
 
 
+def authorization_details() -> dict[str, Any]:
+    """The account's ``aws iam get-account-authorization-details`` export (the part that matters)."""
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    return {
+        "UserDetailList": [
+            {
+                "Path": "/",
+                "UserName": "orders-service",
+                "UserId": "AIDAEXAMPLEORDERS01",
+                "Arn": f"arn:aws:iam::{ACCOUNT}:user/orders-service",
+                "CreateDate": "2019-04-01T10:00:00Z",
+                "GroupList": ["legacy-services"],
+                "AttachedManagedPolicies": [{"PolicyName": "AdministratorAccess", "PolicyArn": admin}],
+                "UserPolicyList": [],
+                "Tags": [],
+            }
+        ],
+        "GroupDetailList": [
+            {
+                "Path": "/",
+                "GroupName": "legacy-services",
+                "GroupId": "AGPAEXAMPLELEGACY01",
+                "Arn": f"arn:aws:iam::{ACCOUNT}:group/legacy-services",
+                "CreateDate": "2019-04-01T10:00:00Z",
+                "GroupPolicyList": [
+                    {
+                        "PolicyName": "orders-data",
+                        "PolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {"Effect": "Allow", "Action": ["s3:*", "dynamodb:*"], "Resource": "*"}
+                            ],
+                        },
+                    }
+                ],
+                "AttachedManagedPolicies": [],
+            }
+        ],
+        "RoleDetailList": [],
+        "Policies": [
+            {
+                "PolicyName": "AdministratorAccess",
+                "PolicyId": "ANPAIWMBCKSKIEE64ZLYK",
+                "Arn": admin,
+                "Path": "/",
+                "DefaultVersionId": "v1",
+                "AttachmentCount": 1,
+                "IsAttachable": True,
+                "PolicyVersionList": [
+                    {
+                        "Document": {
+                            "Version": "2012-10-17",
+                            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+                        },
+                        "VersionId": "v1",
+                        "IsDefaultVersion": True,
+                    }
+                ],
+            }
+        ],
+    }
+
+
 def build(root: Path) -> None:
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
     gen.write_delivered(root, records(), per_file=8)
+    (root / "authorization-details.json").write_text(
+        json.dumps(authorization_details(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     (root / "orders-service.log").write_text(
         "2026-11-04 10:05:59,870 INFO orders.db order 1042 stored\n" + APP_LOG, encoding="utf-8"
     )

@@ -268,3 +268,85 @@ def test_copy_is_independent(tmp_path: Path) -> None:
     assert gzip.decompress((next((tmp_path / "t").rglob("*_CloudTrail_*.json.gz"))).read_bytes()).startswith(
         b'{"Records":['
     )
+
+
+def test_documentation_shaped_record_pretty_printed(tmp_path: Path) -> None:
+    """The shape of AWS's own documentation example (1.05, console sign-in, empty sessionIssuer),
+    pretty-printed: not the delivered compact form, so the fast path must hand over to the full parse."""
+    rec = {
+        "eventVersion": "1.05",
+        "userIdentity": {
+            "type": "IAMUser",
+            "principalId": "AIDAJDPLRKLG7UEXAMPLE",
+            "arn": f"arn:aws:iam::{ACCOUNT}:user/Mary_Major",
+            "accountId": ACCOUNT,
+            "accessKeyId": ORDERS_KEY,
+            "userName": "Mary_Major",
+            "sessionContext": {
+                "sessionIssuer": {},
+                "webIdFederationData": {},
+                "attributes": {"mfaAuthenticated": "false", "creationDate": "2019-06-18T22:28:31Z"},
+            },
+            "invokedBy": "signin.amazonaws.com",
+        },
+        "eventTime": "2019-06-19T00:18:31Z",
+        "eventSource": "cloudtrail.amazonaws.com",
+        "eventName": "StartLogging",
+        "awsRegion": "us-east-2",
+        "sourceIPAddress": "203.0.113.64",
+        "userAgent": "signin.amazonaws.com",
+        "requestParameters": {"name": f"arn:aws:cloudtrail:us-east-2:{ACCOUNT}:trail/My-First-Trail"},
+        "responseElements": None,
+        "requestID": "ddf5140f-EXAMPLE",
+        "eventID": "7116c6a1-EXAMPLE",
+        "readOnly": False,
+        "eventType": "AwsApiCall",
+        "recipientAccountId": ACCOUNT,
+    }
+    path = tmp_path / "AWSLogs" / ACCOUNT / "CloudTrail" / "us-east-2" / "2019" / "06" / "19" / "x.json.gz"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(gzip.compress(json.dumps({"Records": [rec]}, indent=4).encode()))
+    code, data = run_json("trail", str(tmp_path), "--keys", ORDERS_KEY)
+    assert code == 0
+    (key,) = data["keys"]
+    (call,) = key["calls"]
+    assert (call["actions"], call["by"]) == (["cloudtrail:StartLogging"], "console")
+    assert call["resources"] == [f"arn:aws:cloudtrail:us-east-2:{ACCOUNT}:trail/My-First-Trail"]
+    assert data["coverage"]["versions"] == [["1.05", 1]]
+
+
+def test_logs_option_reads_a_cloudwatch_s3_export_folder(tmp_path: Path) -> None:
+    """An S3 export of CloudWatch Logs: gzip files of timestamped lines under per-stream folders."""
+    from .demo_trail import APP_LOG
+
+    stream = tmp_path / "export" / "0f3b-task" / "ecs" / "orders" / "abc123"
+    stream.mkdir(parents=True)
+    lines = "2026-11-04T10:05:59.870Z order 1042 stored\n" + "2026-11-04T10:06:00.412Z " + APP_LOG
+    lines += "2026-11-04T10:07:00.000Z An error occurred (AccessDenied) when calling the GetObject operation: Access Denied\n"
+    (stream / "000000.gz").write_bytes(gzip.compress(lines.encode()))
+    code, data = run_json("trail", "--logs", str(tmp_path / "export"))
+    assert code == 0
+    (denial,) = data["denials"]
+    assert (denial["action"], denial["origin"], denial["first"]) == (
+        "dynamodb:UpdateItem",
+        "logs",
+        "2026-11-04T10:06:00Z",
+    )
+    # S3's bare "Access Denied" names no action: reported, never guessed
+    assert [u[1:] for u in data["unresolved"]] == [["GetObject", "AccessDenied"]]
+
+
+def test_compressed_tar_on_the_pool_matches_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Members of a compressed tar carry their bytes to the workers, a few at a time."""
+    import keyshift.trail.run as trail_run
+
+    monkeypatch.setattr(trail_run, "_INLINE_BYTES", 0)
+    tar_path = tmp_path / "trail.tgz"
+    with tarfile.open(tar_path, "w:gz") as tar:
+        tar.add(DEMO_TRAIL / "AWSLogs", arcname="AWSLogs")
+    _, from_tar = run_json("trail", str(tar_path), "--keys", ORDERS_KEY, "--jobs", "2")
+    _, from_dir = run_json("trail", str(DEMO_TRAIL / "AWSLogs"), "--keys", ORDERS_KEY, "--jobs", "2")
+    assert _keys(from_tar) == _keys(from_dir)
+    assert from_tar["keys"][0]["sessions"]  # the chain was followed on the pool too

@@ -70,16 +70,16 @@ def test_migrate_trail_holds_the_revocation(tmp_path: Path) -> None:
     assert json.loads((out / "trail.json").read_text())["roles"]
 
 
-def test_migrate_trail_refuses_a_symlinked_output(tmp_path: Path) -> None:
+def test_migrate_trail_never_writes_through_a_symlink(tmp_path: Path) -> None:
     out = tmp_path / "review"
     out.mkdir()
     target = tmp_path / "elsewhere.md"
     target.write_text("keep")
     (out / "trail.md").symlink_to(target)
-    code, _, err = run("migrate", str(DEMO), "--trail", str(DEMO_TRAIL), "--out", str(out), "--no-history")
-    assert code in (1, 2), err
-    assert target.read_text() == "keep"  # never written through the link
-    assert not (out / "trail.md").is_symlink()  # the link itself was replaced atomically, or refused
+    code, _, _ = run("migrate", str(DEMO), "--trail", str(DEMO_TRAIL), "--out", str(out), "--no-history")
+    assert code == 1
+    assert target.read_text() == "keep"  # never written through the link...
+    assert not (out / "trail.md").is_symlink() and "What CloudTrail says" in (out / "trail.md").read_text()
 
 
 def _summary(calls: tuple[ObservedCall, ...], consumers: tuple[Consumer, ...], data: int = 0) -> TrailSummary:
@@ -149,3 +149,101 @@ def test_unobserved_grants_are_flagged_never_removed(action: str, data: int, wor
     (u,) = t.unobserved
     assert u.action == action and words in u.note
     assert action in json.dumps(t.policy)  # still granted
+
+
+def test_blast_radius_before_and_after_in_plan_and_review(tmp_path: Path) -> None:
+    _, out, _ = run("plan", str(DEMO), "--trail", str(DEMO_TRAIL))
+    assert "blast radius: user orders-service: AdministratorAccess, legacy-services/orders-data -> " in out
+    assert f"now role {ROLE}: its policy -> 7 action(s) on 4 resource(s)" in out
+    review = tmp_path / "review"
+    run("migrate", str(DEMO), "--trail", str(DEMO_TRAIL), "--out", str(review), "--no-history")
+    md = (review / "trail.md").read_text()
+    assert "## Blast radius" in md and f"| {ORDERS_KEY} | orders-service: AdministratorAccess" in md
+
+
+@pytest.mark.parametrize(
+    ("statements", "actions", "any_resource", "denies"),
+    [
+        ([{"Effect": "Allow", "Action": "*", "Resource": "*"}], "all", True, 0),
+        (
+            [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::b/*"}],
+            2,
+            False,
+            0,
+        ),
+        ([{"Effect": "Allow", "Action": "sqs:*Message*", "Resource": "*"}], "some", True, 0),
+        (
+            [
+                {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "s3:*", "Resource": "*"},
+            ],
+            "most",
+            True,
+            1,
+        ),
+        ({"Effect": "Allow", "Action": "sns:Publish", "Resource": "arn:aws:sns:eu-west-1:1:t"}, 1, False, 0),
+    ],
+)
+def test_blast_radius_counts(statements: object, actions: object, any_resource: bool, denies: int) -> None:
+    from keyshift.trail.blast import _all_actions, summarize
+
+    everything = len(_all_actions())
+    r = summarize("u", [("p", {"Version": "2012-10-17", "Statement": statements})])
+    if actions == "all":
+        assert r.actions == everything
+    elif actions == "most":
+        assert everything - 1000 < r.actions < everything
+    elif actions == "some":
+        assert 1 < r.actions < 10
+    else:
+        assert r.actions == actions
+    assert r.any_resource is any_resource and r.denies == denies
+
+
+def test_blast_radius_reads_groups_managed_and_url_encoded_documents() -> None:
+    import urllib.parse
+
+    from keyshift.trail.blast import user_radius
+
+    from .demo_trail import authorization_details
+
+    export = authorization_details()
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}],
+    }
+    export["UserDetailList"][0]["AttachedManagedPolicies"] = []
+    export["UserDetailList"][0]["UserPolicyList"] = [
+        {"PolicyName": "enc", "PolicyDocument": urllib.parse.quote(json.dumps(doc))}
+    ]
+    r = user_radius(export, "orders-service")
+    assert r is not None and r.policies == ("enc", "legacy-services/orders-data")
+    assert r.actions > 100 and r.any_resource  # s3:* and dynamodb:* from the group, kms:Decrypt inline
+    assert user_radius(export, "nobody") is None
+
+
+def test_plan_trail_golden(monkeypatch: pytest.MonkeyPatch) -> None:
+    from .helpers import golden
+
+    monkeypatch.chdir(DEMO.parent.parent)
+    code, out, _ = run("plan", "fixtures/demo", "--trail", "fixtures/demo-trail")
+    assert code == 1
+    golden("plan-trail.txt", out)
+
+
+def test_plan_trail_diffs_against_the_deployed_policy(tmp_path: Path) -> None:
+    """The diff is to what is live: a `plan --out` folder, here with the SQS grant dropped by hand."""
+    live = tmp_path / "live"
+    run("plan", str(DEMO), "--out", str(live), "--exit-zero")
+    policy_path = live / ROLE / "policy.json"
+    policy = json.loads(policy_path.read_text())
+    policy["Statement"] = [s for s in policy["Statement"] if s["Action"] != "sqs:SendMessage"]
+    policy_path.write_text(json.dumps(policy))
+    code, out, _ = run("plan", str(DEMO), "--trail", str(DEMO_TRAIL), "--deployed", str(live))
+    assert code == 1
+    assert f"--- {ROLE} (deployed)" in out
+    assert '+      "Action": "sqs:SendMessage",' in out  # planned, not live: the diff shows it coming back
+    assert (
+        code
+        == run("plan", str(DEMO), "--trail", str(DEMO_TRAIL), "--deployed", str(tmp_path / "nope"))[0] + -1
+    )

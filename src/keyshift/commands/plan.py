@@ -37,6 +37,9 @@ def plan(
     logs: list[Path] = typer.Option(
         None, "--logs", help="--trail: application logs with AccessDenied errors."
     ),
+    deployed: Path | None = typer.Option(
+        None, "--deployed", help="--trail: a `plan --out-dir` folder that is live now."
+    ),
 ) -> None:
     """Plan one ECS task role per hardcoded key: IAM policy, trust policy and deployment patches.
 
@@ -73,9 +76,11 @@ def plan(
     if trail or logs:  # the trail beside the plan: a separate layer (keyshift.trail.integrate)
         from keyshift.commands.trail import beside_plan
         from keyshift.trail import integrate
+        from keyshift.trail.render import printable
 
-        trails, summary = beside_plan(result, list(trail or ()), list(logs or ()))
+        trails, summary = beside_plan(result, list(trail or ()), list(logs or ()), deployed)
         trail_text, trail_json = integrate.text(trails, summary), integrate.to_json(trails, summary)
+        trail_text = printable(trail_text)
         trail_open = any(t.additions or t.blockers for t in trails) or not summary.coverage.complete
     if output_format == "json":
         doc = render.result_json(result)

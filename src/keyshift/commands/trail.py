@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -46,6 +46,17 @@ def trail(
     since: str = typer.Option("2026/01/01", "--since", help="--athena: first day (YYYY/MM/DD)."),
     until: str = typer.Option("2026/12/31", "--until", help="--athena: last day (YYYY/MM/DD)."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (default: one per core)."),
+    lookup: bool = typer.Option(
+        False, "--lookup", help="Also ask CloudTrail LookupEvents (last 90 days) with --profile. Network!"
+    ),
+    profile: str | None = typer.Option(
+        None, "--profile", help="--lookup: the auditor profile (never a found key)."
+    ),
+    region: str = typer.Option("us-east-1", "--region", help="--lookup: region to ask."),
+    endpoint_url: str | None = typer.Option(None, "--endpoint-url", help="--lookup: CloudTrail endpoint."),
+    lookup_dir: Path = typer.Option(
+        Path("keyshift-lookup"), "--lookup-dir", help="--lookup: pages are kept here; a re-run resumes."
+    ),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when inputs could not be read."),
 ) -> None:
     """Read CloudTrail offline: per key, the calls (as IAM actions), resources and consumers; role denials.
@@ -67,12 +78,32 @@ def trail(
             raise KeyshiftError(str(exc)) from None
         sys.stdout.write(text)
         return
+    logs = list(logs or ())
+    if lookup:
+        if not wanted or not profile:
+            raise KeyshiftError(
+                "--lookup needs --keys and --profile (an auditor identity, never a found key)"
+            )
+        from keyshift.trail.lookup import client_for, fetch
+
+        client = client_for(profile, region, endpoint_url, wanted)
+        not_asked: list[tuple[str, str]] = []
+        pages = fetch(client, wanted, lookup_dir, skipped=not_asked)
+        for key, why in not_asked:
+            print(f"keyshift trail: {key} {why}", file=sys.stderr)
+        print(f"keyshift trail: {len(pages)} LookupEvents page(s) in {lookup_dir}", file=sys.stderr)
+        if pages:
+            logs.append(lookup_dir)
+        elif not logs and not app_logs:
+            raise KeyshiftError("--lookup: no key was looked up (see above); nothing to report")
+    elif profile or endpoint_url:
+        raise KeyshiftError("--profile and --endpoint-url need --lookup")
     if not logs and not app_logs:
         raise KeyshiftError("give CloudTrail logs to read (or --logs, or --athena)")
-    summary = read(list(logs or ()), wanted, list(app_logs or ()), jobs)
+    summary = read(logs, wanted, list(app_logs or ()), jobs)
     from keyshift.trail import render
 
-    out = render.dumps(summary) if output_format == "json" else render.text(summary)
+    out = render.dumps(summary) if output_format == "json" else render.printable(render.text(summary))
     sys.stdout.write(scrub(out))
     cov = summary.coverage
     if logs and cov.files == 0 and cov.skipped:
@@ -128,14 +159,55 @@ def _scan_keys(path: Path) -> set[str]:
 
 
 def beside_plan(
-    plan: PlanResult, logs: list[Path], app_logs: list[Path]
+    plan: PlanResult, logs: list[Path], app_logs: list[Path], deployed: Path | None = None
 ) -> tuple[tuple[RoleTrail, ...], TrailSummary]:
-    """``plan --trail`` / ``migrate --trail``: read the logs for the plan's keys and compare."""
+    """``plan --trail`` / ``migrate --trail``: read the logs for the plan's keys and compare.
+
+    ``deployed``: a folder written by ``plan --out`` (``<role>/policy.json``) for what is live now.
+    """
     from keyshift.trail import integrate
 
     wanted = frozenset(r.key_id for r in plan.roles if r.key_id and _KEY_ID.fullmatch(r.key_id))
     summary = read(logs, wanted or None, app_logs)
-    return integrate.compare(plan, summary), summary
+    live = _deployed(deployed, [r.name for r in plan.roles]) if deployed is not None else None
+    return integrate.compare(plan, summary, _iam_export(logs), live), summary
+
+
+def _deployed(folder: Path, roles: list[str]) -> dict[str, Any]:
+    """The deployed policy of each role, from ``<folder>/<role>/policy.json`` (as ``plan --out`` writes)."""
+    import json
+
+    if not folder.is_dir():
+        raise KeyshiftError(f"--deployed: not a directory: {folder}")
+    out: dict[str, Any] = {}
+    for name in roles:
+        path = folder / name / "policy.json"
+        if path.is_symlink() or not path.is_file():
+            continue
+        try:
+            if path.stat().st_size > 1 << 20:
+                raise KeyshiftError(f"--deployed: {path} is larger than 1 MB")
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as exc:
+            raise KeyshiftError(f"--deployed: cannot read {path}: {exc}") from None
+        if isinstance(doc, dict):
+            out[name] = doc
+    return out
+
+
+def _iam_export(logs: list[Path]) -> Any:
+    """An IAM authorization-details export given as a trail input or lying in a trail folder."""
+    from keyshift.trail.blast import load
+    from keyshift.trail.sources import IAM_EXPORT
+
+    for path in logs:
+        candidates = (
+            [path] if path.is_file() else sorted(path.glob(f"{IAM_EXPORT}*.json")) if path.is_dir() else []
+        )
+        for candidate in candidates:
+            if candidate.name.startswith(IAM_EXPORT) and candidate.is_file() and not candidate.is_symlink():
+                return load(candidate)
+    return None
 
 
 def write_beside_review(plan: PlanResult, out: Path, logs: list[Path], app_logs: list[Path]) -> list[str]:
@@ -155,10 +227,12 @@ def write_beside_review(plan: PlanResult, out: Path, logs: list[Path], app_logs:
         with open_output_dir(out) as folder:  # never through a symlink, atomically
             folder.write_text(name, scrub(text))
 
-    put(
-        "trail.md",
-        "# What CloudTrail says\n\n```\n" + integrate.text(trails, summary).strip("\n") + "\n```\n",
-    )
+    from keyshift.trail.render import printable
+
+    table = printable(integrate.radius_table(trails), markdown=True)
+    radius = f"## Blast radius\n\n{table}\n" if table else ""
+    body = printable(integrate.text(trails, summary).strip("\n"), markdown=True)
+    put("trail.md", f"# What CloudTrail says\n\n{radius}## Per role\n\n```\n{body}\n```\n")
     put("trail.json", json.dumps(integrate.to_json(trails, summary), indent=2, sort_keys=True) + "\n")
     blocked = integrate.blocked_keys(trails)
     runbook = out / "runbook.md"

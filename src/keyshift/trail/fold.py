@@ -62,8 +62,11 @@ def _span(entry: list[Any], time: str, first: int) -> bool:
     return earliest
 
 
-def fold(p: Partial, rec: Any, wanted: frozenset[str] | None = None) -> None:
-    """Add one record to ``p``; ``wanted`` limits the per-key tables to those key IDs."""
+def fold(p: Partial, rec: Any, wanted: frozenset[str] | None = None, *, counted: bool = False) -> None:
+    """Add one record to ``p``; ``wanted`` limits the per-key tables to those key IDs.
+
+    ``counted``: the caller has already counted the record in the coverage statistics.
+    """
     stats = p["stats"]
     if (
         not isinstance(rec, dict)
@@ -72,28 +75,16 @@ def fold(p: Partial, rec: Any, wanted: frozenset[str] | None = None) -> None:
     ):
         stats["bad_records"] += 1
         return
-    stats["records"] += 1
-    version = rec.get("eventVersion")
-    version = version if isinstance(version, str) and len(version) <= 8 else "?"
-    versions = stats["versions"]
-    versions[version] = versions.get(version, 0) + 1
     source: str = rec["eventSource"]
     name: str = rec["eventName"][:128]
     category = rec.get("eventCategory")
-    if category == "Data" or (category is None and rec.get("managementEvent") is False):
-        stats["data"] += 1
-        category = "Data"
-    else:
-        category = "Management"
-    if source == "kms.amazonaws.com":
-        stats["kms"] += 1
+    category = (
+        "Data" if category == "Data" or (category is None and rec.get("managementEvent") is False) else ""
+    )
     time = rec.get("eventTime")
     time = time[:32] if isinstance(time, str) else ""
-    if time:
-        if not stats["first"] or time < stats["first"]:
-            stats["first"] = time
-        if time > stats["last"]:
-            stats["last"] = time
+    if not counted:
+        _count(stats, rec, source, category, time)
     ui = rec.get("userIdentity")
     ui = ui if isinstance(ui, dict) else {}
     error = rec.get("errorCode")
@@ -119,7 +110,7 @@ def fold(p: Partial, rec: Any, wanted: frozenset[str] | None = None) -> None:
         if len(calls) >= CAP:
             agg["overflow"] += 1
             return
-        call = calls[ckey] = [0, 0, "", "", event_id, category, set()]
+        call = calls[ckey] = [0, 0, "", "", event_id, category or "Management", set()]
     call[0] += 1
     if error is not None:
         call[1] += 1
@@ -156,6 +147,23 @@ def fold(p: Partial, rec: Any, wanted: frozenset[str] | None = None) -> None:
                 agg["overflow"] += 1
         if name in ISSUERS and source == "sts.amazonaws.com":
             _fold_issue(p, rec, kid, name, time)
+
+
+def _count(stats: dict[str, Any], rec: dict[str, Any], source: str, category: str, time: str) -> None:
+    stats["records"] += 1
+    version = rec.get("eventVersion")
+    version = version if isinstance(version, str) and len(version) <= 8 else "?"
+    versions = stats["versions"]
+    versions[version] = versions.get(version, 0) + 1
+    if category:
+        stats["data"] += 1
+    if source == "kms.amazonaws.com":
+        stats["kms"] += 1
+    if time:
+        if not stats["first"] or time < stats["first"]:
+            stats["first"] = time
+        if time > stats["last"]:
+            stats["last"] = time
 
 
 def _fold_issue(p: Partial, rec: Mapping[str, Any], kid: str, name: str, time: str) -> None:

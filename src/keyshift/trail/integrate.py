@@ -18,11 +18,13 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from keyshift.planner.build import Grant, PlanResult, RolePlan
 from keyshift.trail.actions import is_data_action
+from keyshift.trail.blast import Radius, summarize, user_of, user_radius
 from keyshift.trail.summary import KeyActivity, TrailSummary
 
 # calls that need no IAM permission
@@ -63,21 +65,35 @@ class RoleTrail:
     blockers: tuple[RevocationBlocker, ...]
     policy: dict[str, Any]  # the role's policy with the additions
     diff: str  # unified diff from the planned (deployed) policy to ``policy``
+    before: Radius | None = None  # what the key's IAM user could do (from an IAM export)
+    after: Radius | None = None  # what the role grants, additions included
 
 
 def _granted(action: str, grants: tuple[Grant, ...]) -> bool:
     return any(fnmatch.fnmatchcase(action, g.action) for g in grants)
 
 
-def compare(plan: PlanResult, summary: TrailSummary) -> tuple[RoleTrail, ...]:
+def compare(
+    plan: PlanResult,
+    summary: TrailSummary,
+    iam: Mapping[str, Any] | None = None,
+    deployed: Mapping[str, Any] | None = None,
+) -> tuple[RoleTrail, ...]:
+    """Each role of the plan beside the trail; ``iam`` (an authorization-details export) adds blast radii."""
     by_key = {k.key_id: k for k in summary.keys}
     out = []
     for role in plan.roles:
-        out.append(_role(role, by_key.get(role.key_id), summary))
+        key = by_key.get(role.key_id)
+        trail = _role(role, key, summary, (deployed or {}).get(role.name))
+        if iam is not None:
+            user = user_of(key.identities) if key is not None else None
+            before = user_radius(iam, user) if user else None
+            trail = replace(trail, before=before, after=summarize(role.name, [("its policy", trail.policy)]))
+        out.append(trail)
     return tuple(out)
 
 
-def _role(role: RolePlan, key: KeyActivity | None, summary: TrailSummary) -> RoleTrail:
+def _role(role: RolePlan, key: KeyActivity | None, summary: TrailSummary, deployed: Any = None) -> RoleTrail:
     additions: dict[str, Addition] = {}
     observed: set[str] = set()
     if key is not None:
@@ -119,10 +135,13 @@ def _role(role: RolePlan, key: KeyActivity | None, summary: TrailSummary) -> Rol
         grants=role.grants
         + tuple(Grant(a.action, a.resources, (a.evidence,), "observed") for a in additions.values()),
     )
-    before_doc, after_doc = _policy(role), _policy(after)
+    # the diff is to what was deployed when that is known (``--deployed``), else to the plan
+    before_doc = deployed if isinstance(deployed, dict) else _policy(role)
+    label = "deployed" if isinstance(deployed, dict) else "planned"
+    after_doc = _policy(after)
     diff = "".join(
         difflib.unified_diff(
-            _lines(before_doc), _lines(after_doc), f"{role.name} (planned)", f"{role.name} (with the trail)"
+            _lines(before_doc), _lines(after_doc), f"{role.name} ({label})", f"{role.name} (with the trail)"
         )
     )
     return RoleTrail(
@@ -217,11 +236,31 @@ def text(trails: tuple[RoleTrail, ...], summary: TrailSummary) -> str:
             lines.append(f"  granted, never observed: {u.action} ({u.note}; kept)")
         for b in t.blockers:
             lines.append(f"  BLOCKER on revoking {b.key_id}: {b.message}")
+        if t.after is not None:
+            before = (
+                t.before.label() if t.before is not None else "unknown (the key's user is not in the export)"
+            )
+            lines.append(f"  blast radius: user {t.before.principal if t.before else '?'}: {before}")
+            lines.append(f"            now role {t.role}: {t.after.label()}")
         if t.diff:
             lines.append("  policy change:")
             lines.extend("    " + line.rstrip("\n") for line in t.diff.splitlines())
     lines.append("what the logs can and cannot prove:")
     lines.extend(f"  - {s}" for s in summary.coverage.statements())
+    return "\n".join(lines) + "\n"
+
+
+def radius_table(trails: tuple[RoleTrail, ...]) -> str:
+    """Markdown: each key's blast radius before (its IAM user) and after (its role)."""
+    rows = [t for t in trails if t.after is not None]
+    if not rows:
+        return ""
+    lines = ["| key | before: IAM user | after: task role |", "|---|---|---|"]
+    for t in rows:
+        assert t.after is not None
+        before = f"{t.before.principal}: {t.before.label()}" if t.before else "user not in the export"
+        cells = (t.key_id, before, f"{t.role}: {t.after.label()}")
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 

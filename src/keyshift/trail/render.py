@@ -7,10 +7,24 @@ value other than an ARN ever reaches here, and the command scrubs the whole text
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from typing import Any
 
+from keyshift.trail.hygiene import canary
 from keyshift.trail.summary import TrailSummary
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, *, markdown: bool = False) -> str:
+    """Text from logs made safe to print: no terminal escapes or bidi controls; in Markdown, no fences."""
+    text = _CONTROL.sub("?", text)
+    # file names that are not UTF-8 arrive as lone surrogates: show them, never crash on them
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if markdown:
+        text = text.replace("`", "'")
+    return text
 
 
 def to_json(summary: TrailSummary) -> dict[str, Any]:
@@ -41,6 +55,9 @@ def text(summary: TrailSummary) -> str:
             f"key {key.key_id} (account {key.account_id or 'unknown'}): {key.events} events, "
             f"{key.first or '?'} .. {key.last or '?'}"
         )
+        why = canary(key.key_id)
+        if why is not None:
+            lines.append(f"  CANARY: {why}; never call AWS with it")
         for ident in key.identities:
             lines.append(f"  as {ident}")
         for temp, role in key.sessions:

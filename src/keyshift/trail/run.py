@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import replace
 from datetime import date, timedelta
+from itertools import chain
 from pathlib import Path
 
 from keyshift.trail.fold import Partial, merge, new_partial
@@ -38,11 +39,16 @@ def read_all(
     ``app_logs`` are read as application logs whatever their names.
     """
     skipped: list[tuple[str, str]] = []
-    todo = list(units(paths, skipped))
-    todo += [replace(u, log=True) for u in units(list(app_logs or ()), skipped)]
+    logs = list(app_logs or ())
+
+    def todo(sink: list[tuple[str, str]]) -> Iterator[Unit]:
+        # a generator, never a list: members of a compressed tar carry their bytes
+        yield from units(paths, sink)
+        yield from (replace(u, log=True) for u in units(logs, sink))
+
     total = new_partial()
-    total["skipped"] += skipped
-    merge(total, _pool(todo, wanted, jobs, limits))
+    merge(total, _pool(todo(skipped), wanted, jobs, limits))
+    total["skipped"] = skipped + total["skipped"]
     if wanted is None:
         return total
     have = set(wanted)
@@ -52,7 +58,7 @@ def read_all(
             break
         have |= fresh.keys()
         days = _days(v[2] for v in fresh.values())
-        again = [u for u in todo if not u.log and _in_days(u, days)]
+        again = (u for u in todo([]) if not u.log and _in_days(u, days))
         extra = _pool(again, frozenset(fresh), jobs, limits)
         # the second look reads files already counted: keep only what it adds about the new keys
         total["keys"].update(extra["keys"])
@@ -81,27 +87,42 @@ def _in_days(unit: Unit, days: set[str] | None) -> bool:
     return m is None or "/".join(m.groups()) in days
 
 
-def _pool(todo: list[Unit], wanted: frozenset[str] | None, jobs: int, limits: Limits) -> Partial:
+def _size(unit: Unit) -> int:
+    return max(unit.size, 0) if unit.data is None else len(unit.data)
+
+
+def _pool(todo: Iterable[Unit], wanted: frozenset[str] | None, jobs: int, limits: Limits) -> Partial:
+    """Read the units in-process when they are few and small, else on a pool, holding few at a time."""
     total = new_partial()
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
-    size = sum(max(u.size, 0) if u.data is None else len(u.data) for u in todo)
-    if workers == 1 or len(todo) < 2 or size <= _INLINE_BYTES:
-        for unit in todo:
+    it = iter(todo)
+    head: list[Unit] = []
+    size = 0
+    for unit in it:
+        head.append(unit)
+        size += _size(unit)
+        if workers > 1 and len(head) >= 2 and size > _INLINE_BYTES:
+            break
+    else:
+        for unit in head:
             merge(total, read_unit(unit, wanted, limits))
         return total
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for part in _window(pool, _batches(todo, workers), wanted, limits, workers * 3):
+        for part in _window(pool, _batches(chain(head, it), workers), wanted, limits, workers * 3):
             merge(total, part)
     return total
 
 
-def _batches(todo: list[Unit], workers: int) -> Iterator[list[Unit]]:
-    """Groups of small units (fewer round trips), never so big that one worker gets it all."""
-    per = max(1, min(64, len(todo) // (workers * 8)))
+def _batches(todo: Iterable[Unit], workers: int) -> Iterator[list[Unit]]:
+    """Groups of small files (fewer round trips); a tar member with its bytes travels alone."""
+    per = 32
     batch: list[Unit] = []
     for unit in todo:
+        if unit.data is not None:
+            yield [unit]
+            continue
         batch.append(unit)
-        if len(batch) >= per or unit.data is not None:
+        if len(batch) >= per:
             yield batch
             batch = []
     if batch:

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import gzip
 import io
 import json
 import os
+import re
 import stat
 import tarfile
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ MAX_RATIO = 200  # CloudTrail JSON compresses about 10-20:1; a bomb goes far bey
 MAX_MEMBER = 1 << 30  # compressed bytes of one member of a compressed tar (read in the parent)
 _SUFFIXES = (".json.gz", ".json", ".csv", ".csv.gz", ".gz", ".log", ".log.gz")
 _LOGS = (".log", ".log.gz")
+IAM_EXPORT = "authorization-details"  # an `aws iam get-account-authorization-details` export
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,8 @@ def units(paths: list[Path], skipped: list[tuple[str, str]]) -> Iterator[Unit]:
             yield from _walk(path, skipped)
         elif not stat.S_ISREG(st.st_mode):
             skipped.append((name, "not a regular file"))
+        elif path.name.startswith(IAM_EXPORT):
+            continue  # the IAM export is read by ``blast``, not as CloudTrail
         elif _is_tar(path):
             yield from _tar(path, skipped)
         else:
@@ -93,8 +97,10 @@ def _walk(root: Path, skipped: list[tuple[str, str]]) -> Iterator[Unit]:
                 continue
             if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
                 skipped.append((full, "symbolic link or special file (not followed)"))
-            elif "CloudTrail-Digest" in fname:
-                continue
+            elif fname.startswith("."):
+                continue  # hidden: editor and tool state (``--lookup`` keeps its progress there)
+            elif "CloudTrail-Digest" in fname or fname.startswith(IAM_EXPORT):
+                continue  # digests hold no events; the IAM export is read by ``blast``
             elif not fname.endswith(_SUFFIXES):
                 if not fname.startswith("."):
                     skipped.append((full, "not a trail file name (.json, .json.gz, .csv)"))
@@ -168,6 +174,52 @@ class _Slice(io.RawIOBase):
         return len(data)
 
 
+class _Gunzip:
+    """gzip decompression in C (``zlib``, which checks each member's CRC and length), every member.
+
+    ``read(n)`` returns at most about ``n`` bytes, so the caller bounds what is produced;
+    an input that ends inside a member raises ``EOFError`` like ``gzip`` does.
+    """
+
+    _IN = 1 << 18
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self._d = zlib.decompressobj(31)
+        self._pending = b""
+        self._taken = 0
+        self._done = False
+
+    def consumed(self) -> int:
+        return self._taken
+
+    def read(self, n: int) -> bytes:
+        while not self._done:
+            if not self._pending:
+                self._pending = self._raw.read(self._IN)
+                self._taken += len(self._pending)
+                if not self._pending:
+                    if not self._d.eof:
+                        raise EOFError("compressed stream ends early")
+                    self._done = True
+                    return b""
+            out = self._d.decompress(self._pending, n)
+            self._pending = self._d.unconsumed_tail
+            if self._d.eof:
+                rest = self._d.unused_data.lstrip(b"\x00")  # members may be padded with zeros
+                self._d = zlib.decompressobj(31)
+                self._pending = rest + self._pending
+                if not self._pending:
+                    more = self._raw.read(self._IN)
+                    self._taken += len(more)
+                    if not more.lstrip(b"\x00"):
+                        self._done = True
+                    self._pending = more.lstrip(b"\x00")
+            if out:
+                return out
+        return b""
+
+
 def _open(unit: Unit, limits: Limits) -> tuple[Callable[[int], bytes], Callable[[], None], str]:
     """(read, close, kind) for a unit; gzip is detected by its magic bytes, not its name."""
     handle: Any
@@ -180,15 +232,9 @@ def _open(unit: Unit, limits: Limits) -> tuple[Callable[[int], bytes], Callable[
     raw = io.BufferedReader(handle) if isinstance(handle, _Slice) else handle
     head = raw.getbuffer()[:4].tobytes() if isinstance(raw, io.BytesIO) else raw.peek(4)[:4]
     if head[:2] == b"\x1f\x8b":
-        gz = gzip.GzipFile(fileobj=raw, mode="rb")
-        counter = raw.tell if not isinstance(handle, _Slice) else (lambda: handle.taken)
-        bounded = Bounded(gz, counter, limit=limits.max_bytes, ratio=limits.max_ratio)
-
-        def close() -> None:
-            gz.close()
-            raw.close()
-
-        return bounded.read, close, "gzip"
+        gz = _Gunzip(raw)
+        bounded = Bounded(gz, gz.consumed, limit=limits.max_bytes, ratio=limits.max_ratio)
+        return bounded.read, raw.close, "gzip"
     if head[:4] == b"PK\x03\x04":
         raw.close()
         raise TrailFormatError("a zip archive: unpack it first")
@@ -237,7 +283,7 @@ def read_unit(unit: Unit, wanted: frozenset[str] | None, limits: Limits = Limits
 def _io_reason(exc: BaseException) -> str:
     if isinstance(exc, EOFError):
         return "truncated gzip (compressed stream ends early)"
-    if isinstance(exc, gzip.BadGzipFile | zlib.error):
+    if isinstance(exc, zlib.error):
         return f"corrupt gzip ({exc})"
     return f"cannot read: {getattr(exc, 'strerror', None) or exc}"
 
@@ -338,7 +384,7 @@ _DENIALS = (
     b'"errorCode":"UnauthorizedOperation',
     b'"errorCode":"Client.Unauthorized',
 )
-_VERSIONS = (b"1.05", b"1.06", b"1.07", b"1.08", b"1.09", b"1.10", b"1.11")
+_VERSION = re.compile(rb'\{"eventVersion":"([^"]{0,9})"')
 
 
 def _fast(unit: Unit, wanted: frozenset[str], limits: Limits) -> Partial | None:
@@ -390,26 +436,29 @@ def _fast_read(
         if len(region) > limits.max_record + CHUNK:
             # a region is at most one chunk plus the record carried over from the last one
             raise TrailFormatError(f"a record is larger than {limits.max_record} bytes")
-        total = region.count(_START)
-        stats["records"] += total
-        counted = 0
-        for v in _VERSIONS:
-            n = region.count(_START + v + b'"')
-            if n:
-                versions[v.decode()] = versions.get(v.decode(), 0) + n
-                counted += n
-        if total - counted:
-            versions["?"] = versions.get("?", 0) + total - counted
+        for v, n in Counter(_VERSION.findall(region)).items():
+            name = v.decode("ascii", "replace") if len(v) <= 8 else "?"
+            versions[name] = versions.get(name, 0) + n
+            stats["records"] += n
         stats["data"] += region.count(b'"eventCategory":"Data"')
         stats["kms"] += region.count(b'"eventSource":"kms.amazonaws.com"')
         _times(region, stats)
         hits: list[int] = []
-        at = region.find(_KEY)
-        while at >= 0:
-            end = region.find(b'"', at + len(_KEY), at + len(_KEY) + 40)
-            if end > 0 and region[at + len(_KEY) : end] in wanted_b:
-                hits.append(at)
-            at = region.find(_KEY, at + 1)
+        if len(wanted_b) <= 16:
+            # a few keys: one memory search per key beats a step per record
+            for needle in wanted_b:
+                at = region.find(needle)
+                while at >= 0:
+                    if region[at - len(_KEY) : at] == _KEY:
+                        hits.append(at)
+                    at = region.find(needle, at + 1)
+        else:
+            at = region.find(_KEY)
+            while at >= 0:
+                end = region.find(b'"', at + len(_KEY), at + len(_KEY) + 40)
+                if end > 0 and region[at + len(_KEY) : end] in wanted_b:
+                    hits.append(at)
+                at = region.find(_KEY, at + 1)
         for needle in _DENIALS:
             at = region.find(needle)
             while at >= 0:
@@ -431,13 +480,7 @@ def _fast_read(
                 return None  # a nested look-alike confused the cut: parse the file properly
             if not isinstance(rec, dict) or "eventSource" not in rec or "userIdentity" not in rec:
                 return None
-            stats["records"] -= 1  # fold counts it again
-            versions_before = dict(versions)
-            data, kms = stats["data"], stats["kms"]
-            fold(p, rec, wanted)
-            versions.clear()
-            versions.update(versions_before)
-            stats["data"], stats["kms"] = data, kms
+            fold(p, rec, wanted, counted=True)
         pos = cut
         if eof:
             return p

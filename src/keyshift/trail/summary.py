@@ -151,7 +151,18 @@ def summarize(p: Partial, wanted: Iterable[str] | None) -> TrailSummary:
         if wanted_set is not None and owner not in wanted_set:
             continue
         groups.setdefault(owner, []).append((kid, role))
-    keys = tuple(_activity(owner, members, p) for owner, members in sorted(groups.items()))
+    # temporary keys issued to a key but never seen calling: still worth naming (the logs may
+    # simply not hold their calls: data events, another region's trail, outside the window)
+    idle: dict[str, list[tuple[str, str | None]]] = {}
+    for temp in issued:
+        if temp in p["keys"]:
+            continue
+        root = chains(issued, temp)
+        if root is not None and root[0] in groups:
+            idle.setdefault(root[0], []).append((temp, root[1]))
+    keys = tuple(
+        _activity(owner, members, p, sorted(idle.get(owner, ()))) for owner, members in sorted(groups.items())
+    )
     seen = {k.key_id for k in keys}
     not_seen = tuple(sorted(set(wanted_set or ()) - seen))
     stats = p["stats"]
@@ -177,7 +188,9 @@ def summarize(p: Partial, wanted: Iterable[str] | None) -> TrailSummary:
     return TrailSummary(keys, not_seen, tuple(denials), unresolved, coverage)
 
 
-def _activity(owner: str, members: list[tuple[str, str | None]], p: Partial) -> KeyActivity:
+def _activity(
+    owner: str, members: list[tuple[str, str | None]], p: Partial, idle: list[tuple[str, str | None]]
+) -> KeyActivity:
     calls: list[ObservedCall] = []
     consumers: list[Consumer] = []
     identities: set[str] = set()
@@ -213,7 +226,7 @@ def _activity(owner: str, members: list[tuple[str, str | None]], p: Partial) -> 
             consumers.append(Consumer(ip, fam, version, c[0], c[1], c[2], role))
     return KeyActivity(
         owner, account_id(owner), tuple(sorted(identities)), events, first, last,
-        tuple(calls), _merge_consumers(consumers), tuple(sessions), overflow,
+        tuple(calls), _merge_consumers(consumers), tuple(sorted(sessions + idle)), overflow,
     )  # fmt: skip
 
 
