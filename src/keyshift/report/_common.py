@@ -149,6 +149,14 @@ def printable(text: str) -> str:
     return "".join(out)
 
 
+def terminal_safe(text: str) -> str:
+    """Free-form text (diffs, notes) for a terminal: controls and undecodable bytes escaped, but tabs,
+    newlines and backslashes kept, so a diff still reads as a diff and nothing can drive the terminal."""
+    if all(ch.isprintable() or ch in "\n\t" for ch in text):
+        return text
+    return "".join(ch if ch in "\n\t\\" else printable(ch) for ch in text)
+
+
 def json_path_fields(path: str | None, name: str = "path") -> dict[str, Any]:
     """``{name: path}``, or for a name that is not UTF-8: the name with U+FFFD for each bad byte
     plus ``{name}_bytes_b64``, the exact bytes in base64."""
