@@ -153,3 +153,12 @@ def test_sweep_fresh_never_deletes_through_a_symlink(tmp_path: Path, victim: Pat
     assert result.exit_code == 2, result.output
     assert "symlink" in result.stderr
     assert (victim / "precious.json").read_text() == "{}"
+
+
+@pytest.mark.parametrize("link", ["plan-out/plan.json", "plan-out/svc-task-role/main.tf"])
+def test_file_symlinks_are_replaced_not_followed(link: str, tmp_path: Path, victim: Path) -> None:
+    root = _repo(tmp_path / "repo", {link: victim / "target"})
+    result = CliRunner().invoke(app, ["plan", str(root), "--out", str(root / "plan-out"), "--exit-zero"])
+    assert result.exit_code == 0, result.output
+    _nothing_in(victim)
+    assert (root / link).is_file() and not (root / link).is_symlink()
