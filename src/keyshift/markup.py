@@ -19,9 +19,10 @@ import html
 import re
 
 # inline syntax only: our own prefix ("- ", "| ") starts every line and ``printable`` keeps text on one
-# line, so line-start syntax (``#``, ``1.``, ``-``) cannot occur inside escaped text. ``_`` is left
-# alone: identifiers are full of it and GFM ignores it inside words (at worst it italicises).
-_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|!&~$])")
+# line, so line-start syntax (``#``, ``1.``, ``-``) cannot occur inside escaped text. ``_`` between two
+# letters or digits stays as it is (it cannot open or close emphasis there, and identifiers are full
+# of it); anywhere else it is escaped.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|!&~$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 _BACKTICKS = re.compile(r"`+")
 
 

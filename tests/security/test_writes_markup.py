@@ -15,6 +15,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from tests.conftest import git, init_repo
 from typer.testing import CliRunner
@@ -115,3 +117,26 @@ def test_sweep_summary_escapes_repository_names(name: str, tmp_path: Path) -> No
     assert "could not be scanned" in (out / "summary.md").read_text(encoding="utf-8")
     _check_markdown(out / "summary.md")
     _check_html(out / "summary.html")
+
+
+_ALPHABET = list("ab <>[]()!`*_|#&;:/\\\"'=~$\n\r\t\x00\x1b\x7f\u2028\u202e\udcff")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_ALPHABET), max_size=40))
+def test_escaped_text_renders_as_itself(value: str) -> None:
+    from html import unescape
+
+    from keyshift.markup import md_code, md_text, printable
+
+    for escaped, inline in ((md_text(value), "p"), (md_code(value), "code")):
+        line = f"- x {escaped}"
+        assert "\n" not in line and "\r" not in line
+        tokens = _RENDER.parseInline(line)[0].children or []
+        kinds = {t.type for t in tokens}
+        assert kinds <= {"text", "code_inline", "softbreak", "escape"}, (value, kinds)
+        html = _RENDER.render(f"| a |\n|---|\n| {escaped} |\n")
+        assert html.count("<td>") == 1, html  # a pipe in a name never splits the cell
+        if inline == "p":
+            rendered = unescape(_RENDER.renderInline(escaped))
+            assert rendered == printable(value) or rendered == printable(value).strip(), (value, rendered)

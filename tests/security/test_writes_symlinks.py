@@ -14,6 +14,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.conftest import git, init_repo
 from typer.testing import CliRunner
 
@@ -153,3 +155,51 @@ def test_sweep_fresh_never_deletes_through_a_symlink(tmp_path: Path, victim: Pat
     assert result.exit_code == 2, result.output
     assert "symlink" in result.stderr
     assert (victim / "precious.json").read_text() == "{}"
+
+
+@pytest.mark.parametrize("link", ["plan-out/plan.json", "plan-out/svc-task-role/main.tf"])
+def test_file_symlinks_are_replaced_not_followed(link: str, tmp_path: Path, victim: Path) -> None:
+    root = _repo(tmp_path / "repo", {link: victim / "target"})
+    result = CliRunner().invoke(app, ["plan", str(root), "--out", str(root / "plan-out"), "--exit-zero"])
+    assert result.exit_code == 0, result.output
+    _nothing_in(victim)
+    assert (root / link).is_file() and not (root / link).is_symlink()
+
+
+_PARTS = ["out", "roles", "a", "taskdefs", "x.json", "report.md"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    links=st.lists(st.lists(st.sampled_from(_PARTS), min_size=1, max_size=4), max_size=4),
+    writes=st.lists(st.lists(st.sampled_from(_PARTS), min_size=1, max_size=4), min_size=1, max_size=6),
+    dangling=st.booleans(),
+)
+def test_safefs_never_writes_outside(links: list[list[str]], writes: list[list[str]], dangling: bool) -> None:
+    import tempfile
+
+    from keyshift.errors import KeyshiftError
+    from keyshift.safefs import open_output_dir
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        target, victim = base / "target", base / "victim"
+        target.mkdir()
+        victim.mkdir()
+        for parts in links:  # symlinks planted anywhere in the tree, to a folder or a missing name
+            link = target.joinpath(*parts)
+            prefixes = [target.joinpath(*parts[:i]) for i in range(1, len(parts))]
+            if link.exists() or link.is_symlink() or any(p.is_symlink() or p.is_file() for p in prefixes):
+                continue  # the test itself must not plant through a link
+            try:
+                link.parent.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                continue
+            os.symlink(victim / "gone" if dangling else victim, link)
+        for parts in writes:
+            try:
+                with open_output_dir(target / "out", within=target) as folder:
+                    folder.write_text("/".join(parts), "data")
+            except KeyshiftError as exc:
+                assert "symlink" in str(exc) or "cannot" in str(exc)
+        assert list(victim.rglob("*")) == []

@@ -96,7 +96,8 @@ def role_name(
     part = safe_part(service)
     note = None
     if part != service:
-        note = f"service name {service!r} (from {origin}) is not valid in an IAM role name; used {part!r}"
+        shown = service if len(service) <= 80 else service[:80] + "..."
+        note = f"service name {shown!r} (from {origin}) is not valid in an IAM role name; used {part!r}"
     name = fit(template.fill(service=part, key_id=key_id, key_suffix=key_id[-4:].lower(), index=index))
     if not IAM_ROLE_NAME.fullmatch(name):  # the template and every part are in the alphabet: cannot happen
         raise KeyshiftError(
