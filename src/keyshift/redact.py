@@ -96,9 +96,59 @@ def scrub(text: str, *, mask_key_ids: bool = False) -> str:
         return _marker(sha1_hex(value))
 
     text = _SECRETISH.sub(_replace, text)
+    text = _ESCAPED_RUN.sub(_replace_escaped, text)
+    text = _B64_RUN.sub(_replace_encoded, text)
+    text = _HEX_RUN.sub(_replace_hex, text)
     if mask_key_ids:
         text = _KEY_ID.sub(lambda m: mask_key_id(m.group(0)), text)
     return text
+
+
+# The backstop closed over encodings too: runs that decode to something secret-shaped.
+_B64_RUN = re.compile(r"[A-Za-z0-9+/_-]{52,}={0,2}")
+_HEX_RUN = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9a-f]{80,}|[0-9A-F]{80,})(?![0-9A-Fa-f])")
+_ESCAPED_RUN = re.compile(r"(?:[A-Za-z0-9+/=]|%[0-9A-Fa-f]{2}|\\/|\\u00[0-9A-Fa-f]{2})+")
+_ESCAPES = re.compile(r"%([0-9A-Fa-f]{2})|\\/|\\u00([0-9A-Fa-f]{2})")
+_SECRET_RUN = re.compile(r"[A-Za-z0-9/+]{40,}")
+_TO_STD = str.maketrans("-_", "+/")
+
+
+def _holds_secret(decoded: str) -> bool:
+    return any(_looks_secret(m.group(0)) for m in _SECRET_RUN.finditer(decoded))
+
+
+def _replace_escaped(match: re.Match[str]) -> str:
+    """A run with URL or JSON escapes (``%2F``, ``\\/``, ``\\u002b``) that unescapes to a secret."""
+    run = match.group(0)
+    if len(run) < 40 or ("%" not in run and "\\" not in run):
+        return run
+    decoded = _ESCAPES.sub(
+        lambda m: "/" if m.group(0) == "\\/" else chr(int(m.group(1) or m.group(2), 16)), run
+    )
+    return _marker(sha1_hex(run)) if _holds_secret(decoded) else run
+
+
+def _replace_encoded(match: re.Match[str]) -> str:
+    """A base64 run (either alphabet, any alignment) that decodes to something secret-shaped."""
+    run = match.group(0)
+    body = run.rstrip("=").translate(_TO_STD)
+    for offset in range(4):
+        chunk = body[offset:]
+        rest = len(chunk) % 4
+        chunk = chunk[:-1] if rest == 1 else chunk + "=" * ((4 - rest) % 4)
+        try:
+            decoded = base64.b64decode(chunk).decode("latin-1")
+        except ValueError:
+            continue
+        if _holds_secret(decoded):
+            return _marker(sha1_hex(run))
+    return run
+
+
+def _replace_hex(match: re.Match[str]) -> str:
+    run = match.group(0)
+    decoded = bytes.fromhex(run[: len(run) - len(run) % 2]).decode("latin-1")
+    return _marker(sha1_hex(run)) if _holds_secret(decoded) else run
 
 
 def _base64_slices(data: bytes) -> Iterator[str]:

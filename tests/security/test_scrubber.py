@@ -154,6 +154,10 @@ ADVERSARIAL = {
     "secret-repeated": lambda n: SECRET * (n // 40),
     "base64-noise": lambda n: base64.b64encode(bytes(range(256)) * (n // 340 + 1)).decode()[:n],
     "backslashes": lambda n: ("\\" * 7 + SECRET[:12]) * (n // 19),
+    "percent-escapes": lambda n: "%2F" * (n // 3),
+    "json-escapes": lambda n: "a\\/" * (n // 3),
+    "hex-run": lambda n: "0123456789abcdef" * (n // 16),
+    "base64-run-with-padding": lambda n: ("QUJD" * 20 + "==") * (n // 82),
 }
 
 
@@ -185,3 +189,43 @@ def test_quiet_compiler_silences_and_restores(category: type[Warning]) -> None:
             warnings.warn("from user code", category, stacklevel=1)
         with pytest.raises(category):
             warnings.warn("outside", category, stacklevel=1)
+
+
+UNKNOWN = next(
+    fake_secret(f"u{i}") for i in range(1000) if "/" in fake_secret(f"u{i}") and "+" in fake_secret(f"u{i}")
+)
+UB = UNKNOWN.encode()
+UNKNOWN_FORMS: list[tuple[str, str]] = [
+    ("raw", f"x={UNKNOWN};"),
+    ("base64", base64.b64encode(UB).decode()),
+    ("base64-unpadded", base64.b64encode(UB).decode().rstrip("=")),
+    ("base64url-offset-1", base64.urlsafe_b64encode(b"x" + UB).decode()),
+    ("base64-in-blob", base64.b64encode(b"a longer prefix: " + UB + b" and a suffix").decode()),
+    ("url", urllib.parse.quote(UNKNOWN, safe="")),
+    ("url-lower", urllib.parse.quote(UNKNOWN, safe="").replace("%2F", "%2f").replace("%2B", "%2b")),
+    ("json", json.dumps(UNKNOWN).replace("/", "\\/")),
+    ("json-unicode", UNKNOWN.replace("/", "\\u002f").replace("+", "\\u002B")),
+    ("hex", UB.hex()),
+    ("HEX", UB.hex().upper()),
+]
+
+
+@pytest.mark.parametrize(("name", "text"), UNKNOWN_FORMS, ids=[f[0] for f in UNKNOWN_FORMS])
+def test_backstop_decodes_encodings_of_secrets_it_was_not_told(name: str, text: str) -> None:
+    """A value no detector saw (a fix run over one file, an error message) is masked by shape, encoded too."""
+    out = Scrubber().scrub(text)
+    assert "<redacted sha1:" in out
+    assert UNKNOWN[8:20] not in out and text not in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        base64.b64encode(b"plain English, nothing secret here ok!!").decode(),  # 56 characters
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" * 2,
+        "https://example.invalid/path%2Fwith%2Fescapes%2Fbut%2Fno%2Fsecret%2Fhere%2Fat%2Fall",
+        base64.b64encode(bytes(range(40))).decode(),
+    ],
+)
+def test_backstop_leaves_encoded_non_secrets_alone(text: str) -> None:
+    assert Scrubber().scrub(text) == text
