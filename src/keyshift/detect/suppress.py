@@ -71,7 +71,7 @@ def plausible_secret(value: str) -> bool:
 
 
 TOKEN_MIN_LENGTH = 100
-SESSION_TOKEN_PREFIXES = ("IQoJb3JpZ2lu", "FwoGZXIvYXdzE", "AQoDYXdzE")
+SESSION_TOKEN_PREFIXES = ("IQoJb3JpZ2lu", "FwoGZXIvYXdzE", "FQoGZXIvYXdz", "AQoDYXdzE")
 
 
 def plausible_session_token(value: str) -> bool:
