@@ -83,3 +83,34 @@ def test_sts_response_fixture_is_reported() -> None:
 )
 def test_plausible_session_token(value: str, shaped: bool) -> None:
     assert plausible_session_token(value) is shaped
+
+
+def test_presigned_url_token_with_slash_runs_is_reported() -> None:
+    """Old STS tokens start ``AQoDYXdzEJH//////////wEa``: a run of ``/`` is no placeholder."""
+    key = fake_key_id("123456789012", prefix="ASIA", seed="url")
+    body = fake_session_token("url")[16:]
+    token = "AQoDYXdzEJH" + "/" * 10 + "wEa" + body
+    encoded = token.replace("/", "%2F").replace("+", "%2B")
+    url = (
+        f"https://bucket.s3.amazonaws.com/doc.pdf?AWSAccessKeyId={key}&Expires=1440104129"
+        f"&Signature=abc%3D&x-amz-security-token={encoded}\n"
+    )
+    found = detect_bytes(url.encode(), "doc.pdf.link")
+    assert sorted((f.kind.value, f.suppressed) for f in found) == [
+        ("access_key_id", None),
+        ("session_token", None),
+    ]
+    assert all(f.key_id == key for f in found)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "IQoJb3JpZ2lu" + "EXAMPLETOKEN" * 20,
+        "IQoJb3JpZ2lu" + "A" * 200,
+        "IQoJb3JpZ2lu" + "AbCdEfGh12345678" + "a" * 120,
+    ],
+)
+def test_placeholder_tokens_are_suppressed(token: str) -> None:
+    found = detect_bytes(f"aws_session_token = {token}\n".encode(), "creds.ini")
+    assert all(f.suppressed for f in found)
