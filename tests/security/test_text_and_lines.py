@@ -141,3 +141,22 @@ def test_one_line_splitter_matches_the_languages(parts: list[tuple[str, str]]) -
         : len(expected)
     ] == expected
     assert count_breaks(data) == len((text + "x").splitlines()) - 1
+
+
+@pytest.mark.parametrize("form", ["one-nul-at-top", "utf16-le", "utf16-be-bom"])
+def test_history_scans_deleted_text_with_nuls_or_utf16(form: str, tmp_path: Path) -> None:
+    """The same decision in history: a deleted NUL-bearing or UTF-16 script is still reported."""
+    from tests.conftest import git, init_repo
+
+    repo = init_repo(tmp_path / "repo")
+    (repo / "deploy.sh").write_bytes(TEXT_FORMS[form])
+    (repo / "logo.bin").write_bytes(_random_binary(20000))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "add")
+    git(repo, "rm", "-q", "deploy.sh")
+    git(repo, "commit", "-qm", "remove")
+    result = CliRunner().invoke(app, ["scan", str(repo), "--history", "--format", "json"])
+    doc = json.loads(result.stdout)
+    found = sorted((f["kind"], f["line"], f["source"]) for f in doc["findings"])
+    assert found == [("access_key_id", 2, "history"), ("secret_access_key", 3, "history")]
+    assert doc["stats"]["skipped_binary"] == 1

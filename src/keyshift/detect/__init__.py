@@ -25,7 +25,13 @@ from keyshift.detect.names import is_key_id_name, name_before, normalise
 from keyshift.detect.pairing import Hit, near_a_key, pair_hits
 from keyshift.detect.pyjoin import join_literals
 from keyshift.detect.rules import rule_for
-from keyshift.detect.suppress import InlineAllows, key_id_placeholder, plausible_secret, secret_placeholder
+from keyshift.detect.suppress import (
+    InlineAllows,
+    key_id_placeholder,
+    plausible_secret,
+    secret_placeholder,
+    token_placeholder,
+)
 from keyshift.model import CredentialKind, Finding, Location, Secret, SourceKind
 from keyshift.redact import sha1_hex
 
@@ -236,7 +242,12 @@ def _finding(
 ) -> Finding:
     is_key = h.kind is CredentialKind.ACCESS_KEY_ID
     key_id = h.value if is_key else h.key_id
-    suppressed = key_id_placeholder(h.value) if is_key else secret_placeholder(h.value)
+    if is_key:
+        suppressed = key_id_placeholder(h.value)
+    elif h.kind is CredentialKind.SESSION_TOKEN:
+        suppressed = token_placeholder(h.value)
+    else:
+        suppressed = secret_placeholder(h.value)
     if suppressed is None and allows is not None and allows.covers(h.line):
         suppressed = "inline-allow"
     value_sha1 = sha1_hex(h.value)

@@ -57,6 +57,28 @@ def secret_placeholder(secret: str) -> str | None:
     return None
 
 
+_REPEAT_ALNUM_8 = re.compile(r"([A-Za-z0-9])\1{7}")
+
+
+def token_placeholder(token: str) -> str | None:
+    """Why a token-shaped value is not a real session token, or None.
+
+    Real tokens hold runs of ``/`` (bytes 0xFF of their binary header: ``AQoDYXdzEJH//////////``),
+    so only repeated letters and digits count as filler here.
+    """
+    upper = token.upper()
+    if "EXAMPLE" in upper:
+        return "example-key"
+    if (
+        any(word in upper for word in _PLACEHOLDER_WORDS[1:])
+        or len(set(token)) < 16
+        or _SEQUENCE_6.search(token)
+        or _REPEAT_ALNUM_8.search(token)
+    ):
+        return "placeholder"
+    return None
+
+
 def plausible_secret(value: str) -> bool:
     """A 40-character base64 value shaped like a secret key: mixed case, not hex, not a word."""
     has_upper = has_lower = has_other = False
@@ -71,7 +93,7 @@ def plausible_secret(value: str) -> bool:
 
 
 TOKEN_MIN_LENGTH = 100
-SESSION_TOKEN_PREFIXES = ("IQoJb3JpZ2lu", "FwoGZXIvYXdzE", "AQoDYXdzE")
+SESSION_TOKEN_PREFIXES = ("IQoJb3JpZ2lu", "FwoGZXIvYXdzE", "FQoGZXIvYXdz", "AQoDYXdzE")
 
 
 def plausible_session_token(value: str) -> bool:
