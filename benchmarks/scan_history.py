@@ -16,6 +16,7 @@ side branches), repacks it with deltas like a real repository, then times in the
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -211,6 +212,23 @@ def _install_reference(where: Path, wanted: set[str]) -> dict[str, Path]:
     return found
 
 
+def _count(report: Path, key: str) -> str:
+    """How many findings a JSON report holds (keyshift: active findings and the errors it printed)."""
+    try:
+        text = report.read_text(encoding="utf-8")
+    except OSError:
+        return "?"
+    try:
+        doc = json.loads(text)
+    except ValueError:  # kingfisher writes JSON lines
+        return str(sum(1 for line in text.splitlines() if '"rule"' in line or '"finding"' in line))
+    if isinstance(doc, dict) and isinstance(doc.get(key), list):
+        return f"{len(doc[key])} ({len(doc.get('errors', []))} warnings)"
+    if isinstance(doc, list):
+        return str(len(doc))
+    return "?"
+
+
 def _object_bytes(repo: Path) -> tuple[int, int]:
     out = subprocess.run(
         [
@@ -317,6 +335,8 @@ def main() -> None:
         ).stdout.strip()
         walls = {label.split()[0] + (" cli" if "CLI" in label else ""): wall for label, wall, _, _ in rows}
         ks, kf = walls.get("keyshift cli", float("nan")), walls.get("kingfisher", float("nan"))
+        ks_found, kf_found = _count(tmp / "ks.json", "findings"), _count(tmp / "kf.json", "findings")
+        print(f"findings: keyshift {ks_found}, kingfisher {kf_found}")
         print(
             "markdown row: | "
             + " | ".join(
