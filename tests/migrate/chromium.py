@@ -43,7 +43,7 @@ def dump_dom(html: Path, profile: Path) -> str:
     return proc.stdout
 
 
-def screenshot(html: Path, profile: Path, name: str) -> Path:
+def screenshot(html: Path, profile: Path, name: str, size: tuple[int, int] = (1200, 1600)) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     target = ARTIFACTS / name
     target.unlink(missing_ok=True)
@@ -52,7 +52,8 @@ def screenshot(html: Path, profile: Path, name: str) -> Path:
             chromium(),
             *FLAGS,
             f"--user-data-dir={profile}",
-            "--window-size=1200,1600",
+            f"--window-size={size[0]},{size[1]}",
+            "--hide-scrollbars",
             f"--screenshot={target}",
             html.resolve().as_uri(),
         ],
@@ -63,3 +64,49 @@ def screenshot(html: Path, profile: Path, name: str) -> Path:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return target
+
+
+def png_pixels(path: Path) -> tuple[int, int, list[bytes]]:
+    """(width, height, rows of RGB(A) bytes) of an 8-bit, non-interlaced PNG such as Chromium writes."""
+    import struct
+    import zlib
+
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, header = 8, b"", b""
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            header = body
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", header)
+    assert depth == 8 and interlace == 0 and color in (2, 6)
+    bpp = 3 if color == 2 else 4
+    raw = zlib.decompress(idat)
+    rows: list[bytes] = []
+    prev = bytearray(width * bpp)
+    stride = width * bpp
+    for y in range(height):
+        kind = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0
+            b = prev[x]
+            c = prev[x - bpp] if x >= bpp else 0
+            if kind == 1:
+                line[x] = (line[x] + a) & 0xFF
+            elif kind == 2:
+                line[x] = (line[x] + b) & 0xFF
+            elif kind == 3:
+                line[x] = (line[x] + (a + b) // 2) & 0xFF
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                line[x] = (line[x] + pred) & 0xFF
+        rows.append(bytes(line) if bpp == 3 else bytes(v for i, v in enumerate(line) if i % 4 != 3))
+        prev = line
+    return width, height, rows

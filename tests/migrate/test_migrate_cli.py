@@ -110,7 +110,7 @@ def test_write_applies_and_second_run_has_no_diff(tmp_path: Path) -> None:
     code, _, _ = run(str(repo), "--out", str(tmp_path / "r1"), "--write", "--no-history")
     assert code == 1
     assert "aws_access_key_id" not in (repo / "services/api/app/aws.py").read_text()
-    assert "Review the applied rewrite" in (tmp_path / "r1" / "report.md").read_text()
+    assert "Review and deploy the applied rewrite" in (tmp_path / "r1" / "report.md").read_text()
     run(str(repo), "--out", str(tmp_path / "r2"), "--no-history")
     assert (tmp_path / "r2" / "fix.diff").read_text() == ""
 

@@ -311,12 +311,14 @@ def steps_for(
     claimed: set[str] | frozenset[str] = frozenset(),
     owners: Mapping[tuple[str, int, str], set[str] | None] | None = None,
 ) -> tuple[str, ...]:
-    """The human work left for one key, in the order it should be done.
+    """The human work left for one key, in the only safe order, one step per file.
 
-    A deployment override (``AWS_ACCESS_KEY_ID`` in a Dockerfile, ...) is listed under the key it
-    holds; an override whose value keyshift did not see as a key is listed under every role. A
-    codemod note goes to the key it names (key ID or setting, see ``note_owners``), else to the
-    keys found in its file.
+    The role exists before anything uses it; the task definition points at it before the code
+    stops passing keys; the code change ships before the overrides go; the key is revoked last,
+    after it is confirmed unused. A deployment override (``AWS_ACCESS_KEY_ID`` in a Dockerfile,
+    ...) is listed under the key it holds; an override whose value keyshift did not see as a key is
+    listed under every role. A codemod note goes to the key it names (key ID or setting, see
+    ``note_owners``), else to the keys found in its file. Items about one file are one step.
     """
     steps: list[str] = []
     if key.verdict is not None:
@@ -326,37 +328,63 @@ def steps_for(
         elif key.verdict.status == "invalid":
             steps.append("AWS rejected the key (deleted or inactive): only clean-up is left.")
     head_paths = sorted({p.path for p in key.places if p.where == "head"})
-    notes: list[str] = []
-    owned_paths: set[str] = set()
+    # 1. the role, deployed while nothing uses it yet
+    for role in roles:
+        steps.append(
+            f"Create and deploy role {role.name}: roles/{_slug(role.name)}/main.tf "
+            "(or cloudformation.json)."
+        )
+        for item in role.unresolved:
+            steps.append(f"Grant by hand what keyshift could not resolve: {item}")
+    # 2. the task definition points at the role (the keys still win while they are set)
+    for role in roles:
+        target = getattr(role, "target", "ecs")
+        if target != "ecs":
+            where = "the Lambda function's role" if target == "lambda" else "the workload's Pod Identity role"
+            steps.append(f"Set {role.name} as {where}.")
+        elif role.taskdefs:
+            steps.append(
+                f"Switch the task definition to {role.name}: roles/{_slug(role.name)}/taskdef-patch.json "
+                f"sets taskRoleArn ({', '.join(role.taskdefs)})."
+            )
+        else:
+            steps.append(f"Set {role.name} as the taskRoleArn of the service's task definition.")
+    # 3. the code change
+    notes: dict[str, list[str]] = {}
     for o in fix.outcomes:
         for n in o.notes:
             if not n.needs_human:
                 continue
             about = (owners or {}).get((o.path, n.line, n.message))
             if (about is not None and key.ident in about) or (about is None and o.path in head_paths):
-                notes.append(f"{o.path}:{n.line}: {n.message}")
-                owned_paths.add(o.path)
+                notes.setdefault(o.path, []).append(f"line {n.line}: {n.message}")
     changed = {o.path for o in fix.changed}
-    code = sorted(p for p in {*head_paths, *owned_paths} if p in changed)
+    code = sorted(p for p in {*head_paths, *notes} if p in changed)
     if code:
-        verb = "Review the applied rewrite of" if fix.write else "Review and apply fix.diff for"
-        steps.append(f"{verb} {', '.join(code)}.")
-    steps.extend(notes)
+        if fix.write:
+            steps.append(f"Review and deploy the applied rewrite of {', '.join(code)}.")
+        else:
+            steps.append(
+                f"Apply the code change: keyshift fix --write {' '.join(code)} (fix.diff is a redacted "
+                "review copy and does not apply), then deploy."
+            )
+    for path, items in sorted(notes.items()):
+        steps.append(f"{path}: {'; '.join(dict.fromkeys(items))}")
+    # 4. the overrides, one step per file, once the code no longer reads them
+    overrides: dict[str, dict[str, list[int]]] = {}
     for role in roles:
-        steps.append(
-            f"Create role {role.name} (roles/{_slug(role.name)}/main.tf or cloudformation.json) and "
-            "set it as the service's taskRoleArn."
-        )
         for b in role.blockers:
             if b.path in head_paths or b.path not in claimed:
-                steps.append(f"Remove {b.name} from {b.path}:{b.line} (it overrides the task role).")
-        for item in role.unresolved:
-            steps.append(f"Grant by hand what keyshift could not resolve: {item}")
-    others = [
-        p for p in head_paths if p not in changed and not any(b.path == p for r in roles for b in r.blockers)
-    ]
-    for p in others:
-        steps.append(f"Remove the value from {p}.")
+                overrides.setdefault(b.path, {}).setdefault(b.name, []).append(b.line)
+    for path, names in sorted(overrides.items()):
+        lines = sorted({line for found in names.values() for line in found})
+        steps.append(
+            f"Remove {', '.join(sorted(names))} from {path} (line{'s' if len(lines) > 1 else ''} "
+            f"{', '.join(map(str, lines))}): they override the task role."
+        )
+    for p in head_paths:
+        if p not in changed and p not in overrides and p not in notes:
+            steps.append(f"Remove the value from {p}.")
     if not roles and key.at_head:
         steps.append(
             "No code here uses this key through boto3: find its other users "
@@ -369,7 +397,13 @@ def steps_for(
         )
     for ref in sorted({p.detail.split(":")[0] for p in key.places if p.where == "image"}):
         steps.append(f"Rebuild {ref} without the key and delete the old image and tags.")
-    steps.append(f"Revoke the key: follow runbook.md, section {key.ident}.")
+    if len(roles) > 1:
+        steps.append(
+            f"{len(roles)} workloads use this key ({', '.join(r.name for r in roles)}): revoke it only after "
+            "every one of them runs on its new role."
+        )
+    # 5. last: confirmed unused, then revoked
+    steps.append(f"Confirm the key is unused, then revoke it: runbook.md, section {key.ident}.")
     return tuple(dict.fromkeys(steps))
 
 

@@ -57,18 +57,41 @@ def _key(key: KeyReport) -> list[str]:
     return lines
 
 
+def _start_here(result: MigrationResult) -> list[str]:
+    from keyshift.migrate.next_steps import folder_files, stages
+
+    steps = stages(result)
+    if not steps:
+        return []
+    lines = ["## Start here", ""]
+    for index, stage in enumerate(steps, 1):
+        links = f" ({', '.join(md_code(f) for f in stage.links)})" if stage.links else ""
+        mark = " **next**" if index <= 3 else ""
+        lines.append(f"{index}. **{md_text(stage.title)}**{mark}: {md_text(stage.detail)}{links}")
+    lines += ["", "Files in this folder:", ""]
+    lines += [f"- [{md_text(path)}]({path}): {md_text(what)}" for path, what in folder_files(result)]
+    lines.append("")
+    return lines
+
+
 def render(result: MigrationResult) -> str:
     t = totals(result)
     lines = [f"# keyshift migration review: {md_text(result.name)}", ""]
     stamp = generated_at()
     if stamp:
         lines += [f"Generated {stamp}.", ""]
+    lines += _start_here(result)
     lines.append(f"Sources scanned: {md_text(', '.join(result.sources))}.")
     if result.images:
         lines.append(f"Images: {', '.join(md_code(i) for i in result.images)}.")
     lines.append("")
+    verified = any(k.verdict is not None for k in result.keys)
     lines += ["## Summary", "", "| | count |", "|---|---|"]
-    lines += [f"| {name.replace('_', ' ')} | {value} |" for name, value in t.items()]
+    lines += [
+        f"| {name.replace('_', ' ')} | "
+        f"{'not verified (run with --verify)' if name == 'keys_live' and not verified else value} |"
+        for name, value in t.items()
+    ]
     lines.append("")
     if result.notes:
         lines += ["Notes:", ""] + [f"- {md_text(n)}" for n in result.notes] + [""]
@@ -88,7 +111,11 @@ def render(result: MigrationResult) -> str:
             lines += _key(k)
     fs = fix_summary(result.fix)
     lines += ["## Code changes", ""]
-    mode = "applied" if result.fix.write else "proposed (see fix.diff; run with --write to apply)"
+    mode = (
+        "applied"
+        if result.fix.write
+        else "proposed (fix.diff is a redacted review copy; apply with keyshift fix --write)"
+    )
     lines.append(
         f"{fs['files_changed']} file(s) {mode}; {fs['sites_rewritten']} call site(s) rewritten, "
         f"{fs['needs_human']} item(s) need a human."
