@@ -26,7 +26,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from keyshift.codemod.targets import (
+from keyshift.awsnames import (
     CREDENTIAL_KWARGS,
     DIRECT_TARGETS,
     SESSION_FACTORIES,

@@ -25,12 +25,11 @@ from libcst.metadata import (
     PositionProvider,
 )
 
+from keyshift.awsnames import CREDENTIAL_KWARGS, FIRST_POSITIONAL_CREDENTIAL, KEY_ID, SECRETISH
 from keyshift.codemod.callsites import Target, find_targets, resolve_metadata
 from keyshift.codemod.edits import ArgRemover, check_parses, delete_statements, remove_import_names
 from keyshift.codemod.notes import leftover_notes
 from keyshift.codemod.records import (
-    KEY_ID,
-    SECRETISH,
     Note,
     SiteReport,
     Trace,
@@ -38,10 +37,17 @@ from keyshift.codemod.records import (
     site_outcome,
     unseen_note,
 )
-from keyshift.codemod.targets import CREDENTIAL_KWARGS, FIRST_POSITIONAL_CREDENTIAL
 from keyshift.codemod.values import Metadata, ValueTracer, literal_text
 
-__all__ = ["ModuleFix", "Note", "RemoveStaticCredentialsCommand", "SiteReport", "ValueReport", "fix_module"]
+__all__ = [
+    "ModuleFix",
+    "Note",
+    "RemoveStaticCredentialsCommand",
+    "SiteReport",
+    "ValueReport",
+    "fix_module",
+    "fix_source",
+]
 
 _DEAD_RHS_CALLS = frozenset({"os.getenv", "os.environ.get"})
 
@@ -159,6 +165,12 @@ def _dict_keys(node: cst.BaseExpression, meta: Metadata, depth: int = 0) -> set[
                         keys.add(text)
         return keys
     return None
+
+
+def fix_source(data: bytes) -> ModuleFix:
+    """Parse one file's bytes once and run the transform (raises ``libcst.ParserSyntaxError``)."""
+    module = cst.parse_module(data)
+    return fix_module(MetadataWrapper(module, unsafe_skip_copy=True))
 
 
 def fix_module(wrapper: MetadataWrapper) -> ModuleFix:

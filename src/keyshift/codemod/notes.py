@@ -12,14 +12,8 @@ from collections.abc import Iterator, Mapping
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper
 
-from keyshift.codemod.records import (
-    CHAIN_ENV_VARS,
-    S3FS_FACTORIES,
-    S3FS_KEYS,
-    SETTINGS_NAMES,
-    Note,
-    value_notes,
-)
+from keyshift.awsnames import CHAIN_ENV_VARS, S3FS_FACTORIES, S3FS_KEYS
+from keyshift.codemod.records import SETTINGS_NAMES, Note, value_notes
 from keyshift.codemod.values import Metadata, literal_text
 
 __all__ = ["leftover_notes", "value_notes"]

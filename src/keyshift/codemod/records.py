@@ -1,21 +1,18 @@
-"""The records and value facts both analysis paths share, with no libcst import.
+"""The codemod's records and value facts, with no libcst import.
 
-``keyshift fix`` decides most files with the stdlib ``ast`` fast path (``fast``) and only falls
-back to libcst's scope analysis (``credentials``) for what the fast path does not model, so the
-reports (``SiteReport``, ``Note``), the value classification (``Trace``) and the notes derived
-from values live here, once, and neither path can drift from the other in what it says.
+The reports (``SiteReport``, ``Note``), the value classification (``Trace``) and the notes
+derived from values are plain data, so the runner, the report renderers and ``migrate`` read
+them without loading libcst.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from keyshift.awsnames import CHAIN_ENV_VARS, KEY_ID, SECRETISH
 from keyshift.redact import sha1_hex
 
-KEY_ID = re.compile(r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}")
-SECRETISH = re.compile(r"^[A-Za-z0-9/+=]{40,}$")
 #: Calls that read the process environment (qualified names).
 ENV_READS = frozenset(
     {"os.getenv", "os.environ.get", "os.getenvb", "os.environ.setdefault", "decouple.config"}
@@ -167,10 +164,6 @@ def site_outcome(
     return report, notes, secrets
 
 
-#: Variables botocore's environment provider reads.
-CHAIN_ENV_VARS = frozenset(
-    {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"}
-)
 #: Module-level settings that django-storages and similar settings modules hand to boto3.
 SETTINGS_NAMES = frozenset(
     {
@@ -182,11 +175,6 @@ SETTINGS_NAMES = frozenset(
         "AWS_S3_SESSION_TOKEN",
     }
 )
-S3FS_FACTORIES = frozenset({"s3fs.S3FileSystem", "s3fs.core.S3FileSystem"})
-S3FS_KEYS = frozenset(
-    {"key", "secret", "token", "aws_access_key_id", "aws_secret_access_key", "aws_session_token"}
-)
-
 
 def value_notes(line: int, traces: Mapping[str, Trace]) -> list[Note]:
     """Notes about the values removed from one rewritten call site."""
