@@ -47,9 +47,7 @@ s3 = boto3.client(
     aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
 )
 """
-ENV_APP_FIXED = """import os
-
-import boto3
+ENV_APP_FIXED = """import boto3
 
 s3 = boto3.client(
     "s3",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from keyshift.awsnames import CHAIN_ENV_VARS, KEY_ID, SECRETISH
 from keyshift.redact import sha1_hex
@@ -81,6 +82,29 @@ class ValueReport:
     origins: tuple[str, ...] = ()
 
 
+SiteStatus = Literal["rewritten", "report-only"]
+NoteKind = Literal[
+    "revoke",
+    "env",
+    "env-name",
+    "settings",
+    "placeholder",
+    "endpoint",
+    "environ-write",
+    "s3fs",
+    "storage-options",
+    "spark",
+    "set-credentials",
+    "credentials-object",
+    "key-file",
+    "dead-read",
+    "literal-key",
+    "kept-literal",
+    "unseen-arguments",
+    "internal",
+]
+
+
 @dataclass(frozen=True, slots=True)
 class SiteReport:
     """One call site with credentials: rewritten, or left alone and why."""
@@ -89,7 +113,7 @@ class SiteReport:
     column: int
     factory: str
     qualified: str
-    status: str  # "rewritten" | "report-only"
+    status: SiteStatus
     removed: tuple[str, ...]
     reason: str | None
     values: tuple[ValueReport, ...]
@@ -100,7 +124,7 @@ class Note:
     """Something about the file the rewrite did not (or could not) settle."""
 
     line: int
-    kind: str
+    kind: NoteKind
     message: str
     needs_human: bool
 
@@ -176,6 +200,15 @@ SETTINGS_NAMES = frozenset(
     }
 )
 
+
+def key_file_note(path: str) -> str:
+    """One message per key file, whichever check found it (so the notes merge)."""
+    return (
+        f"credentials are read from {path}, which still holds a key: remove it from that file (and "
+        "from the repository's history) and revoke the key"
+    )
+
+
 def value_notes(line: int, traces: Mapping[str, Trace]) -> list[Note]:
     """Notes about the values removed from one rewritten call site."""
     out: list[Note] = []
@@ -227,7 +260,9 @@ def value_notes(line: int, traces: Mapping[str, Trace]) -> list[Note]:
                         True,
                     )
                 )
-        for origin in _settings_origins(trace.origins):
+        for origin in dict.fromkeys(o for o in trace.origins if o.startswith("file ")):
+            out.append(Note(line, "key-file", key_file_note(origin[5:]), True))
+        for origin in _settings_origins(o for o in trace.origins if not o.startswith("file ")):
             out.append(
                 Note(
                     line,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 #: ``boto`` covers boto3/botocore/aioboto3/aiobotocore; ``aws_``, ``access``+``key`` spellings and
 #: ``secret`` cover settings, environment writes, dict and config-file keys; the key-ID prefixes
 #: cover literal keys; ``fs.s3`` covers Spark/Hadoop; ``credentials`` covers ``set_credentials``
-#: and botocore ``Credentials(...)``.
+#: and botocore ``Credentials(...)``; ``keys.``/``rootkey`` (and ``credentials``) cover key files.
 MARKERS = (
     b"boto",
     b"s3fs",
@@ -51,6 +52,8 @@ MARKERS = (
     b"secret",
     b"credentials",
     b"fs.s3",
+    b"keys.",
+    b"rootkey",
     b"akia",
     b"asia",
     b"abia",
@@ -194,7 +197,8 @@ def process_data(path: str, shown: str, write: bool, data: bytes) -> FileOutcome
         if isinstance(exc, cst.ParserSyntaxError):
             return FileOutcome(shown, "unparsable", f"does not parse (line {exc.raw_line}); left unchanged")
         return FileOutcome(shown, "error", scrub(f"internal error ({type(exc).__name__}); left unchanged"))
-    needs_human = any(s.status == "report-only" for s in fix.sites) or any(n.needs_human for n in fix.notes)
+    notes = [*fix.notes, *_key_file_notes(Path(path), fix)]
+    needs_human = any(s.status == "report-only" for s in fix.sites) or any(n.needs_human for n in notes)
     status: FileStatus = "report-only" if needs_human else "unchanged"
     diff = ""
     if fix.changed:
@@ -215,11 +219,61 @@ def process_data(path: str, shown: str, write: bool, data: bytes) -> FileOutcome
         status,
         None,
         tuple(fix.sites),
-        tuple(fix.notes),
+        tuple(sorted(notes, key=lambda n: (n.line, n.kind, n.message))),
         tuple(fix.removed_constants),
         tuple(fix.removed_imports),
         diff,
     )
+
+
+_CONFIG_TOKENS = re.compile(r"[,:=\n\r\t\"'\[\]{}<>]")
+_CONFIG_MAX = 256 * 1024
+
+
+def _key_file_notes(path: Path, fix: ModuleFix) -> list[Note]:
+    """Configuration files the module opens that still name AWS credentials.
+
+    Found from the files as they are, so a second run (the call sites already clean, the read
+    left behind) still lists them. Only relative paths inside the module's directory or the
+    working directory are read: regular files, no symlink on the way, at most 256 KiB. Only
+    the path is reported, never what the file holds.
+    """
+    from keyshift.awsnames import KEY_ID_TOKEN, is_credential_name
+    from keyshift.codemod.records import key_file_note
+
+    named = {n.message for n in fix.notes if n.kind == "key-file"}
+    out: list[Note] = []
+    for line, name in dict.fromkeys(fix.config_files):
+        message = key_file_note(name)
+        if message in named or os.path.isabs(name) or ".." in Path(name).parts:
+            continue
+        for base in (path.parent, Path.cwd()):
+            data = _read_config(base, name)
+            if data is None:
+                continue
+            text = data.decode("utf-8", "replace")
+            tokens = (t.strip() for t in _CONFIG_TOKENS.split(text))
+            if KEY_ID_TOKEN.search(text) or any(
+                len(t) < 60 and is_credential_name(t, beside_access_key=True) for t in tokens
+            ):
+                out.append(Note(line, "key-file", message, True))
+                named.add(message)
+            break
+    return out
+
+
+def _read_config(base: Path, name: str) -> bytes | None:
+    try:
+        root = os.path.realpath(base)
+        full = os.path.join(root, name)
+        if os.path.realpath(full) != os.path.normpath(full):
+            return None  # a symlink on the way
+        st = os.lstat(full)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _CONFIG_MAX:
+            return None
+    except (OSError, ValueError):
+        return None
+    return _read(full)
 
 
 def _process_packed(item: tuple[str, str, bool]) -> FileOutcome:
