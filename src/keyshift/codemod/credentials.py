@@ -3,10 +3,14 @@
 ``fix_module`` is the whole transform as a function of one parsed module: it finds target calls
 by qualified name (``callsites``), decides per call whether every credential value is ambient
 (``values``), removes the credential keyword arguments, then deletes module-level constants and
-``from`` imports that only fed them. A module with any site that must stay (a parameter, a
-``self.`` attribute, ``**dict``, positional credentials) is returned unchanged: keyshift never
-half-fixes a file a human has to look at anyway. ``RemoveStaticCredentialsCommand`` wraps it for
-``python -m libcst.tool codemod``.
+imports that only fed them (``__all__`` read with libcst's ``GatherExportsVisitor``; the
+statement removal is ours, since libcst's ``RemoveImportsVisitor`` drops the comment lines above
+a removed import, and a comment goes only when everything it introduced goes). A module with
+any site that must stay (a parameter, a ``self.`` attribute, ``**dict``, positional
+credentials) is returned unchanged: keyshift never half-fixes a file a human has to look at
+anyway; ``notes`` reports every credential the rewrite leaves alone. The one transform is
+``RemoveStaticCredentialsCommand``: ``keyshift fix``/``migrate`` run it through ``fix_source``
+and ``python -m libcst.tool codemod`` runs it directly.
 """
 
 from __future__ import annotations
@@ -192,9 +196,16 @@ def _dict_keys(node: cst.BaseExpression, meta: Metadata, depth: int = 0) -> set[
 
 
 def fix_source(data: bytes) -> ModuleFix:
-    """Parse one file's bytes once and run the transform (raises ``libcst.ParserSyntaxError``)."""
+    """Parse one file's bytes once and run ``RemoveStaticCredentialsCommand`` on it, as
+    ``python -m libcst.tool codemod`` does, minus libcst's defensive copy of the tree
+    (raises ``libcst.ParserSyntaxError``)."""
     module = cst.parse_module(data)
-    return fix_module(MetadataWrapper(module, unsafe_skip_copy=True))
+    command = RemoveStaticCredentialsCommand(
+        CodemodContext(wrapper=MetadataWrapper(module, unsafe_skip_copy=True))
+    )
+    command.transform_module_impl(module)
+    assert command.last_fix is not None
+    return command.last_fix
 
 
 def fix_module(wrapper: MetadataWrapper) -> ModuleFix:

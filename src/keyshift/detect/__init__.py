@@ -16,6 +16,7 @@ import re
 import urllib.parse
 from collections.abc import Iterator
 
+from keyshift.awsnames import KEY_ID_PATTERN
 from keyshift.detect.account import account_id
 from keyshift.detect.carriers import carrier_of, dockerfile_instruction, section_ids
 from keyshift.detect.dockerfile import Joined
@@ -30,7 +31,6 @@ from keyshift.redact import sha1_hex
 
 __all__ = ["detect_bytes", "detect_text", "might_contain"]
 
-KEY_ID_PATTERN = r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}"
 _KEY_ID = re.compile(KEY_ID_PATTERN)
 _ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _WORD = _ALNUM | {"_"}  # a key ID stands on word boundaries

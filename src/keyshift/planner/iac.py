@@ -11,10 +11,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from keyshift.awsnames import CREDENTIAL_ENV_VARS as CREDENTIAL_VARS
 from keyshift.errors import KeyshiftError
 from keyshift.planner import render
 from keyshift.planner.build import PlanResult, RolePlan
-from keyshift.planner.deploy import CREDENTIAL_VARS
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
