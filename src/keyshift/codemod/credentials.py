@@ -199,13 +199,20 @@ def fix_source(data: bytes) -> ModuleFix:
     """Parse one file's bytes once and run ``RemoveStaticCredentialsCommand`` on it, as
     ``python -m libcst.tool codemod`` does, minus libcst's defensive copy of the tree
     (raises ``libcst.ParserSyntaxError``)."""
+    global _COMMAND
     module = cst.parse_module(data)
-    command = RemoveStaticCredentialsCommand(
-        CodemodContext(wrapper=MetadataWrapper(module, unsafe_skip_copy=True))
-    )
+    context = CodemodContext(wrapper=MetadataWrapper(module, unsafe_skip_copy=True))
+    if _COMMAND is None:  # building one costs as much as a scope analysis: once per process
+        _COMMAND = RemoveStaticCredentialsCommand(context)
+    command = _COMMAND
+    command.context = context
+    command.last_fix = None
     command.transform_module_impl(module)
     assert command.last_fix is not None
     return command.last_fix
+
+
+_COMMAND: RemoveStaticCredentialsCommand | None = None
 
 
 def fix_module(wrapper: MetadataWrapper) -> ModuleFix:
@@ -404,9 +411,28 @@ def _dead_read_notes(
 
 def _all_names(module: cst.Module) -> set[str]:
     """Names listed in ``__all__`` (libcst's ``GatherExportsVisitor``): they stay."""
+    if not any(_binds_all(stmt) for stmt in module.body):
+        return set()  # the visitor costs as much as the scope analysis: only where it can find something
     visitor = GatherExportsVisitor(CodemodContext())
     module.visit(visitor)
     return set(visitor.explicit_exported_objects)
+
+
+def _binds_all(stmt: cst.CSTNode) -> bool:
+    if isinstance(stmt, cst.SimpleStatementLine):
+        for small in stmt.body:
+            targets = (
+                [t.target for t in small.targets]
+                if isinstance(small, cst.Assign)
+                else [small.target]
+                if isinstance(small, cst.AugAssign | cst.AnnAssign)
+                else []
+            )
+            if any(isinstance(t, cst.Name) and t.value == "__all__" for t in targets):
+                return True
+        return False
+    # __all__ built inside ``if``/``try`` blocks: let the visitor look
+    return isinstance(stmt, cst.BaseCompoundStatement) and not isinstance(stmt, cst.FunctionDef | cst.ClassDef)
 
 
 def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
