@@ -432,7 +432,9 @@ def _binds_all(stmt: cst.CSTNode) -> bool:
                 return True
         return False
     # __all__ built inside ``if``/``try`` blocks: let the visitor look
-    return isinstance(stmt, cst.BaseCompoundStatement) and not isinstance(stmt, cst.FunctionDef | cst.ClassDef)
+    return isinstance(stmt, cst.BaseCompoundStatement) and not isinstance(
+        stmt, cst.FunctionDef | cst.ClassDef
+    )
 
 
 def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
