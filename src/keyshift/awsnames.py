@@ -99,7 +99,9 @@ def is_credential_name(name: str, *, beside_access_key: bool = False) -> bool:
 
     ``AWS_SECRET_ACCESS_KEY``, ``aws_access_key_id``, ``S3_SECRET_KEY``, ``Access key ID`` and
     ``ACCESS_KEY`` do; ``AWS_REGION`` and ``AWS_SECRET_NAME`` (a Secrets Manager name) do not.
-    A bare ``SECRET_KEY`` is Django's signing key unless it sits ``beside_access_key``.
+    A bare ``SECRET_KEY`` is Django's signing key unless it sits ``beside_access_key`` (a bare
+    ``ACCESS_KEY``, as in a keys module; ``AWS_ACCESS_KEY_ID`` in a Django settings module is
+    not one).
     """
     n = _NORMALISE.sub("", name.lower())
     if n.endswith(_NOT_A_KEY):
@@ -114,6 +116,6 @@ def is_credential_name(name: str, *, beside_access_key: bool = False) -> bool:
 
 
 def is_access_key_name(name: str) -> bool:
-    """``ACCESS_KEY``, ``AWS_ACCESS_KEY_ID``, ``accessKeyId``: the key-ID half of a pair."""
-    n = _NORMALISE.sub("", name.lower())
-    return "accesskey" in n and not n.endswith(_NOT_A_KEY)
+    """A bare ``ACCESS_KEY`` / ``access_key_id``: the key-ID half of a pair whose other half
+    may be called just ``SECRET_KEY``."""
+    return _NORMALISE.sub("", name.lower()) in ("accesskey", "accesskeyid")

@@ -378,3 +378,12 @@ def test_exclude_has_the_meaning_scan_gives_it(tmp_path: Path) -> None:
     from keyshift.sources.worktree import is_excluded
 
     assert is_excluded("lib/vendor/aws.py", ("vendor",))
+
+
+def test_unparsable_file_without_aws_markers_does_not_fail_the_run(tmp_path: Path) -> None:
+    (tmp_path / "py2.py").write_text('print "client secret from credentials.json"\n')
+    (tmp_path / "aws2.py").write_text('import boto3\nprint "aws"\n')
+    code, out = _run(str(tmp_path), "--json", "-q")
+    doc = json.loads(out)
+    assert code == 1
+    assert {f["path"].rsplit("/", 1)[-1]: f["status"] for f in doc["files"]} == {"aws2.py": "unparsable"}

@@ -272,6 +272,21 @@ def _settings_notes(
                 f"module-level setting {name} holds credentials; settings modules (Django, "
                 "django-storages) pass it to boto3, overriding the task role: delete it",
             )
+    for assign in meta.assigns:  # self.AWS_ACCESS_KEY = ... in a settings object's __init__
+        for target in assign.targets:
+            node = target.target
+            if (
+                isinstance(node, cst.Attribute)
+                and isinstance(node.value, cst.Name)
+                and node.value.value in ("self", "cls")
+                and is_credential_name(node.attr.value)
+            ):
+                add(
+                    assign,
+                    "settings",
+                    f"attribute {node.value.value}.{node.attr.value} holds credentials for AWS clients: "
+                    "drop it and let the code use the default chain",
+                )
     for cls in meta.classes:
         body: Sequence[cst.CSTNode] = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
         paired = _scope_has_access_key(iter(body))

@@ -59,6 +59,9 @@ MARKERS = (
     b"abia",
     b"acca",
 )
+#: An unparsable candidate counts as "could not look" only when its bytes are about AWS at all;
+#: a Python 2 script that merely says "secret" is not left for a human as unreadable AWS code.
+AWS_MARKERS = (b"boto", b"aws", b"s3", b"akia", b"asia", b"abia", b"acca")
 FileStatus = Literal["unchanged", "would-fix", "fixed", "report-only", "unparsable", "error"]
 _SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "env"})
 #: Files to analyse before a process pool pays: a libcst parse with scope analysis takes
@@ -188,14 +191,14 @@ def process_data(path: str, shown: str, write: bool, data: bytes) -> FileOutcome
     try:
         fix = fix_source(data)
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as exc:
-        return FileOutcome(shown, "unparsable", scrub(f"cannot decode or parse: {type(exc).__name__}"))
+        return _unparsable(data, shown, scrub(f"cannot decode or parse: {type(exc).__name__}"))
     except RecursionError:
         return FileOutcome(shown, "error", "file is nested too deeply to analyse; left unchanged")
     except Exception as exc:  # a keyshift bug must cost one file, never the sweep
         import libcst as cst
 
         if isinstance(exc, cst.ParserSyntaxError):
-            return FileOutcome(shown, "unparsable", f"does not parse (line {exc.raw_line}); left unchanged")
+            return _unparsable(data, shown, f"does not parse (line {exc.raw_line}); left unchanged")
         return FileOutcome(shown, "error", scrub(f"internal error ({type(exc).__name__}); left unchanged"))
     notes = [*fix.notes, *_key_file_notes(Path(path), fix)]
     needs_human = any(s.status == "report-only" for s in fix.sites) or any(n.needs_human for n in notes)
@@ -274,6 +277,13 @@ def _read_config(base: Path, name: str) -> bytes | None:
     except (OSError, ValueError):
         return None
     return _read(full)
+
+
+def _unparsable(data: bytes, shown: str, reason: str) -> FileOutcome:
+    low = data.lower()
+    if any(marker in low for marker in AWS_MARKERS):
+        return FileOutcome(shown, "unparsable", reason)
+    return FileOutcome(shown, "unchanged", f"{reason} (no AWS marker in it)")
 
 
 def _process_packed(item: tuple[str, str, bool]) -> FileOutcome:
