@@ -275,7 +275,7 @@ REWRITE_CASES = [
         """,
     ),
     (
-        "dead-env-constants-removed-import-os-kept",
+        "dead-env-constants-and-unused-import-os-removed",
         """
         import os
 
@@ -290,8 +290,6 @@ REWRITE_CASES = [
             return boto3.client("s3", aws_access_key_id=KEY, aws_secret_access_key=SECRET, aws_session_token=TOKEN)
         """,
         """
-        import os
-
         import boto3
 
 
@@ -672,6 +670,22 @@ REWRITE_CASES = [
         """,
     ),
     (
+        "import-os-kept-while-still-used",
+        """
+        import os
+        import boto3
+
+        KEY = os.getenv("K")
+        s3 = boto3.client("s3", aws_access_key_id=KEY, region_name=os.environ["REGION"])
+        """,
+        """
+        import os
+        import boto3
+
+        s3 = boto3.client("s3", region_name=os.environ["REGION"])
+        """,
+    ),
+    (
         "kept-statement-between-deleted-runs",
         """
         import os
@@ -683,7 +697,6 @@ REWRITE_CASES = [
         s3 = boto3.client("s3", aws_access_key_id=KEY, aws_secret_access_key=SECRET, region_name=REGION)
         """,
         """
-        import os
         import boto3
 
         REGION = "eu-west-1"

@@ -355,18 +355,16 @@ def _candidates(sites: list[_Site], meta: Metadata, removed: list[cst.BaseExpres
                 for a in assignments
             ):
                 out.add(name.value)
-    for node in _nodes_inside(removed):
-        if not isinstance(node, cst.Name):
-            continue
-        scope = meta.scope(node)
-        if scope is None:
-            continue
-        assignments = scope[node.value]
-        if assignments and all(
-            isinstance(a, ImportAssignment) and isinstance(a.scope, GlobalScope) for a in assignments
-        ):
-            out.add(node.value)
+    out.update(n.value for n in _nodes_inside(removed) if isinstance(n, cst.Name) and _global_import(meta, n))
     return out
+
+
+def _global_import(meta: Metadata, node: cst.Name) -> bool:
+    scope = meta.scope(node)
+    assignments = scope[node.value] if scope is not None else ()
+    return bool(assignments) and all(
+        isinstance(a, ImportAssignment) and isinstance(a.scope, GlobalScope) for a in assignments
+    )
 
 
 def _dead_read_notes(
@@ -493,23 +491,34 @@ def _remove_dead(
     replace: dict[int, cst.BaseStatement | None] = {}
     consts: list[tuple[str, int]] = []
     imports: list[tuple[str, int]] = []
+    # constants first: an import that only fed a removed constant (``os`` of
+    # ``KEY = os.environ["K"]``) is then unused as well
+    removed_names = set(removed_names)
+    candidates = set(candidates)
     for index, stmt in enumerate(original.body):
         if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
             continue
         small = stmt.body[0]
-        line = positions[stmt].start.line
         target: cst.BaseExpression | None = None
         value: cst.BaseExpression | None = None
         if isinstance(small, cst.Assign) and len(small.targets) == 1:
             target, value = small.targets[0].target, small.value
         elif isinstance(small, cst.AnnAssign):
             target, value = small.target, small.value
-        if isinstance(target, cst.Name) and value is not None:
-            if target.value in candidates and unused(target.value) and _dead_rhs(value, meta):
-                replace[index] = None
-                consts.append((target.value, line))
+        if not isinstance(target, cst.Name) or value is None:
             continue
+        if target.value in candidates and unused(target.value) and _dead_rhs(value, meta):
+            replace[index] = None
+            consts.append((target.value, positions[stmt].start.line))
+            inside = [n for n in _walk(value) if isinstance(n, cst.Name)]
+            removed_names.update(id(n) for n in inside)
+            candidates.update(n.value for n in inside if _global_import(meta, n))
+    for index, stmt in enumerate(original.body):
+        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+            continue
+        small = stmt.body[0]
         if isinstance(small, cst.Import | cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+            line = positions[stmt].start.line
             drop: set[int] = set()
             for i, alias in enumerate(small.names):
                 bound = alias.evaluated_alias or alias.evaluated_name
