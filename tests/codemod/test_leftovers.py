@@ -387,3 +387,25 @@ def test_unparsable_file_without_aws_markers_does_not_fail_the_run(tmp_path: Pat
     doc = json.loads(out)
     assert code == 1
     assert {f["path"].rsplit("/", 1)[-1]: f["status"] for f in doc["files"]} == {"aws2.py": "unparsable"}
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        (
+            "import boto3\nclass S:\n    def __init__(self, cfg):\n        self.config = cfg\n"
+            "    def client(self):\n        return boto3.session.Session().client('s3', **self.config)\n",
+            "object state",
+        ),
+        (
+            "import boto3, json\nOPTS = json.load(open('aws.json'))\ns3 = boto3.client('s3', **OPTS)\n",
+            "aws.json",
+        ),
+    ],
+    ids=["self-attribute", "config-file"],
+)
+def test_opaque_double_star_from_state_or_file_is_report_only(source: str, reason: str) -> None:
+    out, result = fix(source)
+    assert out == source
+    assert [s.status for s in result.sites] == ["report-only"]
+    assert reason in (result.sites[0].reason or "")

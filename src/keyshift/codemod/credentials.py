@@ -125,16 +125,28 @@ def _double_star_reason(arg: cst.Arg, tracer: ValueTracer) -> str | None:
 
     It may when its keys are visible and include one (``**AWS``, ``**dict(...)``, a name
     filled by ``creds["aws_access_key_id"] = ...``), or, for a mapping keyshift cannot see into
-    (``**self.config``, ``**load()``), when the module names a credential key anywhere else.
+    (``**self.config``, ``**load()``), when the module names a credential key anywhere else,
+    when the mapping is object state (``**self.config``: filled elsewhere, often from a config
+    file) or when it is read from a configuration file. A plain ``**kwargs`` parameter passed
+    through stays an informational note: the caller decides.
     """
     keys = _dict_keys(arg.value, tracer.meta)
     if keys is None:
+        shown = _shown(arg.value)
         hints = _credential_key_mentions(tracer.meta)
         if hints:
             return (
-                f"keyword arguments come through **{_shown(arg.value)}, and this module names "
+                f"keyword arguments come through **{shown}, and this module names "
                 f"{', '.join(hints)}: they may carry credentials"
             )
+        root = arg.value
+        while isinstance(root, cst.Attribute | cst.Subscript):
+            root = root.value
+        if isinstance(root, cst.Name) and root.value in ("self", "cls") and root is not arg.value:
+            return f"keyword arguments come through **{shown}, object state keyshift cannot see into"
+        files = file_paths(tracer.meta, arg.value)
+        if files:
+            return f"keyword arguments come through **{shown}, read from {', '.join(files)}"
         return None
     hits = sorted(k for k in keys if k in CREDENTIAL_KWARGS)
     if hits:
