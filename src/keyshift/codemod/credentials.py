@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod import CodemodContext, SkipFile, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import GatherExportsVisitor
 from libcst.metadata import (
     Assignment,
@@ -31,6 +31,7 @@ from libcst.metadata import (
 )
 
 from keyshift.awsnames import CREDENTIAL_KWARGS, FIRST_POSITIONAL_CREDENTIAL, KEY_ID, SECRETISH
+from keyshift.codemod import libcst_route
 from keyshift.codemod.callsites import Target, find_targets, resolve_metadata
 from keyshift.codemod.edits import ArgRemover, check_parses, delete_statements, remove_import_names
 from keyshift.codemod.notes import leftover_notes
@@ -43,6 +44,7 @@ from keyshift.codemod.records import (
     unseen_note,
 )
 from keyshift.codemod.values import CONFIG_FILE, Metadata, ValueTracer, file_paths, literal_text
+from keyshift.redact import quiet_compiler
 
 __all__ = [
     "ModuleFix",
@@ -580,6 +582,9 @@ def _kept_literal_notes(
     return notes
 
 
+libcst_route.install()  # under libcst's runner the diffs and warnings are libcst's: scrub them
+
+
 class RemoveStaticCredentialsCommand(VisitorBasedCodemodCommand):
     """Remove aws_access_key_id / aws_secret_access_key / aws_session_token from boto3 call sites."""
 
@@ -591,17 +596,24 @@ class RemoveStaticCredentialsCommand(VisitorBasedCodemodCommand):
     def __init__(self, context: CodemodContext) -> None:
         super().__init__(context)
         self.last_fix: ModuleFix | None = None
+        self._redacted_diffs = libcst_route.install()  # libcst prints the diffs: scrub them
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         wrapper = self.context.wrapper
         if wrapper is None or wrapper.module is not tree:
             wrapper = MetadataWrapper(tree)
-        fix = fix_module(wrapper)
+        with quiet_compiler():  # literal evaluation compiles user strings: no warning may echo them
+            fix = fix_module(wrapper)
         self.last_fix = fix
+        filename = self.context.filename
+        libcst_route.remember(filename, fix.secrets)
+        scrubber = libcst_route.scrubber_for(tree.code, filename, fix.secrets)
+        if fix.changed and not self._redacted_diffs and scrubber and libcst_route.diff_requested():
+            raise SkipFile("holds a secret this libcst's diff would print; run `keyshift fix` instead")
         for site in fix.sites:
             if site.status == "report-only":
-                self.warn(f"line {site.line}: {site.qualified}: report-only: {site.reason}")
+                self.warn(scrubber.scrub(f"line {site.line}: {site.qualified}: report-only: {site.reason}"))
         for note in fix.notes:
             if note.needs_human:
-                self.warn(f"line {note.line}: {note.kind}: {note.message}")
+                self.warn(scrubber.scrub(f"line {note.line}: {note.kind}: {note.message}"))
         return fix.module if fix.changed else tree

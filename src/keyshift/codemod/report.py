@@ -24,6 +24,7 @@ import json
 from typing import Any
 
 from keyshift.codemod.runner import FileOutcome, FixResult
+from keyshift.report._common import terminal_safe
 
 
 def _interesting(outcome: FileOutcome) -> bool:
@@ -134,4 +135,4 @@ def to_text(result: FixResult, *, show_diff: bool = True) -> str:
         )
     if not result.write and result.changed:
         out.append("keyshift fix: dry run; re-run with --write to apply\n")
-    return "".join(out)
+    return terminal_safe("".join(out))  # file names and code lines cannot drive the terminal

@@ -50,6 +50,7 @@ from keyshift.planner.values import (
     taint,
     text_of,
 )
+from keyshift.redact import quiet_compiler
 
 MAX_PASSES = 16
 MAX_CONTEXTS = 16  # call sites analysed one by one when recording; more are merged
@@ -329,7 +330,8 @@ class Analyzer:
     def _load(self, path: str) -> None:
         try:
             source = (self.root / path).read_text(encoding="utf-8", errors="replace")
-            tree = ast.parse(source, filename=path)
+            with quiet_compiler():  # compiler warnings echo source lines, secrets included
+                tree = ast.parse(source, filename=path)
         except (SyntaxError, ValueError, OSError, RecursionError, MemoryError) as exc:
             self.errors.append(f"{path}: cannot parse ({type(exc).__name__})")
             return

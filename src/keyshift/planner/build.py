@@ -20,15 +20,17 @@ from keyshift.awsnames import KEY_ID_TOKEN as KEY_ID
 from keyshift.config import Config
 from keyshift.detect.account import account_id as decode_account
 from keyshift.errors import KeyshiftError
-from keyshift.model import CredentialKind, Finding
+from keyshift.model import CredentialKind, Finding, Secret
 from keyshift.planner import iam_map
+from keyshift.planner import names as role_names
 from keyshift.planner.analysis import ApiCall, analyze, is_test_path
 from keyshift.planner.deploy import Service, discover, rel, service_for, walk
+from keyshift.planner.deploy import _read as read_text_or_empty
 from keyshift.planner.resources import Scope, queue_account_region, resolve, strings
 from keyshift.planner.values import Assumed, Const, DictV, EnvRead, ListV, Origin, Prefix, Values
-from keyshift.redact import sha1_hex
+from keyshift.redact import secrets_of, sha1_hex
 
-DEFAULT_TEMPLATE = "{service}-task-role"
+DEFAULT_TEMPLATE = role_names.DEFAULT_TEMPLATE
 MAX_PY_BYTES = 2_000_000
 _KMS_ENCRYPT = frozenset({"put_object", "copy_object", "create_multipart_upload", "upload_part"})
 
@@ -84,6 +86,8 @@ class PlanResult:
     roles: tuple[RolePlan, ...]
     unresolved: tuple[str, ...]
     errors: tuple[str, ...]
+    #: secrets the plan's scan found, for the outputs' ``Scrubber`` only; never shown
+    secrets: frozenset[Secret] = field(default=frozenset(), repr=False, compare=False)
 
 
 @dataclass(slots=True)
@@ -115,16 +119,18 @@ def plan_repository(
 ) -> PlanResult:
     """Plan the task roles for every hardcoded key the code under ``root`` uses."""
     settings = _settings(section or {})
-    template = role_name_template or settings.get("role-name-template") or DEFAULT_TEMPLATE
+    if role_name_template is not None:
+        template = role_names.parse_template(role_name_template, "--role-name-template")
+    elif "role-name-template" in settings:
+        where = f"{scan_config.source_file if scan_config else 'configuration'} [tool.keyshift.plan]"
+        template = role_names.parse_template(settings["role-name-template"], where)
+    else:
+        template = role_names.parse_template(DEFAULT_TEMPLATE, "the default")
     default_region = region or settings.get("region")
     account_override = settings.get("account")
     partition = str(settings.get("partition", "aws"))
     if not root.is_dir():
         raise KeyshiftError(f"not a directory: {root}")
-    try:
-        template.format(service="s", key_id="k", key_suffix="k", index=1)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise KeyshiftError(f"bad --role-name-template {template!r}: {exc}") from exc
 
     files = walk(root)
     if scan_config is not None and scan_config.exclude:
@@ -175,7 +181,7 @@ def plan_repository(
             )
             draft(service, finding.key_id).key_locations.add(f"{finding.path}:{finding.line}")
     for path in py_files:
-        text = (root / path).read_text(encoding="utf-8", errors="replace")
+        text = read_text_or_empty(root / path)  # unreadable: the scan names it, the plan goes on
         for number, line in enumerate(text.splitlines(), 1):
             for match in KEY_ID.finditer(line):
                 service = service_for(services, path, default_name)
@@ -247,16 +253,19 @@ def plan_repository(
     for index, item in enumerate(ordered, 1):
         account = account_override or decode_account(item.key_id)
         role_region = default_region or _env_region(item.service) or _single_region(item.calls) or "*"
-        name = template.format(
+        name, renamed = role_names.role_name(
+            template,
             service=item.service.name,
+            origin=item.service.origin or item.service.directory or ".",
             key_id=item.key_id,
-            key_suffix=item.key_id[-4:].lower(),
             index=index,
         )
         names[name] = names.get(name, 0) + 1
         grants, notes = _grants(item.calls, account or "*", default_region, item.service, partition)
         if not item.calls:
             notes.add("no AWS call in the code uses this key; the role grants nothing")
+        if renamed:
+            notes.add(renamed)
         roles.append(
             RolePlan(
                 name=name,
@@ -281,13 +290,14 @@ def plan_repository(
     final: list[RolePlan] = []
     for role in roles:
         if names[role.name] > 1:
-            role = replace(role, name=f"{role.name}-{role.key_id[-4:].lower()}")
+            role = replace(role, name=role_names.with_suffix(role.name, role.key_id[-4:].lower()))
         final.append(role)
     return PlanResult(
         root=str(root),
         roles=tuple(sorted(final, key=lambda r: (r.name, r.key_id))),
         unresolved=tuple(sorted(global_unresolved)),
         errors=(*analysis.errors, *scan_errors),
+        secrets=secrets_of(findings),
     )
 
 
@@ -323,7 +333,7 @@ def _image_pulls(
     for path in py_files:
         if service_for(services, path, default_name) is not service:
             continue
-        text = (root / path).read_text(encoding="utf-8", errors="replace")
+        text = read_text_or_empty(root / path)  # unreadable: the scan names it, the plan goes on
         for number, line in enumerate(text.splitlines(), 1):
             for match in _ECR_IMAGE.finditer(line):
                 account, region, repository = match.groups()

@@ -43,6 +43,7 @@ class Service:
     taskdefs: list[str] = field(default_factory=list)  # repo-relative task definition files
     family: str | None = None
     parent: Service | None = None  # the service of an enclosing directory (a repo-level .env)
+    origin: str | None = None  # the file (or folder) the name came from, for messages about it
 
     def env_value(self, name: str) -> EnvSetting | None:
         for setting in self.env:
@@ -165,6 +166,7 @@ def discover(root: Path, files: list[Path]) -> list[Service]:
             relpath = rel(root, path)
             directory = _norm(PurePosixPath(relpath).parent)
             service = get(directory, PurePosixPath(directory).name or root.resolve().name)
+            service.origin = service.origin or relpath
             texts[relpath] = _read(path)
             service.env.extend(parse_dockerfile(texts[relpath], relpath))
     for path in files:
@@ -260,6 +262,7 @@ def _compose(root: Path, path: Path, relpath: str, get: Any, by_dir: dict[str, S
         if service is None:
             service = get(directory, str(name))
         service.name = str(name)
+        service.origin = relpath
         for key, value in _env_items(spec.get("environment")):
             service.env.append(EnvSetting(key, value, relpath, _line_of(text, key), "compose"))
         env_files = spec.get("env_file")
@@ -282,6 +285,7 @@ def _taskdef(
     service = by_dir.get(directory) or get(directory, family)
     if service.family is None:
         service.family = family
+        service.origin = service.origin or relpath
     service.taskdefs.append(relpath)
     for container in data["containerDefinitions"]:
         if isinstance(container, dict):
