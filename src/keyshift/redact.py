@@ -47,9 +47,10 @@ __all__ = [
     "sha1_hex",
 ]
 
+from keyshift.awsnames import KEY_ID_TOKEN as _KEY_ID
+
 # Anything that could be a secret access key (40 base64 chars) or a session token (long base64).
 _SECRETISH = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])|[A-Za-z0-9/+]{60,}={0,2}")
-_KEY_ID = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])")
 
 #: The shortest run of a secret's characters (in any of its encodings) that is masked.
 FRAGMENT = 12

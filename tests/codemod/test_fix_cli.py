@@ -47,9 +47,7 @@ s3 = boto3.client(
     aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
 )
 """
-ENV_APP_FIXED = """import os
-
-import boto3
+ENV_APP_FIXED = """import boto3
 
 s3 = boto3.client(
     "s3",
@@ -284,15 +282,15 @@ def test_internal_error_costs_one_file_not_the_sweep(tmp_path: Path, monkeypatch
     root = _tree(tmp_path, {"a.py": ENV_APP, "b.py": ENV_APP})
     from keyshift.codemod import runner as runner_module
 
-    real = runner_module.analyse
+    real = runner_module.fix_source
 
-    def flaky(data: bytes, *, fast: bool = True) -> object:
+    def flaky(data: bytes) -> object:
         if b"# boom" in data:
             raise RuntimeError("boom")
-        return real(data, fast=fast)
+        return real(data)
 
     (root / "a.py").write_text(ENV_APP + "# boom\n")
-    monkeypatch.setattr(runner_module, "analyse", flaky)
+    monkeypatch.setattr(runner_module, "fix_source", flaky)
     code, out = _invoke(str(root), "--write", "--jobs", "1")
     assert code == 1
     assert "internal error (RuntimeError)" in out

@@ -275,7 +275,7 @@ REWRITE_CASES = [
         """,
     ),
     (
-        "dead-env-constants-removed-import-os-kept",
+        "dead-env-constants-and-unused-import-os-removed",
         """
         import os
 
@@ -290,8 +290,6 @@ REWRITE_CASES = [
             return boto3.client("s3", aws_access_key_id=KEY, aws_secret_access_key=SECRET, aws_session_token=TOKEN)
         """,
         """
-        import os
-
         import boto3
 
 
@@ -419,7 +417,7 @@ REWRITE_CASES = [
         """,
     ),
     (
-        "settings-attribute-and-import-kept",
+        "settings-attribute-and-unused-settings-import-removed",
         """
         import boto3
         from django.conf import settings
@@ -427,8 +425,20 @@ REWRITE_CASES = [
         """,
         """
         import boto3
-        from django.conf import settings
         s3 = boto3.client("s3")
+        """,
+    ),
+    (
+        "settings-import-kept-while-used",
+        """
+        import boto3
+        from django.conf import settings
+        s3 = boto3.client("s3", aws_access_key_id=settings.AWS_ACCESS_KEY_ID, region_name=settings.REGION)
+        """,
+        """
+        import boto3
+        from django.conf import settings
+        s3 = boto3.client("s3", region_name=settings.REGION)
         """,
     ),
     (
@@ -440,7 +450,6 @@ REWRITE_CASES = [
         """,
         """
         import boto3
-        import streamlit as st
         s3 = boto3.client("s3")
         """,
     ),
@@ -490,7 +499,6 @@ REWRITE_CASES = [
         s3 = boto3.client("s3", aws_access_key_id=environ["AWS_ACCESS_KEY_ID"], aws_secret_access_key=environ.get("AWS_SECRET_ACCESS_KEY"))
         """,
         """
-        from os import environ
         import boto3
         s3 = boto3.client("s3")
         """,
@@ -504,7 +512,6 @@ REWRITE_CASES = [
         """,
         """
         import boto3
-        from decouple import config
         s3 = boto3.client("s3")
         """,
     ),
@@ -568,7 +575,7 @@ REWRITE_CASES = [
         """,
     ),
     (
-        "comment-line-before-constant-goes-with-it",
+        "comment-above-constant-stays-while-code-under-it-stays",
         """
         import boto3
 
@@ -579,7 +586,48 @@ REWRITE_CASES = [
         """
         import boto3
 
+        # AWS credentials
         s3 = boto3.client("s3")
+        """,
+    ),
+    (
+        "comment-block-goes-with-its-whole-paragraph",
+        """
+        import boto3
+
+        # AWS credentials
+        KEY = "@KEY@"
+        SECRET = "@SECRET@"
+
+        # clients
+        s3 = boto3.client("s3", aws_access_key_id=KEY, aws_secret_access_key=SECRET)
+        """,
+        """
+        import boto3
+
+        # clients
+        s3 = boto3.client("s3")
+        """,
+    ),
+    (
+        "section-comment-stays-above-remaining-settings",
+        """
+        import boto3
+
+        # AWS Configuration
+        AWS_KEY = "@KEY@"
+        AWS_SECRET = "@SECRET@"
+        AWS_REGION = "eu-west-1"
+
+        s3 = boto3.client("s3", aws_access_key_id=AWS_KEY, aws_secret_access_key=AWS_SECRET, region_name=AWS_REGION)
+        """,
+        """
+        import boto3
+
+        # AWS Configuration
+        AWS_REGION = "eu-west-1"
+
+        s3 = boto3.client("s3", region_name=AWS_REGION)
         """,
     ),
     (
@@ -622,6 +670,22 @@ REWRITE_CASES = [
         """,
     ),
     (
+        "import-os-kept-while-still-used",
+        """
+        import os
+        import boto3
+
+        KEY = os.getenv("K")
+        s3 = boto3.client("s3", aws_access_key_id=KEY, region_name=os.environ["REGION"])
+        """,
+        """
+        import os
+        import boto3
+
+        s3 = boto3.client("s3", region_name=os.environ["REGION"])
+        """,
+    ),
+    (
         "kept-statement-between-deleted-runs",
         """
         import os
@@ -633,7 +697,6 @@ REWRITE_CASES = [
         s3 = boto3.client("s3", aws_access_key_id=KEY, aws_secret_access_key=SECRET, region_name=REGION)
         """,
         """
-        import os
         import boto3
 
         REGION = "eu-west-1"
@@ -697,9 +760,7 @@ REWRITE_CASES = [
         s3 = boto3.client("s3", aws_access_key_id=os.getenv("AWS_ACCESS_KEY_ID") or settings.AWS_KEY)
         """,
         """
-        import os
         import boto3
-        from django.conf import settings
         s3 = boto3.client("s3")
         """,
     ),

@@ -26,13 +26,13 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from keyshift.codemod.targets import (
+from keyshift.awsnames import (
     CREDENTIAL_KWARGS,
     DIRECT_TARGETS,
     SESSION_FACTORIES,
     SESSION_METHODS,
 )
-from keyshift.codemod.values import Metadata, dotted_name, literal_text
+from keyshift.codemod.values import Metadata, bound_value, dotted_name, literal_text
 from keyshift.model import CallSite, Location
 from keyshift.redact import quiet_compiler, sha1_hex
 
@@ -64,17 +64,24 @@ def resolve_metadata(wrapper: MetadataWrapper) -> Metadata:
         star_import=star,
         calls=collector.calls,
         assigns=collector.assigns,
+        strings=collector.strings,
+        reads=collector.reads,
+        classes=collector.classes,
     )
 
 
 class _Collector(cst.CSTVisitor):
-    """Parents of every node, plus every call and assignment in source order."""
+    """Parents of every node, plus the calls, assignments, strings, reads and classes in
+    source order (one traversal serves every check)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self.calls: list[cst.Call] = []
         self.assigns: list[cst.Assign] = []
+        self.strings: list[cst.SimpleString | cst.ConcatenatedString] = []
+        self.reads: list[cst.Subscript | cst.Call] = []
+        self.classes: list[cst.ClassDef] = []
         self.stack: list[cst.CSTNode] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -83,8 +90,17 @@ class _Collector(cst.CSTVisitor):
         self.stack.append(node)
         if isinstance(node, cst.Call):
             self.calls.append(node)
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("get", "getstr"):
+                self.reads.append(node)
         elif isinstance(node, cst.Assign):
             self.assigns.append(node)
+        elif isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+            if not isinstance(self.stack[-2] if len(self.stack) > 1 else None, cst.ConcatenatedString):
+                self.strings.append(node)  # the parts of "a" "b" are one string
+        elif isinstance(node, cst.Subscript):
+            self.reads.append(node)
+        elif isinstance(node, cst.ClassDef):
+            self.classes.append(node)
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
@@ -135,26 +151,12 @@ class TargetMatcher:
         for assignment in assignments:
             if not isinstance(assignment, Assignment) or not isinstance(assignment.node, cst.Name):
                 return None
-            value = _bound_value(self.meta.parents, assignment.node)
+            value = bound_value(self.meta.parents, assignment.node)
             name = self.session_name(value, depth + 1) if value is not None else None
             if name is None:
                 return None
             found.add(name)
         return min(found) if found else None
-
-
-def _bound_value(parents: Mapping[cst.CSTNode, cst.CSTNode], name: cst.Name) -> cst.BaseExpression | None:
-    parent = parents.get(name)
-    if isinstance(parent, cst.AssignTarget):
-        stmt = parents.get(parent)
-        return stmt.value if isinstance(stmt, cst.Assign) else None
-    if isinstance(parent, cst.AnnAssign) and parent.target is name:
-        return parent.value
-    if isinstance(parent, cst.AsName):
-        item = parents.get(parent)
-        if isinstance(item, cst.WithItem) and item.asname is parent:
-            return item.item
-    return None
 
 
 def find_targets(wrapper: MetadataWrapper, meta: Metadata) -> list[Target]:

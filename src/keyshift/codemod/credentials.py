@@ -3,10 +3,14 @@
 ``fix_module`` is the whole transform as a function of one parsed module: it finds target calls
 by qualified name (``callsites``), decides per call whether every credential value is ambient
 (``values``), removes the credential keyword arguments, then deletes module-level constants and
-``from`` imports that only fed them. A module with any site that must stay (a parameter, a
-``self.`` attribute, ``**dict``, positional credentials) is returned unchanged: keyshift never
-half-fixes a file a human has to look at anyway. ``RemoveStaticCredentialsCommand`` wraps it for
-``python -m libcst.tool codemod``.
+imports that only fed them (``__all__`` read with libcst's ``GatherExportsVisitor``; the
+statement removal is ours, since libcst's ``RemoveImportsVisitor`` drops the comment lines above
+a removed import, and a comment goes only when everything it introduced goes). A module with
+any site that must stay (a parameter, a ``self.`` attribute, ``**dict``, positional
+credentials) is returned unchanged: keyshift never half-fixes a file a human has to look at
+anyway; ``notes`` reports every credential the rewrite leaves alone. The one transform is
+``RemoveStaticCredentialsCommand``: ``keyshift fix``/``migrate`` run it through ``fix_source``
+and ``python -m libcst.tool codemod`` runs it directly.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.codemod import CodemodContext, SkipFile, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import GatherExportsVisitor
 from libcst.metadata import (
     Assignment,
     CodeRange,
@@ -25,13 +30,12 @@ from libcst.metadata import (
     PositionProvider,
 )
 
+from keyshift.awsnames import CREDENTIAL_KWARGS, FIRST_POSITIONAL_CREDENTIAL, KEY_ID, SECRETISH
 from keyshift.codemod import libcst_route
 from keyshift.codemod.callsites import Target, find_targets, resolve_metadata
 from keyshift.codemod.edits import ArgRemover, check_parses, delete_statements, remove_import_names
 from keyshift.codemod.notes import leftover_notes
 from keyshift.codemod.records import (
-    KEY_ID,
-    SECRETISH,
     Note,
     SiteReport,
     Trace,
@@ -39,11 +43,18 @@ from keyshift.codemod.records import (
     site_outcome,
     unseen_note,
 )
-from keyshift.codemod.targets import CREDENTIAL_KWARGS, FIRST_POSITIONAL_CREDENTIAL
-from keyshift.codemod.values import Metadata, ValueTracer, literal_text
+from keyshift.codemod.values import CONFIG_FILE, Metadata, ValueTracer, file_paths, literal_text
 from keyshift.redact import quiet_compiler
 
-__all__ = ["ModuleFix", "Note", "RemoveStaticCredentialsCommand", "SiteReport", "ValueReport", "fix_module"]
+__all__ = [
+    "ModuleFix",
+    "Note",
+    "RemoveStaticCredentialsCommand",
+    "SiteReport",
+    "ValueReport",
+    "fix_module",
+    "fix_source",
+]
 
 _DEAD_RHS_CALLS = frozenset({"os.getenv", "os.environ.get"})
 
@@ -60,6 +71,8 @@ class ModuleFix:
     removed_imports: list[tuple[str, int]] = field(default_factory=list)
     secrets: set[str] = field(default_factory=set)
     code: str = ""  # the rewritten source, generated once
+    #: (line, path) of configuration files the module opens, for the runner to look into
+    config_files: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -110,14 +123,47 @@ def _shown(node: cst.BaseExpression) -> str:
 
 
 def _double_star_reason(arg: cst.Arg, tracer: ValueTracer) -> str | None:
-    """Report-only when a ``**dict`` visibly carries credential keys (``None`` otherwise)."""
+    """Report-only when a ``**mapping`` may carry credential keys (``None`` otherwise).
+
+    It may when its keys are visible and include one (``**AWS``, ``**dict(...)``, a name
+    filled by ``creds["aws_access_key_id"] = ...``), or, for a mapping keyshift cannot see into
+    (``**self.config``, ``**load()``), when the module names a credential key anywhere else,
+    when the mapping is object state (``**self.config``: filled elsewhere, often from a config
+    file) or when it is read from a configuration file. A plain ``**kwargs`` parameter passed
+    through stays an informational note: the caller decides.
+    """
     keys = _dict_keys(arg.value, tracer.meta)
     if keys is None:
+        shown = _shown(arg.value)
+        hints = _credential_key_mentions(tracer.meta)
+        if hints:
+            return (
+                f"keyword arguments come through **{shown}, and this module names "
+                f"{', '.join(hints)}: they may carry credentials"
+            )
+        root = arg.value
+        while isinstance(root, cst.Attribute | cst.Subscript):
+            root = root.value
+        if isinstance(root, cst.Name) and root.value in ("self", "cls") and root is not arg.value:
+            return f"keyword arguments come through **{shown}, object state keyshift cannot see into"
+        files = file_paths(tracer.meta, arg.value)
+        if files:
+            return f"keyword arguments come through **{shown}, read from {', '.join(files)}"
         return None
     hits = sorted(k for k in keys if k in CREDENTIAL_KWARGS)
     if hits:
         return f"credentials ({', '.join(hits)}) come through **dict"
     return None
+
+
+def _credential_key_mentions(meta: Metadata) -> list[str]:
+    """Credential keyword names the module spells as strings (mapping keys, subscripts)."""
+    found: set[str] = set()
+    for node in meta.strings:
+        text = literal_text(node)
+        if text in CREDENTIAL_KWARGS:
+            found.add(text)
+    return sorted(found)
 
 
 def _dict_keys(node: cst.BaseExpression, meta: Metadata, depth: int = 0) -> set[str] | None:
@@ -163,12 +209,39 @@ def _dict_keys(node: cst.BaseExpression, meta: Metadata, depth: int = 0) -> set[
     return None
 
 
+def fix_source(data: bytes) -> ModuleFix:
+    """Parse one file's bytes once and run ``RemoveStaticCredentialsCommand`` on it, as
+    ``python -m libcst.tool codemod`` does, minus libcst's defensive copy of the tree
+    (raises ``libcst.ParserSyntaxError``)."""
+    global _COMMAND
+    module = cst.parse_module(data)
+    context = CodemodContext(wrapper=MetadataWrapper(module, unsafe_skip_copy=True))
+    if _COMMAND is None:  # building one costs as much as a scope analysis: once per process
+        _COMMAND = RemoveStaticCredentialsCommand(context)
+    command = _COMMAND
+    command.context = context
+    command.last_fix = None
+    command.transform_module_impl(module)
+    assert command.last_fix is not None
+    return command.last_fix
+
+
+_COMMAND: RemoveStaticCredentialsCommand | None = None
+
+
 def fix_module(wrapper: MetadataWrapper) -> ModuleFix:
     """Analyse and rewrite one module; the input module object is never mutated."""
     result = _fix_module(wrapper)
     seen: set[tuple[str, str]] = set()
     notes: list[Note] = []
+    # a literal key another note already names (revoke, kept constant, setting) is said once
+    said = {m.group(0) for n in result.notes if n.kind != "literal-key" for m in KEY_ID.finditer(n.message)}
+    human_lines = {n.line for n in result.notes if n.needs_human and n.kind != "literal-key"}
     for note in sorted(result.notes, key=lambda n: (n.line, n.kind, n.message)):
+        if note.kind == "literal-key" and (
+            note.line in human_lines or any(m.group(0) in said for m in KEY_ID.finditer(note.message))
+        ):
+            continue
         if (note.kind, note.message) not in seen:  # one note per fact, at its first line
             seen.add((note.kind, note.message))
             notes.append(note)
@@ -183,7 +256,14 @@ def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
     tracer = ValueTracer(meta)
     sites = [_analyse(t, tracer) for t in find_targets(wrapper, meta)]
     result = ModuleFix(module=original, changed=False)
+    result.config_files = _config_files(meta, positions)
     blocked = any(s.reason is not None for s in sites)
+    # a LocalStack/MinIO endpoint set on the session's client/resource, not on the session call
+    session_endpoint = any(
+        "()." in t.target.qualified
+        and any(a.keyword and a.keyword.value == "endpoint_url" for a in t.target.call.args)
+        for t in sites
+    )
     for site in sites:
         for text in site.unseen:
             result.notes.append(unseen_note(positions[site.target.call].start.line, text))
@@ -203,27 +283,44 @@ def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
             removed=removed,
             reason=site.reason,
             traces=site.traces,
-            endpoint_url="endpoint_url" in keywords,
+            endpoint_url="endpoint_url" in keywords
+            or (site.target.factory == "Session" and session_endpoint),
         )
         result.sites.append(report)
         result.notes.extend(notes)
         result.secrets.update(secrets)
     edits = {s.target.call: s.drop for s in sites if s.drop}
+
+    def dict_keys(node: cst.BaseExpression) -> set[str] | None:
+        return _dict_keys(node, meta)
+
     if blocked or not edits:
-        result.notes.extend(leftover_notes(wrapper, meta, positions))
+        result.notes.extend(leftover_notes(wrapper, meta, positions, dict_keys=dict_keys))
+        if blocked:  # the report-only sites already send a human to the file
+            result.notes = [n for n in result.notes if n.kind != "literal-key"]
         return result
     new_module = original.visit(ArgRemover(edits))
-    candidates = _candidates(sites, meta)
-    removed_names = _names_inside(
-        a.value for s in sites for i, a in enumerate(s.target.call.args) if i in s.drop
-    )
+    removed_values = [a.value for s in sites for i, a in enumerate(s.target.call.args) if i in s.drop]
+    candidates = _candidates(sites, meta, removed_values)
+    inside = _nodes_inside(removed_values)
+    removed_names = {id(n) for n in inside if isinstance(n, cst.Name)}
     new_module, consts, imports = _remove_dead(
         original, new_module, meta, positions, candidates, removed_names
     )
     result.removed_constants = consts
     result.removed_imports = imports
-    result.notes.extend(leftover_notes(wrapper, meta, positions, frozenset(n for n, _ in consts)))
+    result.notes.extend(
+        leftover_notes(
+            wrapper,
+            meta,
+            positions,
+            frozenset(n for n, _ in consts),
+            dict_keys=dict_keys,
+            skip_nodes=frozenset(id(n) for n in inside),
+        )
+    )
     result.notes.extend(_kept_literal_notes(original, positions, candidates, result))
+    result.notes.extend(_dead_read_notes(meta, positions, inside, removed_names, consts))
     try:
         result.code = new_module.code
         check_parses(result.code, original)
@@ -236,14 +333,30 @@ def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
     return result
 
 
+def _config_files(meta: Metadata, positions: Mapping[cst.CSTNode, CodeRange]) -> list[tuple[int, str]]:
+    """Relative paths of configuration files passed to calls (``open("config.yml")``), and
+    ``.env`` for a ``load_dotenv()`` without a path."""
+    out: list[tuple[int, str]] = []
+    for call in meta.calls:
+        literals = [literal_text(a.value) for a in call.args]
+        for text in literals:
+            if text and len(text) < 200 and CONFIG_FILE.search(text) and "\n" not in text:
+                out.append((positions[call].start.line, text))
+        if meta.names(call.func) & {"dotenv.load_dotenv", "dotenv.dotenv_values"} and not any(literals):
+            out.append((positions[call].start.line, ".env"))
+    return out
+
+
 def _as_report_only(site: SiteReport, reason: str) -> SiteReport:
     return SiteReport(
         site.line, site.column, site.factory, site.qualified, "report-only", (), reason, site.values
     )
 
 
-def _candidates(sites: list[_Site], meta: Metadata) -> set[str]:
-    """Module-level names (constants or imported) that directly fed a removed argument."""
+def _candidates(sites: list[_Site], meta: Metadata, removed: list[cst.BaseExpression]) -> set[str]:
+    """Module-level names that fed a removed argument: constants and imports passed directly,
+    and imports used anywhere inside one (``os`` of ``os.environ[...]``, ``settings`` of
+    ``settings.AWS_ACCESS_KEY_ID``)."""
     out: set[str] = set()
     for site in sites:
         for name in site.names:
@@ -256,29 +369,84 @@ def _candidates(sites: list[_Site], meta: Metadata) -> set[str]:
                 for a in assignments
             ):
                 out.add(name.value)
+    out.update(n.value for n in _nodes_inside(removed) if isinstance(n, cst.Name) and _global_import(meta, n))
+    return out
+
+
+def _global_import(meta: Metadata, node: cst.Name) -> bool:
+    scope = meta.scope(node)
+    assignments = scope[node.value] if scope is not None else ()
+    return bool(assignments) and all(
+        isinstance(a, ImportAssignment) and isinstance(a.scope, GlobalScope) for a in assignments
+    )
+
+
+def _dead_read_notes(
+    meta: Metadata,
+    positions: Mapping[cst.CSTNode, CodeRange],
+    inside: list[cst.CSTNode],
+    removed_names: set[int],
+    consts: list[tuple[str, int]],
+) -> list[Note]:
+    """Variables that only fed removed arguments and stay behind (a config read, a local)."""
+    gone = {name for name, _ in consts}
+    out: list[Note] = []
+    seen: set[int] = set()
+    for node in inside:
+        if not isinstance(node, cst.Name):
+            continue
+        scope = meta.scope(node)
+        if scope is None:
+            continue
+        for assignment in scope[node.value]:
+            if not isinstance(assignment, Assignment) or id(assignment) in seen:
+                continue
+            seen.add(id(assignment))
+            if isinstance(assignment.scope, GlobalScope) and node.value in gone:
+                continue
+            if not isinstance(assignment.node, cst.Name) or assignment.node not in positions:
+                continue
+            if any(id(access.node) not in removed_names for access in assignment.references):
+                continue
+            files = file_paths(meta, node)
+            where = f"; it reads {', '.join(files)}" if files else ""
+            out.append(
+                Note(
+                    positions[assignment.node].start.line,
+                    "dead-read",
+                    f"{node.value} is no longer used after the rewrite{where}: remove it",
+                    False,
+                )
+            )
     return out
 
 
 def _all_names(module: cst.Module) -> set[str]:
-    names: set[str] = set()
-    for stmt in module.body:
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
+    """Names listed in ``__all__`` (libcst's ``GatherExportsVisitor``): they stay."""
+    if not any(_binds_all(stmt) for stmt in module.body):
+        return set()  # the visitor costs as much as the scope analysis: only where it can find something
+    visitor = GatherExportsVisitor(CodemodContext())
+    module.visit(visitor)
+    return set(visitor.explicit_exported_objects)
+
+
+def _binds_all(stmt: cst.CSTNode) -> bool:
+    if isinstance(stmt, cst.SimpleStatementLine):
         for small in stmt.body:
-            targets: list[cst.BaseExpression] = []
-            value: cst.BaseExpression | None = None
-            if isinstance(small, cst.Assign):
-                targets = [t.target for t in small.targets]
-                value = small.value
-            elif isinstance(small, cst.AugAssign | cst.AnnAssign):
-                targets = [small.target]
-                value = small.value
-            if value is not None and any(isinstance(t, cst.Name) and t.value == "__all__" for t in targets):
-                for node in _walk(value):
-                    text = literal_text(node) if isinstance(node, cst.BaseExpression) else None
-                    if text:
-                        names.add(text)
-    return names
+            targets = (
+                [t.target for t in small.targets]
+                if isinstance(small, cst.Assign)
+                else [small.target]
+                if isinstance(small, cst.AugAssign | cst.AnnAssign)
+                else []
+            )
+            if any(isinstance(t, cst.Name) and t.value == "__all__" for t in targets):
+                return True
+        return False
+    # __all__ built inside ``if``/``try`` blocks: let the visitor look
+    return isinstance(stmt, cst.BaseCompoundStatement) and not isinstance(
+        stmt, cst.FunctionDef | cst.ClassDef
+    )
 
 
 def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
@@ -298,14 +466,9 @@ def _dead_rhs(value: cst.BaseExpression, meta: Metadata) -> bool:
     return False
 
 
-def _names_inside(values: Iterable[cst.BaseExpression]) -> set[int]:
-    """ids of every Name node inside the removed argument values."""
-    out: set[int] = set()
-    for value in values:
-        for node in _walk(value):
-            if isinstance(node, cst.Name):
-                out.add(id(node))
-    return out
+def _nodes_inside(values: Iterable[cst.BaseExpression]) -> list[cst.CSTNode]:
+    """Every node inside the removed argument values."""
+    return [node for value in values for node in _walk(value)]
 
 
 def _remove_dead(
@@ -342,26 +505,39 @@ def _remove_dead(
     replace: dict[int, cst.BaseStatement | None] = {}
     consts: list[tuple[str, int]] = []
     imports: list[tuple[str, int]] = []
+    # constants first: an import that only fed a removed constant (``os`` of
+    # ``KEY = os.environ["K"]``) is then unused as well
+    removed_names = set(removed_names)
+    candidates = set(candidates)
     for index, stmt in enumerate(original.body):
         if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
             continue
         small = stmt.body[0]
-        line = positions[stmt].start.line
         target: cst.BaseExpression | None = None
         value: cst.BaseExpression | None = None
         if isinstance(small, cst.Assign) and len(small.targets) == 1:
             target, value = small.targets[0].target, small.value
         elif isinstance(small, cst.AnnAssign):
             target, value = small.target, small.value
-        if isinstance(target, cst.Name) and value is not None:
-            if target.value in candidates and unused(target.value) and _dead_rhs(value, meta):
-                replace[index] = None
-                consts.append((target.value, line))
+        if not isinstance(target, cst.Name) or value is None:
             continue
-        if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+        if target.value in candidates and unused(target.value) and _dead_rhs(value, meta):
+            replace[index] = None
+            consts.append((target.value, positions[stmt].start.line))
+            inside = [n for n in _walk(value) if isinstance(n, cst.Name)]
+            removed_names.update(id(n) for n in inside)
+            candidates.update(n.value for n in inside if _global_import(meta, n))
+    for index, stmt in enumerate(original.body):
+        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+            continue
+        small = stmt.body[0]
+        if isinstance(small, cst.Import | cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+            line = positions[stmt].start.line
             drop: set[int] = set()
             for i, alias in enumerate(small.names):
                 bound = alias.evaluated_alias or alias.evaluated_name
+                if isinstance(small, cst.Import) and alias.asname is None:
+                    bound = bound.split(".", 1)[0]  # ``import os.path`` binds ``os``
                 if "." not in bound and bound in candidates and unused(bound):
                     drop.add(i)
                     imports.append((bound, line))

@@ -90,8 +90,11 @@ def _take_closing(new_last: cst.Arg, orig_last: cst.Arg, pending: list[cst.Empty
     return new_last.with_changes(comma=comma, whitespace_after_arg=after_arg)
 
 
-def remove_import_names(node: cst.ImportFrom, drop: set[int]) -> cst.ImportFrom | None:
-    """``from M import A, B`` without the names at ``drop``; ``None`` when none is left."""
+def remove_import_names(
+    node: cst.Import | cst.ImportFrom, drop: set[int]
+) -> cst.Import | cst.ImportFrom | None:
+    """``import A, B`` / ``from M import A, B`` without the names at ``drop``; ``None`` when
+    none is left."""
     names = node.names
     if isinstance(names, cst.ImportStar) or not drop:
         return node
@@ -117,25 +120,49 @@ def delete_statements(
 ) -> list[cst.BaseStatement]:
     """Apply per-index replacements (``None`` deletes) to a statement list.
 
-    The next kept statement inherits the first deleted statement's leading blank lines when it
-    has no blank lines of its own (comment lines above it stay, below the inherited blanks), so
-    a block keeps its separating blank line.
+    A comment or blank-line block goes only when everything it introduced goes. A run of
+    deleted statements is followed by a kept one: when the kept one continues the same
+    paragraph (no blank line of its own above it), the comment lines of the run's last
+    paragraph introduced it too, so they stay above it, with that paragraph's blank lines
+    (``# AWS Configuration`` above constants where ``REGION = ...`` stays). When it starts a
+    paragraph of its own, the deleted paragraphs go with their comments, and it inherits the
+    first deleted statement's blank lines if it has none, so blocks stay separated. At the top
+    of the module there is nothing left to separate, so it takes the first statement's place.
     """
     out: list[cst.BaseStatement] = []
-    inherited: list[cst.EmptyLine] | None = None
+    run: list[cst.BaseStatement] = []
     for index, stmt in enumerate(body):
         new = replace.get(index, stmt) if index in replace else stmt
         if new is None:
-            if inherited is None:
-                inherited = [line for line in _leading(stmt) if line.comment is None]
+            run.append(stmt)
             continue
-        if inherited is not None:
-            own = _leading(new)
-            if inherited and not any(line.comment is None for line in own):
-                new = new.with_changes(leading_lines=[*inherited, *own])
-            inherited = None
+        if run:
+            new = _after_run(run, new, at_start=not out)
+            run = []
         out.append(new)
     return out
+
+
+def _after_run(run: list[cst.BaseStatement], kept: cst.BaseStatement, *, at_start: bool) -> cst.BaseStatement:
+    own = list(_leading(kept))
+    if at_start:  # nothing above is left to separate it from: it takes the first one's place
+        while own and own[0].comment is None:
+            own.pop(0)
+        return kept.with_changes(leading_lines=[*_leading(run[0]), *own])
+    if any(line.comment is None for line in own):  # a paragraph of its own
+        if own and own[0].comment is None:
+            return kept
+        inherited = [line for line in _leading(run[0]) if line.comment is None]
+        return kept.with_changes(leading_lines=[*inherited, *own]) if inherited else kept
+    # the kept statement continues the paragraph the run's last blank line started
+    start = 0
+    for i, stmt in enumerate(run):
+        if any(line.comment is None for line in _leading(stmt)):
+            start = i
+    lines: list[cst.EmptyLine] = list(_leading(run[start]))
+    for stmt in run[start + 1 :]:
+        lines.extend(line for line in _leading(stmt) if line.comment is not None)
+    return kept.with_changes(leading_lines=[*lines, *own]) if lines else kept
 
 
 def _leading(stmt: cst.BaseStatement) -> Sequence[cst.EmptyLine]:

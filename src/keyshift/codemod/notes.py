@@ -1,44 +1,60 @@
-"""What a rewrite cannot settle by itself: keys to revoke, deployments to change, leftovers.
+"""Credentials in a module that no rewrite removes, found afresh on every run.
 
-Removing ``aws_access_key_id=`` from code neither revokes the key nor stops a deployment from
-injecting it. These notes tell a human what is left, each with a line and whether it blocks a
-clean exit (``needs_human``). Notes carry key IDs (needed to revoke) but never secrets.
+Removing ``aws_access_key_id=`` from code neither revokes the key nor stops a settings module,
+an ``os.environ`` write, a Spark job or a key file from handing one to the process. These
+checks look at the module itself, not at what the rewrite did, so a second run (when the call
+sites are already clean) still lists every item a human has not done yet. Each note carries a
+line and whether it blocks a clean exit (``needs_human``); notes carry key IDs (needed to
+revoke) but never secrets.
+
+The shapes: credential settings at module level (Django, keys modules, including empty-string
+placeholders) and in class bodies (Flask config classes, pydantic settings, dataclass
+configs); ``os.environ`` writes (subscript, ``setdefault``, ``putenv``, ``update``);
+``set_credentials(...)`` and botocore ``Credentials(...)``; s3fs keywords and ``storage_options``
+(literal or through a name); Spark/Hadoop ``fs.s3a`` key settings; credential keys read from
+YAML/JSON/INI/CSV files; files that look like downloaded AWS key files; other literal key IDs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper
 
-from keyshift.codemod.records import (
+from keyshift.awsnames import (
     CHAIN_ENV_VARS,
+    CREDENTIAL_CLASSES,
+    KEY_ID_TOKEN,
     S3FS_FACTORIES,
     S3FS_KEYS,
-    SETTINGS_NAMES,
-    Note,
-    value_notes,
+    SPARK_CREDENTIAL_SETTING,
+    is_access_key_name,
+    is_credential_name,
 )
-from keyshift.codemod.values import Metadata, literal_text
+from keyshift.codemod.records import Note, NoteKind, key_file_note, value_notes
+from keyshift.codemod.values import Metadata, file_paths, literal_text
 
-__all__ = ["leftover_notes", "value_notes"]
+__all__ = ["KEY_FILE_NAME", "leftover_notes", "value_notes"]
 
-
-def _note(line: int, kind: str, message: str, needs_human: bool) -> Note:
-    return Note(line, kind, message, needs_human)
-
-
-def _qnames(meta: Metadata, node: cst.CSTNode) -> set[str]:
-    return meta.names(node)
+#: Files that look like keys downloaded from the AWS console or kept next to the code.
+KEY_FILE_NAME = re.compile(
+    r"(?i)(?:^|[/\\])(?:[\w.-]*credentials?|[\w.-]*access_?keys?|rootkey|aws[_-]?(?:keys?|creds?|secrets?)"
+    r"|secrets?|keys?)\.(?:csv|json|ya?ml|ini|cfg|conf|txt|toml)$"
+)
 
 
 def _env_key(meta: Metadata, node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Subscript) and "os.environ" in _qnames(meta, node.value) and len(node.slice) == 1:
+    if isinstance(node, cst.Subscript) and "os.environ" in meta.names(node.value) and len(node.slice) == 1:
         index = node.slice[0].slice
         if isinstance(index, cst.Index):
             return literal_text(index.value)
     return None
+
+
+def _env_credential(var: str | None) -> bool:
+    return var is not None and (var in CHAIN_ENV_VARS or is_credential_name(var))
 
 
 def _dict_literal_keys(node: cst.BaseExpression) -> Iterator[str]:
@@ -56,117 +72,231 @@ def _dict_literal_keys(node: cst.BaseExpression) -> Iterator[str]:
             yield from _dict_literal_keys(arg.value)
 
 
+def _credential_read_key(meta: Metadata, node: cst.CSTNode) -> tuple[str, cst.BaseExpression] | None:
+    """``conf["aws"]["access_key"]`` / ``conf.get("aws", "secret_key")``: (key, the object read)."""
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+        index = node.slice[0].slice
+        if isinstance(index, cst.Index):
+            key = literal_text(index.value)
+            if key and is_credential_name(key, beside_access_key=True):
+                return key, node.value
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value in ("get", "getstr")
+    ):
+        for arg in node.args[:2]:
+            key = literal_text(arg.value)
+            if key and is_credential_name(key, beside_access_key=True):
+                return key, node.func.value
+    return None
+
+
+def _scope_has_access_key(body: Iterator[cst.CSTNode]) -> bool:
+    for stmt in body:
+        for name in _assigned_names(stmt):
+            if is_access_key_name(name):
+                return True
+    return False
+
+
+def _assigned_names(stmt: cst.CSTNode) -> Iterator[str]:
+    for target, _ in _assignments(stmt):
+        yield target
+
+
+def _assignments(stmt: cst.CSTNode) -> Iterator[tuple[str, cst.BaseExpression | None]]:
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return
+    for small in stmt.body:
+        if isinstance(small, cst.Assign):
+            for t in small.targets:
+                if isinstance(t.target, cst.Name):
+                    yield t.target.value, small.value
+        elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+            yield small.target.value, small.value
+
+
 def leftover_notes(
     wrapper: MetadataWrapper,
     meta: Metadata,
     positions: Mapping[cst.CSTNode, CodeRange],
     skip_names: frozenset[str] = frozenset(),
+    dict_keys: Callable[[cst.BaseExpression], set[str] | None] | None = None,
+    skip_nodes: frozenset[int] = frozenset(),
 ) -> list[Note]:
-    """Credentials written to ``os.environ``, s3fs/pandas options, settings-style constants."""
+    """Every credential in the module that is still there after the rewrite (see module doc).
+
+    ``skip_names``: module constants the rewrite removed; ``skip_nodes``: ids of nodes inside
+    removed arguments; ``dict_keys`` resolves a mapping expression to its literal keys.
+    """
     out: list[Note] = []
 
-    def line_of(node: cst.CSTNode) -> int:
-        return positions[node].start.line
+    def add(node: cst.CSTNode, kind: NoteKind, message: str, needs_human: bool = True) -> None:
+        out.append(Note(positions[node].start.line, kind, message, needs_human))
 
-    class _Checks:
-        def visit_Assign(self, node: cst.Assign) -> None:
-            for target in node.targets:
-                var = _env_key(meta, target.target)
-                if var in CHAIN_ENV_VARS:
-                    out.append(
-                        _note(
-                            line_of(node),
-                            "environ-write",
-                            f"credentials are written to os.environ[{var!r}]; that overrides the task "
-                            "role for the whole process: remove the assignment",
-                            True,
-                        )
-                    )
-
-        def visit_Call(self, node: cst.Call) -> None:
-            names = _qnames(meta, node.func)
-            if names & {"os.environ.setdefault", "os.putenv"} and node.args:
-                var = literal_text(node.args[0].value)
-                if var in CHAIN_ENV_VARS:
-                    out.append(
-                        _note(
-                            line_of(node),
-                            "environ-write",
-                            f"credentials are written to the environment ({var}); that overrides the "
-                            "task role: remove the call",
-                            True,
-                        )
-                    )
-            if "os.environ.update" in names and node.args:
-                hits = sorted(set(_dict_literal_keys(node.args[0].value)) & CHAIN_ENV_VARS)
-                if hits:
-                    out.append(
-                        _note(
-                            line_of(node),
-                            "environ-write",
-                            f"credentials are written to os.environ ({', '.join(hits)}); that overrides "
-                            "the task role: remove them",
-                            True,
-                        )
-                    )
-            if names & S3FS_FACTORIES:
-                hits = sorted(
-                    a.keyword.value for a in node.args if a.keyword and a.keyword.value in S3FS_KEYS
-                )
-                if hits:
-                    out.append(
-                        _note(
-                            line_of(node),
-                            "s3fs",
-                            f"s3fs credentials ({', '.join(hits)}) are not rewritten by keyshift; remove "
-                            "them so s3fs uses the default chain",
-                            True,
-                        )
-                    )
-            for arg in node.args:
-                if arg.keyword is not None and arg.keyword.value == "storage_options":
-                    hits = sorted(set(_dict_literal_keys(arg.value)) & S3FS_KEYS)
-                    if hits:
-                        out.append(
-                            _note(
-                                line_of(node),
-                                "storage-options",
-                                f"storage_options carries credentials ({', '.join(hits)}); keyshift does "
-                                "not rewrite them: remove them so s3fs uses the default chain",
-                                True,
-                            )
-                        )
-
-    checks = _Checks()
     for assign in meta.assigns:
-        checks.visit_Assign(assign)
-    for call in meta.calls:
-        checks.visit_Call(call)
-    for stmt in wrapper.module.body:
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for small in stmt.body:
-            if isinstance(small, cst.Assign):
-                targets = [t.target for t in small.targets]
-                value: cst.BaseExpression | None = small.value
-            elif isinstance(small, cst.AnnAssign):
-                targets, value = [small.target], small.value
-            else:
-                continue
-            for target in targets:
-                if not isinstance(target, cst.Name) or target.value not in SETTINGS_NAMES:
-                    continue
-                if target.value in skip_names or value is None:
-                    continue
-                if (isinstance(value, cst.Name) and value.value == "None") or literal_text(value) == "":
-                    continue
-                out.append(
-                    _note(
-                        line_of(stmt),
-                        "settings",
-                        f"module-level setting {target.value} holds credentials; settings modules "
-                        "(Django, django-storages) pass it to boto3, overriding the task role: delete it",
-                        True,
-                    )
+        for target in assign.targets:
+            var = _env_key(meta, target.target)
+            if _env_credential(var):
+                add(
+                    assign,
+                    "environ-write",
+                    f"credentials are written to os.environ[{var!r}]; that overrides the task role for "
+                    "the whole process: remove the assignment",
                 )
+    for call in meta.calls:
+        if id(call) in skip_nodes:
+            continue
+        _call_notes(call, meta, add, dict_keys)
+    _settings_notes(wrapper.module, meta, add, skip_names)
+    for node in meta.strings:
+        if id(node) in skip_nodes:
+            continue
+        text = literal_text(node)
+        if text is None:
+            continue
+        if SPARK_CREDENTIAL_SETTING.search(text):
+            add(
+                node,
+                "spark",
+                f"Spark/Hadoop setting {text!r} hands a key to the S3 connector; keyshift does not rewrite "
+                "it: remove it so the connector uses the default chain (and revoke the key)",
+            )
+        elif len(text) < 300 and KEY_FILE_NAME.search(text):
+            add(node, "key-file", key_file_note(text))
+        for match in KEY_ID_TOKEN.finditer(text):
+            if not match.group(0).endswith("EXAMPLE"):
+                add(
+                    node,
+                    "literal-key",
+                    f"access key {match.group(0)} is written in this file; remove it and revoke the key",
+                )
+    for read in meta.reads:
+        found = _credential_read_key(meta, read)
+        if found is None or id(read) in skip_nodes:
+            continue
+        for path in file_paths(meta, found[1]):
+            add(read, "key-file", key_file_note(path))
     return out
+
+
+def _call_notes(
+    node: cst.Call,
+    meta: Metadata,
+    add: Callable[[cst.CSTNode, NoteKind, str], None],
+    dict_keys: Callable[[cst.BaseExpression], set[str] | None] | None,
+) -> None:
+    names = meta.names(node.func)
+    if names & {"os.environ.setdefault", "os.putenv"} and node.args:
+        var = literal_text(node.args[0].value)
+        if _env_credential(var):
+            add(
+                node,
+                "environ-write",
+                f"credentials are written to the environment ({var}); that overrides the task role: "
+                "remove the call",
+            )
+    if "os.environ.update" in names and node.args:
+        hits = sorted(k for k in _dict_literal_keys(node.args[0].value) if _env_credential(k))
+        if hits:
+            add(
+                node,
+                "environ-write",
+                f"credentials are written to os.environ ({', '.join(hits)}); that overrides the task "
+                "role: remove them",
+            )
+    if isinstance(node.func, cst.Attribute) and node.func.attr.value == "set_credentials" and node.args:
+        add(
+            node,
+            "set-credentials",
+            "set_credentials(...) gives the session a static key; keyshift does not rewrite it: remove "
+            "the call so the session uses the default chain",
+        )
+    if names & CREDENTIAL_CLASSES:
+        add(
+            node,
+            "credentials-object",
+            f"{min(names & CREDENTIAL_CLASSES)}(...) builds a static key by hand; keyshift does not "
+            "rewrite it: remove it so the code uses the default chain",
+        )
+    if names & S3FS_FACTORIES:
+        hits = sorted(a.keyword.value for a in node.args if a.keyword and a.keyword.value in S3FS_KEYS)
+        if hits:
+            add(
+                node,
+                "s3fs",
+                f"s3fs credentials ({', '.join(hits)}) are not rewritten by keyshift; remove them so "
+                "s3fs uses the default chain",
+            )
+    for arg in node.args:
+        if arg.keyword is not None and arg.keyword.value == "storage_options":
+            keys = set(_dict_literal_keys(arg.value))
+            if not keys and dict_keys is not None:
+                keys = dict_keys(arg.value) or set()
+            hits = sorted(keys & S3FS_KEYS)
+            if hits:
+                add(
+                    node,
+                    "storage-options",
+                    f"storage_options carries credentials ({', '.join(hits)}); keyshift does not rewrite "
+                    "them: remove them so s3fs uses the default chain",
+                )
+
+
+def _settings_notes(
+    module: cst.Module,
+    meta: Metadata,
+    add: Callable[[cst.CSTNode, NoteKind, str], None],
+    skip_names: frozenset[str],
+) -> None:
+    """Credential settings: module constants (placeholders too) and class attributes/fields."""
+    paired = _scope_has_access_key(iter(module.body))
+    for stmt in module.body:
+        for name, value in _assignments(stmt):
+            if name in skip_names or value is None or not is_credential_name(name, beside_access_key=paired):
+                continue
+            if isinstance(value, cst.Name) and value.value == "None":
+                continue
+            if literal_text(value) == "":
+                add(
+                    stmt,
+                    "placeholder",
+                    f"module-level setting {name} is an empty placeholder for a key: code that fills it "
+                    "in hands a static key to AWS; delete it and let the code use the default chain",
+                )
+                continue
+            add(
+                stmt,
+                "settings",
+                f"module-level setting {name} holds credentials; settings modules (Django, "
+                "django-storages) pass it to boto3, overriding the task role: delete it",
+            )
+    for assign in meta.assigns:  # self.AWS_ACCESS_KEY = ... in a settings object's __init__
+        for target in assign.targets:
+            node = target.target
+            if (
+                isinstance(node, cst.Attribute)
+                and isinstance(node.value, cst.Name)
+                and node.value.value in ("self", "cls")
+                and is_credential_name(node.attr.value)
+            ):
+                add(
+                    assign,
+                    "settings",
+                    f"attribute {node.value.value}.{node.attr.value} holds credentials for AWS clients: "
+                    "drop it and let the code use the default chain",
+                )
+    for cls in meta.classes:
+        body: Sequence[cst.CSTNode] = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+        paired = _scope_has_access_key(iter(body))
+        for line in body:
+            for name, _value in _assignments(line):
+                if is_credential_name(name, beside_access_key=paired):
+                    add(
+                        line,
+                        "settings",
+                        f"{cls.name.value}.{name} is a credential setting (config class, pydantic "
+                        "settings or dataclass field) that hands a key to AWS clients: delete it and "
+                        "let the code use the default chain",
+                    )

@@ -1,21 +1,19 @@
-"""The records and value facts both analysis paths share, with no libcst import.
+"""The codemod's records and value facts, with no libcst import.
 
-``keyshift fix`` decides most files with the stdlib ``ast`` fast path (``fast``) and only falls
-back to libcst's scope analysis (``credentials``) for what the fast path does not model, so the
-reports (``SiteReport``, ``Note``), the value classification (``Trace``) and the notes derived
-from values live here, once, and neither path can drift from the other in what it says.
+The reports (``SiteReport``, ``Note``), the value classification (``Trace``) and the notes
+derived from values are plain data, so the runner, the report renderers and ``migrate`` read
+them without loading libcst.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
+from keyshift.awsnames import CHAIN_ENV_VARS, KEY_ID, SECRETISH
 from keyshift.redact import sha1_hex
 
-KEY_ID = re.compile(r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}")
-SECRETISH = re.compile(r"^[A-Za-z0-9/+=]{40,}$")
 #: Calls that read the process environment (qualified names).
 ENV_READS = frozenset(
     {"os.getenv", "os.environ.get", "os.getenvb", "os.environ.setdefault", "decouple.config"}
@@ -84,6 +82,29 @@ class ValueReport:
     origins: tuple[str, ...] = ()
 
 
+SiteStatus = Literal["rewritten", "report-only"]
+NoteKind = Literal[
+    "revoke",
+    "env",
+    "env-name",
+    "settings",
+    "placeholder",
+    "endpoint",
+    "environ-write",
+    "s3fs",
+    "storage-options",
+    "spark",
+    "set-credentials",
+    "credentials-object",
+    "key-file",
+    "dead-read",
+    "literal-key",
+    "kept-literal",
+    "unseen-arguments",
+    "internal",
+]
+
+
 @dataclass(frozen=True, slots=True)
 class SiteReport:
     """One call site with credentials: rewritten, or left alone and why."""
@@ -92,7 +113,7 @@ class SiteReport:
     column: int
     factory: str
     qualified: str
-    status: str  # "rewritten" | "report-only"
+    status: SiteStatus
     removed: tuple[str, ...]
     reason: str | None
     values: tuple[ValueReport, ...]
@@ -103,7 +124,7 @@ class Note:
     """Something about the file the rewrite did not (or could not) settle."""
 
     line: int
-    kind: str
+    kind: NoteKind
     message: str
     needs_human: bool
 
@@ -167,10 +188,6 @@ def site_outcome(
     return report, notes, secrets
 
 
-#: Variables botocore's environment provider reads.
-CHAIN_ENV_VARS = frozenset(
-    {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"}
-)
 #: Module-level settings that django-storages and similar settings modules hand to boto3.
 SETTINGS_NAMES = frozenset(
     {
@@ -182,10 +199,14 @@ SETTINGS_NAMES = frozenset(
         "AWS_S3_SESSION_TOKEN",
     }
 )
-S3FS_FACTORIES = frozenset({"s3fs.S3FileSystem", "s3fs.core.S3FileSystem"})
-S3FS_KEYS = frozenset(
-    {"key", "secret", "token", "aws_access_key_id", "aws_secret_access_key", "aws_session_token"}
-)
+
+
+def key_file_note(path: str) -> str:
+    """One message per key file, whichever check found it (so the notes merge)."""
+    return (
+        f"credentials are read from {path}, which still holds a key: remove it from that file (and "
+        "from the repository's history) and revoke the key"
+    )
 
 
 def value_notes(line: int, traces: Mapping[str, Trace]) -> list[Note]:
@@ -239,7 +260,9 @@ def value_notes(line: int, traces: Mapping[str, Trace]) -> list[Note]:
                         True,
                     )
                 )
-        for origin in _settings_origins(trace.origins):
+        for origin in dict.fromkeys(o for o in trace.origins if o.startswith("file ")):
+            out.append(Note(line, "key-file", key_file_note(origin[5:]), True))
+        for origin in _settings_origins(o for o in trace.origins if not o.startswith("file ")):
             out.append(
                 Note(
                     line,

@@ -117,7 +117,9 @@ def to_text(result: FixResult, *, show_diff: bool = True) -> str:
         for name, line in o.removed_imports:
             out.append(f"{o.path}:{line}: removed unused import {name}\n")
         for n in o.notes:
-            tag = "needs a human" if n.needs_human else "note"
+            # found afresh in the file as it is, not in what this run changed: an open item
+            still_open = n.needs_human and o.status == "report-only" and not o.sites
+            tag = "still open" if still_open else "needs a human" if n.needs_human else "note"
             out.append(f"{o.path}:{n.line}: {tag}: {n.kind}: {n.message}\n")
     counts = summary(result)
     verb = "changed" if result.write else "would change"

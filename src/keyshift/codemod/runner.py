@@ -1,64 +1,76 @@
 """Run the credential codemod over files: discovery, text prefilter, analysis, atomic writes.
 
-A file is read once; unless its bytes mention ``boto3``/``botocore``/``aioboto3`` (or the s3fs
-markers the report covers) it is never parsed, and a candidate without any credential text is
-settled without analysis. The rest go through ``analyse``: the ``ast`` fast path (``fast``),
-or libcst (``credentials``) for what the fast path does not model, with the same result either
-way. Many of them are spread over a process pool that starts during discovery. The output of
-every rewrite is re-parsed as a guard and, with ``write``, replaces the file atomically (temp
-file in the same directory + ``os.replace``), so an interrupted run leaves every file either old
-or new. One bad file never stops a sweep: it becomes an outcome with a reason. Diffs are
-redacted before they leave the worker: every text of an outcome (diff, notes, reasons) passes the
-file's ``Scrubber``, which knows the literals the rewrite removed and every secret the detectors
-find in the file, in all their encodings and fragments; the outcome carries those secrets on so
-the command's final write scrubs across files too.
+A file is read once. The prefilter (``is_candidate``) is a cheap necessary condition for
+anything the engine rewrites or reports: a boto3-family module, an AWS credential name in any
+spelling (settings, ``os.environ`` writes, dict keys, config-file keys), a key-ID prefix, Spark's
+``fs.s3a`` keys, ``set_credentials``. Only candidates are parsed, once, by libcst
+(``credentials.fix_source``), many of them in a process pool that starts during discovery.
+The output of every rewrite is re-parsed as a guard and, with ``write``, replaces the file
+atomically (temp file in the same directory + ``os.replace``), so an interrupted run leaves
+every file either old or new. One bad file never stops a sweep: it becomes an outcome with a
+reason. Diffs are redacted before they leave the worker.
+The worker's texts (diff, notes, reasons) pass the file's ``Scrubber``, which knows the literals
+the rewrite removed and every secret the detectors find in the file, in all their encodings and
+fragments; the outcome carries those secrets on so the command's final write scrubs across files.
 """
 
 from __future__ import annotations
 
 import contextlib
 import difflib
-import fnmatch
 import os
+import re
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from keyshift.codemod.fast import FileFix
 from keyshift.codemod.records import Note, SiteReport
 from keyshift.errors import KeyshiftError
 from keyshift.model import Secret
-from keyshift.redact import Scrubber, quiet_compiler, scrub
+from keyshift.redact import Scrubber, scrub
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
     from keyshift.codemod.credentials import ModuleFix
 
-MARKERS = (b"boto3", b"botocore", b"aioboto3", b"s3fs", b"storage_options")
-#: Among candidates, text without any of these cannot hold a credential argument, a ``**dict``,
-#: positional session credentials or a reported leftover, so its analysis is skipped.
-NEEDS_ANALYSIS = (
-    b"aws_access_key_id",
-    b"aws_secret_access_key",
-    b"aws_session_token",
-    b"AWS_ACCESS_KEY_ID",
-    b"AWS_SECRET_ACCESS_KEY",
-    b"AWS_SESSION_TOKEN",
-    b"AWS_SECURITY_TOKEN",
-    b"AWS_S3_",
-    b"storage_options",
+#: Lower-cased markers; a file without any of them holds nothing the engine rewrites or reports.
+#: ``boto`` covers boto3/botocore/aioboto3/aiobotocore; ``aws_``, ``access``+``key`` spellings and
+#: ``secret`` cover settings, environment writes, dict and config-file keys; the key-ID prefixes
+#: cover literal keys; ``fs.s3`` covers Spark/Hadoop; ``credentials`` covers ``set_credentials``
+#: and botocore ``Credentials(...)``; ``keys.``/``rootkey`` (and ``credentials``) cover key files.
+MARKERS = (
+    b"boto",
     b"s3fs",
-    b"**",
-    b"Session(",
+    b"storage_options",
+    b"aws_",
+    b"awsaccess",
+    b"awssecret",
+    b"access_key",
+    b"accesskey",
+    b"access key",
+    b"access-key",
+    b"secret",
+    b"credentials",
+    b"fs.s3",
+    b"keys.",
+    b"rootkey",
+    b"akia",
+    b"asia",
+    b"abia",
+    b"acca",
 )
+#: An unparsable candidate counts as "could not look" only when its bytes are about AWS at all;
+#: a Python 2 script that merely says "secret" is not left for a human as unreadable AWS code.
+AWS_MARKERS = (b"boto", b"aws", b"s3", b"akia", b"asia", b"abia", b"acca")
+FileStatus = Literal["unchanged", "would-fix", "fixed", "report-only", "unparsable", "error"]
 _SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "env"})
-#: Files to analyse before a process pool pays: most take 1-2 ms on the fast path, and forking
-#: workers from the CLI process costs about 0.15 s of CPU, so below this one process is faster.
-_PARALLEL_MIN = 200
+#: Files to analyse before a process pool pays: a libcst parse with scope analysis takes
+#: 10-40 ms per file, and forking workers from the CLI process costs about 0.15 s of CPU.
+_PARALLEL_MIN = 16
 _BATCH = 8
 _CHUNK = 1 << 16
 
@@ -68,7 +80,7 @@ class FileOutcome:
     """What happened to one candidate file. ``diff`` is already redacted."""
 
     path: str
-    status: str  # "unchanged" | "would-fix" | "fixed" | "report-only" | "unparsable" | "error"
+    status: FileStatus
     reason: str | None = None
     sites: tuple[SiteReport, ...] = ()
     notes: tuple[Note, ...] = ()
@@ -118,30 +130,6 @@ class FixResult:
         return 0
 
 
-def discover(paths: Sequence[Path], exclude: Sequence[str] = ()) -> list[tuple[Path, str]]:
-    """Python files under ``paths`` (explicit files whatever their suffix), as (path, shown name)."""
-    found: dict[str, Path] = {}
-    for root in paths:
-        if not root.exists():
-            raise KeyshiftError(f"path does not exist: {root}")
-        if root.is_file():
-            if not root.is_symlink():
-                found[_shown(root)] = root
-            continue
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in _SKIP_DIRS)
-            for name in filenames:
-                if not name.endswith(".py"):
-                    continue
-                path = Path(dirpath, name)
-                shown = _shown(path)
-                rel = path.relative_to(root).as_posix()
-                if path.is_symlink() or _excluded(rel, exclude):
-                    continue
-                found[shown] = path
-    return [(found[k], k) for k in sorted(found)]
-
-
 def _shown(path: Path) -> str:
     try:
         rel = os.path.relpath(path)
@@ -150,16 +138,10 @@ def _shown(path: Path) -> str:
     return Path(rel).as_posix() if not rel.startswith("..") else path.as_posix()
 
 
-def _excluded(rel: str, patterns: Sequence[str]) -> bool:
-    """Patterns apply to paths relative to the directory argument, so naming a directory
-    explicitly (``keyshift fix fixtures/x``) is never undone by a project-wide exclude."""
-    return any(fnmatch.fnmatch(rel, p) for p in patterns)
-
-
 def is_candidate(data: bytes) -> bool:
     """Can this file hold a target or a reported leftover at all? (Cheap bytes test.)"""
-    # the MARKERS, unrolled (``aioboto3`` contains ``boto3``): this runs once per file of the tree
-    return b"boto3" in data or b"botocore" in data or b"s3fs" in data or b"storage_options" in data
+    low = data.lower()
+    return any(marker in low for marker in MARKERS)
 
 
 def file_scrubber(data: bytes, shown: str, literals: Iterable[str]) -> Scrubber:
@@ -220,81 +202,42 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 def fix_source(data: bytes) -> ModuleFix:
-    """Parse and rewrite one file's bytes on the libcst path (raises ``libcst.ParserSyntaxError``)."""
-    import libcst as cst
-    from libcst.metadata import MetadataWrapper
+    """Parse and rewrite one file's bytes (raises ``libcst.ParserSyntaxError``)."""
+    from keyshift.codemod.credentials import fix_source as fix
 
-    from keyshift.codemod.credentials import fix_module
-
-    module = cst.parse_module(data)
-    return fix_module(MetadataWrapper(module, unsafe_skip_copy=True))
+    return fix(data)
 
 
-def libcst_fix(data: bytes) -> FileFix:
-    """``fix_source`` as a ``FileFix`` (the reference path; raises what libcst raises)."""
-    fix = fix_source(data)
-    encoding = fix.module.encoding
-    new = (fix.code or fix.module.code).encode(encoding) if fix.changed else None
-    return FileFix(
-        fix.changed,
-        new,
-        encoding,
-        list(fix.sites),
-        list(fix.notes),
-        list(fix.removed_constants),
-        list(fix.removed_imports),
-        set(fix.secrets),
-    )
-
-
-def analyse(data: bytes, *, fast: bool = True) -> FileFix:
-    """One file's result: the ``ast`` fast path when it models the file, else the libcst path.
-
-    Any failure of the fast path (a construct it does not model, or even a bug) falls back to
-    the libcst path, which then reports unparsable files the usual way.
-    """
-    with quiet_compiler():  # compiler warnings would echo the file's lines, secrets included
-        if fast:
-            from keyshift.codemod.fast import fast_fix
-
-            try:
-                return fast_fix(data)
-            except Exception:
-                pass
-        return libcst_fix(data)
-
-
-def process_file(path: Path, shown: str, write: bool, fast: bool = True) -> FileOutcome:
+def process_file(path: Path, shown: str, write: bool) -> FileOutcome:
     """Rewrite one candidate file; never raises for a problem with the file itself."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         return FileOutcome(shown, "error", scrub(f"cannot read: {exc.strerror or exc}"))
-    return process_data(str(path), shown, write, data, fast)
+    return process_data(str(path), shown, write, data)
 
 
-def process_data(path: str, shown: str, write: bool, data: bytes, fast: bool = True) -> FileOutcome:
+def process_data(path: str, shown: str, write: bool, data: bytes) -> FileOutcome:
     """``process_file`` for bytes already read (``path`` is only written to, with ``write``)."""
-    if not any(marker in data for marker in NEEDS_ANALYSIS):
-        return FileOutcome(shown, "unchanged")
     try:
-        fix = analyse(data, fast=fast)
+        fix = fix_source(data)
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as exc:
-        return FileOutcome(shown, "unparsable", scrub(f"cannot decode or parse: {type(exc).__name__}"))
+        return _unparsable(data, shown, scrub(f"cannot decode or parse: {type(exc).__name__}"))
     except RecursionError:
         return FileOutcome(shown, "error", "file is nested too deeply to analyse; left unchanged")
     except Exception as exc:  # a keyshift bug must cost one file, never the sweep
         import libcst as cst
 
         if isinstance(exc, cst.ParserSyntaxError):
-            return FileOutcome(shown, "unparsable", f"does not parse (line {exc.raw_line}); left unchanged")
+            return _unparsable(data, shown, f"does not parse (line {exc.raw_line}); left unchanged")
         return FileOutcome(shown, "error", scrub(f"internal error ({type(exc).__name__}); left unchanged"))
-    report_only = any(s.status == "report-only" for s in fix.sites)
-    status = "report-only" if report_only else "unchanged"
+    notes = [*fix.notes, *_key_file_notes(Path(path), fix)]
+    needs_human = any(s.status == "report-only" for s in fix.sites) or any(n.needs_human for n in notes)
+    status: FileStatus = "report-only" if needs_human else "unchanged"
     diff = ""
-    if fix.changed and fix.new is not None:
-        encoding = fix.encoding
-        new = fix.new
+    if fix.changed:
+        encoding = fix.module.encoding
+        new = fix.code.encode(encoding)
         diff = _diff(data.decode(encoding, "replace"), new.decode(encoding, "replace"), shown)
         status = "would-fix"
         if write:
@@ -308,7 +251,7 @@ def process_data(path: str, shown: str, write: bool, data: bytes, fast: bool = T
         status,
         None,
         tuple(fix.sites),
-        tuple(sorted(fix.notes, key=lambda n: (n.line, n.kind, n.message))),
+        tuple(sorted(notes, key=lambda n: (n.line, n.kind, n.message))),
         tuple(fix.removed_constants),
         tuple(fix.removed_imports),
         diff,
@@ -318,18 +261,81 @@ def process_data(path: str, shown: str, write: bool, data: bytes, fast: bool = T
     return scrub_outcome(outcome, file_scrubber(data, shown, fix.secrets))
 
 
+_CONFIG_TOKENS = re.compile(r"[,:=\n\r\t\"'\[\]{}<>]")
+_CONFIG_MAX = 256 * 1024
+
+
+def _key_file_notes(path: Path, fix: ModuleFix) -> list[Note]:
+    """Configuration files the module opens that still name AWS credentials.
+
+    Found from the files as they are, so a second run (the call sites already clean, the read
+    left behind) still lists them. Only relative paths inside the module's directory or the
+    working directory are read: regular files, no symlink on the way, at most 256 KiB. Only
+    the path is reported, never what the file holds.
+    """
+    from keyshift.awsnames import KEY_ID_TOKEN, is_credential_name
+    from keyshift.codemod.records import key_file_note
+
+    named = {n.message for n in fix.notes if n.kind == "key-file"}
+    out: list[Note] = []
+    for line, name in dict.fromkeys(fix.config_files):
+        message = key_file_note(name)
+        if message in named or os.path.isabs(name) or ".." in Path(name).parts:
+            continue
+        for base in (path.parent, Path.cwd()):
+            data = _read_config(base, name)
+            if data is None:
+                continue
+            text = data.decode("utf-8", "replace")
+            tokens = (t.strip() for t in _CONFIG_TOKENS.split(text))
+            if KEY_ID_TOKEN.search(text) or any(
+                len(t) < 60 and is_credential_name(t, beside_access_key=True) for t in tokens
+            ):
+                out.append(Note(line, "key-file", message, True))
+                named.add(message)
+            break
+    return out
+
+
+def _read_config(base: Path, name: str) -> bytes | None:
+    try:
+        root = os.path.realpath(base)
+        full = os.path.join(root, name)
+        if os.path.realpath(full) != os.path.normpath(full):
+            return None  # a symlink on the way
+        st = os.lstat(full)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _CONFIG_MAX:
+            return None
+    except (OSError, ValueError):
+        return None
+    data = _read(full)
+    return data if isinstance(data, bytes) else None
+
+
+def _unparsable(data: bytes, shown: str, reason: str) -> FileOutcome:
+    low = data.lower()
+    if any(marker in low for marker in AWS_MARKERS):
+        return FileOutcome(shown, "unparsable", reason)
+    return FileOutcome(shown, "unchanged", f"{reason} (no AWS marker in it)")
+
+
 def _process_packed(item: tuple[str, str, bool]) -> FileOutcome:
     return process_file(Path(item[0]), item[1], item[2])
 
 
-def walk(paths: Sequence[Path], exclude: Sequence[str] = ()) -> Iterator[str]:
+def walk(paths: Sequence[Path], exclude: tuple[str, ...] = ()) -> Iterator[str]:
     """Python files under ``paths`` (explicit files whatever their suffix), each once.
 
-    The same selection as ``discover`` (hidden and tool directories skipped, symlinks never
-    followed, excludes relative to the directory argument) with ``os.scandir``, no per-file
-    ``stat`` and no display names: those are made for candidates only.
+    Hidden and tool directories are skipped, symlinks never followed; ``exclude`` has the one
+    meaning ``scan`` gives it (``sources.worktree.is_excluded``: gitignore-style globs relative
+    to the directory argument, a bare name matching at any depth), so naming a directory
+    explicitly is never undone by a project-wide exclude. ``os.scandir``, no per-file ``stat``
+    and no display names: those are made for candidates only.
     """
     seen: set[str] | None = set() if len(paths) > 1 else None
+    excluded: Callable[[str, tuple[str, ...]], bool] | None = None
+    if exclude:
+        from keyshift.sources.worktree import is_excluded as excluded
     for root in paths:
         if not root.exists():
             raise KeyshiftError(f"path does not exist: {root}")
@@ -354,7 +360,7 @@ def walk(paths: Sequence[Path], exclude: Sequence[str] = ()) -> Iterator[str]:
                             subdirs.append(entry.path)
                     elif name.endswith(".py") and not entry.is_symlink():
                         path = entry.path
-                        if exclude and _excluded(path[cut:].replace(os.sep, "/"), exclude):
+                        if excluded is not None and excluded(path[cut:].replace(os.sep, "/"), exclude):
                             continue
                         yield from _once(path, seen)
                 stack.extend(sorted(subdirs, reverse=True))
@@ -397,6 +403,7 @@ def _read(path: str) -> bytes | str:
 def run_fix(
     paths: Sequence[Path], *, write: bool = False, jobs: int = 0, exclude: Sequence[str] = ()
 ) -> FixResult:
+    patterns = tuple(exclude)
     """Find candidate files under ``paths`` and fix (or, without ``write``, preview) each.
 
     Discovery (reading every file for the marker test) runs in this process while, once there
@@ -410,7 +417,7 @@ def run_fix(
     pool: ProcessPoolExecutor | None = None
     futures: list[Future[list[FileOutcome]]] = []
     try:
-        for path in walk(paths, exclude):
+        for path in walk(paths, patterns):
             seen += 1
             data = _read(path)
             if isinstance(data, str):  # never skipped silently: the file is named with the reason
@@ -420,9 +427,7 @@ def run_fix(
                 continue
             parsed += 1
             shown = _shown(Path(path))
-            if not any(marker in data for marker in NEEDS_ANALYSIS):
-                outcomes.append(FileOutcome(shown, "unchanged"))  # what a worker would say
-            elif workers == 1:
+            if workers == 1:
                 outcomes.append(process_data(path, shown, write, data))
             else:
                 pending.append((path, shown, write))
@@ -430,7 +435,7 @@ def run_fix(
                     from concurrent.futures import ProcessPoolExecutor  # only now: it loads multiprocessing
 
                     # warm the analysis code once, before the workers fork
-                    analyse(b"import boto3\nboto3.client('s3', aws_access_key_id='x')\n")
+                    fix_source(b"import boto3\nboto3.client('s3', aws_access_key_id='x')\n")
                     pool = ProcessPoolExecutor(max_workers=workers)
                 if pool is not None and len(pending) >= _BATCH:
                     futures.append(pool.submit(_process_batch, pending))

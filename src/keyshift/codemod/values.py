@@ -15,6 +15,7 @@ local of the same name as a constant is a different binding.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +59,9 @@ class Metadata:
     star_import: bool = False
     calls: list[cst.Call] = field(default_factory=list)  # every call, in source order
     assigns: list[cst.Assign] = field(default_factory=list)  # every assignment, in source order
+    strings: list[cst.SimpleString | cst.ConcatenatedString] = field(default_factory=list)
+    reads: list[cst.Subscript | cst.Call] = field(default_factory=list)  # subscripts and .get() calls
+    classes: list[cst.ClassDef] = field(default_factory=list)
     _names: dict[int, set[str]] = field(default_factory=dict)
 
     def names(self, node: cst.CSTNode) -> set[str]:
@@ -127,6 +131,24 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def bound_value(
+    parents: Mapping[cst.CSTNode, cst.CSTNode], bound: cst.CSTNode, *, with_items: bool = True
+) -> cst.BaseExpression | None:
+    """The expression that binds a Name: a plain, annotated or walrus assignment, or (with
+    ``with_items``) the context manager of ``with ... as name``."""
+    parent = parents.get(bound)
+    if isinstance(parent, cst.AssignTarget):
+        stmt = parents.get(parent)
+        return stmt.value if isinstance(stmt, cst.Assign) else None
+    if isinstance(parent, cst.AnnAssign | cst.NamedExpr) and parent.target is bound:
+        return parent.value
+    if with_items and isinstance(parent, cst.AsName):
+        item = parents.get(parent)
+        if isinstance(item, cst.WithItem) and item.asname is parent:
+            return item.item
+    return None
+
+
 def _root_name(node: cst.BaseExpression) -> cst.Name | None:
     while isinstance(node, cst.Attribute | cst.Subscript | cst.Call):
         node = node.func if isinstance(node, cst.Call) else node.value
@@ -145,6 +167,54 @@ def _contains_sts_call(node: cst.CSTNode) -> str | None:
         if found:
             return found
     return None
+
+
+#: Configuration files a credential may be read from.
+CONFIG_FILE = re.compile(r"(?i)\.(?:csv|json|ya?ml|ini|cfg|cnf|conf|properties|toml|txt|env)$")
+#: Methods that fill an already made reader from a path (``ConfigParser().read("aws.ini")``).
+_READ_METHODS = frozenset({"read", "read_file", "load", "safe_load", "read_csv", "read_json"})
+
+
+def file_paths(meta: Metadata, node: cst.BaseExpression, depth: int = 0) -> list[str]:
+    """Configuration files ``node`` is read from: literal paths in the calls that build it.
+
+    Follows names to what binds them (``with open("c.json") as f: json.load(f)``) and, for a
+    name, the reader methods called on it (``config.read("aws.ini")``).
+    """
+    if depth > 6:
+        return []
+    out: list[str] = []
+    if isinstance(node, cst.Call):
+        for arg in node.args:
+            text = literal_text(arg.value)
+            if text is not None and CONFIG_FILE.search(text) and "\n" not in text:
+                out.append(text)
+            else:
+                out.extend(file_paths(meta, arg.value, depth + 1))
+        out.extend(file_paths(meta, node.func, depth + 1))
+    elif isinstance(node, cst.Attribute | cst.Subscript):
+        out.extend(file_paths(meta, node.value, depth + 1))
+    elif isinstance(node, cst.Name):
+        scope = meta.scope(node)
+        if scope is None:
+            return out
+        for assignment in scope[node.value]:
+            if not isinstance(assignment, Assignment) or not isinstance(assignment.node, cst.Name):
+                continue
+            value = bound_value(meta.parents, assignment.node)
+            if value is not None:
+                out.extend(file_paths(meta, value, depth + 1))
+            for access in assignment.references:
+                parent = meta.parents.get(access.node)
+                grand = meta.parents.get(parent) if parent is not None else None
+                if (
+                    isinstance(parent, cst.Attribute)
+                    and parent.attr.value in _READ_METHODS
+                    and isinstance(grand, cst.Call)
+                    and grand.func is parent
+                ):
+                    out.extend(file_paths(meta, grand, depth + 1))
+    return list(dict.fromkeys(out))
 
 
 class ValueTracer:
@@ -193,7 +263,11 @@ class ValueTracer:
             return Trace(f"name {node.value!r} is not bound in this module")
         parts = [self._trace_assignment(node.value, a, depth, seen) for a in assignments]
         kinds = {p.kind for p in parts}
-        return merge(kinds.pop() if len(kinds) == 1 else "name", parts)
+        return merge(kinds.pop() if len(kinds) == 1 else "name", parts, origins=self._files(node))
+
+    def _files(self, node: cst.BaseExpression) -> tuple[str, ...]:
+        """``file <path>`` origins: the configuration files ``node`` is read from."""
+        return tuple(f"file {path}" for path in file_paths(self.meta, node))
 
     def _trace_assignment(self, name: str, assignment: object, depth: int, seen: frozenset[int]) -> Trace:
         if isinstance(assignment, BuiltinAssignment):
@@ -232,16 +306,7 @@ class ValueTracer:
         return Trace(inner.reason, "local", inner.literals, inner.env_vars, inner.origins)
 
     def _assigned_value(self, bound: cst.CSTNode) -> cst.BaseExpression | None:
-        """The right-hand side that binds a Name, when it is a plain (annotated) assignment."""
-        parent = self.meta.parents.get(bound)
-        if isinstance(parent, cst.AssignTarget):
-            stmt = self.meta.parents.get(parent)
-            return stmt.value if isinstance(stmt, cst.Assign) else None
-        if isinstance(parent, cst.AnnAssign) and parent.target is bound:
-            return parent.value
-        if isinstance(parent, cst.NamedExpr) and parent.target is bound:
-            return parent.value
-        return None
+        return bound_value(self.meta.parents, bound, with_items=False)
 
     # -- attributes, subscripts, calls --------------------------------------------------------------
     def _trace_attribute(self, node: cst.Attribute, depth: int, seen: frozenset[int]) -> Trace:
@@ -283,6 +348,13 @@ class ValueTracer:
         return Trace(merged.reason, "subscript", (), merged.env_vars, merged.origins)
 
     def _trace_call(self, node: cst.Call, depth: int, seen: frozenset[int]) -> Trace:
+        trace = self._trace_call_value(node, depth, seen)
+        files = self._files(node)
+        if files:
+            trace = Trace(trace.reason, trace.kind, trace.literals, trace.env_vars, (*trace.origins, *files))
+        return trace
+
+    def _trace_call_value(self, node: cst.Call, depth: int, seen: frozenset[int]) -> Trace:
         names = self.meta.names(node.func)
         arg_parts = [self._trace(a.value, depth + 1, seen) for a in node.args]
         if names & ENV_READS:

@@ -15,6 +15,7 @@ import binascii
 import re
 from collections.abc import Iterator
 
+from keyshift.awsnames import KEY_ID_PATTERN
 from keyshift.detect import prefilter
 from keyshift.detect.account import account_id
 from keyshift.detect.carriers import carrier_of, dockerfile_instructions, section_ids
@@ -37,7 +38,6 @@ from keyshift.redact import sha1_hex
 
 __all__ = ["detect_bytes", "detect_text", "might_contain"]
 
-KEY_ID_PATTERN = r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}"
 _KEY_ID = re.compile(KEY_ID_PATTERN.encode())
 _KEY_ID_TEXT = re.compile(KEY_ID_PATTERN)
 # key IDs stand on word boundaries

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 
-CREDENTIAL_PREFIXES = ("AKIA", "ASIA", "ABIA", "ACCA")
 _ACCOUNT_MASK = 0x7FFFFFFFFF80
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from keyshift.awsnames import KEY_ID_PATTERN
+
 # possessive: no backtracking. A comment between pieces is bounded (and must end its line):
 # unbounded, every literal on one long line would rescan the rest of that line.
 _GAP = r"""(?:[ \t]|\\\r?\n|\r?\n|\+|\(|#[^\r\n]{0,200}+\r?\n)*+"""
@@ -18,7 +20,7 @@ _RUN = re.compile(
     r"""(["'])[A-Za-z0-9/+=]{1,64}+\1""" + r"(?:" + _GAP + r"""[rRuU]?(["'])[A-Za-z0-9/+=]{1,64}+\2)++"""
 )
 _LITERAL = re.compile(r"""[rRuU]?(["'])([A-Za-z0-9/+=]{1,64})\1""")
-_WORTH = re.compile(r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}|[A-Za-z0-9/+]{40}|[A-Za-z0-9/+=]{64,}")
+_WORTH = re.compile(KEY_ID_PATTERN + r"|[A-Za-z0-9/+]{40}|[A-Za-z0-9/+=]{64,}")
 
 
 def join_literals(text: str) -> str:

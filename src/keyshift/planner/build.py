@@ -15,6 +15,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from keyshift.awsnames import CREDENTIAL_ENV_VARS as CREDENTIAL_VARS
+from keyshift.awsnames import KEY_ID_TOKEN as KEY_ID
 from keyshift.config import Config
 from keyshift.detect.account import account_id as decode_account
 from keyshift.errors import KeyshiftError
@@ -22,7 +24,7 @@ from keyshift.model import CredentialKind, Finding, Secret
 from keyshift.planner import iam_map
 from keyshift.planner import names as role_names
 from keyshift.planner.analysis import ApiCall, analyze, is_test_path
-from keyshift.planner.deploy import CREDENTIAL_VARS, KEY_ID, Service, discover, rel, service_for, walk
+from keyshift.planner.deploy import Service, discover, rel, service_for, walk
 from keyshift.planner.deploy import _read as read_text_or_empty
 from keyshift.planner.resources import Scope, queue_account_region, resolve, strings
 from keyshift.planner.values import Assumed, Const, DictV, EnvRead, ListV, Origin, Prefix, Values

@@ -11,11 +11,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from keyshift.awsnames import CREDENTIAL_ENV_VARS as CREDENTIAL_VARS
 from keyshift.markup import md_code, md_text
 from keyshift.masking import mask_findings
 from keyshift.planner import hcl, render
 from keyshift.planner.build import PlanResult, RolePlan
-from keyshift.planner.deploy import CREDENTIAL_VARS
 from keyshift.redact import Scrubber
 from keyshift.safefs import SafeDir, open_output_dir
 

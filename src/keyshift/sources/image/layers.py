@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from keyshift.awsnames import KEY_ID_PREFIXES_BYTES as _KEY_PREFIXES
 from keyshift.detect import detect_bytes, might_contain
 from keyshift.model import Finding, SourceKind
 from keyshift.sources.image.blobs import BlobOpener
@@ -30,7 +31,6 @@ WH_OPAQUE = ".wh..wh..opq"
 _OVERLAP = 4096
 MAX_KEY_IDS_PER_FILE = 2000
 _DENSE_CHECK_BYTES = 32 * 1024  # below this a file cannot hold that many key IDs
-_KEY_PREFIXES = (b"AKIA", b"ASIA", b"ABIA", b"ACCA")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,46 @@
+"""The codemod's matchers on adversarial shapes: run time grows linearly with the input."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from keyshift.awsnames import SPARK_CREDENTIAL_SETTING, is_credential_name
+from keyshift.codemod.credentials import fix_source
+from keyshift.codemod.notes import KEY_FILE_NAME
+from keyshift.codemod.runner import is_candidate
+
+SHAPES = {
+    "key-file-name": lambda n: 'open("' + "credentials" * n + '.cs")\n',
+    "dotted-names": lambda n: 'x = "' + "fs.s3a." * n + 'access.keyz"\n',
+    "credential-names": lambda n: "AWS_" * n + "SECRET_NAME = 1\n",
+    "many-settings": lambda n: "".join(f'AWS_SECRET_ACCESS_KEY_{i} = ""\n' for i in range(n)),
+}
+
+
+def _seconds(source: str) -> float:
+    start = time.perf_counter()
+    fix_source(source.encode())
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_linear(shape: str) -> None:
+    make = SHAPES[shape]
+    _seconds(make(10))
+    small = min(_seconds(make(250)) for _ in range(2))
+    large = min(_seconds(make(1000)) for _ in range(2))
+    assert large < max(small, 0.01) * 10, (small, large)  # 4x input: well under quadratic 16x
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_matchers_never_raise(text: str) -> None:
+    is_credential_name(text)
+    is_credential_name(text, beside_access_key=True)
+    SPARK_CREDENTIAL_SETTING.search(text)
+    KEY_FILE_NAME.search(text)
+    is_candidate(text.encode("utf-8", "surrogatepass"))
