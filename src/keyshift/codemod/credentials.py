@@ -30,11 +30,11 @@ from libcst.metadata import (
     PositionProvider,
 )
 
-from keyshift.awsnames import CREDENTIAL_KWARGS, FIRST_POSITIONAL_CREDENTIAL, KEY_ID, SECRETISH
+from keyshift.awsnames import CREDENTIAL_KWARGS, FIRST_POSITIONAL_CREDENTIAL, KEY_ID
 from keyshift.codemod import libcst_route
 from keyshift.codemod.callsites import Target, find_targets, resolve_metadata
 from keyshift.codemod.edits import ArgRemover, check_parses, delete_statements, remove_import_names
-from keyshift.codemod.notes import leftover_notes
+from keyshift.codemod.notes import config_files, dead_read_notes, kept_literal_notes, leftover_notes
 from keyshift.codemod.records import (
     Note,
     SiteReport,
@@ -43,7 +43,7 @@ from keyshift.codemod.records import (
     site_outcome,
     unseen_note,
 )
-from keyshift.codemod.values import CONFIG_FILE, Metadata, ValueTracer, file_paths, literal_text
+from keyshift.codemod.values import Metadata, ValueTracer, file_paths, literal_text
 from keyshift.redact import quiet_compiler
 
 __all__ = [
@@ -256,7 +256,7 @@ def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
     tracer = ValueTracer(meta)
     sites = [_analyse(t, tracer) for t in find_targets(wrapper, meta)]
     result = ModuleFix(module=original, changed=False)
-    result.config_files = _config_files(meta, positions)
+    result.config_files = config_files(meta, positions)
     blocked = any(s.reason is not None for s in sites)
     # a LocalStack/MinIO endpoint set on the session's client/resource, not on the session call
     session_endpoint = any(
@@ -319,8 +319,8 @@ def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
             skip_nodes=frozenset(id(n) for n in inside),
         )
     )
-    result.notes.extend(_kept_literal_notes(original, positions, candidates, result))
-    result.notes.extend(_dead_read_notes(meta, positions, inside, removed_names, consts))
+    result.notes.extend(kept_literal_notes(original, positions, candidates, {n for n, _ in consts}))
+    result.notes.extend(dead_read_notes(meta, positions, inside, removed_names, {n for n, _ in consts}))
     try:
         result.code = new_module.code
         check_parses(result.code, original)
@@ -331,20 +331,6 @@ def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
     result.module = new_module
     result.changed = True
     return result
-
-
-def _config_files(meta: Metadata, positions: Mapping[cst.CSTNode, CodeRange]) -> list[tuple[int, str]]:
-    """Relative paths of configuration files passed to calls (``open("config.yml")``), and
-    ``.env`` for a ``load_dotenv()`` without a path."""
-    out: list[tuple[int, str]] = []
-    for call in meta.calls:
-        literals = [literal_text(a.value) for a in call.args]
-        for text in literals:
-            if text and len(text) < 200 and CONFIG_FILE.search(text) and "\n" not in text:
-                out.append((positions[call].start.line, text))
-        if meta.names(call.func) & {"dotenv.load_dotenv", "dotenv.dotenv_values"} and not any(literals):
-            out.append((positions[call].start.line, ".env"))
-    return out
 
 
 def _as_report_only(site: SiteReport, reason: str) -> SiteReport:
@@ -379,46 +365,6 @@ def _global_import(meta: Metadata, node: cst.Name) -> bool:
     return bool(assignments) and all(
         isinstance(a, ImportAssignment) and isinstance(a.scope, GlobalScope) for a in assignments
     )
-
-
-def _dead_read_notes(
-    meta: Metadata,
-    positions: Mapping[cst.CSTNode, CodeRange],
-    inside: list[cst.CSTNode],
-    removed_names: set[int],
-    consts: list[tuple[str, int]],
-) -> list[Note]:
-    """Variables that only fed removed arguments and stay behind (a config read, a local)."""
-    gone = {name for name, _ in consts}
-    out: list[Note] = []
-    seen: set[int] = set()
-    for node in inside:
-        if not isinstance(node, cst.Name):
-            continue
-        scope = meta.scope(node)
-        if scope is None:
-            continue
-        for assignment in scope[node.value]:
-            if not isinstance(assignment, Assignment) or id(assignment) in seen:
-                continue
-            seen.add(id(assignment))
-            if isinstance(assignment.scope, GlobalScope) and node.value in gone:
-                continue
-            if not isinstance(assignment.node, cst.Name) or assignment.node not in positions:
-                continue
-            if any(id(access.node) not in removed_names for access in assignment.references):
-                continue
-            files = file_paths(meta, node)
-            where = f"; it reads {', '.join(files)}" if files else ""
-            out.append(
-                Note(
-                    positions[assignment.node].start.line,
-                    "dead-read",
-                    f"{node.value} is no longer used after the rewrite{where}: remove it",
-                    False,
-                )
-            )
-    return out
 
 
 def _all_names(module: cst.Module) -> set[str]:
@@ -548,38 +494,6 @@ def _remove_dead(
     if not replace:
         return module, [], []
     return module.with_changes(body=delete_statements(module.body, replace)), consts, imports
-
-
-def _kept_literal_notes(
-    original: cst.Module,
-    positions: Mapping[cst.CSTNode, CodeRange],
-    candidates: set[str],
-    result: ModuleFix,
-) -> list[Note]:
-    """Constants that fed a removed argument, still hold a key, and had to stay."""
-    removed = {name for name, _ in result.removed_constants}
-    notes: list[Note] = []
-    for stmt in original.body:
-        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
-            continue
-        small = stmt.body[0]
-        if not isinstance(small, cst.Assign | cst.AnnAssign) or small.value is None:
-            continue
-        target = small.targets[0].target if isinstance(small, cst.Assign) else small.target
-        if not isinstance(target, cst.Name) or target.value not in candidates or target.value in removed:
-            continue
-        text = literal_text(small.value)
-        if text and (KEY_ID.search(text) or SECRETISH.match(text)):
-            notes.append(
-                Note(
-                    positions[stmt].start.line,
-                    "kept-literal",
-                    f"constant {target.value} still holds a literal credential (it is still used or "
-                    "exported); remove it by hand and revoke the key",
-                    True,
-                )
-            )
-    return notes
 
 
 libcst_route.install()  # under libcst's runner the diffs and warnings are libcst's: scrub them

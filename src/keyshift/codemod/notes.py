@@ -13,6 +13,8 @@ configs); ``os.environ`` writes (subscript, ``setdefault``, ``putenv``, ``update
 ``set_credentials(...)`` and botocore ``Credentials(...)``; s3fs keywords and ``storage_options``
 (literal or through a name); Spark/Hadoop ``fs.s3a`` key settings; credential keys read from
 YAML/JSON/INI/CSV files; files that look like downloaded AWS key files; other literal key IDs.
+After a rewrite: constants that still hold a key (``kept_literal_notes``) and variables left
+unused (``dead_read_notes``); ``config_files`` lists the files the runner may look into.
 """
 
 from __future__ import annotations
@@ -21,22 +23,31 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper
+from libcst.metadata import Assignment, CodeRange, GlobalScope, MetadataWrapper
 
 from keyshift.awsnames import (
     CHAIN_ENV_VARS,
     CREDENTIAL_CLASSES,
+    KEY_ID,
     KEY_ID_TOKEN,
     S3FS_FACTORIES,
     S3FS_KEYS,
+    SECRETISH,
     SPARK_CREDENTIAL_SETTING,
     is_access_key_name,
     is_credential_name,
 )
 from keyshift.codemod.records import Note, NoteKind, key_file_note, value_notes
-from keyshift.codemod.values import Metadata, file_paths, literal_text
+from keyshift.codemod.values import CONFIG_FILE, Metadata, file_paths, literal_text
 
-__all__ = ["KEY_FILE_NAME", "leftover_notes", "value_notes"]
+__all__ = [
+    "KEY_FILE_NAME",
+    "config_files",
+    "dead_read_notes",
+    "kept_literal_notes",
+    "leftover_notes",
+    "value_notes",
+]
 
 #: Files that look like keys downloaded from the AWS console or kept next to the code.
 KEY_FILE_NAME = re.compile(
@@ -300,3 +311,87 @@ def _settings_notes(
                         "settings or dataclass field) that hands a key to AWS clients: delete it and "
                         "let the code use the default chain",
                     )
+
+
+def config_files(meta: Metadata, positions: Mapping[cst.CSTNode, CodeRange]) -> list[tuple[int, str]]:
+    """Relative paths of configuration files passed to calls (``open("config.yml")``), and
+    ``.env`` for a ``load_dotenv()`` without a path."""
+    out: list[tuple[int, str]] = []
+    for call in meta.calls:
+        literals = [literal_text(a.value) for a in call.args]
+        for text in literals:
+            if text and len(text) < 200 and CONFIG_FILE.search(text) and "\n" not in text:
+                out.append((positions[call].start.line, text))
+        if meta.names(call.func) & {"dotenv.load_dotenv", "dotenv.dotenv_values"} and not any(literals):
+            out.append((positions[call].start.line, ".env"))
+    return out
+
+
+def dead_read_notes(
+    meta: Metadata,
+    positions: Mapping[cst.CSTNode, CodeRange],
+    inside: list[cst.CSTNode],
+    removed_names: set[int],
+    gone: set[str],
+) -> list[Note]:
+    """Variables that only fed removed arguments and stay behind (a config read, a local)."""
+    out: list[Note] = []
+    seen: set[int] = set()
+    for node in inside:
+        if not isinstance(node, cst.Name):
+            continue
+        scope = meta.scope(node)
+        if scope is None:
+            continue
+        for assignment in scope[node.value]:
+            if not isinstance(assignment, Assignment) or id(assignment) in seen:
+                continue
+            seen.add(id(assignment))
+            if isinstance(assignment.scope, GlobalScope) and node.value in gone:
+                continue
+            if not isinstance(assignment.node, cst.Name) or assignment.node not in positions:
+                continue
+            if any(id(access.node) not in removed_names for access in assignment.references):
+                continue
+            files = file_paths(meta, node)
+            where = f"; it reads {', '.join(files)}" if files else ""
+            out.append(
+                Note(
+                    positions[assignment.node].start.line,
+                    "dead-read",
+                    f"{node.value} is no longer used after the rewrite{where}: remove it",
+                    False,
+                )
+            )
+    return out
+
+
+def kept_literal_notes(
+    original: cst.Module,
+    positions: Mapping[cst.CSTNode, CodeRange],
+    candidates: set[str],
+    removed: set[str],
+) -> list[Note]:
+    """Constants that fed a removed argument, still hold a key, and had to stay."""
+    notes: list[Note] = []
+    for stmt in original.body:
+        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+            continue
+        small = stmt.body[0]
+        if not isinstance(small, cst.Assign | cst.AnnAssign) or small.value is None:
+            continue
+        target = small.targets[0].target if isinstance(small, cst.Assign) else small.target
+        if not isinstance(target, cst.Name) or target.value not in candidates or target.value in removed:
+            continue
+        text = literal_text(small.value)
+        if text and (KEY_ID.search(text) or SECRETISH.match(text)):
+            notes.append(
+                Note(
+                    positions[stmt].start.line,
+                    "kept-literal",
+                    f"constant {target.value} still holds a literal credential (it is still used or "
+                    "exported); remove it by hand and revoke the key",
+                    True,
+                )
+            )
+    return notes
