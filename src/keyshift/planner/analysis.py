@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from keyshift.planner import iam_map
+from keyshift.planner.pyparse import parse
 from keyshift.planner.values import (
     EMPTY,
     Assumed,
@@ -52,6 +53,7 @@ from keyshift.planner.values import (
 )
 
 MAX_PASSES = 16
+MAX_DEPTH = 120  # nested expressions followed before a value is taken as unknown
 MAX_CONTEXTS = 16  # call sites analysed one by one when recording; more are merged
 _CRED_KW = "aws_access_key_id"
 _ENV_FUNCS = frozenset({"getenv", "config", "env", "get_env", "get_setting"})
@@ -316,6 +318,7 @@ class Analyzer:
         self.module_names: dict[str, list[str]] = {}  # dotted name -> module paths
         self.recording = False
         self.inline_depth = 0
+        self.depth = 0  # expressions being evaluated, across scopes (see _Scope.eval)
         self.hierarchy: dict[tuple[str, str], list[tuple[str, str]]] | None = None
         self.subclasses: dict[tuple[str, str], set[Value]] | None = None
         self._any_site: tuple[State, dict[tuple[tuple[str, str], str], Values]] | None = None
@@ -329,9 +332,12 @@ class Analyzer:
     def _load(self, path: str) -> None:
         try:
             source = (self.root / path).read_text(encoding="utf-8", errors="replace")
-            tree = ast.parse(source, filename=path)
+            tree = parse(source, path)
         except (SyntaxError, ValueError, OSError, RecursionError, MemoryError) as exc:
-            self.errors.append(f"{path}: cannot parse ({type(exc).__name__})")
+            self.errors.append(
+                f"{path}: cannot parse ({type(exc).__name__}); "
+                "the AWS calls in it may be missing from the plan"
+            )
             return
         self.modules[path] = Module(path, tree)
         parts = list(PurePosixPath(path).with_suffix("").parts)
@@ -751,6 +757,9 @@ class _Scope:
     def _hierarchy(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
         """Each class with its base classes in this repository (computed once per pass)."""
         if self.a.hierarchy is None:
+            # evaluating a base (``Parent.Meta``, ``db.Model``) looks up members, which asks for the
+            # hierarchy again: while it is being built, every class is its own only class
+            self.a.hierarchy = {}
             direct: dict[tuple[str, str], list[tuple[str, str]]] = {}
             for key, bases in self.a.class_bases.items():
                 scope = _Scope(self.a, key[0], None, None, {})
@@ -803,8 +812,25 @@ class _Scope:
         return frozenset(out)
 
     def eval(self, node: ast.expr | None) -> Values:
+        """The values ``node`` may have; deeper than ``MAX_DEPTH`` is unknown and reported, so a
+        pathological expression costs one unknown value, not the whole module."""
         if node is None:
             return EMPTY
+        if self.a.depth >= MAX_DEPTH:
+            path, line = self._loc(node)
+            self.a.note(
+                Unresolved(
+                    path, line, "expression", "nested too deeply to follow; calls in it may be missing"
+                )
+            )
+            return UNKNOWN
+        self.a.depth += 1
+        try:
+            return self._eval(node)
+        finally:
+            self.a.depth -= 1
+
+    def _eval(self, node: ast.expr) -> Values:
         if isinstance(node, ast.Constant):
             return frozenset({Const(node.value)}) if isinstance(node.value, str) else EMPTY
         if isinstance(node, ast.Name):
@@ -980,7 +1006,7 @@ class _Scope:
         return frozenset(out)
 
     def _classes_of(self, key: tuple[str, str]) -> list[tuple[str, str]]:
-        return self._hierarchy().get(key, [key])
+        return self._hierarchy().get(key) or [key]
 
     def _member(self, owner: InstV | ClassV, attr: str) -> Values:
         out: set[Value] = set()
@@ -993,6 +1019,9 @@ class _Scope:
         for cls in self._classes_of(owner.key):
             out.update(self._deref(self.a.prev.attrs.get((cls, None, attr), EMPTY)))
             method = (cls[0], f"{cls[1]}.{attr}")
+            if method in self.a.classes:  # a nested class: ``Parent.Meta``
+                out.add(ClassV(method))
+                break
             func = self.a.funcs.get(method)
             if func is not None:
                 if func.is_property and isinstance(owner, InstV):
