@@ -9,6 +9,7 @@ the end to be found, with no error.
 
 from __future__ import annotations
 
+import keyword
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -64,7 +65,13 @@ def test_class_graphs_never_hide_calls(tmp_path: Path, graph: tuple[str, int]) -
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.from_regex(r"[a-z]{1,6}", fullmatch=True), min_size=1, max_size=60))
+@given(
+    st.lists(
+        st.from_regex(r"[a-z]{1,6}", fullmatch=True).filter(lambda n: not keyword.iskeyword(n)),
+        min_size=1,
+        max_size=60,
+    )
+)
 def test_attribute_chains_terminate(tmp_path: Path, names: list[str]) -> None:
     chain = ".".join(["a", *names])
     source = (

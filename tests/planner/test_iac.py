@@ -130,7 +130,7 @@ def test_large_policy_is_split(tmp_path: Path) -> None:
         Grant("s3:GetObject", (f"arn:aws:s3:::bucket-{i:04d}/data/*",), (f"x.py:{i}",), "mapped")
         for i in range(400)
     )
-    role = RolePlan("big", "big", "", "AKIA", "123456789012", "us-east-1", grants, (), (), (), (), ())
+    role = RolePlan("big", "big", "", ("AKIA",), "123456789012", "us-east-1", grants, (), (), (), (), ())
     parts = render.policy_parts(role)
     assert len(parts) > 1
     for part in parts:

@@ -146,10 +146,8 @@ def run_migration(
         base = Path(config.baseline)
         known = load_baseline(base if base.is_absolute() else path / base)
     scan = apply_policy(merge(results, str(path)), config, known)
-    plan = plan_repository(path, config.section("plan"), scan_config=config)
-    found_ids = {f.key_id for f in scan.findings if f.key_id}
-    # keys the scan suppressed (documentation examples, allowlisted) get no role
-    plan = replace(plan, roles=tuple(r for r in plan.roles if r.key_id in found_ids))
+    # the plan reads the scan it is given: one scan per migration
+    plan = plan_repository(path, config.section("plan"), scan_config=config, scan=scan)
     fix = _run_fix(path, config, write)
     verdicts = verifier(scan, path) if verifier is not None else ()
     keys = build_keys(scan, plan, fix, verdicts)
@@ -243,7 +241,8 @@ def build_keys(
         groups.setdefault(_ident(f), []).append(f)
     by_key: dict[str, list[RolePlan]] = {}
     for role in plan.roles:
-        by_key.setdefault(role.key_id, []).append(role)
+        for replaced in role.key_ids:
+            by_key.setdefault(replaced, []).append(role)
     verdict_of = {v.key_id: v for v in verdicts}
     claimed = {f.path for f in scan.findings if f.source in (SourceKind.WORKTREE, SourceKind.DOCKERFILE)}
     names_by_key = {
@@ -265,8 +264,15 @@ def build_keys(
         if not places:  # only history hits that are still at HEAD but outside the tree scan
             places = [KeyPlace("head", f.path, f.line, f.kind.value, "history") for f in found]
         roles = by_key.get(key_id or "", [])
+        # a role replaces several keys: each key is served by the calls that name it
         served = sorted(
-            {f"{g.action} <- {because}" for role in roles for g in role.grants for because in g.because}
+            {
+                f"{g.action} <- {because}"
+                for role in roles
+                for g in role.grants
+                for because in g.because
+                if key_id is not None and f"key {key_id}" in because
+            }
         )
         account = next((f.account_id for f in found if f.account_id), None)
         kinds = tuple(sorted({f.kind.value for f in found}))
@@ -342,9 +348,12 @@ def steps_for(
         steps.append(f"{verb} {', '.join(code)}.")
     steps.extend(notes)
     for role in roles:
+        where = {"ecs": "the task definition's taskRoleArn", "lambda": "the Lambda function's role"}.get(
+            role.target, "the workload's EKS Pod Identity association"
+        )
         steps.append(
             f"Create role {role.name} (roles/{_slug(role.name)}/main.tf or cloudformation.json) and "
-            "set it as the service's taskRoleArn."
+            f"set it as {where}."
         )
         for b in role.blockers:
             if b.path in head_paths or b.path not in claimed:
@@ -368,6 +377,11 @@ def steps_for(
         )
     for ref in sorted({p.detail.split(":")[0] for p in key.places if p.where == "image"}):
         steps.append(f"Rebuild {ref} without the key and delete the old image and tags.")
+    if len(roles) > 1:
+        steps.append(
+            f"{len(roles)} workloads use this key ({', '.join(r.name for r in roles)}): revoke it only after "
+            "every one of them runs on its new role."
+        )
     steps.append(f"Revoke the key: follow runbook.md, section {key.ident}.")
     return tuple(dict.fromkeys(steps))
 

@@ -94,8 +94,9 @@ def render(result: MigrationResult) -> str:
     body.append("</ul><p>The full diff is in <code>fix.diff</code>.</p>")
     body.append("<h2>Roles</h2><ul>")
     for role in result.plan.roles:
+        keys = _e(", ".join(role.key_ids))
         body.append(
-            f"<li><b>{_e(role.name)}</b> ({_e(role.service)}, key <code>{_e(role.key_id)}</code>): "
+            f"<li><b>{_e(role.name)}</b> ({_e(role.service)}, keys <code>{keys}</code>): "
             f"{len(role.grants)} action(s), {len(role.blockers)} override(s) to remove</li>"
         )
     body.append("</ul>")

@@ -106,7 +106,7 @@ def render(result: MigrationResult) -> str:
         lines += ["No role to create.", ""]
     for role in result.plan.roles:
         lines.append(
-            f"- **{role.name}** for service `{role.service}` (key {role.key_id}): "
+            f"- **{role.name}** for service `{role.service}` (keys {', '.join(role.key_ids)}): "
             f"{len(role.grants)} action(s), {len(role.blockers)} override(s) to remove; "
             f"files in `roles/`."
         )

@@ -305,7 +305,13 @@ def _xform(name: str) -> str:
 class Analyzer:
     """Whole-program analysis of the Python files under ``root``."""
 
-    def __init__(self, root: Path, files: list[str], env_lookup: Any = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        files: list[str],
+        env_lookup: Any = None,
+        trees: dict[str, ast.Module] | None = None,
+    ) -> None:
         self.root = root
         self.env_lookup = env_lookup  # (path, name) -> str | None
         self.modules: dict[str, Module] = {}
@@ -325,14 +331,16 @@ class Analyzer:
         self.calls: set[ApiCall] = set()
         self.unresolved: set[Unresolved] = set()
         self.default_sessions: set[tuple[str, Origin]] = set()
+        self.trees = trees or {}  # already parsed (the workload discovery parses every file once)
         for path in files:
             self._load(path)
 
     # ----- loading -------------------------------------------------------------------------
     def _load(self, path: str) -> None:
         try:
-            source = (self.root / path).read_text(encoding="utf-8", errors="replace")
-            tree = parse(source, path)
+            tree = self.trees.get(path) or parse(
+                (self.root / path).read_text(encoding="utf-8", errors="replace"), path
+            )
         except (SyntaxError, ValueError, OSError, RecursionError, MemoryError) as exc:
             self.errors.append(
                 f"{path}: cannot parse ({type(exc).__name__}); "
@@ -1661,9 +1669,11 @@ def _derived_result(service: str, method: str, kwargs: dict[str, Values]) -> Val
     return frozenset({DictV(((field_name, values),))})
 
 
-def analyze(root: Path, files: list[str], env_lookup: Any = None) -> Analysis:
+def analyze(
+    root: Path, files: list[str], env_lookup: Any = None, trees: dict[str, ast.Module] | None = None
+) -> Analysis:
     """Analyze ``files`` (repo-relative ``.py`` paths) under ``root``."""
-    return Analyzer(root, files, env_lookup).run()
+    return Analyzer(root, files, env_lookup, trees).run()
 
 
 def iter_python_files(paths: Iterable[str]) -> Iterator[str]:
