@@ -205,11 +205,17 @@ def plan_repository(
     drafts: dict[str, _RoleDraft] = {}
     reached: set[str] = set()
     for service in services:
-        own = [p for p in trees if service_for(services, p, project) is service]
+        own = [p for p in trees if _holder(services, p) is service]
         drafts[service.directory] = _RoleDraft(service, closure(own, graph) if own else set())
         reached |= drafts[service.directory].code
     for path in sorted(set(trees) - reached):
-        service = service_for(services, path, project)  # may add a root workload
+        holder = _holder(services, path)
+        if holder is not None:
+            service = holder
+        else:  # code beside the workloads that none of them runs: a unit of its own top folder
+            top = _top(path)
+            service = Service(name=top or project, directory=top)
+            services.append(service)
         drafts.setdefault(service.directory, _RoleDraft(service)).code.add(path)
     for item in drafts.values():
         service = item.service
@@ -399,6 +405,12 @@ def plan_repository(
         unresolved=tuple(sorted(global_unresolved)),
         errors=tuple(dict.fromkeys(errors)),
     )
+
+
+def _holder(services: list[Service], path: str) -> Service | None:
+    """The deepest workload whose folder holds ``path`` (never invents one)."""
+    holders = [s for s in services if not s.directory or path.startswith(s.directory + "/")]
+    return max(holders, key=lambda s: len(s.directory)) if holders else None
 
 
 def _chain(service: Service) -> list[Service]:

@@ -73,13 +73,38 @@ def policy(role: RolePlan) -> dict[str, Any]:
 def policy_parts(role: RolePlan) -> list[dict[str, Any]]:
     """The policy split into documents that each fit IAM's managed-policy size limit."""
     parts: list[list[dict[str, Any]]] = [[]]
-    for statement in statements(role):
+    for statement in _fitting(statements(role)):
         candidate = parts[-1] + [statement]
         if parts[-1] and policy_size({"Version": VERSION, "Statement": candidate}) > MAX_POLICY_CHARS:
             parts.append([statement])
         else:
             parts[-1] = candidate
     return [{"Version": VERSION, "Statement": part} for part in parts]
+
+
+def _fitting(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Statements whose resource list alone is over a managed policy's size, split into several
+    statements of the same actions (``Sid`` + ``Part<n>``), each within the limit."""
+    out: list[dict[str, Any]] = []
+    for statement in items:
+        resources = statement["Resource"]
+        if policy_size({"Version": VERSION, "Statement": [statement]}) <= MAX_POLICY_CHARS or isinstance(
+            resources, str
+        ):
+            out.append(statement)
+            continue
+        chunk: list[str] = []
+        chunks: list[list[str]] = []
+        for resource in resources:
+            candidate = {**statement, "Sid": statement["Sid"] + "Part99", "Resource": [*chunk, resource]}
+            if chunk and policy_size({"Version": VERSION, "Statement": [candidate]}) > MAX_POLICY_CHARS:
+                chunks.append(chunk)
+                chunk = []
+            chunk.append(resource)
+        chunks.append(chunk)
+        for index, part in enumerate(chunks, 1):
+            out.append({**statement, "Sid": f"{statement['Sid']}Part{index}", "Resource": part})
+    return out
 
 
 def trust_policy(role: RolePlan) -> dict[str, Any]:
