@@ -45,7 +45,8 @@ CASES: list[tuple[str, dict[str, str], Pairs]] = [
             f'aws_secret_access_key="{SECRET}")\n'
             'def f():\n    s3.head_object(Bucket="b1", Key="x/y.txt")\n',
         },
-        {("s3:GetObject", "arn:aws:s3:::b1/x/y.txt")},
+        # a missing object is a 404 only for a caller that may list the bucket
+        {("s3:GetObject", "arn:aws:s3:::b1/x/y.txt"), ("s3:ListBucket", "arn:aws:s3:::b1")},
     ),
     (
         "self-attribute-and-constructor-argument",

@@ -30,6 +30,12 @@ def plan(
         None, "--config", help="Settings file (default: nearest pyproject.toml)."
     ),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when something needs a human."),
+    allow_wildcards: bool = typer.Option(
+        False,
+        "--allow-wildcards",
+        help="Grant writes and deletes on resources the code does not name on '*' instead of a "
+        "placeholder ARN (<AWS_STORAGE_BUCKET_NAME>) that must be filled in.",
+    ),
 ) -> None:
     """Plan one role per workload (ECS task family, compose service, Dockerfile) that uses a
     hardcoded key: IAM policy, trust policy and deployment patches.
@@ -53,6 +59,7 @@ def plan(
         role_name_template=role_name_template,
         region=region,
         scan_config=settings,
+        allow_wildcards=allow_wildcards,
     )
     if out is not None:
         from keyshift.planner.iac import write_all

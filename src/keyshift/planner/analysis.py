@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -169,6 +170,8 @@ class Analysis:
     unresolved: tuple[Unresolved, ...]
     default_sessions: tuple[tuple[str, Origin], ...]  # (module path, origin) of setup_default_session
     errors: tuple[str, ...]
+    # a key ID passed to something other than an AWS SDK: (path, line, key ID, callee)
+    outside: tuple[tuple[str, int, str, str], ...] = ()
 
 
 _FACTORY_NAMES = frozenset(
@@ -196,6 +199,132 @@ def _inlinable(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
             )
             factory = factory or name in _FACTORY_NAMES
     return returns and factory and statements <= 40
+
+
+# modules whose functions never send a value anywhere (the SDKs themselves, the environment,
+# string and logging helpers): a key passed to them is not a use outside AWS
+_LOCAL_MODULES = frozenset(
+    {
+        "boto3",
+        "botocore",
+        "aioboto3",
+        "aiobotocore",
+        "os",
+        "environ",
+        "logging",
+        "re",
+        "json",
+        "typing",
+        "warnings",
+        "sys",
+        "base64",
+        "hashlib",
+        "hmac",
+        "settings",
+        "config",
+    }
+)
+_KEY_ID = re.compile(r"(?:AKIA|ASIA)[A-Z2-7]{16}")
+# functions and methods that only shape or inspect a value in memory
+_HARMLESS = frozenset(
+    {
+        "print",
+        "str",
+        "repr",
+        "len",
+        "isinstance",
+        "format",
+        "dict",
+        "list",
+        "tuple",
+        "set",
+        "sorted",
+        "getattr",
+        "hasattr",
+        "setattr",
+        "strip",
+        "rstrip",
+        "lstrip",
+        "encode",
+        "decode",
+        "join",
+        "get",
+        "setdefault",
+        "update",
+        "append",
+        "extend",
+        "items",
+        "startswith",
+        "endswith",
+        "replace",
+        "split",
+        "lower",
+        "upper",
+        "Session",
+        "client",
+        "resource",
+        "Client",
+        "Config",
+        "debug",
+        "info",
+        "warning",
+        "error",
+        "exception",
+        "critical",
+        "log",
+        "getenv",
+        "pop",
+        "copy",
+        "deepcopy",
+        "dumps",
+        "loads",
+        "any",
+        "all",
+        "bool",
+        "hash",
+        "id",
+        "type",
+        "super",
+        "zip",
+        "map",
+        "filter",
+        "enumerate",
+        "range",
+    }
+)
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """``requests.post`` for ``requests.post(...)``; None for anything but names and attributes."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    if isinstance(node, ast.Call) and parts:
+        inner = _dotted(node.func)
+        return f"{inner}().{'.'.join(reversed(parts))}" if inner else None
+    return None
+
+
+def _key_ids(values: Iterable[Values], depth: int = 0) -> set[str]:
+    """Key IDs among literal values, inside dicts, lists and tuples too."""
+    found: set[str] = set()
+    if depth > 6:
+        return found
+    for group in values:
+        for value in group:
+            if isinstance(value, Const) and _KEY_ID.fullmatch(value.value.strip()):
+                found.add(value.value.strip())
+            elif isinstance(value, DictV):
+                found |= _key_ids([v for _, v in value.items], depth + 1)
+            elif isinstance(value, ListV):
+                found |= _key_ids([value.items], depth + 1)
+            elif isinstance(value, TupleV):
+                found |= _key_ids(value.items, depth + 1)
+    return found
 
 
 def _pattern(pieces: list[str | None]) -> Value:
@@ -331,6 +460,7 @@ class Analyzer:
         self.calls: set[ApiCall] = set()
         self.unresolved: set[Unresolved] = set()
         self.default_sessions: set[tuple[str, Origin]] = set()
+        self.outside: set[tuple[str, int, str, str]] = set()
         self.trees = trees or {}  # already parsed (the workload discovery parses every file once)
         for path in files:
             self._load(path)
@@ -425,6 +555,7 @@ class Analyzer:
             unresolved=tuple(sorted(self.unresolved, key=lambda u: (u.path, u.line, u.what))),
             default_sessions=tuple(sorted(self.default_sessions, key=lambda d: (d[0], d[1].line))),
             errors=tuple(self.errors),
+            outside=tuple(sorted(self.outside)),
         )
 
     def _pass(self) -> None:
@@ -875,7 +1006,14 @@ class _Scope:
             self.eval(node.test)
             return self.eval(node.body) | self.eval(node.orelse)
         if isinstance(node, ast.BoolOp):
-            return _union(*(self.eval(v) for v in node.values))
+            parts = [self.eval(v) for v in node.values]
+            out = _union(*parts)
+            # ``name or "fallback"``: the fallback is one alternative, the value the code could not
+            # follow is another (never fold to the literal alone)
+            strings = any(isinstance(v, Const | Prefix | Glob | EnvRead) for part in parts for v in part)
+            if isinstance(node.op, ast.Or) and strings and any(not part for part in parts[:-1]):
+                out = out | UNKNOWN
+            return out
         if isinstance(node, ast.Await):
             return self.eval(node.value)
         if isinstance(node, ast.NamedExpr):
@@ -1075,6 +1213,23 @@ class _Scope:
         out: set[Value] = set()
         for callee in callees:
             out.update(self._call_one(callee, args, kwargs, node))
+        if self.a.recording and callees and all(isinstance(c, Builtin) for c in callees):
+            for callee in callees:
+                assert isinstance(callee, Builtin)
+                if callee.name.split(".", 1)[0] not in _LOCAL_MODULES:
+                    for key in _key_ids([*args, *kwargs.values()]):
+                        path, line = self._loc(node)
+                        self.a.outside.add((path, line, key, callee.name))
+        if self.a.recording and not callees:
+            dotted = _dotted(node.func)
+            if (
+                dotted
+                and dotted.split(".", 1)[0] not in _LOCAL_MODULES
+                and dotted.rsplit(".", 1)[-1] not in _HARMLESS
+            ):
+                for key in _key_ids([*args, *kwargs.values()]):
+                    path, line = self._loc(node)
+                    self.a.outside.add((path, line, key, dotted))
         if not callees and isinstance(node.func, ast.Name | ast.Attribute):
             name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
             if name in _ENV_FUNCS and args:

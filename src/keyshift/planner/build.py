@@ -159,11 +159,13 @@ def plan_repository(
     region: str | None = None,
     scan_config: Config | None = None,
     scan: ScanResult | None = None,
+    allow_wildcards: bool = False,
 ) -> PlanResult:
     """Plan one role per workload under ``root`` that uses a hardcoded key.
 
     ``scan`` is the scan result of ``root`` when the caller has one (``migrate``): the planner
-    then never scans again.
+    then never scans again. ``allow_wildcards``: a write or delete on a resource the code does not
+    name is granted on ``*`` instead of a placeholder that a human must fill in.
     """
     settings = _settings(section or {})
     template = role_name_template or settings.get("role-name-template") or DEFAULT_TEMPLATE
@@ -227,6 +229,7 @@ def plan_repository(
             service.target = "eks"
 
     global_unresolved: set[str] = set()
+    outside: set[str] = set()  # keys sent somewhere other than AWS
     errors: list[str] = list(parse_errors)
     findings, suppressed, scan_errors = _findings(root, scan_config, scan)
     errors.extend(scan_errors)
@@ -297,6 +300,13 @@ def plan_repository(
             item.unresolved.add(
                 f"{unresolved.path}:{unresolved.line}: {unresolved.what}: {unresolved.reason}"
             )
+        for where, at, key, callee in analysis.outside:
+            # deleting the setting would break this call: the role cannot stand in for the key here
+            outside.add(
+                f"{where}:{at}: key {key} is passed to {callee}: used outside AWS: a task role cannot "
+                "replace it; keep that credential for this call (or give the API its own) before deleting "
+                "the key's setting"
+            )
         for error in parse_errors:
             if (
                 error.split(":", 1)[0] in item.code
@@ -341,10 +351,14 @@ def plan_repository(
         regions = {r for c in calls for r in _regions(c.origin)}
         role_region = default_region or _env_region(service) or _single_region(calls) or "*"
         partition = str(settings.get("partition") or partition_of({role_region, *regions}) or "aws")
-        grants, notes = grants_for(calls, account or "*", default_region, service, partition, tags)
+        placeholders: set[str] | None = None if allow_wildcards else set()
+        grants, notes = grants_for(
+            calls, account or "*", default_region, service, partition, tags, placeholders
+        )
         notes |= item.notes
         notes |= _assume_role_steps(calls)
-        open_items = set(item.unresolved)
+        open_items = set(item.unresolved) | (placeholders or set())
+        open_items |= {o for o in outside if any(f"key {k} " in o for k in role_keys)}
         if not grants:
             # an empty role is never written: it would deploy and then deny everything
             global_unresolved.update(open_items)
@@ -399,6 +413,8 @@ def plan_repository(
             errors.append(f"role {role.name}: {problem}; no Terraform or CloudFormation written")
             role = replace(role, unresolved=(*role.unresolved, f"policy cannot be deployed: {problem}"))
         final.append(role)
+    replaced = {k for role in final for k in role.key_ids}
+    global_unresolved |= {o for o in outside if not any(f"key {k} " in o for k in replaced)}
     return PlanResult(
         root=str(root),
         roles=tuple(sorted(final, key=lambda r: (r.name, r.directory))),

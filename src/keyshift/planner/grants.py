@@ -14,7 +14,7 @@ from keyshift.planner import iam_map
 from keyshift.planner.analysis import ApiCall
 from keyshift.planner.deploy import Service
 from keyshift.planner.resources import Scope, queue_account_region, resolve, strings
-from keyshift.planner.values import Const, DictV, ListV, Origin, Prefix, Values
+from keyshift.planner.values import Const, DictV, Glob, ListV, Origin, Prefix, Values
 
 _KMS_ENCRYPT = frozenset({"put_object", "copy_object", "create_multipart_upload", "upload_part"})
 
@@ -120,8 +120,11 @@ def grants_for(
     service: Service,
     partition: str,
     tags: dict[tuple[str, int], str] | None = None,
+    placeholders: set[str] | None = None,
 ) -> tuple[tuple[Grant, ...], set[str]]:
-    """The grants ``calls`` need; ``tags`` says which credential each call site used."""
+    """The grants ``calls`` need; ``tags`` says which credential each call site used. With
+    ``placeholders`` (a set that collects what a human must fill in), a write or delete on an
+    unknown resource gets a placeholder ARN instead of ``*``."""
     notes: set[str] = set()
     tags = tags or {}
     acc: dict[tuple[str, tuple[tuple[str, str, str], ...]], dict[str, Any]] = {}
@@ -140,8 +143,14 @@ def grants_for(
             resources = forced
             why = None if forced != ("*",) else f"{action}: key ID or alias not a literal"
         else:
-            resolved = resolve(action, resolved_from or call, scope)
+            resolved = resolve(action, resolved_from or call, scope, placeholders is not None)
             resources, why = resolved.resources, resolved.why_any
+            if resolved.missing and placeholders is not None:
+                placeholders.add(
+                    f"{call.via} at {call.path}:{call.line}: {action} on {', '.join(resources)}: "
+                    f"replace <{'>, <'.join(resolved.missing)}> with the real value "
+                    "(or run with --allow-wildcards to grant *)"
+                )
         slot = acc.setdefault(
             (action, condition), {"resources": set(), "because": set(), "confidence": set(), "why": set()}
         )
@@ -165,7 +174,13 @@ def grants_for(
                 f"{call.via} at {call.path}:{call.line}: {', '.join(passed)} from a function parameter: "
                 "granted for the values the repository's own calls pass; add any other caller's"
             )
+        statements = _partiql(call)
         for scope in _scopes(call, account, default_region, service, partition):
+            if statements:
+                for action, table in statements:
+                    params: tuple[tuple[str, Values], ...] = (("TableName", frozenset({Const(table)})),)
+                    add(action, call, scope, "mapped", resolved_from=replace(call, params=params))
+                continue
             actions = _transact_actions(call) or list(mapping.actions)
             for extra in iam_map.overlay()["extras"]:
                 applies = extra["service"] == call.service and call.method in extra["methods"]
@@ -175,6 +190,10 @@ def grants_for(
                     actions.append(extra["action"])
             for action in actions:
                 add(action, call, scope, mapping.confidence)
+            if call.service == "s3" and call.method == "head_object":
+                # a missing object answers 404 only to a caller that may list the bucket (else 403),
+                # and code that checks existence expects the 404
+                add("s3:ListBucket", call, scope, "mapped")
             if call.service == "s3" and call.method in ("copy_object", "upload_part_copy"):
                 source = _copy_source(call)
                 if source is not None:
@@ -402,3 +421,44 @@ def _single_region(calls: list[ApiCall]) -> str | None:
 
 def _regions(origin: Origin) -> list[str]:
     return sorted(v.value for v in origin.region or () if isinstance(v, Const))
+
+
+_PARTIQL_VERB = {
+    "SELECT": "PartiQLSelect",
+    "INSERT": "PartiQLInsert",
+    "UPDATE": "PartiQLUpdate",
+    "DELETE": "PartiQLDelete",
+}
+_PARTIQL_TABLE = re.compile(
+    r"^\s*(?:SELECT\b.*?\bFROM|INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:\"([^\"]+)\"|([A-Za-z0-9_.-]+))",
+    re.I | re.S,
+)
+
+
+def _partiql(call: ApiCall) -> list[tuple[str, str]]:
+    """(action, table) for each literal PartiQL statement of an ``execute_statement`` family
+    call; empty when any statement is not a literal (the table's mapping then applies)."""
+    if call.service != "dynamodb" or call.method not in (
+        "execute_statement",
+        "batch_execute_statement",
+        "execute_transaction",
+    ):
+        return []
+    texts: list[str | Prefix | Glob | None] = strings(call.param("Statement"))
+    for name in ("Statements", "TransactStatements"):
+        for value in call.param(name) or ():
+            items = value.items if isinstance(value, ListV) else frozenset({value})
+            for item in items:
+                texts.extend(strings(item.get("Statement")) if isinstance(item, DictV) else [None])
+    out: set[tuple[str, str]] = set()
+    for text in texts:
+        statement = text if isinstance(text, str) else text.value if isinstance(text, Prefix) else None
+        if statement is None:
+            return []
+        verb = statement.strip().split(None, 1)[0].upper() if statement.strip() else ""
+        match = _PARTIQL_TABLE.match(statement)
+        if verb not in _PARTIQL_VERB or match is None:
+            return []
+        table = (match.group(1) or match.group(2)).split(".")[0].strip('"')
+        out.add((f"dynamodb:{_PARTIQL_VERB[verb]}", table))
+    return sorted(out)
