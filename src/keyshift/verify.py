@@ -10,13 +10,14 @@ failure is final, and only a transport error (timeout, throttling) earns a singl
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from keyshift import gitrun
+from keyshift.errors import KeyshiftError
 from keyshift.model import CredentialKind, Finding, ScanResult, SourceKind
 from keyshift.redact import scrub, sha1_hex
 
@@ -56,6 +57,63 @@ class _Secret:
         return "_Secret(<hidden>)"
 
 
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """The STS endpoint a verification really talks to, and what chose it."""
+
+    url: str
+    source: str  # "--endpoint-url", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL", "AWS config", "AWS STS"
+
+    def describe(self) -> str:
+        if self.source == "AWS STS":
+            return f"AWS STS at {self.url}"
+        return f"{self.url} (set by {self.source}, not AWS's default endpoint)"
+
+
+_AWS_STS = re.compile(r"https://sts(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?/?")
+
+
+def sts_endpoint(endpoint_url: str | None, region: str, *, insecure: bool = False) -> Endpoint:
+    """Resolve the endpoint exactly as botocore will (flag, ``AWS_ENDPOINT_URL_STS``,
+    ``AWS_ENDPOINT_URL``, the config file's ``endpoint_url``), so the user is told where keys go.
+
+    Credentials over ``http://`` are refused unless ``insecure`` (a local test server).
+    """
+    import os
+
+    import boto3  # type: ignore[import-untyped]
+
+    from keyshift.errors import KeyshiftError
+
+    # placeholder credentials: creating a client must not go looking for real ones (IMDS is network)
+    client = boto3.session.Session().client(
+        "sts",
+        region_name=region,
+        endpoint_url=endpoint_url,
+        aws_access_key_id="placeholder",
+        aws_secret_access_key="placeholder",
+    )
+    url = str(client.meta.endpoint_url)
+    ignored = os.environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true"
+    if endpoint_url:
+        source = "--endpoint-url"
+    elif os.environ.get("AWS_ENDPOINT_URL_STS") and not ignored:
+        source = "AWS_ENDPOINT_URL_STS"
+    elif os.environ.get("AWS_ENDPOINT_URL") and not ignored:
+        source = "AWS_ENDPOINT_URL"
+    elif not _AWS_STS.fullmatch(url):
+        source = "AWS config"
+    else:
+        source = "AWS STS"
+    endpoint = Endpoint(url, source)
+    if not url.lower().startswith("https://") and not insecure:
+        raise KeyshiftError(
+            f"refusing to send keys to {endpoint.describe()} without TLS; "
+            "pass --insecure for a local test server"
+        )
+    return endpoint
+
+
 class RateLimiter:
     """At most ``rate`` calls per second (a fixed gap between calls; ``rate <= 0`` = no limit)."""
 
@@ -86,11 +144,12 @@ def _read_worktree(root: Path, relpath: str) -> str | None:
 def _read_blob(root: Path, commit: str, relpath: str) -> str | None:
     if not re.fullmatch(r"[0-9a-f]{7,64}", commit):
         return None
-    proc = subprocess.run(
-        ["git", "-C", str(root), "--no-pager", "cat-file", "blob", f"{commit}:{relpath}"],
-        capture_output=True,
-        check=False,
-    )
+    try:
+        proc = gitrun.run(
+            gitrun.command("cat-file", "blob", f"{commit}:{relpath}", cwd=root), max_output=_MAX_READ * 4
+        )
+    except KeyshiftError:
+        return None
     if proc.returncode != 0:
         return None
     return proc.stdout[:_MAX_READ].decode("utf-8", "replace")
@@ -198,6 +257,7 @@ def verify_findings(
     timeout: float = 10.0,
     caller: Caller | None = None,
     cache_dir: Path | None = None,
+    insecure: bool = False,
 ) -> tuple[Verdict, ...]:
     """One verdict per key ID in ``scan`` (sorted); keys without a recoverable secret are 'unverified'.
 
@@ -206,6 +266,8 @@ def verify_findings(
     """
     findings = scan.findings
     key_ids = sorted({f.key_id for f in findings if f.key_id})
+    if caller is None and key_ids:  # the endpoint of every call, checked (TLS) before a secret is read
+        endpoint_url = sts_endpoint(endpoint_url, region, insecure=insecure).url
     secrets = recover(root, findings)
 
     def default(key_id: str, secret: _Secret) -> Mapping[str, Any]:
@@ -232,33 +294,44 @@ def verify_findings(
 
 
 def _shared(cache_dir: Path, key_id: str, secret: _Secret, ask: Callable[[str, _Secret], Verdict]) -> Verdict:
+    """The verdict from the sweep's shared cache, or asked and stored; never through a symlink."""
     import fcntl
     import json
     import os
 
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    from keyshift.safefs import open_output_dir
+
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
     stem = f"{key_id}-{sha1_hex(secret.secret)[:16]}"
-    with open(cache_dir / f"{stem}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        known = cache_dir / f"{stem}.json"
+    with open_output_dir(cache_dir) as folder:
+        lock = os.open(f"{stem}.lock", os.O_RDWR | os.O_CREAT | nofollow, 0o600, dir_fd=folder.fd)
         try:
-            data = json.loads(known.read_text(encoding="utf-8"))
-            return Verdict(
-                **{k: data.get(k) for k in ("key_id", "status", "arn", "user", "account_id")},
-                reason=str(data.get("reason") or ""),
-            )
-        except (OSError, ValueError, TypeError):
-            pass
-        verdict = ask(key_id, secret)
-        if verdict.status in ("live", "invalid"):  # transport errors are worth asking again next time
-            tmp = known.with_name(f".{known.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(verdict_json(verdict), sort_keys=True) + "\n", encoding="utf-8")
-            os.replace(tmp, known)
-        return verdict
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the descriptor closes
+            try:
+                known = os.open(f"{stem}.json", os.O_RDONLY | nofollow, dir_fd=folder.fd)
+                with os.fdopen(known, encoding="utf-8") as handle:
+                    data = json.loads(handle.read(1 << 16))
+                return Verdict(
+                    **{k: data.get(k) for k in ("key_id", "status", "arn", "user", "account_id")},
+                    reason=str(data.get("reason") or ""),
+                )
+            except (OSError, ValueError, TypeError, AttributeError):
+                pass
+            verdict = ask(key_id, secret)
+            if verdict.status in ("live", "invalid"):  # transport errors are worth asking again next time
+                folder.write_text(f"{stem}.json", json.dumps(verdict_json(verdict), sort_keys=True) + "\n")
+            return verdict
+        finally:
+            os.close(lock)
 
 
 def verifier(
-    endpoint_url: str | None, region: str, rate: float, timeout: float = 10.0, cache_dir: Path | None = None
+    endpoint_url: str | None,
+    region: str,
+    rate: float,
+    timeout: float = 10.0,
+    cache_dir: Path | None = None,
+    insecure: bool = False,
 ) -> Callable[[ScanResult, Path], tuple[Verdict, ...]]:
     """A ``verify_findings`` bound to its options, for ``migrate --verify`` and sweeps."""
 
@@ -271,6 +344,7 @@ def verifier(
             rate=rate,
             timeout=timeout,
             cache_dir=cache_dir,
+            insecure=insecure,
         )
 
     return run

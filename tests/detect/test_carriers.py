@@ -73,6 +73,25 @@ CASES = [
         [(K, 3), (S, 5)],
     ),
     (
+        "yaml-block-strip",
+        "config/creds.yaml",
+        "aws_access_key_id: |-\n  {key}\naws_secret_access_key: |-\n  {secret}\n",
+        [(K, 2), (S, 4)],
+    ),
+    (
+        "yaml-block-keep-folded",
+        "config/creds.yml",
+        "aws:\n  access_key_id: >+\n    {key}\n  secret_access_key: >-\n    {secret}\n"
+        "  session_token: |+\n    {token}\n",
+        [(K, 3), (S, 5), (T, 7)],
+    ),
+    (
+        "yaml-block-indentation-indicator",
+        "config/creds.yaml",
+        "AWS_ACCESS_KEY_ID: {key}\nAWS_SECRET_ACCESS_KEY: |2-\n    {secret}\nAWS_SESSION_TOKEN: >1+\n  {token}\n",
+        [(K, 1), (S, 3), (T, 5)],
+    ),
+    (
         "ecs-task-definition",
         "ecs/task.json",
         '{{"environment": [\n  {{"name": "AWS_ACCESS_KEY_ID", "value": "{key}"}},\n'
@@ -426,3 +445,11 @@ def test_declared_variables_and_parameters(
     found = detect_bytes(template.format(key=creds["key"], secret=creds["secret"]).encode(), path)
     assert [(f.kind, f.line) for f in found] == lines
     assert all(f.key_id == creds["key"] for f in found)
+
+
+@pytest.mark.parametrize("header", ["|", ">", "|-", ">-", "|+", ">+", "|2", "|2-", ">1+", "|-3", ">+9"])
+def test_yaml_block_scalar_alone(header: str, creds: dict[str, str]) -> None:
+    """No key ID nearby: the name alone carries the secret, whatever the block scalar header."""
+    text = f"backup:\n  aws_secret_access_key: {header}\n    {creds['secret']}\n  region: eu-west-1\n"
+    found = detect_bytes(text.encode(), "values.yaml")
+    assert [(f.kind, f.line, f.suppressed) for f in found] == [(S, 3, None)]

@@ -87,11 +87,18 @@ def _steps() -> list[dict[str, Any]]:
     return steps
 
 
+def _step(name: str) -> dict[str, Any]:
+    return next(step for step in _steps() if name in step.get("name", ""))
+
+
 def test_structure() -> None:
     action = _action()
     assert {"name", "description", "runs", "inputs", "outputs"} <= set(action)
     assert action["runs"]["using"] == "composite"
-    install, scan, upload = _steps()
+    setup, install, scan, upload = _steps()
+    assert setup["uses"].startswith("actions/setup-python@")
+    version = action["inputs"]["python-version"]["default"]
+    assert tuple(int(p) for p in version.split(".")[:2]) >= (3, 11)
     for step in (install, scan):
         assert step["shell"] == "bash"
         # inputs reach the scripts through env:, never spliced into the script text
@@ -101,18 +108,19 @@ def test_structure() -> None:
     assert upload["with"]["sarif_file"] == "${{ inputs.sarif-file }}"
     assert action["outputs"]["exit-code"]["value"] == "${{ steps.scan.outputs.exit-code }}"
     assert scan["id"] == "scan"
+    assert "version" not in action["inputs"]  # nothing is installed from a package index
 
 
-def test_install_step_pins_the_requested_version(tmp_path: Path) -> None:
+def test_install_step_installs_the_actions_own_checkout(tmp_path: Path) -> None:
     shim = tmp_path / "shim"
     shim.mkdir()
     log = tmp_path / "pip-args"
-    (shim / "python3").write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {log}\n')
-    (shim / "python3").chmod(0o755)
+    (shim / "python").write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {log}\n')
+    (shim / "python").chmod(0o755)
     work = tmp_path / "work"
     work.mkdir()
-    install = _steps()[0]
-    proc, _ = _run_step(install, _inputs(version="0.1.0"), {}, work, str(shim))
+    action_path = tmp_path / "actions" / "keyshift@v1"
+    proc, _ = _run_step(_step("Install"), _inputs(), {"action_path": str(action_path)}, work, str(shim))
     assert proc.returncode == 0, proc.stderr
     assert log.read_text().split() == [
         "-m",
@@ -120,10 +128,9 @@ def test_install_step_pins_the_requested_version(tmp_path: Path) -> None:
         "install",
         "--disable-pip-version-check",
         "--quiet",
-        "keyshift==0.1.0",
+        "--",
+        str(action_path),
     ]
-    _run_step(install, _inputs(), {}, work, str(shim))
-    assert log.read_text().split()[-1] == "keyshift"
 
 
 def _leaky_repo(tmp_path: Path) -> tuple[Repo, str]:
@@ -138,7 +145,7 @@ def _leaky_repo(tmp_path: Path) -> tuple[Repo, str]:
 
 
 def _scan(repo: Repo, inputs: dict[str, str], github: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    return _run_step(_steps()[1], inputs, github or {}, repo.path, str(Path(sys.executable).parent))
+    return _run_step(_step("Scan"), inputs, github or {}, repo.path, str(Path(sys.executable).parent))
 
 
 def test_scan_step_on_push_writes_sarif_and_fails(tmp_path: Path) -> None:
@@ -201,3 +208,33 @@ def test_inputs_cannot_inject_shell(tmp_path: Path) -> None:
     proc, outputs = _scan(repo, _inputs(path=f"$(touch {marker})", args=f"; touch {marker}"))
     assert not marker.exists()
     assert outputs["exit-code"] == "2", proc.stdout + proc.stderr
+
+
+def test_sarif_paths_are_repository_relative_for_a_subfolder(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "checkout")
+    repo.write("README.md", "mono\n")
+    repo.write("services/api/app/settings.py", f'AWS_ACCESS_KEY_ID = "{K1}"\n')
+    repo.commit("api")
+    proc, outputs = _scan(repo, _inputs(path="services/api", history="false"), {})
+    assert outputs["exit-code"] == "1", proc.stdout + proc.stderr
+    sarif = json.loads((repo.path / "keyshift.sarif").read_text())
+    [run] = sarif["runs"]
+    locations = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in run["results"]]
+    assert locations and all(loc["uri"] == "services/api/app/settings.py" for loc in locations)
+    assert all(loc["uriBaseId"] == "%SRCROOT%" for loc in locations)
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].startswith("file://")
+
+
+def test_pull_request_cannot_exempt_itself(tmp_path: Path) -> None:
+    """The PR adds a key and the allowlist entry for it: the gate reads the allowlist from BASE."""
+    repo, _ = _leaky_repo(tmp_path)
+    base = repo.head()
+    repo.write("ci.env", f"AWS_ACCESS_KEY_ID={K1}\n")
+    repo.write("pyproject.toml", f'[tool.keyshift]\nallowlist = ["{K1}"]\nexclude = ["ci.env"]\n')
+    repo.commit("pr adds a key and exempts it")
+    for history in ("true", "false"):  # a pull request is always gated on its commits
+        proc, outputs = _scan(repo, _inputs(history=history), {"event.pull_request.base.sha": base})
+        assert outputs["exit-code"] == "1", proc.stdout + proc.stderr
+        assert "policy change under review" in proc.stderr
+    proc, outputs = _scan(repo, _inputs(fail_on_policy_change="true"), {"event.pull_request.base.sha": base})
+    assert outputs["exit-code"] == "1"

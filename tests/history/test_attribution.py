@@ -106,8 +106,8 @@ def test_tags_pointing_at_a_blob_or_a_tree(repo: Repo) -> None:
     for key in (K1, K2):
         assert keys[key][0].location.commit is None
     assert keys[K1][0].history is not None and keys[K1][0].history.author == "Dev One <dev1@example.invalid>"
-    assert result.stats["unreachable_hits"] == 0
-    assert not any("reachable from no ref" in e for e in result.errors)
+    assert result.stats["unreachable_blobs"] == 0
+    assert not any(f.source is SourceKind.UNREACHABLE for f in result.findings)
 
 
 def test_remote_tracking_ref_only(repo: Repo) -> None:
@@ -217,19 +217,20 @@ def test_unstaged_and_staged_stash_entries(repo: Repo) -> None:
     assert keys[K2][0].location.commit == newer_index
 
 
-def test_unreachable_blob_is_counted_not_reported(repo: Repo) -> None:
+def test_unreachable_blob_is_found_with_its_own_source(repo: Repo) -> None:
     repo.write("a.txt", "a\n")
     repo.commit("init")
-    repo.git("hash-object", "-w", "--stdin", input=f"key={K1}\n".encode())
+    blob = repo.git("hash-object", "-w", "--stdin", input=f"key={K1}\n".encode()).strip()
     result = scan(repo.path)
-    assert by_key(result) == {}
-    assert result.stats["unreachable_hits"] == 1
+    [finding] = by_key(result)[K1]
+    assert (finding.source, finding.path, finding.location.commit) == (SourceKind.UNREACHABLE, blob, None)
+    assert result.stats["unreachable_blobs"] == 1
     repo.write("b.txt", f"key={K2}\n")
     repo.commit("reachable")
     result = scan(repo.path)
-    assert set(by_key(result)) == {K2}
-    assert result.stats["unreachable_hits"] == 1
-    assert any("reachable from no ref" in e for e in result.errors)
+    assert set(by_key(result)) == {K1, K2}
+    assert by_key(result)[K2][0].source is SourceKind.HISTORY
+    assert result.stats["unreachable_blobs"] == 1
 
 
 def test_example_keys_and_lookalikes_are_not_reported(repo: Repo) -> None:

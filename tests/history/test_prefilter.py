@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from keyshift.detect import detect_bytes
+from keyshift.detect import detect_bytes, prefilter
 from keyshift.detect import might_contain as _could_hold
 from keyshift.detect.rules import RULES
 from keyshift.fakes import fake_key_id, fake_secret, fake_session_token
@@ -50,6 +50,21 @@ NOISE = "next_token = None  # secret_name\n" * 40
         ("next_token = None\nsecret_name = 'abc'\n", False),
         (f"{S}{S}\n", False),  # a long run but no name that could carry it
         ("plain words, nothing here\n", False),
+        # real service models: NextToken/SessionToken next to long identifiers are not credentials
+        ('{"NextToken":{"shape":"ListTrafficPolicyInstancesByHostedZoneRequestNextTokenType"}}\n', False),
+        ('"SessionToken":{"shape":"tokenType","documentation":"The token that users must pass"}\n', False),
+        ('"NextToken": "' + "Ab1/" * 20 + '"\n', False),  # a token run, but not a session token
+        (f'aws_secret_access_key = "{"AbCdEfGhIj" * 4}"\n', False),  # letters only: an identifier
+        (f'aws_secret_access_key = "{S}"\n', True),
+        ('session_token = "' + fake_session_token("pf-a") + '"\n', True),  # tokens by their shape
+        ('SECURITY-TOKEN: "' + fake_session_token("pf-b", length=120) + '"\n', True),
+        (f'"value": "{S}", "name": "AWS_SECRET_ACCESS_KEY"\n', True),  # value written first
+        (f'key = "{fake_key_id(seed="p")[:4]}" "{fake_key_id(seed="p")[4:]}"\n', True),  # split key ID
+        (f'key = "{fake_key_id(seed="p")[:9]}" + "{fake_key_id(seed="p")[9:]}"\n', True),
+        ("ENV KEY=AKIA\\\n" + fake_key_id(seed="p")[4:] + "\n", True),  # Dockerfile continuation
+        ("AKIA is a prefix; ASIAN food; ACCA exams\n", False),
+        ('my_secret = "' + S + '"\n', False),  # a generic name needs a key ID nearby
+        ('my_secret = "' + S + '"\nkey = ' + fake_key_id(seed="p") + "\n", True),
     ],
 )
 def test_table(text: str, expected: bool) -> None:
@@ -82,3 +97,74 @@ def test_first_pass_keeps_whatever_the_detectors_find(
     if detect_bytes(data, path):
         assert _could_hold(data)
         assert _probe(data, True)
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        b"aws_secret_access_key ",
+        b"session_token=",
+        b"secret",
+        b"SessionTokenSessionToken",
+        b"aws_secret = 'AbCd' + ",
+        b'AKIA"',
+        b"Ab1/" * 10 + b" aws_secret ",
+        b"x" * 300 + b"secret" + b"y" * 300 + b" ",
+    ],
+)
+def test_prefilter_is_linear(unit: bytes) -> None:
+    """Every keyword, separator and prefix repeated: 8x the input costs about 8x the time, not 64x."""
+    import time
+
+    def cost(n: int) -> float:
+        data = unit * n
+        start = time.perf_counter()
+        for _ in range(3):
+            _could_hold(data)
+        return time.perf_counter() - start
+
+    small, large = cost(2000), cost(16000)
+    assert large < 8 * small * 4 + 0.05, (small, large)
+
+
+_pieces = st.sampled_from(
+    [
+        "secret",
+        "SeCrEt",
+        "aws_",
+        "session",
+        "Security",
+        "_",
+        "-",
+        ".",
+        "token",
+        "TOKEN",
+        "AKIA",
+        "ASIA",
+        "QUtJQ",
+        '"',
+        "'",
+        "\\",
+        "=",
+        " ",
+        "\n",
+        "access",
+        "Ab1/",
+        "x",
+        fake_key_id(seed="eq")[4:],
+        fake_secret("eq"),
+    ]
+)
+
+
+@pytest.mark.skipif(prefilter._compiled_engine() is None, reason="hyperscan is not installed")
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_pieces, max_size=80))
+def test_compiled_engine_answers_like_python(pieces: list[str]) -> None:
+    data = "".join(pieces).encode()
+    engine = prefilter._compiled_engine()
+    assert engine is not None
+    fast, slow = engine(data), prefilter._python_spans(data)
+    assert (fast is None) == (slow is None)
+    if fast is not None and slow is not None:
+        assert prefilter._explicit_names(data, fast) == prefilter._explicit_names(data, slow)

@@ -134,7 +134,7 @@ def test_not_a_git_repo_notes_history(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["/nonexistent/keyshift-path"], "not a directory"),
-        ([".", "--endpoint-url", "http://127.0.0.1:1"], "--endpoint-url needs --verify"),
+        ([".", "--endpoint-url", "http://127.0.0.1:1"], "--endpoint-url and --insecure need --verify"),
     ],
 )
 def test_usage_errors_exit_2(args: list[str], message: str, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.security import tfcheck
 from typer.testing import CliRunner
 
 from keyshift.cli import app
@@ -67,19 +68,20 @@ def test_terraform_parses_and_matches_policy(pipeline: tuple[Path, Path, dict]) 
     folder = out / "ingest-task-role"
     with (folder / "main.tf").open() as handle:
         parsed = hcl2.load(handle)
-    resources = {}
-    for block in parsed["resource"]:
-        for kind, named in block.items():
-            for name, body in named.items():
-                resources[(kind.strip('"'), name.strip('"'))] = body
+    resources = tfcheck.resources(parsed)
     role = resources[("aws_iam_role", "ingest_task_role")]
-    assert role["name"].strip('"') == "ingest-task-role"
+    assert tfcheck.string_value(role["name"]) == "ingest-task-role"
+    assert tfcheck.jsonencode_value(role["assume_role_policy"]) == data["roles"][0]["trust_policy"]
     policy = resources[("aws_iam_role_policy", "ingest_task_role")]
-    heredoc = policy["policy"].strip().strip('"').strip()
-    document = json.loads(heredoc.removeprefix("<<-POLICY").removesuffix("POLICY"))
-    assert document == data["roles"][0]["policy"]
+    assert tfcheck.jsonencode_value(policy["policy"]) == data["roles"][0]["policy"]
     assert any("task_role_arn" in key for block in parsed["output"] for key in block)
     assert "aws_iam_role.ingest_task_role" in policy["role"]
+
+
+@pytest.mark.skipif(tfcheck.terraform() is None, reason="no terraform binary on this machine")
+def test_terraform_validates(pipeline: tuple[Path, Path, dict], tmp_path: Path) -> None:  # type: ignore[type-arg]
+    _, out, _ = pipeline
+    tfcheck.validate(out / "ingest-task-role", tmp_path)
 
 
 def test_taskdef_patch_sets_role_and_removes_keys(pipeline: tuple[Path, Path, dict]) -> None:  # type: ignore[type-arg]

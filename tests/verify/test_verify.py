@@ -43,7 +43,7 @@ def _invoke(*args: str) -> Any:
 def test_verify_live_dead_unverified(moto: Moto, tmp_path: Path) -> None:
     live = moto.live_key("legacy-app")
     repo = _repo(tmp_path / "svc", live)
-    result = _invoke("verify", str(repo), "--endpoint-url", moto.endpoint, "--json", "--rate", "0")
+    result = _invoke("verify", str(repo), "--endpoint-url", moto.endpoint, "--insecure", "--json", "--rate", "0")
     assert result.exit_code == 1, result.output
     verdicts = {v["key_id"]: v for v in json.loads(result.stdout)["keys"]}
     assert verdicts[live[0]]["status"] == "live"
@@ -52,7 +52,7 @@ def test_verify_live_dead_unverified(moto: Moto, tmp_path: Path) -> None:
     assert verdicts[DEAD_KEY]["status"] == "invalid"
     assert verdicts[LONE_KEY]["status"] == "unverified"
     assert live[1] not in result.output and DEAD_SECRET not in result.output
-    text = _invoke("verify", str(repo), "--endpoint-url", moto.endpoint, "--rate", "0")
+    text = _invoke("verify", str(repo), "--endpoint-url", moto.endpoint, "--insecure", "--rate", "0")
     assert f"{live[0]}  live" in text.stdout and live[1] not in text.output
 
 
@@ -61,10 +61,10 @@ def test_history_only_key_is_read_from_the_commit(moto: Moto, tmp_path: Path) ->
     repo = _repo(tmp_path / "svc", live)
     (repo / ".env").unlink()
     commit_all(repo, "drop .env", date="2024-03-01T00:00:00+00:00")
-    without = _invoke("verify", str(repo), "--endpoint-url", moto.endpoint, "--json", "--rate", "0")
+    without = _invoke("verify", str(repo), "--endpoint-url", moto.endpoint, "--insecure", "--json", "--rate", "0")
     assert live[0] not in without.stdout
     result = _invoke(
-        "verify", str(repo), "--history", "--endpoint-url", moto.endpoint, "--json", "--rate", "0"
+        "verify", str(repo), "--history", "--endpoint-url", moto.endpoint, "--insecure", "--json", "--rate", "0"
     )
     verdicts = {v["key_id"]: v for v in json.loads(result.stdout)["keys"]}
     assert verdicts[live[0]]["status"] == "live"
@@ -74,7 +74,7 @@ def test_migrate_verify_puts_verdicts_in_the_report(moto: Moto, tmp_path: Path) 
     live = moto.live_key("reports")
     repo = _repo(tmp_path / "svc", live)
     out = tmp_path / "review"
-    result = _invoke("migrate", str(repo), "--out", str(out), "--verify", "--endpoint-url", moto.endpoint)
+    result = _invoke("migrate", str(repo), "--out", str(out), "--verify", "--endpoint-url", moto.endpoint, "--insecure")
     assert result.exit_code == 1, result.output
     data = json.loads((out / "migration.json").read_text())
     assert data["totals"]["keys_live"] == 1
@@ -92,7 +92,7 @@ def test_migrate_verify_puts_verdicts_in_the_report(moto: Moto, tmp_path: Path) 
 def test_unreachable_endpoint_is_an_error_verdict_not_a_crash(tmp_path: Path) -> None:
     repo = _repo(tmp_path / "svc", (fake_key_id("123456789012", seed="x"), fake_secret("x")))
     result = _invoke(
-        "verify", str(repo), "--endpoint-url", "http://127.0.0.1:9", "--json", "--rate", "0", "--timeout", "2"
+        "verify", str(repo), "--endpoint-url", "http://127.0.0.1:9", "--insecure", "--json", "--rate", "0", "--timeout", "2"
     )
     assert result.exit_code == 1
     assert {v["status"] for v in json.loads(result.stdout)["keys"]} == {"error", "unverified"}
@@ -192,7 +192,7 @@ def test_sweep_verify_ranks_live_keys_first(moto: Moto, tmp_path: Path) -> None:
     commit_all(dead, "old key")
     out = tmp_path / "out"
     result = _invoke(
-        "sweep", str(fleet), "--out", str(out), "-j", "1", "--verify", "--endpoint-url", moto.endpoint
+        "sweep", str(fleet), "--out", str(out), "-j", "1", "--verify", "--endpoint-url", moto.endpoint, "--insecure"
     )
     assert result.exit_code == 1, result.output
     summary = json.loads((out / "summary.json").read_text())

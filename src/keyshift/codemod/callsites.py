@@ -34,7 +34,7 @@ from keyshift.codemod.targets import (
 )
 from keyshift.codemod.values import Metadata, dotted_name, literal_text
 from keyshift.model import CallSite, Location
-from keyshift.redact import sha1_hex
+from keyshift.redact import quiet_compiler, sha1_hex
 
 TEXT_MARKERS = (b"boto3", b"botocore", b"aioboto3")
 
@@ -256,11 +256,12 @@ def collect_call_sites(module_source: str, path: str) -> list[CallSite]:
     """
     if not any(marker.decode() in module_source for marker in TEXT_MARKERS):
         return []
-    try:
-        module = cst.parse_module(module_source)
-    except cst.ParserSyntaxError:
-        return []
-    return call_sites_of(MetadataWrapper(module, unsafe_skip_copy=True), path)
+    with quiet_compiler():  # literal evaluation compiles user strings: no warning may echo them
+        try:
+            module = cst.parse_module(module_source)
+        except cst.ParserSyntaxError:
+            return []
+        return call_sites_of(MetadataWrapper(module, unsafe_skip_copy=True), path)
 
 
 def call_sites_of(

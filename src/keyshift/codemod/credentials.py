@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod import CodemodContext, SkipFile, VisitorBasedCodemodCommand
 from libcst.metadata import (
     Assignment,
     CodeRange,
@@ -25,6 +25,7 @@ from libcst.metadata import (
     PositionProvider,
 )
 
+from keyshift.codemod import libcst_route
 from keyshift.codemod.callsites import Target, find_targets, resolve_metadata
 from keyshift.codemod.edits import ArgRemover, check_parses, delete_statements, remove_import_names
 from keyshift.codemod.notes import leftover_notes
@@ -40,6 +41,7 @@ from keyshift.codemod.records import (
 )
 from keyshift.codemod.targets import CREDENTIAL_KWARGS, FIRST_POSITIONAL_CREDENTIAL
 from keyshift.codemod.values import Metadata, ValueTracer, literal_text
+from keyshift.redact import quiet_compiler
 
 __all__ = ["ModuleFix", "Note", "RemoveStaticCredentialsCommand", "SiteReport", "ValueReport", "fix_module"]
 
@@ -404,6 +406,9 @@ def _kept_literal_notes(
     return notes
 
 
+libcst_route.install()  # under libcst's runner the diffs and warnings are libcst's: scrub them
+
+
 class RemoveStaticCredentialsCommand(VisitorBasedCodemodCommand):
     """Remove aws_access_key_id / aws_secret_access_key / aws_session_token from boto3 call sites."""
 
@@ -415,17 +420,24 @@ class RemoveStaticCredentialsCommand(VisitorBasedCodemodCommand):
     def __init__(self, context: CodemodContext) -> None:
         super().__init__(context)
         self.last_fix: ModuleFix | None = None
+        self._redacted_diffs = libcst_route.install()  # libcst prints the diffs: scrub them
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         wrapper = self.context.wrapper
         if wrapper is None or wrapper.module is not tree:
             wrapper = MetadataWrapper(tree)
-        fix = fix_module(wrapper)
+        with quiet_compiler():  # literal evaluation compiles user strings: no warning may echo them
+            fix = fix_module(wrapper)
         self.last_fix = fix
+        filename = self.context.filename
+        libcst_route.remember(filename, fix.secrets)
+        scrubber = libcst_route.scrubber_for(tree.code, filename, fix.secrets)
+        if fix.changed and not self._redacted_diffs and scrubber and libcst_route.diff_requested():
+            raise SkipFile("holds a secret this libcst's diff would print; run `keyshift fix` instead")
         for site in fix.sites:
             if site.status == "report-only":
-                self.warn(f"line {site.line}: {site.qualified}: report-only: {site.reason}")
+                self.warn(scrubber.scrub(f"line {site.line}: {site.qualified}: report-only: {site.reason}"))
         for note in fix.notes:
             if note.needs_human:
-                self.warn(f"line {note.line}: {note.kind}: {note.message}")
+                self.warn(scrubber.scrub(f"line {note.line}: {note.kind}: {note.message}"))
         return fix.module if fix.changed else tree

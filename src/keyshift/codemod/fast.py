@@ -85,9 +85,21 @@ def _args_in_order(call: ast.Call) -> list[ast.expr | ast.keyword]:
 
 
 def _literal(node: ast.AST | None) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return None
+    """A string constant, ``"ab" + "cd"`` included (the scanner joins it: ``values.literal_text``)."""
+    parts: list[str] = []
+    pending: list[ast.AST | None] = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, ast.BinOp):
+            if not isinstance(current.op, ast.Add):
+                return None
+            pending.append(current.right)
+            pending.append(current.left)
+            continue
+        if not (isinstance(current, ast.Constant) and isinstance(current.value, str)):
+            return None
+        parts.append(current.value)
+    return "".join(parts)
 
 
 def _dotted(node: ast.expr) -> str | None:

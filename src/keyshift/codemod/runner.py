@@ -8,7 +8,10 @@ way. Many of them are spread over a process pool that starts during discovery. T
 every rewrite is re-parsed as a guard and, with ``write``, replaces the file atomically (temp
 file in the same directory + ``os.replace``), so an interrupted run leaves every file either old
 or new. One bad file never stops a sweep: it becomes an outcome with a reason. Diffs are
-redacted (secret and token literals replaced by their SHA-1) before they leave the worker.
+redacted before they leave the worker: every text of an outcome (diff, notes, reasons) passes the
+file's ``Scrubber``, which knows the literals the rewrite removed and every secret the detectors
+find in the file, in all their encodings and fragments; the outcome carries those secrets on so
+the command's final write scrubs across files too.
 """
 
 from __future__ import annotations
@@ -20,14 +23,15 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from keyshift.codemod.fast import FileFix
 from keyshift.codemod.records import Note, SiteReport
 from keyshift.errors import KeyshiftError
-from keyshift.redact import scrub, sha1_hex
+from keyshift.model import Secret
+from keyshift.redact import Scrubber, quiet_compiler, scrub
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -71,6 +75,8 @@ class FileOutcome:
     removed_constants: tuple[tuple[str, int], ...] = ()
     removed_imports: tuple[tuple[str, int], ...] = ()
     diff: str = ""
+    #: what the file's texts were scrubbed of; for the run's ``Scrubber`` only, never shown
+    secrets: frozenset[Secret] = field(default=frozenset(), repr=False, compare=False)
 
     @property
     def needs_human(self) -> bool:
@@ -98,6 +104,11 @@ class FixResult:
     @property
     def needs_human(self) -> bool:
         return any(o.needs_human for o in self.outcomes)
+
+    @property
+    def secrets(self) -> frozenset[Secret]:
+        """Every secret any file's outcome was scrubbed of (for the command's final write)."""
+        return frozenset(s for o in self.outcomes for s in o.secrets)
 
     @property
     def exit_code(self) -> int:
@@ -151,11 +162,31 @@ def is_candidate(data: bytes) -> bool:
     return b"boto3" in data or b"botocore" in data or b"s3fs" in data or b"storage_options" in data
 
 
-def _redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= 8:
-            text = text.replace(secret, f"<redacted sha1:{sha1_hex(secret)[:12]}>")
-    return scrub(text)
+def file_scrubber(data: bytes, shown: str, literals: Iterable[str]) -> Scrubber:
+    """What one file's outputs must not show: the literals its rewrite removed and every secret
+    the detectors find in it (context lines carry those too, raw or encoded)."""
+    from keyshift.detect import detect_bytes
+
+    found = detect_bytes(data, shown)
+    return Scrubber.of(found, literals)
+
+
+def scrub_outcome(outcome: FileOutcome, scrubber: Scrubber) -> FileOutcome:
+    """``outcome`` with every text it shows (diff, reason, notes, site reasons) scrubbed."""
+
+    def site(report: SiteReport) -> SiteReport:
+        values = tuple(replace(v, origins=tuple(scrubber.scrub(o) for o in v.origins)) for v in report.values)
+        reason = scrubber.scrub(report.reason) if report.reason is not None else None
+        return replace(report, reason=reason, values=values)
+
+    return replace(
+        outcome,
+        reason=scrubber.scrub(outcome.reason) if outcome.reason is not None else None,
+        sites=tuple(site(s) for s in outcome.sites),
+        notes=tuple(replace(n, message=scrubber.scrub(n.message)) for n in outcome.notes),
+        diff=scrubber.scrub(outcome.diff) if outcome.diff else "",
+        secrets=outcome.secrets | scrubber.secrets,
+    )
 
 
 def _diff(old: str, new: str, shown: str) -> str:
@@ -222,14 +253,15 @@ def analyse(data: bytes, *, fast: bool = True) -> FileFix:
     Any failure of the fast path (a construct it does not model, or even a bug) falls back to
     the libcst path, which then reports unparsable files the usual way.
     """
-    if fast:
-        from keyshift.codemod.fast import fast_fix
+    with quiet_compiler():  # compiler warnings would echo the file's lines, secrets included
+        if fast:
+            from keyshift.codemod.fast import fast_fix
 
-        try:
-            return fast_fix(data)
-        except Exception:
-            pass
-    return libcst_fix(data)
+            try:
+                return fast_fix(data)
+            except Exception:
+                pass
+        return libcst_fix(data)
 
 
 def process_file(path: Path, shown: str, write: bool, fast: bool = True) -> FileOutcome:
@@ -263,9 +295,7 @@ def process_data(path: str, shown: str, write: bool, data: bytes, fast: bool = T
     if fix.changed and fix.new is not None:
         encoding = fix.encoding
         new = fix.new
-        diff = _redact(
-            _diff(data.decode(encoding, "replace"), new.decode(encoding, "replace"), shown), fix.secrets
-        )
+        diff = _diff(data.decode(encoding, "replace"), new.decode(encoding, "replace"), shown)
         status = "would-fix"
         if write:
             try:
@@ -273,7 +303,7 @@ def process_data(path: str, shown: str, write: bool, data: bytes, fast: bool = T
             except OSError as exc:
                 return FileOutcome(shown, "error", scrub(f"cannot write: {exc.strerror or exc}"))
             status = "fixed"
-    return FileOutcome(
+    outcome = FileOutcome(
         shown,
         status,
         None,
@@ -283,6 +313,9 @@ def process_data(path: str, shown: str, write: bool, data: bytes, fast: bool = T
         tuple(fix.removed_imports),
         diff,
     )
+    if not (diff or fix.sites or fix.notes):
+        return outcome
+    return scrub_outcome(outcome, file_scrubber(data, shown, fix.secrets))
 
 
 def _process_packed(item: tuple[str, str, bool]) -> FileOutcome:
@@ -337,18 +370,25 @@ def _once(path: str, seen: set[str] | None) -> Iterator[str]:
         yield path
 
 
-def _read(path: str) -> bytes | None:
-    """A whole file with plain system calls (no buffered file object: 10,000 files add up)."""
+def _read(path: str) -> bytes | str:
+    """A whole file with plain system calls (no buffered file object: 10,000 files add up).
+
+    Only a regular file is read: opened non-blocking and without following a symlink, then
+    checked with ``fstat`` (a FIFO named ``*.py`` cannot hang the run, a device cannot fill
+    memory). Anything else returns the reason, which the fix reports for that file.
+    """
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or type(exc).__name__}"
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "not a regular file (not read)"
         chunks = [os.read(fd, _CHUNK)]
         while len(chunks[-1]) == _CHUNK:
             chunks.append(os.read(fd, _CHUNK))
-    except OSError:
-        return None
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or type(exc).__name__}"
     finally:
         os.close(fd)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -373,7 +413,10 @@ def run_fix(
         for path in walk(paths, exclude):
             seen += 1
             data = _read(path)
-            if data is None or not is_candidate(data):
+            if isinstance(data, str):  # never skipped silently: the file is named with the reason
+                outcomes.append(FileOutcome(_shown(Path(path)), "error", data))
+                continue
+            if not is_candidate(data):
                 continue
             parsed += 1
             shown = _shown(Path(path))

@@ -85,11 +85,28 @@ def unlazy(value: Any) -> Any:
 
 
 def literal_text(node: cst.BaseExpression) -> str | None:
-    """The value of a plain string literal (no f-string expressions), else None."""
-    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
+    """The value of a plain string literal (no f-string expressions), else None.
+
+    ``"ab" "cd"`` and ``"ab" + "cd"`` are literals too: the scanner joins both (``detect.pyjoin``),
+    so a constant it reports as a secret must be removed or reported here, never left behind.
+    """
+    parts: list[str] = []
+    pending: list[cst.BaseExpression] = [node]
+    while pending:  # left-deep ``+`` chains without recursion
+        current = pending.pop()
+        if isinstance(current, cst.BinaryOperation):
+            if not isinstance(current.operator, cst.Add):
+                return None
+            pending.append(current.right)
+            pending.append(current.left)
+            continue
+        if not isinstance(current, cst.SimpleString | cst.ConcatenatedString):
+            return None
+        value = current.evaluated_value
+        if not isinstance(value, str):
+            return None
+        parts.append(value)
+    return "".join(parts)
 
 
 def _sub_expressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:

@@ -17,6 +17,7 @@ _COMMANDS = (
     ("migrate", "keyshift.commands.migrate", "migrate"),
     ("verify", "keyshift.commands.verify", "verify"),
     ("sweep", "keyshift.commands.sweep", "sweep"),
+    ("trail", "keyshift.commands.trail", "trail"),
 )
 
 

@@ -52,8 +52,10 @@ def fix(
     from keyshift.codemod.report import to_json, to_text
     from keyshift.codemod.runner import run_fix
     from keyshift.config import load_config
+    from keyshift.redact import Scrubber
+    from keyshift.sources.worktree import resolve_target
 
-    targets = list(paths or [Path(".")])
+    targets = [resolve_target(t) for t in (paths or [Path(".")])]  # a symlink named here is followed
     for target in targets:
         if not target.exists():
             raise KeyshiftError(f"path does not exist: {target}")
@@ -66,7 +68,7 @@ def fix(
     result = run_fix(targets, write=write, jobs=jobs if jobs is not None else config.jobs, exclude=patterns)
     fmt = FixFormat.json if json_flag else output_format
     text = to_json(result) if fmt is FixFormat.json else to_text(result, show_diff=not no_diff)
-    sys.stdout.write(text)
+    sys.stdout.write(Scrubber(result.secrets).scrub(text))
     sys.stdout.flush()
     if not quiet and fmt is FixFormat.json:
         print(

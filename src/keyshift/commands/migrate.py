@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from keyshift.redact import Scrubber
 
 
 def migrate(
@@ -16,7 +20,10 @@ def migrate(
         help="Also scan this image (docker-save tar, OCI layout or registry ref); repeatable.",
     ),
     out: Path = typer.Option(
-        Path("keyshift-review"), "--out", "-o", help="Review folder to write (reports, diff, roles, runbook)."
+        Path("keyshift-review"),
+        "--out-dir",
+        "--out",
+        help="Review folder to write (reports, diff, roles, runbook).",
     ),
     write: bool = typer.Option(
         False, "--write", "-w", help="Apply the code rewrite (default: fix.diff only)."
@@ -28,6 +35,9 @@ def migrate(
     endpoint_url: str | None = typer.Option(None, "--endpoint-url", help="--verify: STS endpoint to use."),
     region: str = typer.Option("us-east-1", "--region", help="--verify: region for the STS call."),
     rate: float = typer.Option(2.0, "--rate", help="--verify: at most this many calls per second."),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="--verify: allow an http:// STS endpoint (a local test server)."
+    ),
     platform: str | None = typer.Option(None, "--platform", help="Image platform (os/arch)."),
     allow_http: bool = typer.Option(False, "--allow-http", help="Allow plain-HTTP registries."),
     registry_username: str | None = typer.Option(None, "--registry-username", help="Registry user name."),
@@ -36,28 +46,40 @@ def migrate(
     ),
     config_file: Path | None = typer.Option(None, "--config", help="Settings file."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", help="Worker processes (default: one per core)."),
-    as_json: bool = typer.Option(
-        False, "--json", help="Print migration.json to stdout instead of the table."
+    output_format: str = typer.Option(
+        "text", "--format", "-f", help="text (a table) or json (migration.json) on stdout."
     ),
+    as_json: bool = typer.Option(False, "--json", help="Shorthand for --format json."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when keys were found."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Nothing on stderr."),
+    trail: list[Path] = typer.Option(
+        None, "--trail", help="CloudTrail logs: trail.md, and the runbook holds keys others still use."
+    ),
+    logs: list[Path] = typer.Option(
+        None, "--logs", help="--trail: application logs with AccessDenied errors."
+    ),
 ) -> None:
     """Scan tree, Dockerfiles, history and images; plan the task roles; prepare the code fix; write a review.
 
     Exit codes: 0 nothing found, 1 keys found (a human has work to do), 2 usage or runtime error.
     """
+    from keyshift.sources.worktree import resolve_target
+
+    path = resolve_target(path)  # a symlink named on the command line is the tree the user means
     import json
 
     from keyshift.config import load_config
     from keyshift.errors import KeyshiftError
     from keyshift.migrate.pipeline import run_migration
     from keyshift.migrate.review import to_json, write_review
-    from keyshift.redact import scrub
 
+    if output_format not in ("text", "json"):
+        raise KeyshiftError(f"unknown --format {output_format!r} (use text or json)")
+    as_json = as_json or output_format == "json"
     if not path.is_dir():
         raise KeyshiftError(f"not a directory: {path}")
-    if (endpoint_url is not None) and not verify:
-        raise KeyshiftError("--endpoint-url needs --verify")
+    if (endpoint_url is not None or insecure) and not verify:
+        raise KeyshiftError("--endpoint-url and --insecure need --verify")
     config = load_config(path, config_file)
     inside = _inside(out, path)
     if inside is not None:
@@ -65,9 +87,12 @@ def migrate(
         config = config.with_overrides(exclude=(*config.exclude, inside, f"{inside}/**"))
     check = None
     if verify:
-        from keyshift.verify import verifier
+        from keyshift.verify import sts_endpoint, verifier
 
-        check = verifier(endpoint_url, region, rate)
+        endpoint = sts_endpoint(endpoint_url, region, insecure=insecure)
+        if not quiet:
+            print(f"keyshift migrate: --verify talks to {endpoint.describe()}", file=sys.stderr)
+        check = verifier(endpoint.url, region, rate, insecure=insecure)
     progress = not quiet and sys.stderr.isatty()
     result = run_migration(
         path,
@@ -86,16 +111,28 @@ def migrate(
         },
     )
     written = write_review(result, out)
+    held: list[str] = []
+    if trail or logs:  # a separate layer over the finished review (keyshift.trail.integrate)
+        from keyshift.commands.trail import write_beside_review
+
+        held = write_beside_review(result.plan, out, list(trail or ()), list(logs or ()))
+    scrubber = result.scrubber
     if as_json:
-        sys.stdout.write(scrub(json.dumps(to_json(result), indent=2, sort_keys=True) + "\n"))
+        sys.stdout.write(scrubber.scrub(json.dumps(to_json(result), indent=2, sort_keys=True) + "\n"))
     else:
-        _summary(result)
+        _summary(result, scrubber)
     if not quiet:
         print(f"keyshift migrate: wrote {len(written)} files to {out}", file=sys.stderr)
+        from keyshift.markup import printable
+
         for note in result.notes:
-            print(f"keyshift migrate: note: {note}", file=sys.stderr)
+            print(f"keyshift migrate: note: {printable(scrubber.scrub(note))}", file=sys.stderr)
+        for message in held:
+            print(
+                f"keyshift migrate: revocation on hold: {printable(scrubber.scrub(message))}", file=sys.stderr
+            )
         for error in result.errors:
-            print(f"keyshift migrate: warning: {scrub(error)}", file=sys.stderr)
+            print(f"keyshift migrate: warning: {printable(scrubber.scrub(error))}", file=sys.stderr)
     raise typer.Exit(0 if exit_zero else result.exit_code)
 
 
@@ -108,10 +145,12 @@ def _inside(out: Path, path: Path) -> str | None:
     return rel.as_posix() if rel.parts else None
 
 
-def _summary(result: object) -> None:
+def _summary(result: object, scrubber: Scrubber) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    from keyshift.markup import printable
     from keyshift.migrate.pipeline import MigrationResult
     from keyshift.migrate.report_md import totals
 
@@ -120,10 +159,11 @@ def _summary(result: object) -> None:
     if not console.is_terminal:
         console.width = 160  # pipes and CI logs: never cut a key ID
     t = totals(result)
+    name = escape(printable(result.name))  # a folder name is data, not rich markup
     if not result.keys:
-        console.print(f"{result.name}: no hardcoded AWS key found.")
+        console.print(scrubber.scrub(f"{name}: no hardcoded AWS key found."))
         return
-    table = Table(title=f"keyshift migrate: {result.name}", title_justify="left")
+    table = Table(title=scrubber.scrub(f"keyshift migrate: {name}"), title_justify="left")
     for column in ("key", "account", "state", "places", "role", "steps"):
         table.add_column(column)
     for k in result.keys:
@@ -132,14 +172,8 @@ def _summary(result: object) -> None:
             state += " + image"
         if k.verdict is not None:
             state += f" ({k.verdict.status})"
-        table.add_row(
-            k.ident,
-            k.account_id or "?",
-            state,
-            str(len(k.places)),
-            ", ".join(k.roles) or "-",
-            str(len(k.steps)),
-        )
+        cells = (k.ident, k.account_id or "?", state, str(len(k.places)), ", ".join(k.roles) or "-")
+        table.add_row(*(escape(scrubber.scrub(c)) for c in cells), str(len(k.steps)))
     console.print(table)
     console.print(
         f"{t['keys']} key(s): {t['keys_at_head']} at HEAD, {t['keys_history_only']} history only, "

@@ -16,6 +16,7 @@ def plan(
     json_output: bool = typer.Option(False, "--json", help="Shorthand for --format json."),
     out: Path | None = typer.Option(
         None,
+        "--out-dir",
         "--out",
         help="Write policy, trust policy, Terraform, CloudFormation, task-definition patch "
         "and a Markdown report per role into this directory.",
@@ -36,6 +37,15 @@ def plan(
         help="Grant writes and deletes on resources the code does not name on '*' instead of a "
         "placeholder ARN (<AWS_STORAGE_BUCKET_NAME>) that must be filled in.",
     ),
+    trail: list[Path] = typer.Option(
+        None, "--trail", help="CloudTrail logs to compare the plan with (see `trail`)."
+    ),
+    logs: list[Path] = typer.Option(
+        None, "--logs", help="--trail: application logs with AccessDenied errors."
+    ),
+    deployed: Path | None = typer.Option(
+        None, "--deployed", help="--trail: a `plan --out-dir` folder that is live now."
+    ),
 ) -> None:
     """Plan one role per workload (ECS task family, compose service, Dockerfile) that uses a
     hardcoded key: IAM policy, trust policy and deployment patches.
@@ -43,10 +53,13 @@ def plan(
     Offline and deterministic. Exit codes: 0 plan complete, 1 unresolved calls or settings that
     override the task role (AWS_ACCESS_KEY_ID in a Dockerfile, task definition, ...), 2 error.
     """
+    from keyshift.sources.worktree import resolve_target
+
+    path = resolve_target(path)  # a symlink named on the command line is the tree the user means
     from keyshift.config import load_config
     from keyshift.planner import render
     from keyshift.planner.build import plan_repository
-    from keyshift.redact import scrub
+    from keyshift.redact import Scrubber
 
     if json_output:
         output_format = "json"
@@ -61,16 +74,30 @@ def plan(
         scan_config=settings,
         allow_wildcards=allow_wildcards,
     )
+    scrubber = Scrubber(result.secrets)
     if out is not None:
         from keyshift.planner.iac import write_all
 
-        written = write_all(result, out)
+        written = write_all(result, out, scrubber)
         print(f"keyshift: wrote {len(written)} files to {out}", file=sys.stderr)
+    trail_text, trail_json, trail_open = "", None, False
+    if trail or logs:  # the trail beside the plan: a separate layer (keyshift.trail.integrate)
+        from keyshift.commands.trail import beside_plan
+        from keyshift.trail import integrate
+        from keyshift.trail.render import printable
+
+        trails, summary = beside_plan(result, list(trail or ()), list(logs or ()), deployed)
+        trail_text, trail_json = integrate.text(trails, summary), integrate.to_json(trails, summary)
+        trail_text = printable(trail_text)
+        trail_open = any(t.additions or t.blockers for t in trails) or not summary.coverage.complete
     if output_format == "json":
-        sys.stdout.write(scrub(render.dumps(render.result_json(result))))
+        doc = render.result_json(result)
+        if trail_json is not None:
+            doc["trail"] = trail_json
+        sys.stdout.write(scrubber.scrub(render.dumps(doc)))
     else:
-        sys.stdout.write(scrub(_text(result)))
-    needs_human = bool(result.unresolved or result.errors) or any(
+        sys.stdout.write(scrubber.scrub(_text(result) + trail_text))
+    needs_human = bool(result.unresolved or result.errors or trail_open) or any(
         r.unresolved or r.blockers for r in result.roles
     )
     if needs_human and not exit_zero:
@@ -113,4 +140,6 @@ def _text(result: object) -> str:
         lines.append(f"unresolved: {item}")
     for error in result.errors:
         lines.append(f"error: {error}")
-    return "\n".join(lines) + "\n"
+    from keyshift.markup import printable
+
+    return "".join(printable(line) + "\n" for line in lines)  # names from the repository stay one line

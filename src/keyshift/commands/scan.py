@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import replace
 from enum import StrEnum
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from keyshift.config import Config
 from keyshift.errors import KeyshiftError
 from keyshift.model import ScanResult
 
@@ -30,6 +30,9 @@ def scan(
     output: str = typer.Option("-", "--output", "-o", help="Write the report here ('-' = stdout)."),
     history: bool = typer.Option(False, "--history", help="Also scan every commit reachable from any ref."),
     since: str | None = typer.Option(None, "--since", help="History: only commits not reachable from REV."),
+    unreachable: bool = typer.Option(
+        False, "--unreachable", help="History: report blobs no ref reaches as findings (not one warning)."
+    ),
     staged: bool = typer.Option(False, "--staged", help="Scan what is staged in the git index (pre-commit)."),
     image: list[str] = typer.Option(
         None, "--image", help="Also scan a container image: docker-save tar, OCI layout, or registry ref."
@@ -52,8 +55,8 @@ def scan(
     ),
     exclude: list[str] = typer.Option(None, "--exclude", "-x", help="Glob of paths to skip (repeatable)."),
     all_files: bool = typer.Option(False, "--all-files", help="Walk every file, including git-ignored ones."),
-    max_file_size: int | None = typer.Option(
-        None, "--max-file-size", help="Skip files larger than this (bytes)."
+    max_file_size: str | None = typer.Option(
+        None, "--max-file-size", help="Skip files larger than this: bytes, or a size like 512KB, 10MB, 1GiB."
     ),
     no_inline_ignores: bool = typer.Option(
         False, "--no-inline-ignores", help="Ignore allow comments (audits)."
@@ -68,6 +71,11 @@ def scan(
     slim: bool = typer.Option(
         False, "--slim", help="Baseline: no line numbers or timestamp (stable when committed)."
     ),
+    fail_on_policy_change: bool = typer.Option(
+        False,
+        "--fail-on-policy-change",
+        help="Gates: exit 1 when the reviewed change edits keyshift's settings or baseline.",
+    ),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when credentials are found."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", help="Worker processes (default: one per core)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary on stderr."),
@@ -75,19 +83,29 @@ def scan(
 ) -> None:
     """Find hardcoded AWS credentials (key IDs, secret keys, session tokens).
 
-    Exit codes: 0 nothing found, 1 credentials found, 2 usage or runtime error.
+    Exit codes: 0 nothing found, 1 credentials found, 2 usage or runtime error (or, with nothing
+    found, files that could not be read: an incomplete scan is never clean).
     """
-    from keyshift.config import load_config
+    from keyshift.config import load_config, parse_size
+    from keyshift.redact import Scrubber
     from keyshift.report import render
     from keyshift.scan import apply_policy, merge, scan_relpaths, scan_tree
 
     targets = list(paths or [Path(".")])
     fmt = OutputFormat.json if json_flag else output_format
-    config = load_config(targets[0], config_file)
+    gate = None
+    if (staged or (history and since is not None)) and len(targets) == 1 and targets[0].is_dir():
+        from keyshift.gate import load_policy
+
+        # the gate's policy comes from the base commit, never from the change under review
+        gate = load_policy(targets[0], since, staged, config_file, baseline)
+        config = gate.config
+    else:
+        config = load_config(targets[0], config_file)
     config = config.with_overrides(
         exclude=tuple(config.exclude) + tuple(exclude or ()),
         all_files=True if all_files else None,
-        max_file_size=max_file_size,
+        max_file_size=parse_size(max_file_size, "--max-file-size") if max_file_size is not None else None,
         inline_ignores=False if no_inline_ignores else None,
         jobs=jobs,
     )
@@ -105,11 +123,13 @@ def scan(
         # --since is the pull-request gate: only what the new commits add, not what HEAD holds
         if history and not staged and since is None:
             results.append(_uncommitted_only(scan_tree(targets[0], config), results[-1]))
+            results.extend(_build_contexts(targets[0], config))
             sources.append("worktree")
     elif since is not None:
         raise KeyshiftError("--since needs --history")
     elif len(targets) == 1 and not image:
         results.append(scan_tree(targets[0], config))
+        results.extend(_build_contexts(targets[0], config))
         sources.append("worktree")
     elif targets and paths:
         sources.append("worktree")
@@ -119,6 +139,7 @@ def scan(
                 results.append(scan_relpaths(cwd, [_relative(target, cwd)], config))
             else:
                 results.append(scan_tree(target, config))
+                results.extend(_build_contexts(target, config))
     if image:
         from keyshift.sources.image import scan_image
 
@@ -138,13 +159,20 @@ def scan(
         sources.append("image")
         if not paths:
             root = image[0]
-    known = None
+    known = gate.baseline if gate is not None else None
     baseline_path = baseline or (Path(config.baseline) if config.baseline else None)
-    if baseline_path is not None:
+    if baseline_path is not None and gate is None:
         from keyshift.report.baseline import load_baseline
 
         known = load_baseline(baseline_path)
     result = apply_policy(merge(results, root), config, known)
+    if not unreachable:
+        result = _unreachable_as_warning(result)
+    if gate is not None:
+        from keyshift.gate import self_allowed
+
+        said = self_allowed(result.suppressed)
+        result = replace(result, errors=(*result.errors, *gate.warnings, *([said] if said else [])))
     result = replace(result, stats={**result.stats, "sources": sorted(set(sources))})
     if fmt is OutputFormat.baseline and output != "-" and Path(output).exists():
         from keyshift.report.baseline import merge_file
@@ -161,11 +189,59 @@ def scan(
             baseline_slim=slim,
             color=fmt is OutputFormat.text and output == "-" and sys.stdout.isatty() and not no_color,
         )
-    _write(rendered, output)
+    scrubber = Scrubber.of((*result.findings, *result.suppressed))
+    _write(scrubber.scrub(rendered, mask_key_ids=redact), output)
     if not quiet:
-        for error in result.errors:
-            print(f"keyshift: warning: {error}", file=sys.stderr)
-    raise typer.Exit(0 if exit_zero or not result.findings else 1)
+        from keyshift.report._common import printable
+
+        # a text report on the terminal already lists the warnings: say them once
+        if not (fmt is OutputFormat.text and output == "-"):
+            for error in result.errors:
+                print(
+                    f"keyshift: warning: {printable(scrubber.scrub(error, mask_key_ids=redact))}",
+                    file=sys.stderr,
+                )
+        if output != "-":  # the report went to a file: still say what it holds
+            print(f"keyshift: {_summary_line(result)}; {fmt.value} report in {output}", file=sys.stderr)
+    unread = sum(1 for s in result.skipped if s.reason.startswith("unreadable"))
+    if unread and not result.findings and not exit_zero:
+        # could not look everywhere: never "clean" (exit 0); the files are named in the report
+        if not quiet:
+            print(f"keyshift: {unread} file(s) could not be read; the result is incomplete", file=sys.stderr)
+        raise typer.Exit(2)
+    failed = bool(result.findings) or (gate is not None and gate.changed and fail_on_policy_change)
+    raise typer.Exit(0 if exit_zero or not failed else 1)
+
+
+def _build_contexts(target: Path, config: Config) -> list[ScanResult]:
+    """Files git ignores that a Dockerfile copies into its image (``--all-files`` reads them anyway)."""
+    if config.all_files or not target.is_dir() or target.is_symlink():
+        return []
+    from keyshift.sources.buildcontext import scan_build_contexts
+
+    return [scan_build_contexts(target, config)]
+
+
+def _unreachable_as_warning(result: ScanResult) -> ScanResult:
+    """Blobs no ref reaches: one warning naming each key and blob, not findings (``--unreachable``)."""
+    from keyshift.model import SourceKind
+    from keyshift.sources.unreachable import warning
+
+    found = [f for f in result.findings if f.source is SourceKind.UNREACHABLE]
+    said = warning(found)
+    return replace(
+        result,
+        findings=tuple(f for f in result.findings if f.source is not SourceKind.UNREACHABLE),
+        suppressed=tuple(f for f in result.suppressed if f.source is not SourceKind.UNREACHABLE),
+        errors=(*result.errors, said) if said else result.errors,
+    )
+
+
+def _summary_line(result: ScanResult) -> str:
+    credentials = {f.key_id or f.value_sha1 for f in result.findings}
+    if not result.findings:
+        return "no AWS credentials found"
+    return f"{len(credentials)} credential(s), {len(result.findings)} finding(s)"
 
 
 def _uncommitted_only(tree: ScanResult, history: ScanResult) -> ScanResult:
@@ -203,10 +279,6 @@ def _write(text: str, output: str) -> None:
         except OSError as exc:
             raise KeyshiftError(f"cannot write {output}: {exc.strerror}") from exc
         return
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise KeyshiftError(f"cannot write {output}: {exc.strerror}") from exc
+    from keyshift.safefs import atomic_write
+
+    atomic_write(target, text)  # an unpredictable O_EXCL temporary, renamed over the report

@@ -14,13 +14,18 @@ def sweep(
         ..., help="A directory of git repositories, or a file listing paths and git URLs (one per line)."
     ),
     out: Path = typer.Option(
-        Path("keyshift-sweep"), "--out", "-o", help="Sweep folder: summary, per-repository reports, state."
+        Path("keyshift-sweep"),
+        "--out-dir",
+        "--out",
+        help="Sweep folder: summary, per-repository reports, state.",
     ),
     cache: Path | None = typer.Option(
         None, "--cache", help="Where remote repositories are cloned (default OUT/clones)."
     ),
     history: bool = typer.Option(
-        False, "--history", help="Full clones and a history scan (default: shallow, HEAD)."
+        True,
+        "--history/--no-history",
+        help="Full clones and a history scan, as migrate does (--no-history: shallow, HEAD only).",
     ),
     workers: int | None = typer.Option(
         None, "--workers", "-j", help="Worker processes (default: one per core)."
@@ -33,9 +38,15 @@ def sweep(
     ),
     verify: bool = typer.Option(False, "--verify", help="Ask AWS whether each key is live (network!)."),
     endpoint_url: str | None = typer.Option(None, "--endpoint-url", help="--verify: STS endpoint."),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="--verify: allow an http:// STS endpoint (a local test server)."
+    ),
     config_file: Path | None = typer.Option(None, "--config", help="Settings file for every repository."),
     fresh: bool = typer.Option(
         False, "--fresh", help="Ignore cached results and scan every repository again."
+    ),
+    output_format: str = typer.Option(
+        "text", "--format", "-f", help="text (one line) or json (summary.json) on stdout."
     ),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when keys were found."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or counts on stderr."),
@@ -47,30 +58,44 @@ def sweep(
     Exit codes: 0 no key anywhere, 1 keys found or a repository failed, 2 usage or runtime error.
     """
     from keyshift.errors import KeyshiftError
+    from keyshift.redact import scrub
     from keyshift.sweep import summary as summ
     from keyshift.sweep.runner import default_workers, run_dask, run_local
     from keyshift.sweep.sources import list_sources
     from keyshift.sweep.task import RepoTask, save_text
 
-    if endpoint_url is not None and not verify:
-        raise KeyshiftError("--endpoint-url needs --verify")
+    if output_format not in ("text", "json"):
+        raise KeyshiftError(f"unknown --format {output_format!r} (use text or json)")
+    if (endpoint_url is not None or insecure) and not verify:
+        raise KeyshiftError("--endpoint-url and --insecure need --verify")
+    if verify:
+        from keyshift.verify import sts_endpoint
+
+        # resolved once, here: every worker then uses this URL, whatever its own environment says
+        endpoint = sts_endpoint(endpoint_url, "us-east-1", insecure=insecure)
+        endpoint_url = endpoint.url
+        if not quiet:
+            print(f"keyshift sweep: --verify talks to {endpoint.describe()}", file=sys.stderr)
     if workers is not None and workers < 1:
         raise KeyshiftError("--workers must be at least 1")
     repos = list_sources(sources)
-    try:
-        (out / "repos").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise KeyshiftError(f"cannot create {out}: {exc.strerror}") from exc
+    from keyshift.safefs import open_output_dir
+
+    with open_output_dir(out / "repos") as repos_dir:  # never through a symlink (safefs)
+        for stale in repos_dir.names():
+            if stale.startswith(".") and stale.endswith(".tmp"):
+                repos_dir.remove(stale)  # left by a sweep that was killed mid-write
+        if fresh:
+            for name in (r.name for r in repos):
+                repos_dir.remove(f"{name}.json")
     gitignore = out / ".gitignore"
     if not gitignore.exists():  # the sweep folder lists key IDs: never commit it by accident
         save_text(gitignore, "# keyshift sweep folder: holds key IDs and clones, never commit it\n*\n")
-    for stale in (out / "repos").glob(".*.tmp"):
-        stale.unlink(missing_ok=True)  # left by a sweep that was killed mid-write
     if fresh:
-        for name in (r.name for r in repos):
-            (out / "repos" / f"{name}.json").unlink(missing_ok=True)
-        for verdict in (out / "verify").glob("*.json"):
-            verdict.unlink()
+        with open_output_dir(out / "verify") as verdicts:
+            for verdict in verdicts.names():
+                if verdict.endswith(".json"):
+                    verdicts.remove(verdict)
     tasks = [
         RepoTask(
             source=repo,
@@ -80,6 +105,7 @@ def sweep(
             config_file=str(config_file.resolve()) if config_file else None,
             verify=verify,
             verify_endpoint=endpoint_url,
+            verify_insecure=insecure,
         )
         for repo in repos
     ]
@@ -90,7 +116,7 @@ def sweep(
         if outcome.get("status") != "ok":
             counts["failed"] += 1
             if not quiet:
-                print(f"keyshift sweep: {outcome['name']}: {outcome.get('error')}", file=sys.stderr)
+                print(scrub(f"keyshift sweep: {outcome['name']}: {outcome.get('error')}"), file=sys.stderr)
         elif outcome.get("cached"):
             counts["cached"] += 1
         else:
@@ -108,19 +134,34 @@ def sweep(
     finally:
         if progress is not None:
             progress.stop()
-    data = summ.build(sorted(outcomes, key=lambda o: o["name"]))
-    save_text(out / "summary.json", summ.to_json(data))
-    save_text(out / "summary.md", summ.to_markdown(data))
-    save_text(out / "summary.html", summ.to_html(data))
+    data = summ.build(sorted(outcomes, key=lambda o: o["name"]), previous=_previous_summary(out))
+    # each repository's outcome was scrubbed of its own secrets where they were known; the shape check stays
+    save_text(out / "summary.json", scrub(summ.to_json(data)))
+    save_text(out / "summary.md", scrub(summ.to_markdown(data)))
+    save_text(out / "summary.html", scrub(summ.to_html(data)))
     t = data["totals"]
-    sys.stdout.write(
-        f"{t['repositories']} repositories: {t['with_keys']} with keys ({t['live_keys']} live keys, "
-        f"{t['keys_at_head']} at HEAD, {t['keys_history_only']} history only), {t['failed']} failed; "
-        f"summary in {out / 'summary.md'}\n"
-    )
+    if output_format == "json":
+        sys.stdout.write(summ.to_json(data))
+    else:
+        sys.stdout.write(
+            f"{t['repositories']} repositories: {t['with_keys']} with keys ({t['live_keys']} live keys, "
+            f"{t['keys_at_head']} at HEAD, {t['keys_history_only']} history only), {t['failed']} failed, "
+            f"{t['not_fully_scanned']} not fully scanned; summary in {out / 'summary.md'}\n"
+        )
     if not quiet:
         print(f"keyshift sweep: {_describe(counts)}", file=sys.stderr)
     raise typer.Exit(0 if exit_zero or not (t["with_keys"] or t["failed"]) else 1)
+
+
+def _previous_summary(out: Path) -> dict[str, Any] | None:
+    """The last sweep's summary in this folder, for the progress view (anything unreadable: none)."""
+    import json
+
+    try:
+        data = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _describe(counts: dict[str, int]) -> str:

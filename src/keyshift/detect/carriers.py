@@ -88,14 +88,15 @@ def section_ids(lines: list[str], carrier: str) -> list[int]:
     return ids
 
 
-def dockerfile_instruction(lines: list[str], sections: list[int], line_no: int) -> str | None:
-    """The instruction keyword (ENV, ARG, RUN, ...) a Dockerfile line belongs to."""
-    first = line_no
-    while first > 1 and sections[first - 1] == sections[line_no]:
-        first -= 1
-    for candidate in range(first, line_no + 1):
-        text = lines[candidate - 1].strip()
+def dockerfile_instructions(lines: list[str], sections: list[int]) -> dict[int, str | None]:
+    """The instruction keyword (ENV, ARG, RUN, ...) of each Dockerfile section, in one pass."""
+    out: dict[int, str | None] = {}
+    for line_no, line in enumerate(lines, start=1):
+        section = sections[line_no]
+        if section in out:
+            continue
+        text = line.strip()
         if text and not text.startswith("#"):
             m = _DOCKER_INSTR.match(text)
-            return m.group(1).upper() if m else None
-    return None
+            out[section] = m.group(1).upper() if m else None
+    return out

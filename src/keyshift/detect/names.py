@@ -23,9 +23,10 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]")
 # Characters that may stand between a name and its value in any carrier we read:
 # `=`, `:`, `=>`, quotes, JSON/YAML punctuation, escaped quotes in notebooks, `value` keys of
 # name/value entries, Terraform variable and CloudFormation parameter attributes (type,
-# default, sensitive, NoEcho), whitespace (ENV legacy form, `aws configure set NAME VALUE`).
+# default, sensitive, NoEcho), whitespace (ENV legacy form, `aws configure set NAME VALUE`), and
+# YAML block scalar headers with chomping and indentation indicators (`|-`, `>+`, `|2-`).
 GLUE = (
-    r"""(?:[ \t\r\n"'`\\:=>,({\[\]$@|;]|&quot;"""
+    r"""(?:[ \t\r\n"'`\\:=>,({\[\]$@|;]|&quot;|[|>](?:[1-9][-+]?|[-+][1-9]?)"""
     r"""|(?i:value|default|type|string|noecho|sensitive|true)){1,48}?"""
 )
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 
-_GAP = r"""(?:[ \t]|\\\r?\n|\r?\n|\+|\(|#[^\n]*+)*+"""  # possessive: no backtracking
+# possessive: no backtracking. A comment between pieces is bounded (and must end its line):
+# unbounded, every literal on one long line would rescan the rest of that line.
+_GAP = r"""(?:[ \t]|\\\r?\n|\r?\n|\+|\(|#[^\n]{0,200}+\n)*+"""
 _RUN = re.compile(
     r"""(["'])[A-Za-z0-9/+=]{1,64}+\1""" + r"(?:" + _GAP + r"""[rRuU]?(["'])[A-Za-z0-9/+=]{1,64}+\2)++"""
 )

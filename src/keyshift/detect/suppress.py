@@ -70,10 +70,48 @@ def plausible_secret(value: str) -> bool:
     return has_upper and has_lower and has_other
 
 
-def inline_allowed(lines: list[str], line_no: int) -> bool:
-    """``line_no`` (1-based) carries or follows an allow comment."""
-    line = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
-    if any(marker in line for marker in _ALLOW_SAME_LINE):
-        return True
-    prev = lines[line_no - 2] if line_no >= 2 else ""
-    return any(marker in prev for marker in _ALLOW_NEXT_LINE)
+TOKEN_MIN_LENGTH = 100
+SESSION_TOKEN_PREFIXES = ("IQoJb3JpZ2lu", "FwoGZXIvYXdzE", "AQoDYXdzE")
+
+
+def plausible_session_token(value: str) -> bool:
+    """Shaped like an STS session token: base64 well over 100 characters, mixed case and digits.
+
+    Real tokens run to several hundred characters and usually start with one of
+    ``SESSION_TOKEN_PREFIXES`` (the encoded header of every token STS issues); a hex digest
+    (the 64 hex digits of SigV4 test vectors, the SHA-256 of an empty payload) or a short
+    value is not one, whatever name it stands after.
+    """
+    if len(value) < TOKEN_MIN_LENGTH:
+        return False
+    has_upper = has_lower = has_digit = False
+    for c in value:
+        if c.isupper():
+            has_upper = True
+        elif c.islower():
+            has_lower = True
+        elif c.isdigit():
+            has_digit = True
+    return has_upper and has_lower and has_digit and len(set(value)) >= 16
+
+
+class InlineAllows:
+    """Which lines an allow comment covers; each line is searched once, however many hits it holds."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        self._same: dict[int, bool] = {}
+        self._next: dict[int, bool] = {}
+
+    def covers(self, line_no: int) -> bool:
+        """``line_no`` (1-based) carries or follows an allow comment."""
+        return self._has(line_no, _ALLOW_SAME_LINE, self._same) or self._has(
+            line_no - 1, _ALLOW_NEXT_LINE, self._next
+        )
+
+    def _has(self, line_no: int, markers: tuple[str, ...], cache: dict[int, bool]) -> bool:
+        found = cache.get(line_no)
+        if found is None:
+            line = self._lines[line_no - 1] if 0 < line_no <= len(self._lines) else ""
+            found = cache[line_no] = any(marker in line for marker in markers)
+        return found

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from keyshift import gitrun
 from keyshift.codemod.runner import FileOutcome, FixResult, run_fix
 from keyshift.config import Config
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, ScanResult, SourceKind
 from keyshift.planner.build import PlanResult, RolePlan, plan_repository
+from keyshift.redact import Scrubber
 
 # the verify stage is optional; its verdicts are plain records so the report can show them
 from keyshift.verify import Verdict
@@ -78,6 +79,11 @@ class MigrationResult:
     errors: tuple[str, ...] = field(default_factory=tuple)
 
     @property
+    def scrubber(self) -> Scrubber:
+        """Masks every secret any stage found (scan, plan, fix), for everything the run writes."""
+        return Scrubber.of((*self.scan.findings, *self.scan.suppressed), self.plan.secrets, self.fix.secrets)
+
+    @property
     def exit_code(self) -> int:
         """1 when a key was found or anything needs a human, else 0."""
         needs = bool(self.keys) or self.fix.needs_human or bool(self.plan.unresolved)
@@ -86,15 +92,10 @@ class MigrationResult:
 
 def is_git_top(path: Path) -> bool:
     """True when ``path`` is the top of a git work tree (a subdirectory would scan a foreign history)."""
-    proc = subprocess.run(
-        ["git", "-C", str(path), "rev-parse", "--show-toplevel"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = gitrun.run(gitrun.command("rev-parse", "--show-toplevel", cwd=path))
     if proc.returncode != 0:
         return False
-    return Path(proc.stdout.strip()).resolve() == path.resolve()
+    return Path(os.fsdecode(proc.stdout.rstrip(b"\n"))).resolve() == path.resolve()
 
 
 def run_migration(

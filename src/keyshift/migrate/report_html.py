@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from html import escape
-
+from keyshift.markup import html_text
 from keyshift.migrate.pipeline import KeyReport, MigrationResult
 from keyshift.migrate.report_md import generated_at, totals
 from keyshift.migrate.svg import stacked_bars
@@ -22,7 +21,7 @@ th{background:#f4f4f4}code{background:#f4f4f4;padding:0 .2em}
 
 
 def _e(text: object) -> str:
-    return escape(str(text))
+    return html_text(text)
 
 
 def _key(key: KeyReport) -> str:

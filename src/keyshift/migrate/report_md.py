@@ -6,6 +6,7 @@ import os
 from datetime import UTC, datetime
 
 from keyshift.codemod.report import summary as fix_summary
+from keyshift.markup import md_code, md_text
 from keyshift.migrate.pipeline import KeyReport, MigrationResult
 
 
@@ -15,10 +16,6 @@ def generated_at() -> str | None:
     if not epoch or not epoch.isdigit():
         return None
     return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _esc(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def totals(result: MigrationResult) -> dict[str, int]:
@@ -35,56 +32,56 @@ def totals(result: MigrationResult) -> dict[str, int]:
 
 
 def _key(key: KeyReport) -> list[str]:
-    lines = [f"### {key.ident}", ""]
-    lines.append(f"- account: {key.account_id or 'unknown'}")
-    lines.append(f"- kind: {', '.join(key.kinds)}")
+    lines = [f"### {md_text(key.ident)}", ""]
+    lines.append(f"- account: {md_text(key.account_id or 'unknown')}")
+    lines.append(f"- kind: {md_text(', '.join(key.kinds))}")
     state = "at HEAD" if key.at_head else ("history only" if key.in_history_only else "image only")
     lines.append(f"- state: {state}{' and in images' if key.in_image and key.at_head else ''}")
     if key.verdict is not None:
         v = key.verdict
-        who = f" as {v.arn}" if v.arn else ""
-        lines.append(f"- verify: **{v.status}**{who}{f' ({v.reason})' if v.reason else ''}")
-    lines.append(f"- role: {', '.join(key.roles) or 'none'}")
+        who = f" as {md_code(v.arn)}" if v.arn else ""
+        lines.append(f"- verify: **{md_text(v.status)}**{who}{f' ({md_text(v.reason)})' if v.reason else ''}")
+    lines.append(f"- role: {md_text(', '.join(key.roles) or 'none')}")
     lines += ["", "| where | location | kind | detail |", "|---|---|---|---|"]
     for p in key.places:
         loc = f"{p.path}:{p.line}"
-        lines.append(f"| {p.where} | `{_esc(loc)}` | {p.kind} | {_esc(p.detail)} |")
+        lines.append(f"| {md_text(p.where)} | {md_code(loc)} | {md_text(p.kind)} | {md_text(p.detail)} |")
     lines.append("")
     if key.served:
         lines += ["Code it served:", ""]
-        lines += [f"- `{_esc(s)}`" for s in key.served]
+        lines += [f"- {md_code(s)}" for s in key.served]
         lines.append("")
     lines += ["Steps left for a human:", ""]
-    lines += [f"{i}. {s}" for i, s in enumerate(key.steps, 1)]
+    lines += [f"{i}. {md_text(s)}" for i, s in enumerate(key.steps, 1)]
     lines.append("")
     return lines
 
 
 def render(result: MigrationResult) -> str:
     t = totals(result)
-    lines = [f"# keyshift migration review: {result.name}", ""]
+    lines = [f"# keyshift migration review: {md_text(result.name)}", ""]
     stamp = generated_at()
     if stamp:
         lines += [f"Generated {stamp}.", ""]
-    lines.append(f"Sources scanned: {', '.join(result.sources)}.")
+    lines.append(f"Sources scanned: {md_text(', '.join(result.sources))}.")
     if result.images:
-        lines.append(f"Images: {', '.join(result.images)}.")
+        lines.append(f"Images: {', '.join(md_code(i) for i in result.images)}.")
     lines.append("")
     lines += ["## Summary", "", "| | count |", "|---|---|"]
     lines += [f"| {name.replace('_', ' ')} | {value} |" for name, value in t.items()]
     lines.append("")
     if result.notes:
-        lines += ["Notes:", ""] + [f"- {n}" for n in result.notes] + [""]
+        lines += ["Notes:", ""] + [f"- {md_text(n)}" for n in result.notes] + [""]
     if not result.keys:
         lines += ["No hardcoded AWS key was found. Nothing to migrate.", ""]
     else:
         lines += ["## Keys", ""]
         lines += ["| key | account | at HEAD | history only | images | role |", "|---|---|---|---|---|---|"]
         for k in result.keys:
-            live = f" ({k.verdict.status})" if k.verdict is not None else ""
+            live = f" ({md_text(k.verdict.status)})" if k.verdict is not None else ""
             lines.append(
-                f"| `{k.ident}`{live} | {k.account_id or '?'} | {_yes(k.at_head)} | "
-                f"{_yes(k.in_history_only)} | {_yes(k.in_image)} | {', '.join(k.roles) or '-'} |"
+                f"| {md_code(k.ident)}{live} | {md_text(k.account_id or '?')} | {_yes(k.at_head)} | "
+                f"{_yes(k.in_history_only)} | {_yes(k.in_image)} | {md_text(', '.join(k.roles) or '-')} |"
             )
         lines.append("")
         for k in result.keys:
@@ -99,22 +96,23 @@ def render(result: MigrationResult) -> str:
     lines.append("")
     for o in result.fix.outcomes:
         if o.status in ("would-fix", "fixed", "report-only", "unparsable", "error"):
-            lines.append(f"- `{o.path}`: {o.status}{f' ({o.reason})' if o.reason else ''}")
+            lines.append(f"- {md_code(o.path)}: {o.status}{f' ({md_text(o.reason)})' if o.reason else ''}")
     lines.append("")
     lines += ["## Roles", ""]
     if not result.plan.roles:
         lines += ["No role to create.", ""]
     for role in result.plan.roles:
         lines.append(
-            f"- **{role.name}** for service `{role.service}` (keys {', '.join(role.key_ids)}): "
+            f"- **{md_text(role.name)}** for service {md_code(role.service)} "
+            f"(keys {md_text(', '.join(role.key_ids))}): "
             f"{len(role.grants)} action(s), {len(role.blockers)} override(s) to remove; "
             f"files in `roles/`."
         )
     lines.append("")
     if result.plan.unresolved:
-        lines += ["Unresolved calls:", ""] + [f"- {_esc(u)}" for u in result.plan.unresolved] + [""]
+        lines += ["Unresolved calls:", ""] + [f"- {md_text(u)}" for u in result.plan.unresolved] + [""]
     if result.errors:
-        lines += ["## Errors", ""] + [f"- {_esc(e)}" for e in result.errors] + [""]
+        lines += ["## Errors", ""] + [f"- {md_text(e)}" for e in result.errors] + [""]
     return "\n".join(lines)
 
 

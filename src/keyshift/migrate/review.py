@@ -1,7 +1,7 @@
 """Write the review folder: reports, diff, runbook, machine-readable summary and one folder per role.
 
-Every file is written through one function that refuses paths outside the folder; role folders come
-from the plan stage's own writer, so ``keyshift plan --out`` and ``migrate`` never disagree.
+Every file is written through ``keyshift.safefs`` (never through a symlink below the target); role
+folders come from the plan stage's own writer, so ``keyshift plan --out`` and ``migrate`` never disagree.
 
 ``migration.json`` (``version`` 1, keys sorted): ``name``, ``sources``, ``images``, ``totals`` (keys,
 keys_at_head, keys_history_only, keys_in_images, keys_live, roles, files_to_change, findings),
@@ -18,10 +18,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from keyshift.errors import KeyshiftError
 from keyshift.migrate import report_html, report_md, runbook
 from keyshift.migrate.pipeline import KeyReport, MigrationResult
-from keyshift.redact import scrub
+from keyshift.safefs import open_output_dir
 from keyshift.verify import verdict_json
 
 
@@ -79,25 +78,20 @@ def write_review(result: MigrationResult, out: Path) -> list[Path]:
     """
     from keyshift.planner.iac import write_all
 
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise KeyshiftError(f"cannot create {out}: {exc.strerror}") from exc
     written: list[Path] = []
+    scrubber = result.scrubber
+    with open_output_dir(out, within=Path(result.plan.root)) as folder:
 
-    def put(name: str, text: str) -> None:
-        path = out / name
-        if not path.resolve().is_relative_to(out.resolve()):
-            raise KeyshiftError(f"refusing to write outside {out}: {name}")
-        path.write_text(scrub(text), encoding="utf-8")
-        written.append(path)
+        def put(name: str, text: str) -> None:
+            written.append(folder.write_text(name, scrubber.scrub(text)))
 
-    put(".gitignore", "# keyshift review folder: holds key IDs, never commit it\n*\n")
-    put("report.md", report_md.render(result))
-    put("report.html", report_html.render(result))
-    put("runbook.md", runbook.render(result))
-    put("fix.diff", diff_text(result))
-    put("migration.json", json.dumps(to_json(result), indent=2, sort_keys=True) + "\n")
-    if result.plan.roles:
-        written += write_all(result.plan, out / "roles")
+        put(".gitignore", "# keyshift review folder: holds key IDs, never commit it\n*\n")
+        put("report.md", report_md.render(result))
+        put("report.html", report_html.render(result))
+        put("runbook.md", runbook.render(result))
+        put("fix.diff", diff_text(result))
+        put("migration.json", json.dumps(to_json(result), indent=2, sort_keys=True) + "\n")
+        if result.plan.roles:
+            with folder.subdir("roles") as roles:
+                written += write_all(result.plan, roles, scrubber)
     return sorted(written)

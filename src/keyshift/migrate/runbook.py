@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
+from keyshift.markup import md_code, md_text
 from keyshift.migrate.pipeline import KeyReport, MigrationResult
 
 
 def _section(key: KeyReport) -> list[str]:
-    lines = [f"## {key.ident}", ""]
-    lines.append(f"- account: {key.account_id or 'unknown'}")
-    lines.append(f"- found as: {', '.join(key.kinds)}")
-    lines.append(f"- places: {len(key.places)} ({_where(key)})")
+    lines = [f"## {md_text(key.ident)}", ""]
+    lines.append(f"- account: {md_text(key.account_id or 'unknown')}")
+    lines.append(f"- found as: {md_text(', '.join(key.kinds))}")
+    lines.append(f"- places: {len(key.places)} ({md_text(_where(key))})")
     if key.verdict is not None:
-        lines.append(f"- verify: {key.verdict.status}{' ' + key.verdict.arn if key.verdict.arn else ''}")
+        arn = " " + md_code(key.verdict.arn) if key.verdict.arn else ""
+        lines.append(f"- verify: {md_text(key.verdict.status)}{arn}")
     lines.append("")
     if key.key_id is None:
         lines += [
@@ -21,7 +25,9 @@ def _section(key: KeyReport) -> list[str]:
         ]
     kid = key.key_id or "<key-id>"
     user = key.verdict.user if key.verdict is not None and key.verdict.user else "<user>"
-    roles = ", ".join(key.roles) or "none (no boto3 code here uses it)"
+    if not re.fullmatch(r"[\w+=,.@-]{1,128}", user):  # an IAM user name; anything else is not pasted
+        user = "<user>"
+    roles = md_text(", ".join(key.roles) or "none (no boto3 code here uses it)")
     lines += [
         f"1. Deploy the replacement role(s): {roles}; remove every override listed in report.md."
         + (
@@ -55,7 +61,7 @@ def _where(key: KeyReport) -> str:
 
 
 def render(result: MigrationResult) -> str:
-    lines = [f"# Revocation runbook: {result.name}", ""]
+    lines = [f"# Revocation runbook: {md_text(result.name)}", ""]
     if not result.keys:
         lines += ["No key was found: nothing to revoke.", ""]
     else:

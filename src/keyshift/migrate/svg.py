@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
+
+from keyshift.markup import html_text as escape
 
 COLORS = {"head": "#c0392b", "history": "#e67e22", "image": "#8e44ad", "live": "#922b21", "other": "#2471a3"}
 

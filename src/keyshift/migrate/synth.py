@@ -10,6 +10,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from keyshift import gitrun
 from keyshift.fakes import fake_key_id, fake_secret
 
 GIT_ENV = {
@@ -37,13 +38,13 @@ _SERVICES = (
 
 
 def git(repo: Path, *args: str, date: str | None = None) -> str:
-    env = {**os.environ, **GIT_ENV}
+    env = dict(GIT_ENV)
     if date is not None:
         env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
-    proc = subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, env=env, check=True
-    )
-    return proc.stdout
+    proc = gitrun.run(gitrun.command(*args, cwd=repo), extra_env=env)
+    if proc.returncode != 0:
+        raise subprocess.CalledProcessError(proc.returncode, proc.args, proc.stdout, proc.stderr)
+    return proc.stdout.decode("utf-8", "surrogateescape")
 
 
 def commit_all(repo: Path, message: str, date: str | None = None) -> None:

@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING, Any
 from keyshift.config import Config
 from keyshift.detect.account import account_id as decode_account
 from keyshift.errors import KeyshiftError
-from keyshift.model import CredentialKind, Finding
+from keyshift.model import CredentialKind, Finding, Secret
+from keyshift.planner import names as role_names
 from keyshift.planner.analysis import ApiCall, analyze, is_test_path
 from keyshift.planner.deploy import CREDENTIAL_VARS, KEY_ID, Service, discover, rel, service_for, walk
+from keyshift.planner.deploy import _read as read_text_or_empty
 from keyshift.planner.grants import Grant, _env_region, _regions, _single_region, grants_for
 from keyshift.planner.values import Assumed, Const, EnvRead, Origin, Values
 from keyshift.planner.workloads import (
@@ -38,12 +40,14 @@ from keyshift.planner.workloads import (
     main_package,
     project_name,
 )
-from keyshift.redact import sha1_hex
+from keyshift.redact import secrets_of, sha1_hex
 
 if TYPE_CHECKING:
     from keyshift.model import ScanResult
 
-DEFAULT_TEMPLATE = "{service}-task-role"
+DEFAULT_TEMPLATE = role_names.DEFAULT_TEMPLATE
+# a Lambda function's or an EKS pod's role is not a task role: the default name says which it is
+_TARGET_TEMPLATES = {"lambda": "{service}-lambda-role", "eks": "{service}-pod-role"}
 MAX_PY_BYTES = 2_000_000
 DEFAULT_CHAIN = "previously default chain (instance profile or environment)"
 
@@ -101,6 +105,8 @@ class PlanResult:
     roles: tuple[RolePlan, ...]
     unresolved: tuple[str, ...]
     errors: tuple[str, ...]
+    #: secrets the plan's scan found, for the outputs' ``Scrubber`` only; never shown
+    secrets: frozenset[Secret] = field(default=frozenset(), repr=False, compare=False)
 
 
 @dataclass(slots=True)
@@ -168,15 +174,17 @@ def plan_repository(
     name is granted on ``*`` instead of a placeholder that a human must fill in.
     """
     settings = _settings(section or {})
-    template = role_name_template or settings.get("role-name-template") or DEFAULT_TEMPLATE
+    if role_name_template is not None:
+        template = role_names.parse_template(role_name_template, "--role-name-template")
+    elif "role-name-template" in settings:
+        where = f"{scan_config.source_file if scan_config else 'configuration'} [tool.keyshift.plan]"
+        template = role_names.parse_template(settings["role-name-template"], where)
+    else:
+        template = role_names.parse_template(DEFAULT_TEMPLATE, "the default")
     default_region = region or settings.get("region")
     account_override = settings.get("account")
     if not root.is_dir():
         raise KeyshiftError(f"not a directory: {root}")
-    try:
-        template.format(service="s", key_id="k", key_suffix="k", index=1)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise KeyshiftError(f"bad --role-name-template {template!r}: {exc}") from exc
 
     files = walk(root)
     if scan_config is not None and scan_config.exclude:
@@ -244,7 +252,7 @@ def plan_repository(
         if finding.key_id and finding.kind == CredentialKind.ACCESS_KEY_ID and not is_test_path(finding.path):
             key_places.setdefault(finding.key_id, set()).add(f"{finding.path}:{finding.line}")
     for path in trees:
-        text = (root / path).read_text(encoding="utf-8", errors="replace")
+        text = read_text_or_empty(root / path)  # unreadable: the scan names it, the plan goes on
         for number, line in enumerate(text.splitlines(), 1):
             for match in KEY_ID.finditer(line):
                 key_places.setdefault(match.group(0), set()).add(f"{path}:{number}")
@@ -369,14 +377,18 @@ def plan_repository(
             )
             continue
         label = service.label
-        if template == DEFAULT_TEMPLATE and service.target == "lambda":
-            name = f"{label}-lambda-role"
-        elif template == DEFAULT_TEMPLATE and service.target == "eks":
-            name = f"{label}-pod-role"
-        else:
-            name = template.format(
-                service=label, key_id=role_keys[0], key_suffix=role_keys[0][-4:].lower(), index=index
-            )
+        chosen = template
+        if template.text == DEFAULT_TEMPLATE and service.target in _TARGET_TEMPLATES:
+            chosen = role_names.parse_template(_TARGET_TEMPLATES[service.target], "the default")
+        name, renamed = role_names.role_name(
+            chosen,
+            service=label,
+            origin=service.origin or service.directory or ".",
+            key_id=role_keys[0],
+            index=index,
+        )
+        if renamed:
+            notes.add(renamed)
         names[name] = names.get(name, 0) + 1
         needs = tuple(dict.fromkeys(service.execution_needs))
         roles.append(
@@ -407,7 +419,7 @@ def plan_repository(
     for role in roles:
         if names[role.name] > 1:
             suffix = re.sub(r"[^A-Za-z0-9]+", "-", role.directory).strip("-").lower() or "root"
-            role = replace(role, name=f"{role.name}-{suffix}")
+            role = replace(role, name=role_names.with_suffix(role.name, suffix))
         problem = fits(role)
         if problem is not None:
             errors.append(f"role {role.name}: {problem}; no Terraform or CloudFormation written")
@@ -420,6 +432,7 @@ def plan_repository(
         roles=tuple(sorted(final, key=lambda r: (r.name, r.directory))),
         unresolved=tuple(sorted(global_unresolved)),
         errors=tuple(dict.fromkeys(errors)),
+        secrets=secrets_of(findings),
     )
 
 
@@ -497,7 +510,7 @@ def _image_pulls(root: Path, code: list[str], login: ApiCall) -> list[ApiCall]:
     """Pulls of ECR images whose full URI the workload's code spells out (docker SDK, subprocess)."""
     calls: list[ApiCall] = []
     for path in code:
-        text = (root / path).read_text(encoding="utf-8", errors="replace")
+        text = read_text_or_empty(root / path)  # unreadable: the scan names it, the plan goes on
         for number, line in enumerate(text.splitlines(), 1):
             for match in _ECR_IMAGE.finditer(line):
                 account, region, repository = match.groups()

@@ -45,6 +45,7 @@ class Service:
     taskdefs: list[str] = field(default_factory=list)  # repo-relative task definition files
     family: str | None = None
     parent: Service | None = None  # the service of an enclosing directory (a repo-level .env)
+    origin: str | None = None  # the file (or folder) the name came from, for messages about it
     kind: str = "directory"  # "taskdef" | "compose" | "dockerfile" | "directory" (no deployment file)
     target: str = "ecs"  # "ecs" | "lambda" | "eks"
     # what the task definition's execution role must allow: "secrets <arn>", "ecr <image>", "logs <group>"
@@ -189,6 +190,7 @@ def discover(
             directory = _norm(PurePosixPath(relpath).parent)
             service = get(directory, PurePosixPath(directory).name or root_name)
             service.kind = "dockerfile"
+            service.origin = service.origin or relpath
             texts[relpath] = _read(path)
             service.env.extend(parse_dockerfile(texts[relpath], relpath))
     for path in files:
@@ -285,6 +287,7 @@ def _compose(root: Path, path: Path, relpath: str, get: Any, by_dir: dict[str, S
         if service.kind != "taskdef":
             service.name = str(name)
             service.kind = "compose"
+        service.origin = relpath
         for key, value in _env_items(spec.get("environment")):
             service.env.append(EnvSetting(key, value, relpath, _line_of(text, key), "compose"))
         env_files = spec.get("env_file")
@@ -307,6 +310,7 @@ def _taskdef(
     service = by_dir.get(directory) or get(directory, family)
     if service.family is None:
         service.family = family
+        service.origin = service.origin or relpath
     service.kind = "taskdef"
     service.taskdefs.append(relpath)
     add_taskdef_settings(service, data, relpath, text)

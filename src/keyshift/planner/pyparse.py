@@ -15,12 +15,22 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from keyshift.redact import quiet_compiler
+
 _FSTRING = "__keyshift_fstring__"
 _PART = "__keyshift_part__"
 
 
 def parse(source: str, filename: str) -> ast.Module:
-    """``ast.parse``, falling back to libcst for syntax newer than the running interpreter."""
+    """``ast.parse``, falling back to libcst for syntax newer than the running interpreter.
+
+    Compiler warnings are silenced: they echo source lines, secrets included.
+    """
+    with quiet_compiler():
+        return _parse(source, filename)
+
+
+def _parse(source: str, filename: str) -> ast.Module:
     try:
         return ast.parse(source, filename=filename)
     except SyntaxError as first:

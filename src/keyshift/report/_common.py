@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Iterable
+from typing import Any
 
 from keyshift.model import Finding, ScanResult, SourceKind
 from keyshift.redact import mask_key_id, scrub
@@ -35,7 +37,7 @@ def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
 def fingerprint(finding: Finding) -> str:
     """sha256(rule_id NUL path NUL value_sha1): stable across runs because it holds no line number."""
     raw = f"{finding.rule_id}\0{finding.location.path}\0{finding.value_sha1}"
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def show_key_id(key_id: str | None, redact_key_ids: bool) -> str | None:
@@ -99,3 +101,69 @@ def skipped_reasons(result: ScanResult) -> dict[str, int]:
     for skip in result.skipped:
         counts[skip.reason] = counts.get(skip.reason, 0) + 1
     return dict(sorted(counts.items()))
+
+
+# ---- file names from the repository: carried losslessly, printed safely (docs/json-format.md)
+#
+# Paths are ``str`` decoded with ``surrogateescape`` (``os.fsdecode``): a byte that is not UTF-8
+# becomes a lone surrogate U+DC80..U+DCFF, so the original name is recoverable exactly. Each
+# format shows such names its own documented way instead of crashing on them.
+
+
+def path_bytes(path: str) -> bytes:
+    """The file name's original bytes."""
+    return path.encode("utf-8", "surrogateescape")
+
+
+def is_lossless_text(text: str) -> bool:
+    """True when ``text`` is valid Unicode with no escaped bytes (it can be written as UTF-8)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(text: str) -> str:
+    """``text`` for a terminal or a log: control characters and undecodable bytes escaped.
+
+    C0/C1 controls, DEL, line and paragraph separators and bidi controls become ``\\xNN`` /
+    ``\\uNNNN``; a byte that was not UTF-8 becomes ``\\xNN``; a backslash is doubled, so the
+    escaping is unambiguous and the original name can be recovered. Plain names are unchanged.
+    """
+    if text.isprintable() and "\\" not in text:
+        return text
+    out: list[str] = []
+    for ch in text:
+        code = ord(ch)
+        if ch == "\\":
+            out.append("\\\\")
+        elif 0xDC80 <= code <= 0xDCFF:
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif ch.isprintable() or ch == " ":
+            out.append(ch)
+        elif code < 0x100:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out)
+
+
+def json_path_fields(path: str | None, name: str = "path") -> dict[str, Any]:
+    """``{name: path}``, or for a name that is not UTF-8: the name with U+FFFD for each bad byte
+    plus ``{name}_bytes_b64``, the exact bytes in base64."""
+    if path is None or is_lossless_text(path):
+        return {name: path}
+    raw = path_bytes(path)
+    return {name: raw.decode("utf-8", "replace"), f"{name}_bytes_b64": base64.b64encode(raw).decode("ascii")}
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every string made valid Unicode (escaped bytes become U+FFFD): never a crash."""
+    if isinstance(value, str):
+        return value if is_lossless_text(value) else path_bytes(value).decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {json_safe(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value

@@ -18,6 +18,8 @@ from keyshift.report._common import (
     fingerprint,
     is_history_only,
     json_path,
+    json_path_fields,
+    json_safe,
     show_key_id,
     skipped_reasons,
     sorted_findings,
@@ -34,7 +36,7 @@ def finding_to_dict(finding: Finding, *, redact_key_ids: bool = False) -> dict[s
     return {
         "rule": finding.rule_id,
         "kind": finding.kind.value,
-        "path": json_path(finding),
+        **json_path_fields(json_path(finding)),
         "line": finding.location.line,
         "column": finding.location.column,
         "source": finding.source.value,
@@ -103,24 +105,31 @@ def _stats(result: ScanResult) -> dict[str, Any]:
 def to_document(
     result: ScanResult, *, redact_key_ids: bool = False, show_suppressed: bool = False
 ) -> dict[str, Any]:
-    """The whole report as plain data (what ``render`` serialises)."""
+    """The whole report as plain data (what ``render`` serialises); every string valid Unicode.
+
+    A file name that is not UTF-8 is shown with U+FFFD and carried exactly in ``path_bytes_b64``.
+    """
     active = active_findings(result)
     suppressed = suppressed_findings(result)
     skipped = sorted(result.skipped, key=lambda s: (s.path, s.reason))
-    return {
+    document: dict[str, Any] = {
         "version": FORMAT_VERSION,
         "tool": {"name": "keyshift", "version": __version__},
-        "root": result.root,
+        **json_path_fields(result.root, "root"),
         "findings": [finding_to_dict(f, redact_key_ids=redact_key_ids) for f in active],
         "suppressed": [
             finding_to_dict(f, redact_key_ids=redact_key_ids) | {"suppressed": f.suppressed or "suppressed"}
             for f in (sorted_findings(suppressed) if show_suppressed else [])
         ],
-        "skipped": [{"path": s.path, "reason": clean_text(s.reason, redact_key_ids)} for s in skipped],
+        "skipped": [
+            {**json_path_fields(s.path), "reason": clean_text(s.reason, redact_key_ids)} for s in skipped
+        ],
         "errors": [clean_text(e, redact_key_ids) for e in result.errors],
         "stats": _stats(result),
         "summary": _summary(active, suppressed, result),
     }
+    safe: dict[str, Any] = json_safe(document)
+    return safe
 
 
 def render(result: ScanResult, *, redact_key_ids: bool = False, show_suppressed: bool = False) -> str:

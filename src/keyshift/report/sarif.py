@@ -19,6 +19,7 @@ from keyshift.model import CredentialKind, Finding, ScanResult, SourceKind
 from keyshift.report._common import (
     active_findings,
     clean_text,
+    json_safe,
     short_sha1,
     show_key_id,
     sort_key,
@@ -33,7 +34,7 @@ HISTORY_ADVICE = "rotate this key; removing it from HEAD is not enough"
 _GROUPS: tuple[tuple[str, frozenset[SourceKind]], ...] = (
     ("keyshift/worktree/", frozenset({SourceKind.WORKTREE, SourceKind.DOCKERFILE})),
     ("keyshift/image/", frozenset({SourceKind.IMAGE})),
-    ("keyshift/history/", frozenset({SourceKind.HISTORY})),
+    ("keyshift/history/", frozenset({SourceKind.HISTORY, SourceKind.UNREACHABLE})),
 )
 # Inline pragmas live in the source; everything else is decided outside it.
 _IN_SOURCE_REASONS = frozenset({"inline-allow", "pragma", "inline"})
@@ -51,8 +52,12 @@ def partial_fingerprint(rule_id: str, uri: str, value_sha1: str) -> str:
 
 
 def _uri(path: str) -> str:
-    """Repo-relative, '/'-separated, percent-encoded so it is a valid URI reference."""
-    return quote(path.replace("\\", "/").lstrip("/"), safe="/-._~!$&'()*+,;=@")
+    """Repo-relative, '/'-separated, percent-encoded so it is a valid URI reference.
+
+    Encoded from the name's bytes: a byte that is not UTF-8 becomes its own ``%XX`` (lossless).
+    """
+    raw = path.replace("\\", "/").lstrip("/").encode("utf-8", "surrogateescape")
+    return quote(raw, safe="/-._~!$&'()*+,;=@")
 
 
 def _rule_descriptor(rule_id: str, sample: Finding) -> dict[str, Any]:
@@ -251,4 +256,4 @@ def render(
     document = to_document(
         result, redact_key_ids=redact_key_ids, show_suppressed=show_suppressed, sarif_history=sarif_history
     )
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(json_safe(document), indent=2, ensure_ascii=False) + "\n"

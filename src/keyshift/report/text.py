@@ -18,6 +18,7 @@ from keyshift.report._common import (
     active_findings,
     clean_text,
     is_history_only,
+    printable,
     short_sha1,
     show_key_id,
     skipped_reasons,
@@ -50,7 +51,7 @@ def _where(finding: Finding) -> str:
         suffix = f"[{index}]" if index is not None else ""
         return f"config {image.field}{suffix}"
     column = f":{loc.column}" if loc.column is not None else ""
-    return f"{loc.path}:{loc.line}{column}"
+    return f"{printable(loc.path)}:{loc.line}{column}"
 
 
 def _details(finding: Finding) -> str:
@@ -177,19 +178,36 @@ def _summary(result: ScanResult, groups: list[list[Finding]], active: int, suppr
     return [(", ".join(parts), style)]
 
 
+_UNREAD_SHOWN = 20
+
+
 def build_lines(result: ScanResult, *, redact_key_ids: bool, show_suppressed: bool) -> list[Line]:
     """Sections (credential blocks, suppressed, errors, summary) separated by one blank line."""
     active = active_findings(result)
     suppressed = suppressed_findings(result)
     groups = _group(active)
     sections: list[list[Line]] = [_credential_block(g, redact_key_ids) for g in groups]
-    if not groups:
+    unread = [s for s in result.skipped if s.reason.startswith("unreadable")]
+    if not groups and (unread or result.errors):
+        # a run that could not look everywhere is never reported as clean
+        sections.append(
+            [[("Nothing found in what could be read; the scan is incomplete (see below).", "bold yellow")]]
+        )
+    elif not groups:
         sections.append([[("No AWS credentials found.", "bold green")]])
     if show_suppressed and suppressed:
         heading: Line = [(f"Suppressed ({len(suppressed)}):", "bold")]
         sections.append([heading, *_location_lines(suppressed, redact_key_ids, with_reason=True)])
+    if unread:
+        shown = sorted(unread, key=lambda s: s.path)[:_UNREAD_SHOWN]
+        rows: list[Line] = [[("  ", ""), (f"{printable(s.path)}: {s.reason}", "")] for s in shown]
+        if len(unread) > len(shown):
+            rows.append(
+                [("  ", ""), (f"... and {len(unread) - len(shown)} more (the JSON report lists all)", "dim")]
+            )
+        sections.append([[(f"Not read ({len(unread)}):", "bold yellow")], *rows])
     if result.errors:
-        errors = [[("  ", ""), (clean_text(e, redact_key_ids) or "", "")] for e in result.errors]
+        errors = [[("  ", ""), (printable(clean_text(e, redact_key_ids) or ""), "")] for e in result.errors]
         sections.append([[(f"Errors ({len(result.errors)}):", "bold red")], *errors])
     sections.append([_summary(result, groups, len(active), len(suppressed))])
     lines: list[Line] = []

@@ -10,13 +10,11 @@ not introduced.
 
 from __future__ import annotations
 
-import subprocess
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from keyshift import gitrun
 from keyshift.redact import scrub
-from keyshift.sources.git_repo import git_env
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +73,8 @@ def _tokens(stream: Iterator[bytes]) -> Iterator[bytes]:
         yield rest
 
 
-def _chunks(pipe: subprocess.Popen[bytes]) -> Iterator[bytes]:
-    assert pipe.stdout is not None
-    while chunk := pipe.stdout.read(1 << 20):
+def _chunks(out: gitrun.GitStream) -> Iterator[bytes]:
+    while chunk := out.read(1 << 20):
         yield chunk
 
 
@@ -129,15 +126,14 @@ def parse_change(commit: Commit, meta: bytes, path: str) -> Change | None:
 def walk(
     cmd: list[str], tips: list[str], errors: list[str], on_commit: Callable[[Commit], None]
 ) -> Iterator[Change]:
-    """Stream every change on the commits reachable from ``tips``; a git failure goes to ``errors``."""
-    with (
-        tempfile.TemporaryFile() as err,
-        subprocess.Popen([*cmd, *log_args(tips)], stdout=subprocess.PIPE, stderr=err, env=git_env()) as proc,
-    ):
-        yield from parse_raw_log(_tokens(_chunks(proc)), on_commit)
-        returncode = proc.wait()
-        err.seek(0)
-        stderr = scrub(err.read(4096).decode("utf-8", "replace").strip())
-        if returncode != 0:
-            first = stderr.splitlines()[0] if stderr else f"exit code {proc.returncode}"
-            errors.append(f"git log stopped early ({first}); commits after that point were not attributed")
+    """Stream every change on the commits reachable from ``tips``; a git failure goes to ``errors``.
+
+    A git that stays silent past the idle timeout raises ``gitrun.GitTimeout``.
+    """
+    failed: list[str] = []
+    with gitrun.stream([*cmd, *log_args(tips)], errors=failed) as out:
+        yield from parse_raw_log(_tokens(_chunks(out)), on_commit)
+    for problem in failed:
+        errors.append(
+            f"git log stopped early ({scrub(problem)}); commits after that point were not attributed"
+        )

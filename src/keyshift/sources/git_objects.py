@@ -12,13 +12,12 @@ ends the scan.
 
 from __future__ import annotations
 
-import subprocess
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
-from keyshift.sources.git_repo import git_env
+from keyshift import gitrun
 
 BINARY_PROBE = 8000  # git's own heuristic: a NUL byte in the first 8000 bytes means binary
 
@@ -49,9 +48,8 @@ def list_all_blobs(cmd: list[str], problems: list[ReadProblem]) -> Iterator[Blob
         "--unordered",
         "--batch-check=%(objectname) %(objecttype) %(objectsize)",
     ]
-    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=git_env()) as proc:
-        assert proc.stdout is not None
-        for line in proc.stdout:
+    with gitrun.stream(args) as out:
+        for line in out:
             parts = line.split()
             if len(parts) == 3 and parts[1] == b"blob":
                 yield Blob(parts[0].decode("ascii"), int(parts[2]))
@@ -62,12 +60,8 @@ def list_all_blobs(cmd: list[str], problems: list[ReadProblem]) -> Iterator[Blob
 def check_blobs(cmd: list[str], shas: Iterable[str]) -> tuple[list[Blob], list[ReadProblem]]:
     """Sizes of the named blobs (``--batch-check``); missing ones are reported, not raised."""
     wanted = "".join(f"{sha}\n" for sha in shas).encode("ascii")
-    proc = subprocess.run(
-        [*cmd, "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"],
-        input=wanted,
-        capture_output=True,
-        env=git_env(),
-        check=False,
+    proc = gitrun.run(
+        [*cmd, "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], input=wanted
     )
     blobs: list[Blob] = []
     problems: list[ReadProblem] = []
@@ -99,20 +93,11 @@ def read_blobs(cmd: list[str], shas: list[str], stats: ReadStats) -> Iterator[tu
     position = 0
     while position < len(shas):
         pending = shas[position:]
-        proc = subprocess.Popen(
-            [*cmd, "cat-file", "--batch", "--buffer"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=git_env(),
-            bufsize=1 << 20,
-        )
-        assert proc.stdin is not None and proc.stdout is not None
-        writer = threading.Thread(target=_feed, args=(proc.stdin, pending), daemon=True)
-        writer.start()
-        out = proc.stdout
         done = 0
-        try:
+        with gitrun.stream([*cmd, "cat-file", "--batch", "--buffer"], stdin=True) as out:
+            assert out.stdin is not None
+            writer = threading.Thread(target=_feed, args=(out.stdin, pending), daemon=True)
+            writer.start()
             for sha in pending:
                 header = out.readline()
                 if not header:
@@ -131,10 +116,7 @@ def read_blobs(cmd: list[str], shas: list[str], stats: ReadStats) -> Iterator[tu
                     break
                 done += 1
                 yield sha, data
-        finally:
-            out.close()
-            proc.kill()
-            proc.wait()
+            out.proc.kill()  # the batch is done (or cat-file died): stop feeding it
             writer.join(timeout=5)
         position += done
         if position < len(shas):

@@ -6,11 +6,12 @@ need looking at (wrong path, ownership refusal), so every refusal becomes a ``Ke
 
 from __future__ import annotations
 
-import os
+import itertools
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from keyshift import gitrun
 from keyshift.errors import KeyshiftError
 from keyshift.redact import scrub
 
@@ -25,26 +26,40 @@ class GitRepo:
     has_head: bool
 
     def cmd(self, *args: str) -> list[str]:
-        """A git command line run against this repository, never paging, never prompting."""
-        return ["git", "-C", str(self.toplevel), "--no-pager", *args]
+        """A hardened git command line (``gitrun.command``) run against this repository."""
+        return gitrun.command(*args, cwd=self.toplevel)
 
 
 def git_env() -> dict[str, str]:
-    """The caller's environment (GIT_INDEX_FILE matters inside hooks) minus prompts and locale noise."""
-    env = dict(os.environ)
-    env.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"})
-    return env
+    """The environment every git command runs with (``gitrun.env``)."""
+    return gitrun.env()
 
 
 def run_git(args: list[str], *, check: bool = True, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    """Run one short git command and capture its output; a failure becomes a KeyshiftError."""
-    try:
-        proc = subprocess.run(args, input=stdin, capture_output=True, env=git_env(), check=False)
-    except FileNotFoundError as exc:
-        raise KeyshiftError("git is not installed or not on PATH; --history needs git") from exc
+    """Run one short git command through ``gitrun.run``; with ``check`` a failure becomes a KeyshiftError."""
+    proc = gitrun.run(args, input=stdin)
     if check and proc.returncode != 0:
-        raise KeyshiftError(_explain(proc.stderr.decode("utf-8", "replace"), args))
+        raise KeyshiftError(_explain(proc.stderr.decode("utf-8", "replace"), proc.args))
     return proc
+
+
+def _where(args: list[str]) -> str:
+    for flag, value in itertools.pairwise(args):
+        if flag == "-C":
+            return value
+    return "."
+
+
+def _sub(args: list[str]) -> str:
+    i = 1
+    while i < len(args):
+        if args[i] in ("-C", "-c"):
+            i += 2
+        elif args[i].startswith("-"):
+            i += 1
+        else:
+            return " ".join(args[i : i + 2])
+    return ""
 
 
 def _explain(stderr: str, args: list[str]) -> str:
@@ -56,11 +71,9 @@ def _explain(stderr: str, args: list[str]) -> str:
             f"If you trust this repository, run: git config --global --add safe.directory {where}"
         )
     if "not a git repository" in text:
-        return (
-            f"{args[2] if len(args) > 2 else '.'} is not a git repository (--history and --staged need one)"
-        )
+        return f"{_where(args)} is not a git repository (--history and --staged need one)"
     first = text.splitlines()[0] if text else "no message"
-    return f"git {' '.join(args[4:6])} failed: {first}"
+    return f"git {_sub(args)} failed: {first}"
 
 
 def open_repo(root: Path) -> GitRepo:
@@ -68,7 +81,7 @@ def open_repo(root: Path) -> GitRepo:
     if not root.exists():
         raise KeyshiftError(f"{root} does not exist")
     where = root if root.is_dir() else root.parent
-    base = ["git", "-C", str(where), "--no-pager"]
+    base = gitrun.command(cwd=where)
     out = run_git(
         [*base, "rev-parse", "--is-bare-repository", "--absolute-git-dir", "--is-shallow-repository"]
     )
@@ -102,7 +115,7 @@ def resolve_commit(repo: GitRepo, rev: str) -> str:
 
 def empty_tree(repo: GitRepo) -> str:
     """The empty tree's id in this repository's hash (SHA-1 or SHA-256)."""
-    proc = run_git(repo.cmd("hash-object", "-t", "tree", "--stdin"), check=True)
+    proc = run_git(repo.cmd("hash-object", "-t", "tree", "--no-filters", "--stdin"), check=True)
     return proc.stdout.decode("ascii").strip()
 
 

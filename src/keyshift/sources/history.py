@@ -14,17 +14,18 @@ Three passes, cheapest questions first:
    it and whether HEAD still does.
 
 Blobs that a ref reaches without a commit (a tag pointing at a blob or tree) are reported under
-the ref name. Blobs no ref reaches (dangling objects left by rebases, dropped stashes) are
-counted in ``stats["unreachable_hits"]`` and a warning, but not reported: they never left this
-clone and ``git gc`` removes them. ``--since REV`` (or ``BASE..TIP``) walks only commits not
-reachable from REV and scans only the blobs they touched; ``--staged`` scans the index against
-HEAD for pre-commit.
+the ref name. Blobs no ref reaches (a mirror's ``refs/pull/*``, rewritten commits, dropped
+stashes) are detected too and returned with source ``unreachable`` (``unreachable.py``); the
+CLI says them in one warning unless ``--unreachable`` asks for findings. ``--since REV`` (or
+``BASE..TIP``) walks only commits not reachable from REV and scans only the blobs they
+touched; ``--staged`` scans the index against HEAD for pre-commit.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -34,11 +35,11 @@ from typing import Any
 
 from keyshift.config import Config
 from keyshift.detect import detect_bytes, might_contain
+from keyshift.detect.textkind import as_scannable
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, HistoryInfo, ScanResult, Skipped, SourceKind
 from keyshift.sources.git_log import Change, Commit, parse_change, walk
 from keyshift.sources.git_objects import (
-    BINARY_PROBE,
     Blob,
     ReadProblem,
     ReadStats,
@@ -47,6 +48,7 @@ from keyshift.sources.git_objects import (
     read_blobs,
 )
 from keyshift.sources.git_repo import GitRepo, empty_tree, open_repo, resolve_commit, run_git, stash_tips
+from keyshift.sources.unreachable import unreachable_findings
 from keyshift.sources.worktree import is_excluded
 
 # The first pass does not know paths yet; carriers are settled in pass 3. A blob counts as a hit
@@ -56,6 +58,8 @@ _CHUNK_BYTES = 16 << 20  # one worker task; a repository smaller than this is re
 _CHUNK_BLOBS = 20000
 
 Value = tuple[str, str]  # (rule_id, value_sha1)
+# a key ID on word boundaries is a finding under any path (suppressed or not): no need to probe
+_PLAIN_KEY_ID = re.compile(rb"(?<![A-Za-z0-9_])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9_])")
 
 
 @dataclass(slots=True)
@@ -82,10 +86,13 @@ def _scan_chunk(task: tuple[list[str], list[str], bool]) -> _Counts:
     for sha, data in read_blobs(cmd, shas, stats):
         counts.blobs += 1
         counts.bytes += len(data)
-        if b"\0" in data[:BINARY_PROBE]:
+        scannable = as_scannable(data)  # UTF-16 decoded; stray NULs in text do not make it binary
+        if scannable is None:
             counts.binary += 1
             continue
-        if might_contain(data) and _probe(data, inline_ignores):
+        if might_contain(scannable) and (
+            _PLAIN_KEY_ID.search(scannable) or _probe(scannable, inline_ignores)
+        ):
             counts.hits.append(sha)
     counts.problems = stats.problems
     return counts
@@ -216,12 +223,12 @@ class _Detections:
                 by_blob[sha].add(path)
         stats = ReadStats()
         for sha, data in read_blobs(self._cmd, sorted(by_blob), stats):
-            binary = b"\0" in data[:BINARY_PROBE]
+            text = as_scannable(data)
             for path in sorted(by_blob[sha]):
                 found = (
                     []
-                    if binary
-                    else detect_bytes(data, path, source=self._source, inline_ignores=self._inline)
+                    if text is None
+                    else detect_bytes(text, path, source=self._source, inline_ignores=self._inline)
                 )
                 self.found[(sha, path)] = sorted(found, key=lambda f: (f.line, f.location.column or 0))
         self.problems.extend(stats.problems)
@@ -471,6 +478,7 @@ def scan_history(
     if since is not None:
         tips = _since_tips(repo, since, tips)
     skipped: list[Skipped] = []
+    unreachable: list[Finding] = []  # only a whole-history scan looks for them; the gates never do
     commits = [0]
 
     def count(commit: Commit) -> None:
@@ -489,19 +497,15 @@ def scan_history(
             reached = {c.dst for c in changes} | {s for c in changes for s in c.srcs}
             tagged = [(sha, path, ref) for sha, path, ref in _tagged_objects(repo) if sha in hits - reached]
             reached |= {sha for sha, _, _ in tagged}
-            unreachable = len(hits - reached)
-            if unreachable and len(errors) > before:
+            if len(errors) > before and hits - reached:
                 errors.append(
-                    f"{unreachable} blob(s) holding credentials could not be attributed to a commit"
+                    f"{len(hits - reached)} blob(s) holding credentials could not be attributed to a commit"
                 )
-            elif unreachable:
-                errors.append(
-                    f"{unreachable} blob(s) holding credentials are reachable from no ref (dangling objects, "
-                    "e.g. after a rebase or a dropped stash) and are not reported; rotate those keys if they "
-                    "were ever pushed, and `git gc --prune=now` removes them from this clone"
+            else:
+                unreachable = unreachable_findings(
+                    repo.cmd(), repo.git_dir, sorted(hits - reached), _PROBE_PATHS, config.inline_ignores
                 )
         else:
-            unreachable = 0
             tagged = []
             rev = run_git(repo.cmd("rev-list", "--count", *tips, "--"), check=False)
             if rev.returncode != 0:
@@ -515,7 +519,6 @@ def scan_history(
         counts.problems[:0] = problems
         hits = set(counts.hits)
         changes = [c for c in changes if _relevant(c, hits)]
-        unreachable = 0
         tagged = []
     if not commits[0] and since is None:
         raise KeyshiftError(f"{repo.toplevel}: no commits are reachable from any ref; nothing to scan")
@@ -535,6 +538,7 @@ def scan_history(
     seen = _introductions(changes, det)
     findings = _findings(seen, det, head_values, with_history=True)
     findings += _tagged_findings(tagged, det, head_values)
+    findings += unreachable
     skipped += _problem_skips([*counts.problems, *det.problems])
     unreadable = len(counts.problems) + len(det.problems)
     if unreadable:
@@ -554,7 +558,7 @@ def scan_history(
             "skipped_binary": counts.binary,
             "skipped_too_large": sum(1 for s in skipped if s.reason.startswith("larger")),
             "unreadable": unreadable,
-            "unreachable_hits": unreachable,
+            "unreachable_blobs": len({f.path for f in unreachable}),
         },
     )
 

@@ -11,19 +11,21 @@ from __future__ import annotations
 import os
 import re
 import stat
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
+from keyshift import gitrun
 from keyshift.detect import detect_bytes, might_contain
+from keyshift.detect.lines import count_breaks
+from keyshift.detect.textkind import as_scannable, text_kind, utf16_decoder
+from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, Skipped, SourceKind
 
 CHUNK = 8 * 1024 * 1024  # files above this are read in windows
 OVERLAP = 64 * 1024  # a credential never spans more than this across a window edge
-BINARY_SNIFF = 8192
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
 
@@ -74,16 +76,36 @@ def is_excluded(rel: str, patterns: tuple[str, ...]) -> bool:
     return matcher is not None and matcher.match(rel) is not None
 
 
-def _git_files(root: Path) -> list[str] | None:
-    """Tracked and untracked-not-ignored files below ``root``, or None outside a work tree."""
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The files a scan of a tree reads, and what it passed over while listing them (never silent)."""
+
+    files: tuple[str, ...]
+    skipped: tuple[Skipped, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+_NESTED_DEPTH = 8  # nested repositories inside nested repositories: enough for real trees, bounded
+
+
+def _git_files(root: Path, notes: list[str]) -> list[str] | None:
+    """Tracked and untracked-not-ignored entries below ``root``, or None outside a work tree.
+
+    Untracked nested repositories and checked-out submodules come back as directories (``sub/``
+    or ``sub``); ``_expand`` lists their files.
+    """
+    if not gitrun.find_git_dirs(root):
+        return None
     try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            capture_output=True,
-            check=False,
-            timeout=600,
+        proc = gitrun.run(
+            gitrun.command("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=root)
         )
-    except (OSError, subprocess.TimeoutExpired):
+    except KeyshiftError as exc:
+        notes.append(
+            f"git could not list {root} ({exc}); every file was walked instead, ignored ones included"
+        )
+        return None
+    except OSError:
         return None
     if proc.returncode != 0:
         return None
@@ -91,67 +113,183 @@ def _git_files(root: Path) -> list[str] | None:
     return sorted({n for n in names if n})
 
 
-def _walk(root: Path) -> Iterator[str]:
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+def _walk(root: Path, skipped: list[Skipped]) -> Iterator[str]:
+    """Every entry below ``root`` except VCS folders; symlinked and unreadable folders go to ``skipped``."""
+
+    def unreadable(exc: OSError) -> None:
+        rel = os.path.relpath(exc.filename, root) if exc.filename else "."
+        skipped.append(Skipped(_posix(rel), f"unreadable directory: {exc.strerror or type(exc).__name__}"))
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=unreadable):
         rel_dir = os.path.relpath(dirpath, root)
+        keep = []
+        for d in sorted(dirnames):
+            rel = d if rel_dir == "." else _posix(f"{rel_dir}/{d}")
+            if d in _SKIP_DIRS:
+                continue
+            if os.path.islink(os.path.join(dirpath, d)):
+                skipped.append(Skipped(rel, "symlink (not followed)"))
+                continue
+            keep.append(d)
+        dirnames[:] = keep
         for name in sorted(filenames):
-            yield name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
+            yield name if rel_dir == "." else _posix(f"{rel_dir}/{name}")
+
+
+def _posix(rel: str) -> str:
+    return rel.replace(os.sep, "/")
+
+
+def _expand(root: Path, names: list[str], skipped: list[Skipped], notes: list[str], depth: int) -> list[str]:
+    """Files for git's entries: directories (nested repositories, submodules) are listed in turn."""
+    out: list[str] = []
+    for name in names:
+        rel = name.rstrip("/")
+        full = root / rel
+        try:
+            st = os.lstat(full)
+        except OSError:
+            out.append(rel)  # scan_file names why it cannot be read
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            out.append(rel)
+            continue
+        if depth >= _NESTED_DEPTH:
+            skipped.append(
+                Skipped(rel, f"nested repository deeper than {_NESTED_DEPTH} levels (not scanned)")
+            )
+            continue
+        inner = _list(full, all_files=False, skipped_out=[], notes=notes, depth=depth + 1)
+        skipped.extend(Skipped(f"{rel}/{s.path}", s.reason) for s in inner[1])
+        out.extend(f"{rel}/{f}" for f in inner[0])
+    return out
+
+
+def _list(
+    root: Path, *, all_files: bool, skipped_out: list[Skipped], notes: list[str], depth: int
+) -> tuple[list[str], list[Skipped]]:
+    skipped = skipped_out
+    names = None if all_files else _git_files(root, notes)
+    if names is None:
+        return list(_walk(root, skipped)), skipped
+    return _expand(root, names, skipped, notes, depth), skipped
+
+
+def walk_tree(root: Path, *, all_files: bool, exclude: tuple[str, ...]) -> Listing:
+    """The files to scan below ``root`` (a directory), as repo-relative POSIX paths.
+
+    In a work tree: ``git ls-files`` (tracked and untracked-not-ignored), through the hardened
+    runner; untracked nested repositories and submodules are listed with their own ``ls-files``.
+    Otherwise, or with ``all_files``, a walk that never follows symlinks. What is passed over
+    (symlinked or unreadable folders, git refusing the repository) is in ``skipped``/``notes``.
+    """
+    notes: list[str] = []
+    files, skipped = _list(root, all_files=all_files, skipped_out=[], notes=notes, depth=0)
+    kept = [n for n in files if not is_excluded(n, exclude)]
+    return Listing(tuple(kept), tuple(s for s in skipped if not is_excluded(s.path, exclude)), tuple(notes))
 
 
 def list_files(root: Path, *, all_files: bool, exclude: tuple[str, ...]) -> list[str]:
-    """Repo-relative POSIX paths to scan below ``root`` (a directory)."""
-    names = None if all_files else _git_files(root)
-    if names is None:
-        names = list(_walk(root))
-    return [n for n in names if not is_excluded(n, exclude)]
+    """Repo-relative POSIX paths to scan below ``root`` (``walk_tree`` without what it skipped)."""
+    return list(walk_tree(root, all_files=all_files, exclude=exclude).files)
 
 
-def _decode_utf16(data: bytes) -> bytes | None:
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+def resolve_target(target: Path) -> Path:
+    """The path a user named, with a symlink they named resolved: ``keyshift scan link/`` scans the tree.
+
+    Symlinks *inside* a tree are never followed; the one on the command line is the user's choice.
+    """
+    if target.is_symlink() or any(p.is_symlink() for p in (target, *target.parents)):
         try:
-            return data.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    return None
+            return target.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return target  # a dangling or looping link: the caller reports it does not exist
+    return target
 
 
 def scan_file(
     full: str, rel: str, *, max_size: int, inline_ignores: bool, source: SourceKind = SourceKind.WORKTREE
 ) -> FileResult:
-    """Read and scan one file; every failure becomes a skip reason, never an exception."""
+    """Read and scan one file; every failure becomes a skip reason, never an exception.
+
+    Only regular files are read. The file is opened first (``O_NONBLOCK`` so a FIFO cannot block
+    the open, ``O_NOFOLLOW`` so a symlink swapped in cannot redirect it) and then checked with
+    ``fstat`` on what was opened, so nothing can change between the check and the read.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NOCTTY", 0)
     try:
-        st = os.lstat(full)
+        fd = os.open(full, flags)
     except OSError as exc:
-        return FileResult((), Skipped(rel, f"unreadable: {exc.strerror or type(exc).__name__}"), 0)
-    if stat.S_ISLNK(st.st_mode):
-        return FileResult((), Skipped(rel, "symlink (not followed)"), 0)
-    if not stat.S_ISREG(st.st_mode):
-        return FileResult((), Skipped(rel, "not a regular file"), 0)
-    if st.st_size > max_size:
-        return FileResult((), Skipped(rel, f"larger than max-file-size ({max_size} bytes)"), 0)
+        return FileResult((), _open_failure(full, rel, exc), 0)
     try:
-        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return FileResult((), Skipped(rel, f"not a regular file ({_kind(st.st_mode)})"), 0)
+        if st.st_size > max_size:
+            return FileResult((), Skipped(rel, f"larger than max-file-size ({max_size} bytes)"), 0)
+        if not _inside(full, rel):
+            return FileResult(
+                (), Skipped(rel, "outside the tree through a symlinked folder (not followed)"), 0
+            )
         with os.fdopen(fd, "rb") as fh:
+            fd = -1
             if st.st_size <= CHUNK:
-                data = fh.read()
-                return _scan_data(data, rel, inline_ignores, source)
+                return _scan_data(fh.read(), rel, inline_ignores, source)
             return _scan_windows(fh, rel, inline_ignores, source)
     except OSError as exc:
         return FileResult((), Skipped(rel, f"unreadable: {exc.strerror or type(exc).__name__}"), 0)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _open_failure(full: str, rel: str, exc: OSError) -> Skipped:
+    try:
+        mode = os.lstat(full).st_mode
+    except OSError:
+        mode = 0
+    if stat.S_ISLNK(mode):
+        return Skipped(rel, "symlink (not followed)")
+    if mode and not stat.S_ISREG(mode):  # a socket (ENXIO), a FIFO or device refused by open
+        return Skipped(rel, f"not a regular file ({_kind(mode)})")
+    return Skipped(rel, f"unreadable: {exc.strerror or type(exc).__name__}")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    return "special file"
+
+
+def _inside(full: str, rel: str) -> bool:
+    """False when a folder on the way to ``rel`` is a symlink (the file is somewhere else)."""
+    if "/" not in rel:
+        return True
+    base = full[: len(full) - len(rel)] or "."
+    return _real(os.path.dirname(full)) == os.path.join(_real(base), os.path.dirname(rel))
+
+
+@lru_cache(maxsize=4096)
+def _real(folder: str) -> str:
+    return os.path.realpath(folder)
 
 
 def _scan_data(data: bytes, rel: str, inline_ignores: bool, source: SourceKind) -> FileResult:
-    if b"\0" in data[:BINARY_SNIFF]:
-        converted = _decode_utf16(data)
-        if converted is None:
-            return FileResult((), Skipped(rel, "binary"), len(data))
-        data = converted
+    size = len(data)
+    scannable = as_scannable(data)  # UTF-16 decoded; stray NULs in text do not make it binary
+    if scannable is None:
+        return FileResult((), Skipped(rel, "binary"), size)
+    data = scannable
     if not might_contain(data):
-        return FileResult((), None, len(data))
-    return FileResult(
-        tuple(detect_bytes(data, rel, source=source, inline_ignores=inline_ignores)), None, len(data)
-    )
+        return FileResult((), None, size)
+    found = detect_bytes(data, rel, source=source, inline_ignores=inline_ignores)
+    return FileResult(tuple(found), None, size)
 
 
 def _scan_windows(fh: BinaryIO, rel: str, inline_ignores: bool, source: SourceKind) -> FileResult:
@@ -163,16 +301,23 @@ def _scan_windows(fh: BinaryIO, rel: str, inline_ignores: bool, source: SourceKi
     carry = b""
     lines_before = 0  # newlines before the start of the current window
     total = 0
+    decoder = None
     first = True
     while True:
         block = read(CHUNK)
         if not block:
             break
-        if first and b"\0" in block[:BINARY_SNIFF]:
-            return FileResult((), Skipped(rel, "binary"), len(block))
-        first = False
-        window = carry + block
         total += len(block)
+        if first:
+            kind = text_kind(block)
+            if kind.encoding is None:
+                return FileResult((), Skipped(rel, "binary"), len(block))
+            if kind.encoding != "utf-8":
+                decoder = utf16_decoder(kind.encoding)
+        first = False
+        if decoder is not None:
+            block = decoder.decode(block).encode("utf-8")
+        window = carry + block
         if might_contain(window):
             for f in detect_bytes(window, rel, source=source, inline_ignores=inline_ignores):
                 line = f.location.line + lines_before
@@ -184,6 +329,6 @@ def _scan_windows(fh: BinaryIO, rel: str, inline_ignores: bool, source: SourceKi
         newline = window.rfind(b"\n", 0, cut)
         if newline != -1:
             cut = newline + 1
-        lines_before += window.count(b"\n", 0, cut)
+        lines_before += count_breaks(window, 0, cut)
         carry = window[cut:]
     return FileResult(tuple(findings.values()), None, total)

@@ -12,16 +12,19 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from keyshift import __version__
+from keyshift import __version__, gitrun
+from keyshift.errors import KeyshiftError
 from keyshift.redact import scrub
-from keyshift.sweep.sources import ALLOWED_PROTOCOLS, RepoSource
+from keyshift.safefs import open_output_dir
+from keyshift.sweep.cache import clone_dir, config_digest, tree_digest, valid_state
+from keyshift.sweep.sources import RepoSource
 
 GIT_TIMEOUT = 600
 
@@ -34,49 +37,74 @@ class RepoTask:
     history: bool = False
     config_file: str | None = None
     verify_endpoint: str | None = None
+    verify_insecure: bool = False
     verify: bool = False
     region: str = "us-east-1"
 
     def options_key(self) -> str:
-        """What besides HEAD changes a result: the tool version and the options."""
-        data = {"v": __version__, "history": self.history, "config": self.config_file, "verify": self.verify}
-        return hashlib.sha1(json.dumps(data, sort_keys=True).encode(), usedforsecurity=False).hexdigest()[:12]
+        """What besides the content changes a result: the tool version, the options, the settings' content.
+
+        ``history`` also decides shallow (``--depth 1``) or full clones, so a ``--history`` sweep never
+        reuses a result computed from a shallow clone. The location is in it too: another URL that
+        happens to get the same name is another repository.
+        """
+        data = {
+            "v": __version__,
+            "location": self.source.location,
+            "history": self.history,
+            "shallow": not self.history,
+            "config": self.config_file,
+            "config_sha": config_digest(self.config_file),
+            "verify": self.verify,
+            "endpoint": self.verify_endpoint,
+            "region": self.region,
+        }
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
 class RepoError(Exception):
     """A problem with one repository (clone failed, not a repository, ...)."""
 
 
-def _git(*args: str, cwd: str | None = None) -> str:
-    env = {
-        **os.environ,
-        "GIT_TERMINAL_PROMPT": "0",
-        "GIT_ALLOW_PROTOCOL": ALLOWED_PROTOCOLS,
-        "GIT_CONFIG_NOSYSTEM": "1",
-    }
-    cmd = ["git", *(["-C", cwd] if cwd else []), "-c", "core.hooksPath=/dev/null", *args]
+def _git(*args: str, cwd: str | None = None, network: bool = False) -> str:
+    """One git command through the hardened runner; ``network`` only for clone, fetch and ls-remote."""
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=GIT_TIMEOUT, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise RepoError(f"git {args[0]} timed out") from exc
+        proc = gitrun.run(
+            gitrun.command(*args, cwd=cwd, network=network), timeout=GIT_TIMEOUT, network=network
+        )
+    except KeyshiftError as exc:
+        raise RepoError(str(exc)) from exc
     if proc.returncode != 0:
-        lines = proc.stderr.strip().splitlines()
+        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
         message = (fatal or lines or [f"exit {proc.returncode}"])[0]
         raise RepoError(f"git {args[0]} failed: {scrub(message)}")
-    return proc.stdout
+    return proc.stdout.decode("utf-8", "surrogateescape")
 
 
 def state_path(task: RepoTask) -> Path:
     return Path(task.out) / "repos" / f"{task.source.name}.json"
 
 
-def _load_state(path: Path) -> dict[str, Any] | None:
+def _load_state(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """The saved outcome, or None with the reason it cannot be used (then the repository is rescanned)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, f"state file {path.name} unreadable ({exc.strerror}); rebuilt"
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            if not os.path.isfile(path) or os.fstat(handle.fileno()).st_size > 64 * 1024 * 1024:
+                return None, f"state file {path.name} is not a small regular file; rebuilt"
+            data = json.loads(handle.read().decode("utf-8"))
+    except (OSError, ValueError) as exc:
+        return None, f"state file {path.name} is not valid JSON ({type(exc).__name__}); rebuilt"
+    problem = valid_state(data)
+    if problem:
+        return None, f"state file {path.name} is malformed ({problem}); rebuilt"
+    return data, None
 
 
 def save_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -85,22 +113,13 @@ def save_atomic(path: Path, data: dict[str, Any]) -> None:
     No fsync: resuming after an interrupted process needs atomicity, not durability against power
     loss, and an fsync per repository serialises the workers on the disk's journal.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    save_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def remote_head(task: RepoTask) -> str | None:
     """HEAD of a remote without fetching it (``git ls-remote``), or None when unknown."""
     try:
-        out = _git("ls-remote", "--", task.source.location, "HEAD")
+        out = _git("ls-remote", "--", task.source.location, "HEAD", network=True)
     except RepoError:
         return None
     first = out.split()
@@ -117,11 +136,20 @@ def checkout(task: RepoTask) -> Path:
         if local_head(path) is None:
             raise RepoError(f"not a git repository with commits: {src.location}")
         return path
-    target = Path(task.clones) / src.name
+    # keyed by the URL (and full vs shallow), never by the base name: another URL named alike is
+    # another clone, and a --history sweep never sees a shallow clone
+    target = clone_dir(Path(task.clones), src.name, src.location, shallow=not task.history)
     depth = [] if task.history else ["--depth", "1"]
     if (target / ".git").is_dir():
         try:
-            _git("fetch", "--quiet", "--no-tags", *depth, "origin", "HEAD", cwd=str(target))
+            shallow = _git("rev-parse", "--is-shallow-repository", cwd=str(target)).strip()
+            if task.history and shallow != "false":
+                raise RepoError("cached clone is shallow")
+            # fetch the URL itself, not whatever "origin" the cached clone's config names
+            _git(
+                "fetch", "--quiet", "--no-tags", *depth, "--", src.location, "HEAD",
+                cwd=str(target), network=True,
+            )  # fmt: skip
             _git("checkout", "--quiet", "--force", "--detach", "FETCH_HEAD", cwd=str(target))
             _git("clean", "--quiet", "-fdx", cwd=str(target))
             return target
@@ -131,7 +159,10 @@ def checkout(task: RepoTask) -> Path:
     # clone beside the cache entry and rename: a sweep killed mid-clone leaves no half repository
     staging = Path(tempfile.mkdtemp(prefix=f".{src.name}.", suffix=".clone", dir=target.parent))
     try:
-        _git("clone", "--quiet", "--no-tags", *depth, "--", src.location, str(staging / "repo"))
+        _git(
+            "clone", "--quiet", "--no-tags", "--template=", *depth, "--", src.location, str(staging / "repo"),
+            network=True,
+        )  # fmt: skip
         shutil.rmtree(target, ignore_errors=True)
         os.replace(staging / "repo", target)
     finally:
@@ -146,18 +177,16 @@ def local_head(path: Path) -> str | None:
         return None
 
 
-def tree_state(path: Path) -> str | None:
-    """HEAD, plus a hash of ``git status`` when a local working tree has uncommitted changes."""
+def tree_state(path: Path, *, history: bool = False) -> str | None:
+    """HEAD plus a hash of the content of every file a scan would read (``sweep.cache.tree_digest``).
+
+    Never ``git status``: it runs the repository's clean/process filter drivers, and it misses
+    edits to files that were already modified or untracked.
+    """
     head = local_head(path)
     if head is None:
         return None
-    try:
-        status = _git("status", "--porcelain=v1", "-z", "--untracked-files=normal", cwd=str(path))
-    except RepoError:
-        return None
-    if not status:
-        return head
-    return f"{head}+{hashlib.sha1(status.encode(), usedforsecurity=False).hexdigest()[:12]}"
+    return f"{head}+{tree_digest(path, refs=history)}"
 
 
 def run_task(task: RepoTask) -> dict[str, Any]:
@@ -166,17 +195,25 @@ def run_task(task: RepoTask) -> dict[str, Any]:
     base: dict[str, Any] = {"name": task.source.name, "location": task.source.location}
     try:
         state = state_path(task)
-        previous = _load_state(state)
+        previous, problem = _load_state(state)
+        if problem:
+            base["notes"] = [problem]
+            print(f"keyshift sweep: {task.source.name}: {problem}", file=sys.stderr)
         key_suffix = task.options_key()
         if previous is not None and previous.get("status") == "ok":
-            state_now = remote_head(task) if task.source.remote else tree_state(Path(task.source.location))
+            if task.source.remote:
+                state_now = remote_head(task)
+            else:
+                state_now = tree_state(Path(task.source.location), history=task.history)
             if state_now is not None and previous.get("cache_key") == f"{state_now}:{key_suffix}":
                 return {**previous, "cached": True, "seconds": time.perf_counter() - started}
         path = checkout(task)
         head = local_head(path)
-        before = tree_state(path)  # taken before the scan: a change during it means a rescan next time
+        # taken before the scan: a change during it means a rescan next time
+        before = head if task.source.remote else tree_state(path, history=task.history)
         outcome = _migrate(task, path)
-        outcome.update(base)
+        outcome.update({k: v for k, v in base.items() if k != "notes"})
+        outcome["notes"] = [*base.get("notes", []), *outcome.get("notes", [])]
         outcome["head"] = head
         outcome["cache_key"] = f"{before}:{key_suffix}" if before else None
         outcome["status"] = "ok"
@@ -206,30 +243,39 @@ def _migrate(task: RepoTask, path: Path) -> dict[str, Any]:
         from keyshift.verify import verifier
 
         # one STS call per key for the whole sweep, whichever worker meets it first
-        check = verifier(task.verify_endpoint, task.region, rate=2.0, cache_dir=Path(task.out) / "verify")
+        check = verifier(
+            task.verify_endpoint,
+            task.region,
+            rate=2.0,
+            cache_dir=Path(task.out) / "verify",
+            insecure=task.verify_insecure,
+        )
     result = run_migration(path, config, history=task.history, jobs=1, verifier=check)
     folder = Path(task.out) / "repos" / task.source.name
     write_review(result, folder)
-    return {
-        "totals": totals(result),
-        "keys": [{k: v for k, v in key_json(key).items() if k in _KEY_FIELDS} for key in result.keys],
-        "roles": [r.name for r in result.plan.roles],
-        "report": f"repos/{task.source.name}/report.md",
-        "notes": list(result.notes),
-        "errors": list(result.errors),
-    }
+    # the summary is built in another process, which never sees this repository's secrets
+    outcome: dict[str, Any] = result.scrubber.scrub_data(
+        {
+            "totals": totals(result),
+            "keys": [{k: v for k, v in key_json(key).items() if k in _KEY_FIELDS} for key in result.keys],
+            "roles": [r.name for r in result.plan.roles],
+            "sources": list(result.sources),  # what was really scanned: "clean" needs every source
+            "report": f"repos/{task.source.name}/report.md",
+            "notes": list(result.notes),
+            "errors": list(result.errors),
+        }
+    )
+    return outcome
 
 
 _KEY_FIELDS = ("key", "key_id", "account_id", "at_head", "history_only", "in_image", "roles", "verify")
 
 
 def save_text(path: Path, text: str) -> None:
-    """Replace ``path`` atomically with ``text`` (summaries are rewritten at the end of every run)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Replace ``path`` atomically with ``text`` (summaries are rewritten at the end of every run).
+
+    The folder is opened without following symlinks and the temporary is unpredictable
+    (``keyshift.safefs``).
+    """
+    with open_output_dir(path.parent) as folder:
+        folder.write_text(path.name, text)

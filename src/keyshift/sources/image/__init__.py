@@ -63,16 +63,44 @@ def scan_image(
         return _scan_plans(ref, kind, plans, notes, limits, config.jobs, progress)
 
 
+_ARCHIVE_SUFFIXES = (
+    ".tar", ".tar.gz", ".tgz", ".tar.zst", ".tar.zstd", ".tzst", ".tar.xz", ".txz", ".tar.bz2", ".tbz2",
+    ".gz", ".zst", ".xz", ".bz2", ".zip", ".oci", ".docker", ".img",
+)  # fmt: skip
+_REGISTRY_PREFIXES = ("docker://", "registry:")
+
+
 def _local_path(ref: str) -> Path | None:
+    """The local archive or layout ``ref`` names, or None for a registry reference.
+
+    A reference that looks local (a path prefix, ``~``, an archive extension, a backslash, or a
+    folder that exists here) but is missing is an error, never a registry lookup: a typo must not
+    go online. ``docker://`` or ``registry:`` in front always means a registry.
+    """
     for prefix in _LOCAL_PREFIXES:
         if ref.startswith(prefix):
-            return Path(ref[len(prefix) :])
-    path = Path(ref)
-    if path.exists():
+            return Path(ref[len(prefix) :]).expanduser()
+    if ref.startswith(_REGISTRY_PREFIXES):
+        return None
+    path = Path(ref).expanduser()
+    if path.exists() or path.is_symlink():
         return path
-    if ref.startswith(("/", "./", "../")) or ref.endswith((".tar", ".tar.gz", ".tgz")):
-        raise KeyshiftError(f"image file not found: {ref}")
+    if _looks_local(ref):
+        raise KeyshiftError(
+            f"image file not found: {ref} (an image from a registry is named docker://NAME[:TAG])"
+        )
     return None
+
+
+def _looks_local(ref: str) -> bool:
+    if ref in (".", "..") or ref.startswith(("/", "./", "../", "~", ".\\")) or "\\" in ref:
+        return True
+    if ref.lower().endswith(_ARCHIVE_SUFFIXES):
+        return True
+    first, sep, _ = ref.partition("/")
+    explicit_host = "." in first or ":" in first or first == "localhost"
+    # ``build/app`` while ./build exists: a path into a local folder, not a Docker Hub namespace
+    return bool(sep) and not explicit_host and Path(ref).parent.is_dir()
 
 
 def _open_local(

@@ -1,0 +1,154 @@
+"""Read every unit on a process pool, merge the partials, follow temporary-key chains.
+
+Units are submitted through a bounded window, so a tar of a month of trail never has more than a
+few members in flight and memory stays flat. Chains need a second look: an ``AssumeRole`` made
+with a wanted key names a temporary key whose calls may sit in any later file; those keys are
+wanted in a further round, over the files of the days the session could live (36 hours at
+most for ``GetSessionToken``), until no new key appears.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import replace
+from datetime import date, timedelta
+from itertools import chain
+from pathlib import Path
+
+from keyshift.trail.fold import Partial, merge, new_partial
+from keyshift.trail.sources import Limits, Unit, read_unit, units
+
+_INLINE_BYTES = 8 << 20
+_DAY = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/[^/]*$")
+_ROUNDS = 4
+
+
+def read_all(
+    paths: list[Path],
+    wanted: frozenset[str] | None,
+    *,
+    jobs: int = 0,
+    limits: Limits = Limits(),
+    app_logs: list[Path] | None = None,
+) -> Partial:
+    """Every record below ``paths`` folded into one partial (chains of wanted keys followed).
+
+    ``app_logs`` are read as application logs whatever their names.
+    """
+    skipped: list[tuple[str, str]] = []
+    logs = list(app_logs or ())
+
+    def todo(sink: list[tuple[str, str]]) -> Iterator[Unit]:
+        # a generator, never a list: members of a compressed tar carry their bytes
+        yield from units(paths, sink)
+        yield from (replace(u, log=True) for u in units(logs, sink))
+
+    total = new_partial()
+    merge(total, _pool(todo(skipped), wanted, jobs, limits))
+    total["skipped"] = skipped + total["skipped"]
+    if wanted is None:
+        return total
+    have = set(wanted)
+    for _ in range(_ROUNDS):
+        fresh = {temp: v for temp, v in total["issued"].items() if temp not in have}
+        if not fresh:
+            break
+        have |= fresh.keys()
+        days = _days(v[2] for v in fresh.values())
+        again = (u for u in todo([]) if not u.log and _in_days(u, days))
+        extra = _pool(again, frozenset(fresh), jobs, limits)
+        # the second look reads files already counted: keep only what it adds about the new keys
+        total["keys"].update(extra["keys"])
+        total["issued"].update(extra["issued"])
+        for name, reason in extra["skipped"]:
+            if (name, reason) not in total["skipped"]:
+                total["skipped"].append((name, reason))
+    return total
+
+
+def _days(times: Iterable[str]) -> set[str] | None:
+    out: set[str] = set()
+    for t in times:
+        try:
+            d = date.fromisoformat(t[:10])
+        except ValueError:
+            return None  # unknown issue time: look everywhere
+        out |= {(d + timedelta(days=i)).strftime("%Y/%m/%d") for i in range(3)}
+    return out
+
+
+def _in_days(unit: Unit, days: set[str] | None) -> bool:
+    if days is None:
+        return True
+    m = _DAY.search(unit.name.replace("\\", "/"))
+    return m is None or "/".join(m.groups()) in days
+
+
+def _size(unit: Unit) -> int:
+    return max(unit.size, 0) if unit.data is None else len(unit.data)
+
+
+def _pool(todo: Iterable[Unit], wanted: frozenset[str] | None, jobs: int, limits: Limits) -> Partial:
+    """Read the units in-process when they are few and small, else on a pool, holding few at a time."""
+    total = new_partial()
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    it = iter(todo)
+    head: list[Unit] = []
+    size = 0
+    for unit in it:
+        head.append(unit)
+        size += _size(unit)
+        if workers > 1 and len(head) >= 2 and size > _INLINE_BYTES:
+            break
+    else:
+        for unit in head:
+            merge(total, read_unit(unit, wanted, limits))
+        return total
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for part in _window(pool, _batches(chain(head, it), workers), wanted, limits, workers * 3):
+            merge(total, part)
+    return total
+
+
+def _batches(todo: Iterable[Unit], workers: int) -> Iterator[list[Unit]]:
+    """Groups of small files (fewer round trips); a tar member with its bytes travels alone."""
+    per = 32
+    batch: list[Unit] = []
+    for unit in todo:
+        if unit.data is not None:
+            yield [unit]
+            continue
+        batch.append(unit)
+        if len(batch) >= per:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _read_batch(batch: list[Unit], wanted: frozenset[str] | None, limits: Limits) -> Partial:
+    total = new_partial()
+    for unit in batch:
+        merge(total, read_unit(unit, wanted, limits))
+    return total
+
+
+def _window(
+    pool: ProcessPoolExecutor,
+    batches: Iterator[list[Unit]],
+    wanted: frozenset[str] | None,
+    limits: Limits,
+    width: int,
+) -> Iterator[Partial]:
+    pending: set[Future[Partial]] = set()
+    for batch in batches:
+        pending.add(pool.submit(_read_batch, batch, wanted, limits))
+        if len(pending) >= width:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+    for future in pending:
+        yield future.result()
