@@ -207,9 +207,12 @@ def plan_repository(
     drafts: dict[str, _RoleDraft] = {}
     reached: set[str] = set()
     for service in services:
-        own = [p for p in trees if _holder(services, p) is service]
-        drafts[service.directory] = _RoleDraft(service, closure(own, graph) if own else set())
-        reached |= drafts[service.directory].code
+        # two families in one folder (infra/ naming every service) both run that folder's code
+        own = [
+            p for p in trees if (h := _holder(services, p)) is not None and h.directory == service.directory
+        ]
+        drafts[_unit(service)] = _RoleDraft(service, closure(own, graph) if own else set())
+        reached |= drafts[_unit(service)].code
     for path in sorted(set(trees) - reached):
         holder = _holder(services, path)
         if holder is not None:
@@ -218,7 +221,7 @@ def plan_repository(
             top = _top(path)
             service = Service(name=top or project, directory=top)
             services.append(service)
-        drafts.setdefault(service.directory, _RoleDraft(service)).code.add(path)
+        drafts.setdefault(_unit(service), _RoleDraft(service)).code.add(path)
     for item in drafts.values():
         service = item.service
         handlers = [p for p in item.code if p in trees and lambda_handlers(trees[p])]
@@ -253,7 +256,7 @@ def plan_repository(
         for owner in _chain(service):
             for setting in owner.env:
                 for match in KEY_ID.finditer(setting.value):
-                    deployed.setdefault(service.directory, set()).add(match.group(0))
+                    deployed.setdefault(_unit(service), set()).add(match.group(0))
                     key_places.setdefault(match.group(0), set()).add(f"{setting.path}:{setting.line}")
     rejected = {k for k in key_places if k in suppressed or _placeholder(k)}
 
@@ -273,7 +276,7 @@ def plan_repository(
             key
             for key, places in key_places.items()
             if key not in rejected and any(_belongs(place, item, services, project) for place in places)
-        } | (deployed.get(service.directory, set()) - rejected)
+        } | (deployed.get(_unit(service), set()) - rejected)
         session_keys: set[str] = set()
         for _path, origin in analysis.default_sessions:
             keys, _ = _explicit_keys(origin.creds or frozenset())
@@ -357,6 +360,11 @@ def plan_repository(
         )
         notes |= item.notes
         notes |= _assume_role_steps(calls)
+        for source in service.other_taskdefs:
+            notes.add(
+                f"{source}: set this role as the task role there (Terraform task_role_arn, CloudFormation "
+                "TaskRoleArn, Copilot: its task role) and remove the credential settings listed as blockers"
+            )
         open_items = set(item.unresolved) | (placeholders or set())
         open_items |= {o for o in outside if any(f"key {k} " in o for k in role_keys)}
         if not grants:
@@ -396,7 +404,8 @@ def plan_repository(
                 target=service.target,
                 partition=partition,
                 execution_needs=needs,
-                write_execution_role=bool(service.taskdefs) and not service.execution_role,
+                write_execution_role=bool(service.taskdefs or service.other_taskdefs)
+                and not service.execution_role,
                 regions=tuple(sorted(regions)),
             )
         )
@@ -423,6 +432,10 @@ def plan_repository(
     )
 
 
+def _unit(service: Service) -> str:
+    return f"{service.directory}#{service.label}"
+
+
 def _holder(services: list[Service], path: str) -> Service | None:
     """The deepest workload whose folder holds ``path`` (never invents one)."""
     holders = [s for s in services if not s.directory or path.startswith(s.directory + "/")]
@@ -445,7 +458,10 @@ def _belongs(place: str, item: _RoleDraft, services: list[Service], project: str
         return True
     if any(s.path == path for owner in _chain(item.service) for s in owner.env):
         return True
-    return path in item.service.taskdefs or service_for(services, path, project) is item.service
+    if path in item.service.taskdefs or path in item.service.other_taskdefs:
+        return True
+    holder = _holder(services, path)
+    return holder is not None and holder.directory == item.service.directory
 
 
 def _assume_role_steps(calls: list[ApiCall]) -> set[str]:
