@@ -226,13 +226,16 @@ def plan_repository(
         service = item.service
         handlers = [p for p in item.code if p in trees and lambda_handlers(trees[p])]
         mains = [p for p in item.code if p in trees and has_main(trees[p])]
-        if service.kind == "directory" and handlers and not mains:
+        if not (service.taskdefs or service.other_taskdefs) and _serverless(root, service.directory):
+            service.target = "lambda"  # Serverless Framework, SAM or Zappa deploy it as functions
+        elif service.kind == "directory" and handlers and not mains:
             service.target = "lambda"
         elif on_k8s and not any(s.taskdefs for s in explicit):
             service.target = "eks"
 
     global_unresolved: set[str] = set()
     outside: set[str] = set()  # keys sent somewhere other than AWS
+    unused: dict[str, set[str]] = {}  # key -> why no role of a workload holding it replaces it
     errors: list[str] = list(parse_errors)
     findings, suppressed, scan_errors = _findings(root, scan_config, scan)
     errors.extend(scan_errors)
@@ -337,7 +340,7 @@ def plan_repository(
         used = {k for _, call_keys in item.calls for k in call_keys}
         role_keys = sorted(used)
         for key in sorted(set(item.key_locations) - used):
-            global_unresolved.add(
+            unused.setdefault(key, set()).add(
                 f"key {key} of {item.service.label} is used by no AWS SDK call in its code: no role replaces "
                 "it; find its other users (aws iam get-access-key-last-used, CloudTrail) before revoking it"
             )
@@ -358,6 +361,7 @@ def plan_repository(
         grants, notes = grants_for(
             calls, account or "*", default_region, service, partition, tags, placeholders
         )
+        grants = _no_credentials(grants, secret_keys)
         notes |= item.notes
         notes |= _assume_role_steps(calls)
         for source in service.other_taskdefs:
@@ -423,6 +427,9 @@ def plan_repository(
             role = replace(role, unresolved=(*role.unresolved, f"policy cannot be deployed: {problem}"))
         final.append(role)
     replaced = {k for role in final for k in role.key_ids}
+    for key, reasons in unused.items():
+        if key not in replaced:  # another workload's role replaces it: nothing left to say
+            global_unresolved |= reasons
     global_unresolved |= {o for o in outside if not any(f"key {k} " in o for k in replaced)}
     return PlanResult(
         root=str(root),
@@ -430,6 +437,40 @@ def plan_repository(
         unresolved=tuple(sorted(global_unresolved)),
         errors=tuple(dict.fromkeys(errors)),
     )
+
+
+def _serverless(root: Path, directory: str) -> bool:
+    folder = root / directory if directory else root
+    for name in ("serverless.yml", "serverless.yaml", "zappa_settings.json"):
+        if (folder / name).is_file():
+            return True
+    for name in ("template.yaml", "template.yml"):
+        path = folder / name
+        small = path.is_file() and path.stat().st_size < 1_000_000
+        if small and "AWS::Serverless::Function" in path.read_text(encoding="utf-8", errors="replace"):
+            return True
+    return False
+
+
+_SECRETISH = re.compile(r"[A-Za-z0-9/+]{40}")
+
+
+def _no_credentials(grants: tuple[Grant, ...], secrets: Mapping[str, str]) -> tuple[Grant, ...]:
+    """A resource built from a credential value (a settings helper whose return value the
+    analysis merged across names) is no resource: it is dropped, and never printed."""
+    out = []
+    for grant in grants:
+        keep = tuple(
+            r
+            for r in grant.resources
+            if not KEY_ID.search(r) and not any(sha1_hex(t) in secrets for t in _SECRETISH.findall(r))
+        )
+        if keep != grant.resources:
+            keep = keep or ("*",)
+            why = grant.why_any or "a resource name the analysis found was a credential value"
+            grant = replace(grant, resources=keep, why_any=why if "*" in keep else grant.why_any)
+        out.append(grant)
+    return tuple(out)
 
 
 def _unit(service: Service) -> str:
