@@ -56,11 +56,7 @@ def test_config_errors(tmp_path: Path, body: str, message: str) -> None:
         load_config(tmp_path)
 
 
-@given(
-    account=st.integers(0, 999_999_999_999),
-    seed=st.integers(0, 10**9),
-    prefix=st.sampled_from(["AKIA", "ASIA"]),
-)
+@given(account=st.integers(0, 999_999_999_999), seed=st.integers(0, 10**9), prefix=st.sampled_from(["AKIA", "ASIA"]))
 def test_fake_keys_decode_to_their_account(account: int, seed: int, prefix: str) -> None:
     key = fake_key_id(f"{account:012d}", prefix=prefix, seed=seed)
     assert len(key) == 20 and key.startswith(prefix)

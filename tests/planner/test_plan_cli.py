@@ -30,6 +30,7 @@ DEMOS = (
     "taskdef_secrets",
     "china",
     "drf_fstring",
+    "iac_taskdefs",
 )
 
 
@@ -262,3 +263,18 @@ def test_category_roles(role_name: str, tmp_path: Path) -> None:
     pairs = {(p["action"], r) for p in role["permissions"] for r in p["resources"]}
     assert pairs == CATEGORY_PAIRS[role_name]
     assert role["unresolved"] == []
+
+
+def test_task_definitions_in_terraform_cloudformation_and_copilot(tmp_path: Path) -> None:
+    root = fixture_repo("iac_taskdefs", tmp_path)
+    data = json.loads(_run(["plan", str(root), "--format", "json", "--exit-zero"])[1])
+    roles = {r["name"]: r for r in data["roles"]}
+    # named after the family each file declares; each file's credential settings are blockers
+    assert set(roles) == {"acme-api-task-role", "acme-worker-task-role", "web-task-role"}
+    sources = {n: {b["path"] for b in r["blockers"]} for n, r in roles.items()}
+    assert sources == {
+        "acme-api-task-role": {"api/terraform/main.tf"},
+        "acme-worker-task-role": {"worker/deploy/template.yaml"},
+        "web-task-role": {"copilot/web/manifest.yml"},
+    }
+    assert [p["action"] for p in roles["web-task-role"]["permissions"]] == ["s3:GetObject"]

@@ -315,8 +315,12 @@ def _key_ids(values: Iterable[Values], depth: int = 0) -> set[str]:
     if depth > 6:
         return found
     for group in values:
+        consts = [v for v in group if isinstance(v, Const)]
+        # a value that may be a key or several other strings is a merge of unrelated settings
+        # (one helper returning every environment variable), not a key handed over
+        certain = bool(consts) and all(_KEY_ID.fullmatch(c.value.strip()) for c in consts)
         for value in group:
-            if isinstance(value, Const) and _KEY_ID.fullmatch(value.value.strip()):
+            if certain and isinstance(value, Const):
                 found.add(value.value.strip())
             elif isinstance(value, DictV):
                 found |= _key_ids([v for _, v in value.items], depth + 1)

@@ -215,9 +215,12 @@ def plan_repository(
     drafts: dict[str, _RoleDraft] = {}
     reached: set[str] = set()
     for service in services:
-        own = [p for p in trees if _holder(services, p) is service]
-        drafts[service.directory] = _RoleDraft(service, closure(own, graph) if own else set())
-        reached |= drafts[service.directory].code
+        # two families in one folder (infra/ naming every service) both run that folder's code
+        own = [
+            p for p in trees if (h := _holder(services, p)) is not None and h.directory == service.directory
+        ]
+        drafts[_unit(service)] = _RoleDraft(service, closure(own, graph) if own else set())
+        reached |= drafts[_unit(service)].code
     for path in sorted(set(trees) - reached):
         holder = _holder(services, path)
         if holder is not None:
@@ -226,18 +229,21 @@ def plan_repository(
             top = _top(path)
             service = Service(name=top or project, directory=top)
             services.append(service)
-        drafts.setdefault(service.directory, _RoleDraft(service)).code.add(path)
+        drafts.setdefault(_unit(service), _RoleDraft(service)).code.add(path)
     for item in drafts.values():
         service = item.service
         handlers = [p for p in item.code if p in trees and lambda_handlers(trees[p])]
         mains = [p for p in item.code if p in trees and has_main(trees[p])]
-        if service.kind == "directory" and handlers and not mains:
+        if not (service.taskdefs or service.other_taskdefs) and _serverless(root, service.directory):
+            service.target = "lambda"  # Serverless Framework, SAM or Zappa deploy it as functions
+        elif service.kind == "directory" and handlers and not mains:
             service.target = "lambda"
         elif on_k8s and not any(s.taskdefs for s in explicit):
             service.target = "eks"
 
     global_unresolved: set[str] = set()
     outside: set[str] = set()  # keys sent somewhere other than AWS
+    unused: dict[str, set[str]] = {}  # key -> why no role of a workload holding it replaces it
     errors: list[str] = list(parse_errors)
     findings, suppressed, scan_errors = _findings(root, scan_config, scan)
     errors.extend(scan_errors)
@@ -261,7 +267,7 @@ def plan_repository(
         for owner in _chain(service):
             for setting in owner.env:
                 for match in KEY_ID.finditer(setting.value):
-                    deployed.setdefault(service.directory, set()).add(match.group(0))
+                    deployed.setdefault(_unit(service), set()).add(match.group(0))
                     key_places.setdefault(match.group(0), set()).add(f"{setting.path}:{setting.line}")
     rejected = {k for k in key_places if k in suppressed or _placeholder(k)}
 
@@ -281,7 +287,7 @@ def plan_repository(
             key
             for key, places in key_places.items()
             if key not in rejected and any(_belongs(place, item, services, project) for place in places)
-        } | (deployed.get(service.directory, set()) - rejected)
+        } | (deployed.get(_unit(service), set()) - rejected)
         session_keys: set[str] = set()
         for _path, origin in analysis.default_sessions:
             keys, _ = _explicit_keys(origin.creds or frozenset())
@@ -342,7 +348,7 @@ def plan_repository(
         used = {k for _, call_keys in item.calls for k in call_keys}
         role_keys = sorted(used)
         for key in sorted(set(item.key_locations) - used):
-            global_unresolved.add(
+            unused.setdefault(key, set()).add(
                 f"key {key} of {item.service.label} is used by no AWS SDK call in its code: no role replaces "
                 "it; find its other users (aws iam get-access-key-last-used, CloudTrail) before revoking it"
             )
@@ -363,8 +369,14 @@ def plan_repository(
         grants, notes = grants_for(
             calls, account or "*", default_region, service, partition, tags, placeholders
         )
+        grants = _no_credentials(grants, secret_keys)
         notes |= item.notes
         notes |= _assume_role_steps(calls)
+        for source in service.other_taskdefs:
+            notes.add(
+                f"{source}: set this role as the task role there (Terraform task_role_arn, CloudFormation "
+                "TaskRoleArn, Copilot: its task role) and remove the credential settings listed as blockers"
+            )
         open_items = set(item.unresolved) | (placeholders or set())
         open_items |= {o for o in outside if any(f"key {k} " in o for k in role_keys)}
         if not grants:
@@ -408,7 +420,8 @@ def plan_repository(
                 target=service.target,
                 partition=partition,
                 execution_needs=needs,
-                write_execution_role=bool(service.taskdefs) and not service.execution_role,
+                write_execution_role=bool(service.taskdefs or service.other_taskdefs)
+                and not service.execution_role,
                 regions=tuple(sorted(regions)),
             )
         )
@@ -426,6 +439,9 @@ def plan_repository(
             role = replace(role, unresolved=(*role.unresolved, f"policy cannot be deployed: {problem}"))
         final.append(role)
     replaced = {k for role in final for k in role.key_ids}
+    for key, reasons in unused.items():
+        if key not in replaced:  # another workload's role replaces it: nothing left to say
+            global_unresolved |= reasons
     global_unresolved |= {o for o in outside if not any(f"key {k} " in o for k in replaced)}
     return PlanResult(
         root=str(root),
@@ -434,6 +450,44 @@ def plan_repository(
         errors=tuple(dict.fromkeys(errors)),
         secrets=secrets_of(findings),
     )
+
+
+def _serverless(root: Path, directory: str) -> bool:
+    folder = root / directory if directory else root
+    for name in ("serverless.yml", "serverless.yaml", "zappa_settings.json"):
+        if (folder / name).is_file():
+            return True
+    for name in ("template.yaml", "template.yml"):
+        path = folder / name
+        small = path.is_file() and path.stat().st_size < 1_000_000
+        if small and "AWS::Serverless::Function" in path.read_text(encoding="utf-8", errors="replace"):
+            return True
+    return False
+
+
+_SECRETISH = re.compile(r"[A-Za-z0-9/+]{40}")
+
+
+def _no_credentials(grants: tuple[Grant, ...], secrets: Mapping[str, str]) -> tuple[Grant, ...]:
+    """A resource built from a credential value (a settings helper whose return value the
+    analysis merged across names) is no resource: it is dropped, and never printed."""
+    out = []
+    for grant in grants:
+        keep = tuple(
+            r
+            for r in grant.resources
+            if not KEY_ID.search(r) and not any(sha1_hex(t) in secrets for t in _SECRETISH.findall(r))
+        )
+        if keep != grant.resources:
+            keep = keep or ("*",)
+            why = grant.why_any or "a resource name the analysis found was a credential value"
+            grant = replace(grant, resources=keep, why_any=why if "*" in keep else grant.why_any)
+        out.append(grant)
+    return tuple(out)
+
+
+def _unit(service: Service) -> str:
+    return f"{service.directory}#{service.label}"
 
 
 def _holder(services: list[Service], path: str) -> Service | None:
@@ -458,7 +512,10 @@ def _belongs(place: str, item: _RoleDraft, services: list[Service], project: str
         return True
     if any(s.path == path for owner in _chain(item.service) for s in owner.env):
         return True
-    return path in item.service.taskdefs or service_for(services, path, project) is item.service
+    if path in item.service.taskdefs or path in item.service.other_taskdefs:
+        return True
+    holder = _holder(services, path)
+    return holder is not None and holder.directory == item.service.directory
 
 
 def _assume_role_steps(calls: list[ApiCall]) -> set[str]:

@@ -51,6 +51,7 @@ class Service:
     # what the task definition's execution role must allow: "secrets <arn>", "ecr <image>", "logs <group>"
     execution_needs: list[str] = field(default_factory=list)
     execution_role: bool = True  # the task definition names an executionRoleArn (or none is known)
+    other_taskdefs: list[str] = field(default_factory=list)  # Terraform, CloudFormation, Copilot files
 
     @property
     def label(self) -> str:
@@ -199,7 +200,7 @@ def discover(
             _compose(root, path, relpath, get, by_dir)
         elif path.suffix == ".json" and path.stat().st_size < 1_000_000:
             text = _read(path)
-            if "containerDefinitions" not in text:
+            if "containerDefinitions" not in text or "AWS::ECS::TaskDefinition" in text:
                 continue
             try:
                 data = json.loads(text)
@@ -209,6 +210,8 @@ def discover(
             if not _is_taskdef(data):
                 continue
             _taskdef(root, path, relpath, text, data, get, by_dir)
+    for path in files:
+        _infrastructure(root, path, rel(root, path), get, by_dir)
     explicit = bool(services)
     # without a Dockerfile, compose file or task definition anywhere, each top-level directory
     # holding Python code is a service of its own (a repository of several small services)
@@ -299,20 +302,45 @@ def _compose(root: Path, path: Path, relpath: str, get: Any, by_dir: dict[str, S
                 service.env.extend(parse_dotenv(_read(target), rel(root, target)))
 
 
+_DEPLOY_DIRS = frozenset(
+    {"deploy", "ecs", "infra", "aws", ".aws", "terraform", "cloudformation", "cfn", "iac"}
+)
+
+
 def _taskdef(
-    root: Path, path: Path, relpath: str, text: str, data: Any, get: Any, by_dir: dict[str, Service]
+    root: Path,
+    path: Path,
+    relpath: str,
+    text: str,
+    data: Any,
+    get: Any,
+    by_dir: dict[str, Service],
+    directory: str | None = None,
 ) -> None:
-    directory = _norm(PurePosixPath(relpath).parent)
-    # task definitions often sit in a deploy/ or ecs/ folder next to the code
-    if PurePosixPath(directory).name in ("deploy", "ecs", "infra", "aws", ".aws") and directory:
-        directory = _norm(PurePosixPath(directory).parent)
+    """Register one task definition; ``directory`` is its code's folder when the file says
+    (a Copilot build context), else the file's folder (its parent for deploy/, ecs/, ...)."""
+    if directory is None:
+        directory = _norm(PurePosixPath(relpath).parent)
+        # task definitions often sit in a deploy/ or ecs/ folder next to the code
+        while directory and PurePosixPath(directory).name in _DEPLOY_DIRS:
+            directory = _norm(PurePosixPath(directory).parent)
     family = str(data.get("family") or PurePosixPath(directory).name or root.resolve().name)
-    service = by_dir.get(directory) or get(directory, family)
+    service = by_dir.get(directory)
+    if service is not None and service.family is not None and service.family != family:
+        # a second family in the same folder (infra/ holding every service): its own workload,
+        # keyed by family so neither loses its settings
+        service = get(f"{directory}#{family}", family)
+        service.directory = directory
+    elif service is None:
+        service = get(directory, family)
     if service.family is None:
         service.family = family
         service.origin = service.origin or relpath
     service.kind = "taskdef"
-    service.taskdefs.append(relpath)
+    if path.suffix == ".json" and "containerDefinitions" in text:
+        service.taskdefs.append(relpath)
+    else:
+        service.other_taskdefs.append(relpath)
     add_taskdef_settings(service, data, relpath, text)
 
 
@@ -367,3 +395,30 @@ def service_for(services: list[Service], relpath: str, default_name: str) -> Ser
         best = Service(name=default_name, directory="")
         services.append(best)
     return best
+
+
+def _infrastructure(root: Path, path: Path, relpath: str, get: Any, by_dir: dict[str, Service]) -> None:
+    """Task definitions in Terraform, CloudFormation templates and Copilot manifests."""
+    from keyshift.planner import taskdefs
+
+    if path.suffix not in (".tf", ".json", ".yml", ".yaml", ".template") or path.stat().st_size > 1_000_000:
+        return
+    text = _read(path)
+    if path.suffix == ".tf":
+        if "aws_ecs_task_definition" in text:
+            for data in taskdefs.terraform(root, relpath, text):
+                _taskdef(root, path, relpath, text, data, get, by_dir)
+        return
+    if "AWS::ECS::TaskDefinition" in text:
+        for data in taskdefs.cloudformation(text):
+            _taskdef(root, path, relpath, text, data, get, by_dir)
+        return
+    parts = PurePosixPath(relpath).parts
+    if path.name == "manifest.yml" and "copilot" in parts:
+        found = taskdefs.copilot(relpath, text)
+        if found is not None:
+            data, context = found
+            directory = _norm(PurePosixPath(context)) if context is not None else None
+            if directory is None:
+                directory = _norm(PurePosixPath(*parts[: parts.index("copilot")]))
+            _taskdef(root, path, relpath, text, data, get, by_dir, directory)
