@@ -49,19 +49,18 @@ def test_demo_keys_places_roles(demo_review: tuple[Path, Path, int, str]) -> Non
     assert main["at_head"] and main["account_id"] == "111122223333"
     assert {p["path"] for p in main["places"]} >= {".env", "Dockerfile", "orders/settings.py"}
     assert any(s.startswith("s3:PutObject <- s3.put_object at orders/storage.py") for s in main["served"])
-    assert main["roles"] == ["orders-task-role-5fsf"]
+    # one task definition family, one task role holding both keys' calls
+    assert main["roles"] == keys["AKIARTX3GSDSXD4EDCUD"]["roles"] == ["orders-service-task-role"]
     old = keys[OLD_KEY]
     assert old["history_only"] and not old["at_head"] and old["roles"] == []
     assert all(p["where"] == "history" and p["commit"] for p in old["places"])
     assert any("git history" in s for s in old["steps"])
     # the documentation example key in the demo README is not a key to migrate and gets no role
     assert "AKIAIOSFODNN7EXAMPLE" not in json.dumps(data)
-    assert sorted(p.name for p in (out / "roles").iterdir()) == [
-        "orders-task-role-5fsf",
-        "orders-task-role-dcud",
-        "plan.json",
-    ]
-    for role in ("orders-task-role-5fsf", "orders-task-role-dcud"):
+    assert sorted(p.name for p in (out / "roles").iterdir()) == ["orders-service-task-role", "plan.json"]
+    patch = json.loads((out / "roles" / "orders-service-task-role" / "taskdef-patch.json").read_text())
+    assert patch["taskRoleArn"].endswith(":role/orders-service-task-role")
+    for role in ("orders-service-task-role",):
         for name in (
             "policy.json",
             "trust-policy.json",
@@ -97,11 +96,12 @@ def test_multi_service_golden(tmp_path: Path) -> None:
     check_golden(out, "multi")
     data = json.loads((out / "migration.json").read_text())
     assert data["totals"]["keys_at_head"] == 4 and data["totals"]["keys_history_only"] == 1
+    # roles are named after the task definition families
     assert sorted(data["roles"]) == [
-        "api-task-role",
-        "billing-task-role",
-        "notify-task-role",
-        "worker-task-role",
+        "multi-api-task-role",
+        "multi-billing-task-role",
+        "multi-notify-task-role",
+        "multi-worker-task-role",
     ]
 
 

@@ -25,7 +25,7 @@ def test_html_in_headless_chromium(tmp_path: Path) -> None:
     assert not re.search(r"<script|<link|<img|src=|@import|url\(", source)
     dom = dump_dom(html, tmp_path / "profile")
     assert "keyshift migration review: demo" in dom
-    for text in ("AKIARTX3GSDS7HNK5FSF", OLD_KEY, "orders-task-role-5fsf", "Places per key", "history"):
+    for text in ("AKIARTX3GSDS7HNK5FSF", OLD_KEY, "orders-service-task-role", "Places per key", "history"):
         assert text in dom
     assert dom.count("<svg") == 2 and "<rect" in dom
     shot = screenshot(html, tmp_path / "profile2", "migrate-report.png")

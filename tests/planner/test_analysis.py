@@ -16,6 +16,8 @@ from typer.testing import CliRunner
 from keyshift.cli import app
 from keyshift.planner import iam_map
 
+from .plan_helpers import substitute
+
 KEY = "{{key:111122223333:a}}"
 KEY2 = "{{key:444455556666:b}}"
 SECRET = "{{secret:a}}"
@@ -43,7 +45,8 @@ CASES: list[tuple[str, dict[str, str], Pairs]] = [
             f'aws_secret_access_key="{SECRET}")\n'
             'def f():\n    s3.head_object(Bucket="b1", Key="x/y.txt")\n',
         },
-        {("s3:GetObject", "arn:aws:s3:::b1/x/y.txt")},
+        # a missing object is a 404 only for a caller that may list the bucket
+        {("s3:GetObject", "arn:aws:s3:::b1/x/y.txt"), ("s3:ListBucket", "arn:aws:s3:::b1")},
     ),
     (
         "self-attribute-and-constructor-argument",
@@ -376,12 +379,17 @@ def test_secret_links_a_client_to_its_key(repo_factory: Callable[..., Path]) -> 
             'a.get_object(Bucket="linked", Key="k")\n',
         }
     )
-    roles = {r["credentials"][0]["account_id"]: _pairs(r) for r in _plan(root)["roles"]}
-    assert roles["111122223333"] == {("s3:GetObject", "arn:aws:s3:::linked/k")}
-    assert roles["444455556666"] == set()
+    data = _plan(root)
+    (role,) = data["roles"]
+    assert [c["key_id"] for c in role["credentials"]] == [substitute(KEY)]
+    assert _pairs(role) == {("s3:GetObject", "arn:aws:s3:::linked/k")}
+    # the other key of the workload serves no call: no role replaces it, and the plan says so
+    assert any(substitute(KEY2) in item and "no role replaces it" for item in data["unresolved"])
 
 
-def test_two_keys_two_roles_nothing_leaks(repo_factory: Callable[..., Path]) -> None:
+def test_two_keys_of_one_workload_make_one_role(repo_factory: Callable[..., Path]) -> None:
+    """ECS takes one task role per task definition: both keys' calls go to one role, each
+    permission saying which key it came from."""
     root = repo_factory(
         {
             "svc/app.py": "import boto3\n"
@@ -392,12 +400,15 @@ def test_two_keys_two_roles_nothing_leaks(repo_factory: Callable[..., Path]) -> 
             '    MessageBody="")\n',
         }
     )
-    roles = _plan(root)["roles"]
-    assert len(roles) == 2
-    by_account = {r["credentials"][0]["account_id"]: _pairs(r) for r in roles}
-    assert by_account["111122223333"] == {("s3:GetObject", "arn:aws:s3:::only-a/k")}
-    assert by_account["444455556666"] == {("sqs:SendMessage", "arn:aws:sqs:us-east-1:444455556666:only-b")}
-    assert len({r["name"] for r in roles}) == 2
+    (role,) = _plan(root)["roles"]
+    assert sorted(c["key_id"] for c in role["credentials"]) == sorted([substitute(KEY), substitute(KEY2)])
+    assert _pairs(role) == {
+        ("s3:GetObject", "arn:aws:s3:::only-a/k"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:444455556666:only-b"),
+    }
+    because = {p["action"]: p["because"] for p in role["permissions"]}
+    assert all(substitute(KEY) in b and substitute(KEY2) not in b for b in because["s3:GetObject"])
+    assert all(substitute(KEY2) in b for b in because["sqs:SendMessage"])
 
 
 def test_unknown_method_is_unresolved_not_granted(repo_factory: Callable[..., Path]) -> None:
@@ -407,9 +418,10 @@ def test_unknown_method_is_unresolved_not_granted(repo_factory: Callable[..., Pa
             'c.no_such_call(Bucket="x")\n'
         }
     )
-    role = _plan(root)["roles"][0]
-    assert role["permissions"] == []
-    assert any("no_such_call" in item for item in role["unresolved"])
+    data = _plan(root)
+    assert data["roles"] == []  # an empty role is never written
+    assert any("no_such_call" in item for item in data["unresolved"])
+    assert any("no role" in item for item in data["unresolved"])
 
 
 def test_method_missing_from_the_table_is_inferred_and_said(repo_factory: Callable[..., Path]) -> None:
@@ -457,15 +469,18 @@ def test_excluded_paths_are_not_planned(repo_factory: Callable[..., Path]) -> No
 def test_shared_code_does_not_leak_resources_between_keys(
     source: str, repo_factory: Callable[..., Path]
 ) -> None:
+    """Within one workload both keys' calls are one role; each permission names its key only."""
     header = (
         "import boto3\n"
         f'a = boto3.client("s3", aws_access_key_id="{KEY}")\n'
         f'b = boto3.client("s3", aws_access_key_id="{KEY2}")\n'
     )
-    roles = _plan(repo_factory({"svc/app.py": header + source}))["roles"]
-    by_account = {r["credentials"][0]["account_id"]: _pairs(r) for r in roles}
-    assert by_account["111122223333"] == {("s3:PutObject", "arn:aws:s3:::bucket-a/k")}
-    assert by_account["444455556666"] == {("s3:PutObject", "arn:aws:s3:::bucket-b/k")}
+    (role,) = _plan(repo_factory({"svc/app.py": header + source}))["roles"]
+    assert _pairs(role) == {
+        ("s3:PutObject", "arn:aws:s3:::bucket-a/k"),
+        ("s3:PutObject", "arn:aws:s3:::bucket-b/k"),
+    }
+    assert {c["key_id"] for c in role["credentials"]} == {substitute(KEY), substitute(KEY2)}
 
 
 def test_a_file_that_cannot_be_parsed_is_reported_and_the_rest_planned(

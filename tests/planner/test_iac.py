@@ -132,9 +132,53 @@ def test_large_policy_is_split(tmp_path: Path) -> None:
         Grant("s3:GetObject", (f"arn:aws:s3:::bucket-{i:04d}/data/*",), (f"x.py:{i}",), "mapped")
         for i in range(400)
     )
-    role = RolePlan("big", "big", "", "AKIA", "123456789012", "us-east-1", grants, (), (), (), (), ())
+    role = RolePlan("big", "big", "", ("AKIA",), "123456789012", "us-east-1", grants, (), (), (), (), ())
     parts = render.policy_parts(role)
     assert len(parts) > 1
     for part in parts:
         assert render.policy_size(part) <= render.MAX_POLICY_CHARS
     assert sum(len(p["Statement"]) for p in parts) == len(render.statements(role))
+
+
+def _big_repo(repo_factory, count: int, width: int = 20):  # type: ignore[no-untyped-def]
+    calls = "".join(
+        f'    s3.get_object(Bucket="acme-{"x" * width}-{i:04d}", Key="data/report.csv")\n'
+        for i in range(count)
+    )
+    return repo_factory(
+        {
+            "svc/app.py": "import boto3\n"
+            's3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="{{key:111122223333:big}}")\n'
+            f"def run():\n{calls}",
+        }
+    )
+
+
+def test_policy_over_the_inline_limit_becomes_managed_policies(repo_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from keyshift.cli import app
+
+    root = _big_repo(repo_factory, 250)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["plan", str(root), "--out", str(out), "--exit-zero"])
+    assert result.exit_code == 0, result.output
+    (folder,) = [p for p in out.iterdir() if p.is_dir()]
+    template = json.loads((folder / "cloudformation.json").read_text())
+    managed = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    assert len(managed) >= 2 and "Policies" not in template["Resources"]["TaskRole"]["Properties"]
+    for policy in managed:
+        document = policy["Properties"]["PolicyDocument"]
+        assert len(json.dumps(document, separators=(",", ":"))) <= 6144
+    assert 'resource "aws_iam_policy"' in (folder / "main.tf").read_text()
+
+
+def test_policy_that_cannot_fit_is_an_error_not_a_file(repo_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from keyshift.cli import app
+
+    root = _big_repo(repo_factory, 1000, width=40)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["plan", str(root), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "cannot be deployed" in result.stdout or "managed policies" in result.stdout
+    (folder,) = [p for p in out.iterdir() if p.is_dir()]
+    assert (folder / "report.md").exists()
+    assert not (folder / "main.tf").exists() and not (folder / "cloudformation.json").exists()

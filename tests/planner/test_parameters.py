@@ -99,7 +99,11 @@ CASES: list[tuple[str, dict[str, str], Pairs]] = [
             '    s3.put_object(Bucket=bucket, Key="a.txt", Body=b"")\n',
             "svc/__main__.py": 'import sys\nfrom storage import put\nput("acme-known")\nput(sys.argv[1])\n',
         },
-        {("s3:PutObject", "*")},
+        # a write on a bucket the code does not name: a placeholder to fill in, never "*"
+        {
+            ("s3:PutObject", "arn:aws:s3:::<BucketName>/a.txt"),
+            ("s3:PutObject", "arn:aws:s3:::acme-known/a.txt"),
+        },
     ),
     (
         "a-framework-route-parameter-is-unknown-even-if-the-repo-calls-it",
@@ -200,6 +204,12 @@ def test_many_callers_merged_still_widen_on_one_unknown(repo_factory: Callable[.
     }
     data = _plan(repo_factory(files))
     [permission] = data["roles"][0]["permissions"]
+    assert "arn:aws:s3:::<BucketName>/a.txt" in permission["resources"]
+    assert any("<BucketName>" in item for item in data["roles"][0]["unresolved"])
+    wide = CliRunner().invoke(
+        app, ["plan", str(repo_factory(files)), "--format", "json", "--allow-wildcards"]
+    )
+    [permission] = json.loads(wide.stdout)["roles"][0]["permissions"]
     assert permission["resources"] == ["*"]
 
 

@@ -19,7 +19,19 @@ from keyshift.planner import iam_map
 
 from .plan_helpers import FIXTURES, fixture_repo, secret_for
 
-DEMOS = ("shop", "pipeline", "moto_demo", "services", "categories")
+DEMOS = (
+    "shop",
+    "pipeline",
+    "moto_demo",
+    "services",
+    "categories",
+    "monorepo",
+    "lambda_eks",
+    "taskdef_secrets",
+    "china",
+    "drf_fstring",
+    "iac_taskdefs",
+)
 
 
 def _run(args: list[str]) -> tuple[int, str, str]:
@@ -56,10 +68,86 @@ def test_output_shape_and_actions(name: str, tmp_path: Path) -> None:
             assert permission["because"]
             if permission["resources"] == ["*"]:
                 assert permission["why_any_resource"]
+        assert role["permissions"], "an empty role is never written"
         trust = role["trust_policy"]["Statement"][0]
-        assert trust["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+        principal = {
+            "ecs": "ecs-tasks.amazonaws.com",
+            "lambda": "lambda.amazonaws.com",
+            "eks": "pods.eks.amazonaws.com",
+        }[role["target"]]
+        assert trust["Principal"] == {"Service": principal}
         assert trust["Condition"]["StringEquals"]["aws:SourceAccount"] == role["credentials"][0]["account_id"]
-        assert "aws:SourceArn" in trust["Condition"]["ArnLike"]
+        if role["target"] == "ecs":
+            arn = trust["Condition"]["ArnLike"]["aws:SourceArn"]
+            assert arn.startswith(f"arn:{role['partition']}:ecs:")
+
+
+def test_monorepo_shared_helper_goes_to_each_service_without_leaks(tmp_path: Path) -> None:
+    root = fixture_repo("monorepo", tmp_path)
+    data = json.loads(_run(["plan", str(root), "--format", "json", "--exit-zero"])[1])
+    roles = {r["name"]: r for r in data["roles"]}
+    # the shared helper folder and the compose database are not workloads
+    assert set(roles) == {"billing-task-role", "reports-task-role"}
+    pairs = {
+        n: {(p["action"], x) for p in r["permissions"] for x in p["resources"]} for n, r in roles.items()
+    }
+    assert pairs["billing-task-role"] == {("s3:PutObject", "arn:aws:s3:::acme-billing-invoices/uploads/*")}
+    assert pairs["reports-task-role"] == {
+        ("s3:PutObject", "arn:aws:s3:::acme-reports/uploads/*"),
+        ("sqs:SendMessage", "arn:aws:sqs:eu-west-1:111122223333:reports-done"),
+    }
+
+
+def test_lambda_and_eks_get_no_ecs_role(tmp_path: Path) -> None:
+    root = fixture_repo("lambda_eks", tmp_path)
+    data = json.loads(_run(["plan", str(root), "--format", "json", "--exit-zero"])[1])
+    targets = {r["name"]: r["target"] for r in data["roles"]}
+    assert targets == {"thumbs-lambda-role": "lambda", "k8s-api-pod-role": "eks"}
+    out = tmp_path / "out"
+    _run(["plan", str(root), "--out", str(out), "--exit-zero"])
+    patch = json.loads((out / "thumbs-lambda-role" / "taskdef-patch.json").read_text())
+    assert not (out / "thumbs-lambda-role" / "taskdefs").exists() and patch["remove_environment"] == []
+
+
+def test_taskdef_secrets_block_and_are_removed_and_execution_role_written(tmp_path: Path) -> None:
+    root = fixture_repo("taskdef_secrets", tmp_path)
+    code, out, _ = _run(["plan", str(root), "--format", "json"])
+    assert code == 1  # the secret still injects the key
+    (role,) = json.loads(out)["roles"]
+    assert ("ecs/taskdef.json", "AWS_SECRET_ACCESS_KEY") in {(b["path"], b["name"]) for b in role["blockers"]}
+    assert role["execution_role"]["written_by_keyshift"] is True
+    folder = tmp_path / "out"
+    _run(["plan", str(root), "--out", str(folder), "--exit-zero"])
+    (patched,) = (folder / "jobs-worker-task-role" / "taskdefs").iterdir()
+    container = json.loads(patched.read_text())["containerDefinitions"][0]
+    assert [s["name"] for s in container["secrets"]] == ["DB_PASSWORD"]
+    assert [e["name"] for e in container["environment"]] == ["AWS_REGION"]
+    taskdef = json.loads(patched.read_text())
+    assert taskdef["taskRoleArn"].endswith(":role/jobs-worker-task-role")
+    assert taskdef["executionRoleArn"].endswith(":role/jobs-worker-task-role-execution")
+    template = json.loads((folder / "jobs-worker-task-role" / "cloudformation.json").read_text())
+    execution = template["Resources"]["ExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    actions = {
+        a
+        for s in execution["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert {
+        "ecr:BatchGetImage",
+        "logs:PutLogEvents",
+        "secretsmanager:GetSecretValue",
+        "ssm:GetParameters",
+    } <= actions
+    assert "CAPABILITY_NAMED_IAM" in template["Description"]
+
+
+def test_china_partition_everywhere(tmp_path: Path) -> None:
+    root = fixture_repo("china", tmp_path)
+    folder = tmp_path / "out"
+    _run(["plan", str(root), "--out", str(folder), "--exit-zero"])
+    text = "".join(p.read_text() for p in (folder / "cn-ingest-task-role").rglob("*") if p.is_file())
+    assert "arn:aws:" not in text
+    assert "arn:aws-cn:iam::111122223333:role/cn-ingest-task-role" in text
 
 
 def test_shop_roles(tmp_path: Path) -> None:
@@ -175,3 +263,18 @@ def test_category_roles(role_name: str, tmp_path: Path) -> None:
     pairs = {(p["action"], r) for p in role["permissions"] for r in p["resources"]}
     assert pairs == CATEGORY_PAIRS[role_name]
     assert role["unresolved"] == []
+
+
+def test_task_definitions_in_terraform_cloudformation_and_copilot(tmp_path: Path) -> None:
+    root = fixture_repo("iac_taskdefs", tmp_path)
+    data = json.loads(_run(["plan", str(root), "--format", "json", "--exit-zero"])[1])
+    roles = {r["name"]: r for r in data["roles"]}
+    # named after the family each file declares; each file's credential settings are blockers
+    assert set(roles) == {"acme-api-task-role", "acme-worker-task-role", "web-task-role"}
+    sources = {n: {b["path"] for b in r["blockers"]} for n, r in roles.items()}
+    assert sources == {
+        "acme-api-task-role": {"api/terraform/main.tf"},
+        "acme-worker-task-role": {"worker/deploy/template.yaml"},
+        "web-task-role": {"copilot/web/manifest.yml"},
+    }
+    assert [p["action"] for p in roles["web-task-role"]["permissions"]] == ["s3:GetObject"]

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from keyshift.planner import render
 from keyshift.planner.analysis import ApiCall
-from keyshift.planner.build import Grant, RolePlan, _glob, _prune
+from keyshift.planner.build import Grant, RolePlan
+from keyshift.planner.grants import _glob, _prune
 from keyshift.planner.resources import Scope, resolve
 from keyshift.planner.values import Const, Origin, Prefix, Value
 
@@ -65,7 +66,7 @@ def test_split_policies_fit_and_keep_every_statement(pairs: list[tuple[str, str]
         Grant(action, (f"arn:aws:s3:::b/{key}",), ("app.py:1",), "mapped")
         for action, key in sorted(set(pairs))
     )
-    role = RolePlan("r", "r", "", "AKIA", "123456789012", "us-east-1", grants, (), (), (), (), ())
+    role = RolePlan("r", "r", "", ("AKIA",), "123456789012", "us-east-1", grants, (), (), (), (), ())
     parts = render.policy_parts(role)
     statements = render.statements(role)
     assert [s for part in parts for s in part["Statement"]] == statements

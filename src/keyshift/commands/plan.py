@@ -31,6 +31,12 @@ def plan(
         None, "--config", help="Settings file (default: nearest pyproject.toml)."
     ),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when something needs a human."),
+    allow_wildcards: bool = typer.Option(
+        False,
+        "--allow-wildcards",
+        help="Grant writes and deletes on resources the code does not name on '*' instead of a "
+        "placeholder ARN (<AWS_STORAGE_BUCKET_NAME>) that must be filled in.",
+    ),
     trail: list[Path] = typer.Option(
         None, "--trail", help="CloudTrail logs to compare the plan with (see `trail`)."
     ),
@@ -41,7 +47,8 @@ def plan(
         None, "--deployed", help="--trail: a `plan --out-dir` folder that is live now."
     ),
 ) -> None:
-    """Plan one ECS task role per hardcoded key: IAM policy, trust policy and deployment patches.
+    """Plan one role per workload (ECS task family, compose service, Dockerfile) that uses a
+    hardcoded key: IAM policy, trust policy and deployment patches.
 
     Offline and deterministic. Exit codes: 0 plan complete, 1 unresolved calls or settings that
     override the task role (AWS_ACCESS_KEY_ID in a Dockerfile, task definition, ...), 2 error.
@@ -65,6 +72,7 @@ def plan(
         role_name_template=role_name_template,
         region=region,
         scan_config=settings,
+        allow_wildcards=allow_wildcards,
     )
     scrubber = Scrubber(result.secrets)
     if out is not None:
@@ -104,7 +112,13 @@ def _text(result: object) -> str:
     if not result.roles:
         lines.append("No hardcoded key is used by AWS calls in this code: nothing to plan.")
     for role in result.roles:
-        lines.append(f"role {role.name}  (key {role.key_id}, account {role.account_id or 'unknown'})")
+        target = {"ecs": "ECS task role", "lambda": "Lambda role", "eks": "EKS Pod Identity role"}[
+            role.target
+        ]
+        lines.append(
+            f"role {role.name}  ({target} for {role.service}; replaces {', '.join(role.key_ids)}; "
+            f"account {role.account_id or 'unknown'})"
+        )
         for grant in role.grants:
             lines.append(f"  {grant.action:<40} {', '.join(grant.resources)}")
             if grant.why_any:
@@ -112,22 +126,16 @@ def _text(result: object) -> str:
         for blocker in role.blockers:
             if blocker.key_id is not None:
                 lines.append(f"  BLOCKER {blocker.path}:{blocker.line}: {blocker.message}")
+        for blocker in role.blockers:
+            if blocker.key_id is None:
+                lines.append(f"  BLOCKER (names no key) {blocker.path}:{blocker.line}: {blocker.message}")
+        if role.execution_needs:
+            verb = "keyshift writes one" if role.write_execution_role else "check the task definition's"
+            lines.append(f"  execution role ({verb}) needs: {', '.join(role.execution_needs)}")
         for item in role.unresolved:
             lines.append(f"  unresolved: {item}")
         for note in role.notes:
             lines.append(f"  note: {note}")
-    # settings that do not say which key they hold block every role of their service: listed once
-    shared: dict[tuple[str, str], list[str]] = {}
-    for role in result.roles:
-        for blocker in role.blockers:
-            if blocker.key_id is None:
-                text = f"  BLOCKER {blocker.path}:{blocker.line}: {blocker.message}"
-                entries = shared.setdefault((role.service, role.directory), [])
-                if text not in entries:
-                    entries.append(text)
-    for (service, _), entries in sorted(shared.items()):
-        lines.append(f"service-wide blockers of {service} (every role of the service)")
-        lines.extend(entries)
     for item in result.unresolved:
         lines.append(f"unresolved: {item}")
     for error in result.errors:

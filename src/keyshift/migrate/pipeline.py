@@ -147,10 +147,8 @@ def run_migration(
         base = Path(config.baseline)
         known = load_baseline(base if base.is_absolute() else path / base)
     scan = apply_policy(merge(results, str(path)), config, known)
-    plan = plan_repository(path, config.section("plan"), scan_config=config)
-    found_ids = {f.key_id for f in scan.findings if f.key_id}
-    # keys the scan suppressed (documentation examples, allowlisted) get no role
-    plan = replace(plan, roles=tuple(r for r in plan.roles if r.key_id in found_ids))
+    # the plan reads the scan it is given: one scan per migration
+    plan = plan_repository(path, config.section("plan"), scan_config=config, scan=scan)
     fix = _run_fix(path, config, write)
     verdicts = verifier(scan, path) if verifier is not None else ()
     keys = build_keys(scan, plan, fix, verdicts)
@@ -244,7 +242,8 @@ def build_keys(
         groups.setdefault(_ident(f), []).append(f)
     by_key: dict[str, list[RolePlan]] = {}
     for role in plan.roles:
-        by_key.setdefault(role.key_id, []).append(role)
+        for replaced in role.key_ids:
+            by_key.setdefault(replaced, []).append(role)
     verdict_of = {v.key_id: v for v in verdicts}
     claimed = {f.path for f in scan.findings if f.source in (SourceKind.WORKTREE, SourceKind.DOCKERFILE)}
     names_by_key = {
@@ -266,8 +265,15 @@ def build_keys(
         if not places:  # only history hits that are still at HEAD but outside the tree scan
             places = [KeyPlace("head", f.path, f.line, f.kind.value, "history") for f in found]
         roles = by_key.get(key_id or "", [])
+        # a role replaces several keys: each key is served by the calls that name it
         served = sorted(
-            {f"{g.action} <- {because}" for role in roles for g in role.grants for because in g.because}
+            {
+                f"{g.action} <- {because}"
+                for role in roles
+                for g in role.grants
+                for because in g.because
+                if key_id is not None and f"key {key_id}" in because
+            }
         )
         account = next((f.account_id for f in found if f.account_id), None)
         kinds = tuple(sorted({f.kind.value for f in found}))
@@ -331,16 +337,18 @@ def steps_for(
     # 1. the role, deployed while nothing uses it yet
     for role in roles:
         steps.append(
-            f"Create and deploy role {role.name}: roles/{_slug(role.name)}/main.tf "
-            "(or cloudformation.json)."
+            f"Create and deploy role {role.name}: roles/{_slug(role.name)}/main.tf (or cloudformation.json)."
         )
         for item in role.unresolved:
             steps.append(f"Grant by hand what keyshift could not resolve: {item}")
     # 2. the task definition points at the role (the keys still win while they are set)
     for role in roles:
-        target = getattr(role, "target", "ecs")
-        if target != "ecs":
-            where = "the Lambda function's role" if target == "lambda" else "the workload's Pod Identity role"
+        if role.target != "ecs":
+            where = (
+                "the Lambda function's role"
+                if role.target == "lambda"
+                else "the workload's Pod Identity role"
+            )
             steps.append(f"Set {role.name} as {where}.")
         elif role.taskdefs:
             steps.append(

@@ -136,8 +136,9 @@ def render(result: MigrationResult) -> str:
     body.append("apply the change with <code>keyshift fix --write</code>, not <code>git apply</code>.</p>")
     body.append("<h2>Roles</h2><ul>")
     for role in result.plan.roles:
+        keys = _e(", ".join(role.key_ids))
         body.append(
-            f"<li><b>{_e(role.name)}</b> ({_e(role.service)}, keys <code>{_e(_role_keys(role))}</code>): "
+            f"<li><b>{_e(role.name)}</b> ({_e(role.service)}, keys <code>{keys}</code>): "
             f"{len(role.grants)} action(s), {len(role.blockers)} override(s) to remove</li>"
         )
     body.append("</ul>")
@@ -160,8 +161,3 @@ def render(result: MigrationResult) -> str:
 
 def _verified(result: MigrationResult) -> bool:
     return any(k.verdict is not None for k in result.keys)
-
-
-def _role_keys(role: object) -> str:
-    ids = getattr(role, "key_ids", None) or (getattr(role, "key_id", None),)
-    return ", ".join(str(i) for i in ids if i)

@@ -130,7 +130,8 @@ def render(result: MigrationResult) -> str:
         lines += ["No role to create.", ""]
     for role in result.plan.roles:
         lines.append(
-            f"- **{md_text(role.name)}** for service {md_code(role.service)} (key {md_text(role.key_id)}): "
+            f"- **{md_text(role.name)}** for service {md_code(role.service)} "
+            f"(keys {md_text(', '.join(role.key_ids))}): "
             f"{len(role.grants)} action(s), {len(role.blockers)} override(s) to remove; "
             f"files in `roles/`."
         )

@@ -29,7 +29,12 @@ def _section(key: KeyReport) -> list[str]:
         user = "<user>"
     roles = md_text(", ".join(key.roles) or "none (no boto3 code here uses it)")
     lines += [
-        f"1. Deploy the replacement role(s): {roles}; remove every override listed in report.md.",
+        f"1. Deploy the replacement role(s): {roles}; remove every override listed in report.md."
+        + (
+            f" {len(key.roles)} workloads use this key: go on only after every one of them runs on its role."
+            if len(key.roles) > 1
+            else ""
+        ),
         f"2. Confirm the key is idle: `aws iam get-access-key-last-used --access-key-id {kid}`",
         "   (the last-used date must predate the deployment).",
         f"3. Deactivate: `aws iam update-access-key --user-name {user} --access-key-id {kid} "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -19,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from keyshift.planner import iam_map
+from keyshift.planner.pyparse import parse
 from keyshift.planner.values import (
     EMPTY,
     Assumed,
@@ -50,9 +52,9 @@ from keyshift.planner.values import (
     taint,
     text_of,
 )
-from keyshift.redact import quiet_compiler
 
 MAX_PASSES = 16
+MAX_DEPTH = 120  # nested expressions followed before a value is taken as unknown
 MAX_CONTEXTS = 16  # call sites analysed one by one when recording; more are merged
 _CRED_KW = "aws_access_key_id"
 _ENV_FUNCS = frozenset({"getenv", "config", "env", "get_env", "get_setting"})
@@ -168,6 +170,8 @@ class Analysis:
     unresolved: tuple[Unresolved, ...]
     default_sessions: tuple[tuple[str, Origin], ...]  # (module path, origin) of setup_default_session
     errors: tuple[str, ...]
+    # a key ID passed to something other than an AWS SDK: (path, line, key ID, callee)
+    outside: tuple[tuple[str, int, str, str], ...] = ()
 
 
 _FACTORY_NAMES = frozenset(
@@ -195,6 +199,136 @@ def _inlinable(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
             )
             factory = factory or name in _FACTORY_NAMES
     return returns and factory and statements <= 40
+
+
+# modules whose functions never send a value anywhere (the SDKs themselves, the environment,
+# string and logging helpers): a key passed to them is not a use outside AWS
+_LOCAL_MODULES = frozenset(
+    {
+        "boto3",
+        "botocore",
+        "aioboto3",
+        "aiobotocore",
+        "os",
+        "environ",
+        "logging",
+        "re",
+        "json",
+        "typing",
+        "warnings",
+        "sys",
+        "base64",
+        "hashlib",
+        "hmac",
+        "settings",
+        "config",
+    }
+)
+_KEY_ID = re.compile(r"(?:AKIA|ASIA)[A-Z2-7]{16}")
+# functions and methods that only shape or inspect a value in memory
+_HARMLESS = frozenset(
+    {
+        "print",
+        "str",
+        "repr",
+        "len",
+        "isinstance",
+        "format",
+        "dict",
+        "list",
+        "tuple",
+        "set",
+        "sorted",
+        "getattr",
+        "hasattr",
+        "setattr",
+        "strip",
+        "rstrip",
+        "lstrip",
+        "encode",
+        "decode",
+        "join",
+        "get",
+        "setdefault",
+        "update",
+        "append",
+        "extend",
+        "items",
+        "startswith",
+        "endswith",
+        "replace",
+        "split",
+        "lower",
+        "upper",
+        "Session",
+        "client",
+        "resource",
+        "Client",
+        "Config",
+        "debug",
+        "info",
+        "warning",
+        "error",
+        "exception",
+        "critical",
+        "log",
+        "getenv",
+        "pop",
+        "copy",
+        "deepcopy",
+        "dumps",
+        "loads",
+        "any",
+        "all",
+        "bool",
+        "hash",
+        "id",
+        "type",
+        "super",
+        "zip",
+        "map",
+        "filter",
+        "enumerate",
+        "range",
+    }
+)
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """``requests.post`` for ``requests.post(...)``; None for anything but names and attributes."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    if isinstance(node, ast.Call) and parts:
+        inner = _dotted(node.func)
+        return f"{inner}().{'.'.join(reversed(parts))}" if inner else None
+    return None
+
+
+def _key_ids(values: Iterable[Values], depth: int = 0) -> set[str]:
+    """Key IDs among literal values, inside dicts, lists and tuples too."""
+    found: set[str] = set()
+    if depth > 6:
+        return found
+    for group in values:
+        consts = [v for v in group if isinstance(v, Const)]
+        # a value that may be a key or several other strings is a merge of unrelated settings
+        # (one helper returning every environment variable), not a key handed over
+        certain = bool(consts) and all(_KEY_ID.fullmatch(c.value.strip()) for c in consts)
+        for value in group:
+            if certain and isinstance(value, Const):
+                found.add(value.value.strip())
+            elif isinstance(value, DictV):
+                found |= _key_ids([v for _, v in value.items], depth + 1)
+            elif isinstance(value, ListV):
+                found |= _key_ids([value.items], depth + 1)
+            elif isinstance(value, TupleV):
+                found |= _key_ids(value.items, depth + 1)
+    return found
 
 
 def _pattern(pieces: list[str | None]) -> Value:
@@ -304,7 +438,13 @@ def _xform(name: str) -> str:
 class Analyzer:
     """Whole-program analysis of the Python files under ``root``."""
 
-    def __init__(self, root: Path, files: list[str], env_lookup: Any = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        files: list[str],
+        env_lookup: Any = None,
+        trees: dict[str, ast.Module] | None = None,
+    ) -> None:
         self.root = root
         self.env_lookup = env_lookup  # (path, name) -> str | None
         self.modules: dict[str, Module] = {}
@@ -317,23 +457,29 @@ class Analyzer:
         self.module_names: dict[str, list[str]] = {}  # dotted name -> module paths
         self.recording = False
         self.inline_depth = 0
+        self.depth = 0  # expressions being evaluated, across scopes (see _Scope.eval)
         self.hierarchy: dict[tuple[str, str], list[tuple[str, str]]] | None = None
         self.subclasses: dict[tuple[str, str], set[Value]] | None = None
         self._any_site: tuple[State, dict[tuple[tuple[str, str], str], Values]] | None = None
         self.calls: set[ApiCall] = set()
         self.unresolved: set[Unresolved] = set()
         self.default_sessions: set[tuple[str, Origin]] = set()
+        self.outside: set[tuple[str, int, str, str]] = set()
+        self.trees = trees or {}  # already parsed (the workload discovery parses every file once)
         for path in files:
             self._load(path)
 
     # ----- loading -------------------------------------------------------------------------
     def _load(self, path: str) -> None:
         try:
-            source = (self.root / path).read_text(encoding="utf-8", errors="replace")
-            with quiet_compiler():  # compiler warnings echo source lines, secrets included
-                tree = ast.parse(source, filename=path)
+            tree = self.trees.get(path) or parse(
+                (self.root / path).read_text(encoding="utf-8", errors="replace"), path
+            )
         except (SyntaxError, ValueError, OSError, RecursionError, MemoryError) as exc:
-            self.errors.append(f"{path}: cannot parse ({type(exc).__name__})")
+            self.errors.append(
+                f"{path}: cannot parse ({type(exc).__name__}); "
+                "the AWS calls in it may be missing from the plan"
+            )
             return
         self.modules[path] = Module(path, tree)
         parts = list(PurePosixPath(path).with_suffix("").parts)
@@ -413,6 +559,7 @@ class Analyzer:
             unresolved=tuple(sorted(self.unresolved, key=lambda u: (u.path, u.line, u.what))),
             default_sessions=tuple(sorted(self.default_sessions, key=lambda d: (d[0], d[1].line))),
             errors=tuple(self.errors),
+            outside=tuple(sorted(self.outside)),
         )
 
     def _pass(self) -> None:
@@ -753,6 +900,9 @@ class _Scope:
     def _hierarchy(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
         """Each class with its base classes in this repository (computed once per pass)."""
         if self.a.hierarchy is None:
+            # evaluating a base (``Parent.Meta``, ``db.Model``) looks up members, which asks for the
+            # hierarchy again: while it is being built, every class is its own only class
+            self.a.hierarchy = {}
             direct: dict[tuple[str, str], list[tuple[str, str]]] = {}
             for key, bases in self.a.class_bases.items():
                 scope = _Scope(self.a, key[0], None, None, {})
@@ -805,8 +955,25 @@ class _Scope:
         return frozenset(out)
 
     def eval(self, node: ast.expr | None) -> Values:
+        """The values ``node`` may have; deeper than ``MAX_DEPTH`` is unknown and reported, so a
+        pathological expression costs one unknown value, not the whole module."""
         if node is None:
             return EMPTY
+        if self.a.depth >= MAX_DEPTH:
+            path, line = self._loc(node)
+            self.a.note(
+                Unresolved(
+                    path, line, "expression", "nested too deeply to follow; calls in it may be missing"
+                )
+            )
+            return UNKNOWN
+        self.a.depth += 1
+        try:
+            return self._eval(node)
+        finally:
+            self.a.depth -= 1
+
+    def _eval(self, node: ast.expr) -> Values:
         if isinstance(node, ast.Constant):
             return frozenset({Const(node.value)}) if isinstance(node.value, str) else EMPTY
         if isinstance(node, ast.Name):
@@ -843,7 +1010,14 @@ class _Scope:
             self.eval(node.test)
             return self.eval(node.body) | self.eval(node.orelse)
         if isinstance(node, ast.BoolOp):
-            return _union(*(self.eval(v) for v in node.values))
+            parts = [self.eval(v) for v in node.values]
+            out = _union(*parts)
+            # ``name or "fallback"``: the fallback is one alternative, the value the code could not
+            # follow is another (never fold to the literal alone)
+            strings = any(isinstance(v, Const | Prefix | Glob | EnvRead) for part in parts for v in part)
+            if isinstance(node.op, ast.Or) and strings and any(not part for part in parts[:-1]):
+                out = out | UNKNOWN
+            return out
         if isinstance(node, ast.Await):
             return self.eval(node.value)
         if isinstance(node, ast.NamedExpr):
@@ -982,7 +1156,7 @@ class _Scope:
         return frozenset(out)
 
     def _classes_of(self, key: tuple[str, str]) -> list[tuple[str, str]]:
-        return self._hierarchy().get(key, [key])
+        return self._hierarchy().get(key) or [key]
 
     def _member(self, owner: InstV | ClassV, attr: str) -> Values:
         out: set[Value] = set()
@@ -995,6 +1169,9 @@ class _Scope:
         for cls in self._classes_of(owner.key):
             out.update(self._deref(self.a.prev.attrs.get((cls, None, attr), EMPTY)))
             method = (cls[0], f"{cls[1]}.{attr}")
+            if method in self.a.classes:  # a nested class: ``Parent.Meta``
+                out.add(ClassV(method))
+                break
             func = self.a.funcs.get(method)
             if func is not None:
                 if func.is_property and isinstance(owner, InstV):
@@ -1040,6 +1217,23 @@ class _Scope:
         out: set[Value] = set()
         for callee in callees:
             out.update(self._call_one(callee, args, kwargs, node))
+        if self.a.recording and callees and all(isinstance(c, Builtin) for c in callees):
+            for callee in callees:
+                assert isinstance(callee, Builtin)
+                if callee.name.split(".", 1)[0] not in _LOCAL_MODULES:
+                    for key in _key_ids([*args, *kwargs.values()]):
+                        path, line = self._loc(node)
+                        self.a.outside.add((path, line, key, callee.name))
+        if self.a.recording and not callees:
+            dotted = _dotted(node.func)
+            if (
+                dotted
+                and dotted.split(".", 1)[0] not in _LOCAL_MODULES
+                and dotted.rsplit(".", 1)[-1] not in _HARMLESS
+            ):
+                for key in _key_ids([*args, *kwargs.values()]):
+                    path, line = self._loc(node)
+                    self.a.outside.add((path, line, key, dotted))
         if not callees and isinstance(node.func, ast.Name | ast.Attribute):
             name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
             if name in _ENV_FUNCS and args:
@@ -1634,9 +1828,11 @@ def _derived_result(service: str, method: str, kwargs: dict[str, Values]) -> Val
     return frozenset({DictV(((field_name, values),))})
 
 
-def analyze(root: Path, files: list[str], env_lookup: Any = None) -> Analysis:
+def analyze(
+    root: Path, files: list[str], env_lookup: Any = None, trees: dict[str, ast.Module] | None = None
+) -> Analysis:
     """Analyze ``files`` (repo-relative ``.py`` paths) under ``root``."""
-    return Analyzer(root, files, env_lookup).run()
+    return Analyzer(root, files, env_lookup, trees).run()
 
 
 def iter_python_files(paths: Iterable[str]) -> Iterator[str]:

@@ -1,19 +1,24 @@
-"""From a repository to one least-privilege task role per (service, key).
+"""From a repository to one least-privilege role per workload.
 
-A call belongs to a key when the client it goes through was built with that key (a literal,
-a constant, a settings attribute or an environment read the deployment files answer), or built
-without keys inside a service whose deployment files set ``AWS_ACCESS_KEY_ID``. Calls through
-credentials from ``sts.assume_role`` belong to the assumed role, not to the key.
+The unit is the workload, not the key: an ECS task definition has exactly one ``taskRoleArn``,
+so one role per task definition family (else compose service with a build, else Dockerfile
+build context) holds every AWS call that workload's code makes once its keys are gone: the
+calls that used a removed key and the calls already on the default chain. A call belongs to a
+key when the client it goes through was built with that key (a literal, a constant, a settings
+attribute or an environment read the deployment files answer), or built without keys inside a
+workload whose deployment files set ``AWS_ACCESS_KEY_ID``. Calls through credentials from
+``sts.assume_role`` belong to the assumed role: the new role only needs ``sts:AssumeRole``.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keyshift.awsnames import CREDENTIAL_ENV_VARS as CREDENTIAL_VARS
 from keyshift.awsnames import KEY_ID_TOKEN as KEY_ID
@@ -21,30 +26,34 @@ from keyshift.config import Config
 from keyshift.detect.account import account_id as decode_account
 from keyshift.errors import KeyshiftError
 from keyshift.model import CredentialKind, Finding, Secret
-from keyshift.planner import iam_map
 from keyshift.planner import names as role_names
 from keyshift.planner.analysis import ApiCall, analyze, is_test_path
 from keyshift.planner.deploy import Service, discover, rel, service_for, walk
 from keyshift.planner.deploy import _read as read_text_or_empty
-from keyshift.planner.resources import Scope, queue_account_region, resolve, strings
-from keyshift.planner.values import Assumed, Const, DictV, EnvRead, ListV, Origin, Prefix, Values
+from keyshift.planner.grants import Grant, _env_region, _regions, _single_region, grants_for
+from keyshift.planner.values import Assumed, Const, EnvRead, Origin, Values
+from keyshift.planner.workloads import (
+    closure,
+    has_main,
+    import_graph,
+    kubernetes,
+    lambda_handlers,
+    load_trees,
+    main_package,
+    project_name,
+)
 from keyshift.redact import secrets_of, sha1_hex
 
+if TYPE_CHECKING:
+    from keyshift.model import ScanResult
+
 DEFAULT_TEMPLATE = role_names.DEFAULT_TEMPLATE
+# a Lambda function's or an EKS pod's role is not a task role: the default name says which it is
+_TARGET_TEMPLATES = {"lambda": "{service}-lambda-role", "eks": "{service}-pod-role"}
 MAX_PY_BYTES = 2_000_000
-_KMS_ENCRYPT = frozenset({"put_object", "copy_object", "create_multipart_upload", "upload_part"})
+DEFAULT_CHAIN = "previously default chain (instance profile or environment)"
 
-
-@dataclass(frozen=True, slots=True)
-class Grant:
-    """One action on some resources, with the call sites that need it."""
-
-    action: str
-    resources: tuple[str, ...]
-    because: tuple[str, ...]
-    confidence: str
-    condition: tuple[tuple[str, str, str], ...] = ()  # (operator, key, value)
-    why_any: str | None = None
+__all__ = ["Blocker", "Grant", "PlanResult", "RolePlan", "plan_repository"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +61,8 @@ class Blocker:
     """A deployment setting that overrides the task role.
 
     ``key_id`` is the key the setting holds (a key ID, or the key a secret or token pairs with);
-    None when no file says which key it is (``${AWS_ACCESS_KEY_ID}``): it blocks every role of
-    the service.
+    None when no file says which key it is (``${AWS_ACCESS_KEY_ID}``): it blocks the whole
+    workload.
     """
 
     path: str
@@ -66,10 +75,12 @@ class Blocker:
 
 @dataclass(frozen=True, slots=True)
 class RolePlan:
+    """The one role of one workload, replacing every key the workload's code used."""
+
     name: str
     service: str
     directory: str
-    key_id: str
+    key_ids: tuple[str, ...]
     account_id: str | None
     region: str
     grants: tuple[Grant, ...]
@@ -78,6 +89,16 @@ class RolePlan:
     taskdefs: tuple[str, ...]
     notes: tuple[str, ...]
     key_locations: tuple[str, ...]
+    target: str = "ecs"  # "ecs" | "lambda" | "eks"
+    partition: str = "aws"
+    execution_needs: tuple[str, ...] = ()  # what the task's execution role must allow
+    write_execution_role: bool = False  # the task definition names none: keyshift writes one
+    regions: tuple[str, ...] = ()  # every region the workload's calls name
+
+    @property
+    def key_id(self) -> str:
+        """The first key the role replaces (role-name templates, one-key reports)."""
+        return self.key_ids[0] if self.key_ids else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +114,11 @@ class PlanResult:
 @dataclass(slots=True)
 class _RoleDraft:
     service: Service
-    key_id: str
-    calls: list[ApiCall] = field(default_factory=list)
+    code: set[str] = field(default_factory=set)
+    calls: list[tuple[ApiCall, frozenset[str]]] = field(default_factory=list)  # empty: default chain
     unresolved: set[str] = field(default_factory=set)
     notes: set[str] = field(default_factory=set)
-    key_locations: set[str] = field(default_factory=set)
+    key_locations: dict[str, set[str]] = field(default_factory=dict)  # key -> "path:line"
 
 
 def _settings(config_section: Mapping[str, Any]) -> dict[str, Any]:
@@ -110,14 +131,50 @@ def _settings(config_section: Mapping[str, Any]) -> dict[str, Any]:
     return dict(config_section)
 
 
+def _top(path: str) -> str:
+    return path.split("/", 1)[0] if "/" in path else ""
+
+
+def _single_project(root: Path, trees: Mapping[str, ast.Module], files: list[Path]) -> bool:
+    """One deployable project at the root: a Procfile, ``manage.py`` or a Django settings module."""
+    names = {rel(root, p) for p in files}
+    if "Procfile" in names or "manage.py" in names:
+        return True
+    for path, tree in trees.items():
+        if path.endswith("settings.py") or "/settings/" in path:
+            for node in tree.body:
+                if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "INSTALLED_APPS" for t in node.targets
+                ):
+                    return True
+    return False
+
+
+def partition_of(regions: set[str]) -> str | None:
+    """``aws-cn`` for China regions, ``aws-us-gov`` for GovCloud; None when no region says."""
+    found = {
+        "aws-cn" if r.startswith("cn-") else "aws-us-gov" if r.startswith("us-gov-") else "aws"
+        for r in regions
+        if r and r != "*"
+    }
+    return found.pop() if len(found) == 1 else None
+
+
 def plan_repository(
     root: Path,
     section: Mapping[str, Any] | None = None,
     role_name_template: str | None = None,
     region: str | None = None,
     scan_config: Config | None = None,
+    scan: ScanResult | None = None,
+    allow_wildcards: bool = False,
 ) -> PlanResult:
-    """Plan the task roles for every hardcoded key the code under ``root`` uses."""
+    """Plan one role per workload under ``root`` that uses a hardcoded key.
+
+    ``scan`` is the scan result of ``root`` when the caller has one (``migrate``): the planner
+    then never scans again. ``allow_wildcards``: a write or delete on a resource the code does not
+    name is granted on ``*`` instead of a placeholder that a human must fill in.
+    """
     settings = _settings(section or {})
     if role_name_template is not None:
         template = role_names.parse_template(role_name_template, "--role-name-template")
@@ -128,7 +185,6 @@ def plan_repository(
         template = role_names.parse_template(DEFAULT_TEMPLATE, "the default")
     default_region = region or settings.get("region")
     account_override = settings.get("account")
-    partition = str(settings.get("partition", "aws"))
     if not root.is_dir():
         raise KeyshiftError(f"not a directory: {root}")
 
@@ -137,168 +193,357 @@ def plan_repository(
         from keyshift.sources.worktree import is_excluded
 
         files = [p for p in files if not is_excluded(rel(root, p), scan_config.exclude)]
-    services = discover(root, files)
-    default_name = root.resolve().name
     py_files = [
         rel(root, p)
         for p in files
         if p.suffix == ".py" and not is_test_path(rel(root, p)) and p.stat().st_size <= MAX_PY_BYTES
     ]
+    trees, parse_errors = load_trees(root, py_files)
+    graph = import_graph(trees)
+    # a top-level folder other folders import is a library, never a workload of its own
+    libraries = frozenset(
+        _top(target)
+        for source, targets in graph.items()
+        for target in targets
+        if _top(target) != _top(source)
+    ) - {""}
+    project = project_name(root) or main_package(py_files) or root.resolve().name
+    services = discover(root, files, libraries, project, _single_project(root, trees, files))
+    on_k8s = kubernetes(root, files)
+    explicit = [s for s in services if s.kind != "directory"]
 
-    def env_lookup(path: str, name: str) -> str | None:
-        setting = service_for(services, path, default_name).env_value(name)
-        return setting.value if setting is not None else None
+    # each workload's code: its own files and everything they import; files no workload reaches
+    # belong to the directory workload that holds them
+    drafts: dict[str, _RoleDraft] = {}
+    reached: set[str] = set()
+    for service in services:
+        # two families in one folder (infra/ naming every service) both run that folder's code
+        own = [
+            p for p in trees if (h := _holder(services, p)) is not None and h.directory == service.directory
+        ]
+        drafts[_unit(service)] = _RoleDraft(service, closure(own, graph) if own else set())
+        reached |= drafts[_unit(service)].code
+    for path in sorted(set(trees) - reached):
+        holder = _holder(services, path)
+        if holder is not None:
+            service = holder
+        else:  # code beside the workloads that none of them runs: a unit of its own top folder
+            top = _top(path)
+            service = Service(name=top or project, directory=top)
+            services.append(service)
+        drafts.setdefault(_unit(service), _RoleDraft(service)).code.add(path)
+    for item in drafts.values():
+        service = item.service
+        handlers = [p for p in item.code if p in trees and lambda_handlers(trees[p])]
+        mains = [p for p in item.code if p in trees and has_main(trees[p])]
+        if not (service.taskdefs or service.other_taskdefs) and _serverless(root, service.directory):
+            service.target = "lambda"  # Serverless Framework, SAM or Zappa deploy it as functions
+        elif service.kind == "directory" and handlers and not mains:
+            service.target = "lambda"
+        elif on_k8s and not any(s.taskdefs for s in explicit):
+            service.target = "eks"
 
-    analysis = analyze(root, py_files, env_lookup)
-    drafts: dict[tuple[str, str], _RoleDraft] = {}
     global_unresolved: set[str] = set()
-
-    def draft(service: Service, key_id: str) -> _RoleDraft:
-        key = (service.directory, key_id)
-        if key not in drafts:
-            drafts[key] = _RoleDraft(service, key_id)
-        return drafts[key]
-
-    # keys written in code, deployment or config files; each gets a role even if no call uses it
-    findings, suppressed, scan_errors = _scan_findings(root, scan_config)
-    deployed = {
-        (setting.path, match.group(0)): service
-        for service in services
-        for setting in service.env
-        for match in KEY_ID.finditer(setting.value)
-    }
+    outside: set[str] = set()  # keys sent somewhere other than AWS
+    unused: dict[str, set[str]] = {}  # key -> why no role of a workload holding it replaces it
+    errors: list[str] = list(parse_errors)
+    findings, suppressed, scan_errors = _findings(root, scan_config, scan)
+    errors.extend(scan_errors)
     secret_keys: dict[str, str] = {}
     paired: dict[str, str] = {}  # SHA-1 of a secret or session token -> the key it pairs with
+    key_places: dict[str, set[str]] = {}  # key -> "path:line" outside tests
     for finding in findings:
         if finding.key_id and finding.kind == CredentialKind.SECRET_ACCESS_KEY:
             secret_keys[finding.secret_sha1 or finding.value_sha1] = finding.key_id
         if finding.key_id and finding.kind != CredentialKind.ACCESS_KEY_ID:
             paired[finding.value_sha1] = finding.key_id
         if finding.key_id and finding.kind == CredentialKind.ACCESS_KEY_ID and not is_test_path(finding.path):
-            # a key in a compose file or task definition belongs to the service that file configures
-            service = deployed.get((finding.path, finding.key_id)) or service_for(
-                services, finding.path, default_name
-            )
-            draft(service, finding.key_id).key_locations.add(f"{finding.path}:{finding.line}")
-    for path in py_files:
+            key_places.setdefault(finding.key_id, set()).add(f"{finding.path}:{finding.line}")
+    for path in trees:
         text = read_text_or_empty(root / path)  # unreadable: the scan names it, the plan goes on
         for number, line in enumerate(text.splitlines(), 1):
             for match in KEY_ID.finditer(line):
-                service = service_for(services, path, default_name)
-                draft(service, match.group(0)).key_locations.add(f"{path}:{number}")
+                key_places.setdefault(match.group(0), set()).add(f"{path}:{number}")
+    deployed: dict[str, set[str]] = {}  # workload directory -> keys its deployment files set
     for service in services:
-        for setting in service.env:
-            for match in KEY_ID.finditer(setting.value):
-                draft(service, match.group(0)).key_locations.add(f"{setting.path}:{setting.line}")
-    service_keys: dict[str, set[str]] = {}
-    for directory, key_id in drafts:
-        service_keys.setdefault(directory, set()).add(key_id)
+        for owner in _chain(service):
+            for setting in owner.env:
+                for match in KEY_ID.finditer(setting.value):
+                    deployed.setdefault(_unit(service), set()).add(match.group(0))
+                    key_places.setdefault(match.group(0), set()).add(f"{setting.path}:{setting.line}")
+    rejected = {k for k in key_places if k in suppressed or _placeholder(k)}
 
-    default_session_keys: dict[str, set[str]] = {}
-    for path, origin in analysis.default_sessions:
-        service = service_for(services, path, default_name)
-        keys, _ = _explicit_keys(origin.creds or frozenset())
-        default_session_keys.setdefault(service.directory, set()).update(keys)
+    for item in drafts.values():
+        service = item.service
+        code = sorted(p for p in item.code if p in trees)
+        if not code:
+            continue
 
-    for call in analysis.calls:
-        service = service_for(services, call.path, default_name)
-        keys, problem = _keys_of(
-            call.origin, service, default_session_keys.get(service.directory, set()), secret_keys
-        )
-        only = service_keys.get(service.directory, set())
-        from_env = any(isinstance(v, EnvRead) for v in call.origin.creds or ())
-        if problem and not keys and len(only) == 1 and not from_env:
-            # credentials parsed at run time from a file of the service, which holds exactly one key;
-            # an environment variable no deployment file sets is someone else's key: never attributed
-            keys = set(only)
-            draft(service, next(iter(only))).notes.add(
-                f"{call.path}:{call.line}: credentials are read at run time; attributed to the only key "
-                f"of service {service.name}"
+        def env_lookup(path: str, name: str, service: Service = service) -> str | None:
+            setting = service.env_value(name)
+            return setting.value if setting is not None else None
+
+        analysis = analyze(root, code, env_lookup, trees)
+        errors.extend(e for e in analysis.errors if e not in errors)
+        own_keys = {
+            key
+            for key, places in key_places.items()
+            if key not in rejected and any(_belongs(place, item, services, project) for place in places)
+        } | (deployed.get(_unit(service), set()) - rejected)
+        session_keys: set[str] = set()
+        for _path, origin in analysis.default_sessions:
+            keys, _ = _explicit_keys(origin.creds or frozenset())
+            session_keys.update(keys)
+        for call in analysis.calls:
+            if any(isinstance(v, Assumed) for v in call.origin.creds or ()):
+                continue  # the assumed role's call, not this role's
+            keys, problem = _keys_of(call.origin, service, session_keys, secret_keys)
+            keys -= rejected
+            from_env = any(isinstance(v, EnvRead) for v in call.origin.creds or ())
+            if problem and not keys and len(own_keys) == 1 and not from_env:
+                # credentials parsed at run time from a file of the workload, which holds exactly
+                # one key; an environment variable no deployment file sets is someone else's key
+                keys = set(own_keys)
+                item.notes.add(
+                    f"{call.path}:{call.line}: credentials are read at run time; attributed to the only key "
+                    f"of {service.label}"
+                )
+            elif problem:
+                global_unresolved.add(f"{call.path}:{call.line}: {call.via}: {problem}")
+                continue
+            item.calls.append((call, frozenset(keys)))
+        for unresolved in analysis.unresolved:
+            item.unresolved.add(
+                f"{unresolved.path}:{unresolved.line}: {unresolved.what}: {unresolved.reason}"
             )
-        elif problem:
-            global_unresolved.add(f"{call.path}:{call.line}: {call.via}: {problem}")
-        for key_id in keys:
-            draft(service, key_id).calls.append(call)
+        for where, at, key, callee in analysis.outside:
+            # deleting the setting would break this call: the role cannot stand in for the key here
+            outside.add(
+                f"{where}:{at}: key {key} is passed to {callee}: used outside AWS: a task role cannot "
+                "replace it; keep that credential for this call (or give the API its own) before deleting "
+                "the key's setting"
+            )
+        for error in parse_errors:
+            if (
+                error.split(":", 1)[0] in item.code
+                or service_for(services, error.split(":", 1)[0], project) is service
+            ):
+                item.unresolved.add(error)
+        used = {k for _, keys in item.calls for k in keys}
+        for key in own_keys | used:
+            places = {p for p in key_places.get(key, set()) if _belongs(p, item, services, project)}
+            item.key_locations[key] = places
 
     # a registry login (ecr:GetAuthorizationToken) followed by pulls of images named in the code
     for item in drafts.values():
-        logins = [c for c in item.calls if c.service == "ecr" and c.method == "get_authorization_token"]
+        logins = [
+            (c, k) for c, k in item.calls if c.service == "ecr" and c.method == "get_authorization_token"
+        ]
         if logins:
-            item.calls.extend(_image_pulls(root, py_files, services, item.service, default_name, logins[0]))
+            pulls = _image_pulls(root, sorted(item.code & set(trees)), logins[0][0])
+            item.calls.extend((pull, logins[0][1]) for pull in pulls)
 
-    for unresolved in analysis.unresolved:
-        service = service_for(services, unresolved.path, default_name)
-        message = f"{unresolved.path}:{unresolved.line}: {unresolved.what}: {unresolved.reason}"
-        owners = [d for d in drafts.values() if d.service.directory == service.directory]
-        for owner in owners:
-            owner.unresolved.add(message)
-        if not owners:
-            global_unresolved.add(message)
-
-    # documentation examples, placeholders and keys the scanner was told to accept get no role
-    for key in [k for k, d in drafts.items() if d.key_id in suppressed or _placeholder(d.key_id)]:
-        del drafts[key]
-
-    # a key listed by a parent directory (repo-level .env) belongs to the services that use it
-    used = {key_id for draft_ in drafts.values() if draft_.calls for key_id in [draft_.key_id]}
-    for key in [k for k, d in drafts.items() if not d.calls and d.key_id in used]:
-        del drafts[key]
-
-    role_keys: dict[str, set[str]] = {}
-    for item in drafts.values():
-        role_keys.setdefault(item.service.directory, set()).add(item.key_id)
     roles: list[RolePlan] = []
+    ordered = sorted(drafts.values(), key=lambda d: (d.service.label, d.service.directory))
     names: dict[str, int] = {}
-    ordered = sorted(drafts.values(), key=lambda d: (d.service.name, d.service.directory, d.key_id))
     for index, item in enumerate(ordered, 1):
-        account = account_override or decode_account(item.key_id)
-        role_region = default_region or _env_region(item.service) or _single_region(item.calls) or "*"
+        used = {k for _, call_keys in item.calls for k in call_keys}
+        role_keys = sorted(used)
+        for key in sorted(set(item.key_locations) - used):
+            unused.setdefault(key, set()).add(
+                f"key {key} of {item.service.label} is used by no AWS SDK call in its code: no role replaces "
+                "it; find its other users (aws iam get-access-key-last-used, CloudTrail) before revoking it"
+            )
+        if not role_keys:
+            global_unresolved.update(item.unresolved)  # nothing to plan, but what could not be followed
+            continue  # no key to replace: the workload needs no new role
+        service = item.service
+        calls = [c for c, _ in item.calls]
+        tags: dict[tuple[str, int], str] = {}
+        for call, call_keys in item.calls:
+            tag = ", ".join(f"key {k}" for k in sorted(call_keys)) if call_keys else DEFAULT_CHAIN
+            tags[(call.path, call.line)] = tag
+        account = account_override or next((decode_account(k) for k in role_keys if decode_account(k)), None)
+        regions = {r for c in calls for r in _regions(c.origin)}
+        role_region = default_region or _env_region(service) or _single_region(calls) or "*"
+        partition = str(settings.get("partition") or partition_of({role_region, *regions}) or "aws")
+        placeholders: set[str] | None = None if allow_wildcards else set()
+        grants, notes = grants_for(
+            calls, account or "*", default_region, service, partition, tags, placeholders
+        )
+        grants = _no_credentials(grants, secret_keys)
+        notes |= item.notes
+        notes |= _assume_role_steps(calls)
+        for source in service.other_taskdefs:
+            notes.add(
+                f"{source}: set this role as the task role there (Terraform task_role_arn, CloudFormation "
+                "TaskRoleArn, Copilot: its task role) and remove the credential settings listed as blockers"
+            )
+        open_items = set(item.unresolved) | (placeholders or set())
+        open_items |= {o for o in outside if any(f"key {k} " in o for k in role_keys)}
+        if not grants:
+            # an empty role is never written: it would deploy and then deny everything
+            global_unresolved.update(open_items)
+            global_unresolved.update(f"{service.label}: {note}" for note in notes)
+            global_unresolved.add(
+                f"no role planned for {service.label} (keys {', '.join(role_keys)}): its AWS calls map to "
+                "no IAM action (see the notes); nothing to grant"
+            )
+            continue
+        label = service.label
+        chosen = template
+        if template.text == DEFAULT_TEMPLATE and service.target in _TARGET_TEMPLATES:
+            chosen = role_names.parse_template(_TARGET_TEMPLATES[service.target], "the default")
         name, renamed = role_names.role_name(
-            template,
-            service=item.service.name,
-            origin=item.service.origin or item.service.directory or ".",
-            key_id=item.key_id,
+            chosen,
+            service=label,
+            origin=service.origin or service.directory or ".",
+            key_id=role_keys[0],
             index=index,
         )
-        names[name] = names.get(name, 0) + 1
-        grants, notes = _grants(item.calls, account or "*", default_region, item.service, partition)
-        if not item.calls:
-            notes.add("no AWS call in the code uses this key; the role grants nothing")
         if renamed:
             notes.add(renamed)
+        names[name] = names.get(name, 0) + 1
+        needs = tuple(dict.fromkeys(service.execution_needs))
         roles.append(
             RolePlan(
                 name=name,
-                service=item.service.name,
-                directory=item.service.directory,
-                key_id=item.key_id,
+                service=label,
+                directory=service.directory,
+                key_ids=tuple(role_keys),
                 account_id=account,
                 region=role_region,
                 grants=grants,
-                unresolved=tuple(sorted(item.unresolved)),
-                blockers=tuple(
-                    b
-                    for b in _blockers(item.service, paired, role_keys[item.service.directory])
-                    if b.key_id in (None, item.key_id)
-                ),
-                taskdefs=tuple(sorted(item.service.taskdefs)),
-                notes=tuple(sorted(notes | item.notes)),
-                key_locations=tuple(sorted(item.key_locations)),
+                unresolved=tuple(sorted(open_items)),
+                blockers=_blockers(service, paired, set(role_keys)),
+                taskdefs=tuple(sorted(service.taskdefs)),
+                notes=tuple(sorted(notes)),
+                key_locations=tuple(sorted({p for k in role_keys for p in item.key_locations.get(k, set())})),
+                target=service.target,
+                partition=partition,
+                execution_needs=needs,
+                write_execution_role=bool(service.taskdefs or service.other_taskdefs)
+                and not service.execution_role,
+                regions=tuple(sorted(regions)),
             )
         )
-    # two keys of one service: keep names unique and stable
+    # two workloads of one name (two folders called api): keep names unique and stable
+    from keyshift.planner.render import fits
+
     final: list[RolePlan] = []
     for role in roles:
         if names[role.name] > 1:
-            role = replace(role, name=role_names.with_suffix(role.name, role.key_id[-4:].lower()))
+            suffix = re.sub(r"[^A-Za-z0-9]+", "-", role.directory).strip("-").lower() or "root"
+            role = replace(role, name=role_names.with_suffix(role.name, suffix))
+        problem = fits(role)
+        if problem is not None:
+            errors.append(f"role {role.name}: {problem}; no Terraform or CloudFormation written")
+            role = replace(role, unresolved=(*role.unresolved, f"policy cannot be deployed: {problem}"))
         final.append(role)
+    replaced = {k for role in final for k in role.key_ids}
+    for key, reasons in unused.items():
+        if key not in replaced:  # another workload's role replaces it: nothing left to say
+            global_unresolved |= reasons
+    global_unresolved |= {o for o in outside if not any(f"key {k} " in o for k in replaced)}
     return PlanResult(
         root=str(root),
-        roles=tuple(sorted(final, key=lambda r: (r.name, r.key_id))),
+        roles=tuple(sorted(final, key=lambda r: (r.name, r.directory))),
         unresolved=tuple(sorted(global_unresolved)),
-        errors=(*analysis.errors, *scan_errors),
+        errors=tuple(dict.fromkeys(errors)),
         secrets=secrets_of(findings),
     )
+
+
+def _serverless(root: Path, directory: str) -> bool:
+    folder = root / directory if directory else root
+    for name in ("serverless.yml", "serverless.yaml", "zappa_settings.json"):
+        if (folder / name).is_file():
+            return True
+    for name in ("template.yaml", "template.yml"):
+        path = folder / name
+        small = path.is_file() and path.stat().st_size < 1_000_000
+        if small and "AWS::Serverless::Function" in path.read_text(encoding="utf-8", errors="replace"):
+            return True
+    return False
+
+
+_SECRETISH = re.compile(r"[A-Za-z0-9/+]{40}")
+
+
+def _no_credentials(grants: tuple[Grant, ...], secrets: Mapping[str, str]) -> tuple[Grant, ...]:
+    """A resource built from a credential value (a settings helper whose return value the
+    analysis merged across names) is no resource: it is dropped, and never printed."""
+    out = []
+    for grant in grants:
+        keep = tuple(
+            r
+            for r in grant.resources
+            if not KEY_ID.search(r) and not any(sha1_hex(t) in secrets for t in _SECRETISH.findall(r))
+        )
+        if keep != grant.resources:
+            keep = keep or ("*",)
+            why = grant.why_any or "a resource name the analysis found was a credential value"
+            grant = replace(grant, resources=keep, why_any=why if "*" in keep else grant.why_any)
+        out.append(grant)
+    return tuple(out)
+
+
+def _unit(service: Service) -> str:
+    return f"{service.directory}#{service.label}"
+
+
+def _holder(services: list[Service], path: str) -> Service | None:
+    """The deepest workload whose folder holds ``path`` (never invents one)."""
+    holders = [s for s in services if not s.directory or path.startswith(s.directory + "/")]
+    return max(holders, key=lambda s: len(s.directory)) if holders else None
+
+
+def _chain(service: Service) -> list[Service]:
+    chain: list[Service] = []
+    current: Service | None = service
+    while current is not None and all(c is not current for c in chain):
+        chain.append(current)
+        current = current.parent
+    return chain
+
+
+def _belongs(place: str, item: _RoleDraft, services: list[Service], project: str) -> bool:
+    """A key's place is the workload's: in its code, its deployment files or its directory."""
+    path = place.rsplit(":", 1)[0]
+    if path in item.code:
+        return True
+    if any(s.path == path for owner in _chain(item.service) for s in owner.env):
+        return True
+    if path in item.service.taskdefs or path in item.service.other_taskdefs:
+        return True
+    holder = _holder(services, path)
+    return holder is not None and holder.directory == item.service.directory
+
+
+def _assume_role_steps(calls: list[ApiCall]) -> set[str]:
+    """Roles this workload assumes must trust the new role."""
+    out = set()
+    for call in calls:
+        if call.service == "sts" and call.method == "assume_role":
+            for value in call.param("RoleArn") or ():
+                target = value.value if isinstance(value, Const) else "the assumed role"
+                out.add(
+                    f"{call.path}:{call.line}: the new role only needs sts:AssumeRole; make {target} "
+                    "trust it (add the new role's ARN as an AWS principal of its trust policy)"
+                )
+    return out
+
+
+def _findings(
+    root: Path, scan_config: Config | None, scan: ScanResult | None
+) -> tuple[list[Finding], set[str], list[str]]:
+    """The given scan's findings, else a scan of ``root``'s working tree."""
+    if scan is None:
+        return _scan_findings(root, scan_config)
+    found = {f.key_id for f in scan.findings if f.key_id}
+    suppressed = {f.key_id for f in scan.suppressed if f.key_id and f.key_id not in found}
+    rel_findings = [f for f in scan.findings if f.source.name in ("WORKTREE", "DOCKERFILE")]
+    return rel_findings, suppressed, []
 
 
 def _explicit_keys(creds: Values) -> tuple[set[str], bool]:
@@ -320,19 +565,10 @@ _ECR_IMAGE = re.compile(
 _PULL_METHODS = ("batch_get_image", "get_download_url_for_layer", "batch_check_layer_availability")
 
 
-def _image_pulls(
-    root: Path,
-    py_files: list[str],
-    services: list[Service],
-    service: Service,
-    default_name: str,
-    login: ApiCall,
-) -> list[ApiCall]:
-    """Pulls of ECR images whose full URI the service's code spells out (docker SDK, subprocess)."""
+def _image_pulls(root: Path, code: list[str], login: ApiCall) -> list[ApiCall]:
+    """Pulls of ECR images whose full URI the workload's code spells out (docker SDK, subprocess)."""
     calls: list[ApiCall] = []
-    for path in py_files:
-        if service_for(services, path, default_name) is not service:
-            continue
+    for path in code:
         text = read_text_or_empty(root / path)  # unreadable: the scan names it, the plan goes on
         for number, line in enumerate(text.splitlines(), 1):
             for match in _ECR_IMAGE.finditer(line):
@@ -395,23 +631,6 @@ def _keys_of(
     return keys, None
 
 
-def _env_region(service: Service) -> str | None:
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
-        setting = service.env_value(name)
-        if setting is not None and re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", setting.value):
-            return setting.value
-    return None
-
-
-def _single_region(calls: list[ApiCall]) -> str | None:
-    regions = {r for c in calls for r in _regions(c.origin)}
-    return regions.pop() if len(regions) == 1 else None
-
-
-def _regions(origin: Origin) -> list[str]:
-    return sorted(v.value for v in origin.region or () if isinstance(v, Const))
-
-
 def _blockers(service: Service, paired: Mapping[str, str], keys: set[str]) -> tuple[Blocker, ...]:
     """Every credential setting of ``service``, each with the key it holds (None: any of ``keys``)."""
     chain: list[Service] = []
@@ -444,9 +663,12 @@ def _blockers(service: Service, paired: Mapping[str, str], keys: set[str]) -> tu
                 owner = next(iter(file_keys[setting.path]))
         if not own and owner not in keys:
             continue
-        where = {"dockerfile": "Dockerfile", "taskdef": "task definition", "compose": "compose file"}.get(
-            setting.kind, ".env file"
-        )
+        where = {
+            "dockerfile": "Dockerfile",
+            "taskdef": "task definition",
+            "taskdef-secret": "task definition's secrets",
+            "compose": "compose file",
+        }.get(setting.kind, ".env file")
         out.append(
             Blocker(
                 setting.path,
@@ -458,351 +680,3 @@ def _blockers(service: Service, paired: Mapping[str, str], keys: set[str]) -> tu
             )
         )
     return tuple(sorted(out, key=lambda b: (b.path, b.line, b.name)))
-
-
-def _copy_source(call: ApiCall) -> ApiCall | None:
-    source = call.param("CopySource")
-    if source is None:
-        return None
-    buckets: set[Const | Prefix] = set()
-    keys: set[Const | Prefix] = set()
-    for value in source:
-        if isinstance(value, Const):
-            bucket, _, key = value.value.lstrip("/").partition("/")
-            buckets.add(Const(bucket))
-            keys.add(Const(key.split("?", 1)[0], _key_wild(value.wild, bucket)) if key else Prefix(""))
-        elif isinstance(value, Prefix) and "/" in value.value:
-            bucket, _, key = value.value.lstrip("/").partition("/")
-            buckets.add(Const(bucket))
-            keys.add(Prefix(key, _key_wild(value.wild, bucket)))
-        elif isinstance(value, DictV):
-            buckets.update(v for v in value.get("Bucket") or () if isinstance(v, Const | Prefix))
-            keys.update(v for v in value.get("Key") or () if isinstance(v, Const | Prefix))
-    params = (("Bucket", frozenset(buckets)), ("Key", frozenset(keys)))
-    return replace(call, method="get_object", params=params)
-
-
-def _key_wild(wild: str | None, bucket: str) -> str | None:
-    """The key part of a ``bucket/key`` copy source whose parts came from parameters."""
-    if wild is None:
-        return None
-    head = f"{bucket}/"
-    stripped = wild.lstrip("/")
-    return stripped[len(head) :].split("?", 1)[0] if stripped.startswith(head) else "*"
-
-
-# parameters that name a resource (not data such as an object key or a message body)
-_NAME_PARAMS = frozenset(
-    {
-        "Bucket",
-        "TableName",
-        "QueueUrl",
-        "QueueName",
-        "TopicArn",
-        "TargetArn",
-        "FunctionName",
-        "SecretId",
-        "Name",
-        "Names",
-        "StreamName",
-        "StreamARN",
-        "logGroupName",
-        "stateMachineArn",
-        "JobName",
-        "WorkGroup",
-        "RoleArn",
-        "repositoryName",
-        "DeliveryStreamName",
-        "EventBusName",
-    }
-)
-
-
-def _names_from_parameters(call: ApiCall) -> list[str]:
-    """Resource-naming arguments whose literal values reached the call through a parameter."""
-    return [
-        name
-        for name, values in call.params
-        if name in _NAME_PARAMS and any(isinstance(v, Const | Prefix) and v.wild is not None for v in values)
-    ]
-
-
-def _present(call: ApiCall, name: str) -> bool:
-    values = call.param(name)
-    return bool(values)
-
-
-def _kms(call: ApiCall) -> bool:
-    """A customer managed key is named: the role needs KMS rights (the aws/s3 key needs none)."""
-    return _present(call, "SSEKMSKeyId")
-
-
-def _kms_default(call: ApiCall) -> bool:
-    sse = strings(call.param("ServerSideEncryption"))
-    return any(isinstance(s, str) and s.startswith("aws:kms") for s in sse) and not _kms(call)
-
-
-def _grants(
-    calls: list[ApiCall], account: str, default_region: str | None, service: Service, partition: str
-) -> tuple[tuple[Grant, ...], set[str]]:
-    notes: set[str] = set()
-    acc: dict[tuple[str, tuple[tuple[str, str, str], ...]], dict[str, Any]] = {}
-    calls = _with_context(calls)
-
-    def add(
-        action: str,
-        call: ApiCall,
-        scope: Scope,
-        confidence: str,
-        condition: tuple[tuple[str, str, str], ...] = (),
-        resolved_from: ApiCall | None = None,
-        forced: tuple[str, ...] | None = None,
-    ) -> None:
-        if forced is not None:
-            resources = forced
-            why = None if forced != ("*",) else f"{action}: key ID or alias not a literal"
-        else:
-            resolved = resolve(action, resolved_from or call, scope)
-            resources, why = resolved.resources, resolved.why_any
-        slot = acc.setdefault(
-            (action, condition), {"resources": set(), "because": set(), "confidence": set(), "why": set()}
-        )
-        slot["resources"].update(resources)
-        slot["because"].add(f"{call.via} at {call.path}:{call.line}")
-        slot["confidence"].add(confidence)
-        if why:
-            slot["why"].add(why)
-
-    for call in calls:
-        mapping = iam_map.lookup(call.service, call.method)
-        if mapping.confidence == "none":
-            notes.add(f"{call.via} at {call.path}:{call.line}: {mapping.note}")
-            continue
-        if mapping.confidence == "inferred":
-            notes.add(f"{call.via} at {call.path}:{call.line}: {mapping.note}; action inferred")
-        passed = _names_from_parameters(call)
-        if passed:
-            notes.add(
-                f"{call.via} at {call.path}:{call.line}: {', '.join(passed)} from a function parameter: "
-                "granted for the values the repository's own calls pass; add any other caller's"
-            )
-        for scope in _scopes(call, account, default_region, service, partition):
-            actions = _transact_actions(call) or list(mapping.actions)
-            for extra in iam_map.overlay()["extras"]:
-                applies = extra["service"] == call.service and call.method in extra["methods"]
-                if applies and _present(call, extra["param"]):
-                    if extra.get("replaces") in actions:
-                        actions.remove(extra["replaces"])
-                    actions.append(extra["action"])
-            for action in actions:
-                add(action, call, scope, mapping.confidence)
-            if call.service == "s3" and call.method in ("copy_object", "upload_part_copy"):
-                source = _copy_source(call)
-                if source is not None:
-                    add("s3:GetObject", call, scope, "mapped", resolved_from=source)
-            if call.service == "s3" and _kms(call):
-                condition: tuple[tuple[str, str, str], ...] = (
-                    ("StringEquals", "kms:ViaService", f"s3.{scope.region}.amazonaws.com"),
-                )
-                key = _kms_key_arn(call, scope)
-                forced = (key,) if key else ("*",)
-                if call.method in _KMS_ENCRYPT:
-                    add("kms:GenerateDataKey", call, scope, "conditional", condition, forced=forced)
-                if call.method not in _KMS_ENCRYPT or call.transfer:
-                    add("kms:Decrypt", call, scope, "conditional", condition, forced=forced)
-            if call.service == "s3" and _kms_default(call):
-                notes.add(
-                    f"{call.via} at {call.path}:{call.line}: SSE-KMS with the AWS managed key aws/s3 "
-                    "needs no KMS grant; if the bucket's default key is a customer managed key, "
-                    "add kms:GenerateDataKey and kms:Decrypt on it"
-                )
-            if call.service == "athena" and call.method == "start_query_execution":
-                _athena_extras(call, scope, add)
-    grants = []
-    for (action, condition), slot in sorted(acc.items()):
-        resources = _prune(slot["resources"])
-        confidence = next(c for c in ("inferred", "conditional", "mapped", "none") if c in slot["confidence"])
-        grants.append(
-            Grant(
-                action=action,
-                resources=resources,
-                because=tuple(sorted(slot["because"])),
-                confidence=confidence,
-                condition=condition,
-                why_any="; ".join(sorted(slot["why"])) if "*" in resources else None,
-            )
-        )
-    return tuple(grants), notes
-
-
-_TRANSACT = {
-    "Put": "PutItem",
-    "Update": "UpdateItem",
-    "Delete": "DeleteItem",
-    "ConditionCheck": "ConditionCheckItem",
-}
-
-
-def _transact_actions(call: ApiCall) -> list[str]:
-    """DynamoDB transactions need only the item actions their literal items use."""
-    if call.service != "dynamodb" or call.method not in ("transact_write_items", "transact_get_items"):
-        return []
-    if call.method == "transact_get_items":
-        return ["dynamodb:GetItem"]
-    found: set[str] = set()
-    for value in call.param("TransactItems") or ():
-        if not isinstance(value, ListV):
-            return []
-        for item in value.items:
-            if not isinstance(item, DictV):
-                return []
-            for key, _ in item.items:
-                if key in _TRANSACT:
-                    found.add(f"dynamodb:{_TRANSACT[key]}")
-    return sorted(found)
-
-
-def _kms_key_arn(call: ApiCall, scope: Scope) -> str | None:
-    for value in strings(call.param("SSEKMSKeyId")):
-        if isinstance(value, str):
-            if value.startswith("arn:") and ":key/" in value:
-                return value
-            if re.fullmatch(r"[0-9a-f-]{36}|mrk-[0-9a-f]{32}", value):
-                return f"arn:{scope.partition}:kms:{scope.region}:{scope.account}:key/{value}"
-    return None
-
-
-def _athena_extras(call: ApiCall, scope: Scope, add: Any) -> None:
-    """Athena runs the query with the caller's rights: Glue catalog reads and result writes."""
-    for config in call.param("ResultConfiguration") or ():
-        if not isinstance(config, DictV):
-            continue
-        for location in strings(config.get("OutputLocation")):
-            text = location.value if isinstance(location, Prefix) else location
-            if not isinstance(text, str) or not text.startswith("s3://"):
-                continue
-            bucket, _, prefix = text[5:].partition("/")
-            if not bucket:
-                continue
-            target = replace(
-                call, params=(("Bucket", frozenset({Const(bucket)})), ("Key", frozenset({Prefix(prefix)})))
-            )
-            for action in ("s3:GetBucketLocation", "s3:ListBucket", "s3:PutObject", "s3:GetObject"):
-                add(action, call, scope, "conditional", resolved_from=target)
-    databases = [
-        d
-        for context in call.param("QueryExecutionContext") or ()
-        if isinstance(context, DictV)
-        for d in strings(context.get("Database"))
-        if isinstance(d, str)
-    ]
-    pairs: set[tuple[str | None, str | None]] = {
-        (db or (databases[0] if len(databases) == 1 else None), table) for db, table in _query_tables(call)
-    }
-    pairs |= {(db, None) for db in databases}
-    for database in sorted({db for db, _ in pairs if db}):
-        params: tuple[tuple[str, Values], ...] = (("DatabaseName", frozenset({Const(database)})),)
-        database_call = replace(call, service="glue", method="get_database", params=params)
-        add("glue:GetDatabase", call, scope, "conditional", resolved_from=database_call)
-        tables = sorted(t for db, t in pairs if db == database and t)
-        if tables:
-            names = frozenset(Const(t) for t in tables)
-            table_call = replace(call, service="glue", method="get_table", params=(*params, ("Name", names)))
-            add("glue:GetTable", call, scope, "conditional", resolved_from=table_call)
-
-
-def _query_tables(call: ApiCall) -> list[tuple[str | None, str]]:
-    """(database, table) pairs a literal query reads; database None when not qualified."""
-    out: set[tuple[str | None, str]] = set()
-    for query in strings(call.param("QueryString")):
-        if isinstance(query, str):
-            pattern = r"\b(?:from|join)\s+[\"`]?([A-Za-z_]\w*)[\"`]?(?:\.[\"`]?([A-Za-z_]\w*)[\"`]?)?"
-            for match in re.finditer(pattern, query, re.I):
-                if match.group(2):
-                    out.add((match.group(1), match.group(2)))
-                else:
-                    out.add((None, match.group(1)))
-    return sorted(out, key=lambda p: (p[0] or "", p[1]))
-
-
-def _with_context(calls: list[ApiCall]) -> list[ApiCall]:
-    """Fill what one call leaves out from its siblings: Athena work groups, Step Functions executions."""
-    workgroups = frozenset(
-        v
-        for c in calls
-        if c.service == "athena"
-        for v in (c.param("WorkGroup") or ())
-        if isinstance(v, Const)
-    )
-    machines = frozenset(
-        Const(v.value.replace(":stateMachine:", ":execution:") + ":*")
-        for c in calls
-        if c.service == "stepfunctions"
-        for v in (c.param("stateMachineArn") or ())
-        if isinstance(v, Const) and ":stateMachine:" in v.value
-    )
-    streams = frozenset(
-        v
-        for c in calls
-        if c.service == "kinesis"
-        for v in (c.param("StreamName") or ())
-        if isinstance(v, Const)
-    )
-    out = []
-    for call in calls:
-        if (
-            call.service == "kinesis"
-            and call.param("StreamName") is None
-            and call.param("StreamARN") is None
-            and streams
-        ):
-            call = replace(call, params=(*call.params, ("StreamName", streams)))
-        if call.service == "athena" and call.param("WorkGroup") is None and workgroups:
-            call = replace(call, params=(*call.params, ("WorkGroup", workgroups)))
-        if (
-            call.service == "stepfunctions"
-            and call.param("executionArn") is None
-            and call.method in ("describe_execution", "stop_execution", "get_execution_history")
-            and machines
-        ):
-            call = replace(call, params=(*call.params, ("executionArn", machines)))
-        out.append(call)
-    return out
-
-
-def _scopes(
-    call: ApiCall, account: str, default_region: str | None, service: Service, partition: str
-) -> list[Scope]:
-    regions = _regions(call.origin) or [default_region or _env_region(service) or "*"]
-    if call.service == "sqs":
-        queue_account, queue_region = queue_account_region(call)
-        if queue_account:
-            return [Scope(queue_region or r, queue_account, partition) for r in regions]
-    # another account's registry or catalog, named by the call
-    owner = [
-        v.value
-        for name in ("registryId", "CatalogId", "ExpectedBucketOwner")
-        for v in call.param(name) or ()
-        if isinstance(v, Const) and re.fullmatch(r"\d{12}", v.value)
-    ]
-    if len(owner) == 1 and call.service in ("ecr", "glue"):
-        account = owner[0]
-    return [Scope(r, account, partition) for r in regions]
-
-
-def _glob(pattern: str) -> re.Pattern[str]:
-    return re.compile("^" + ".*".join(re.escape(p) for p in pattern.split("*")) + "$")
-
-
-def _prune(resources: set[str]) -> tuple[str, ...]:
-    """Drop resources another one already covers (``*`` covers everything)."""
-    if "*" in resources:
-        return ("*",)
-    keep = []
-    for resource in sorted(resources):
-        covered = any(
-            other != resource and "*" in other and _glob(other).match(resource) for other in resources
-        )
-        if not covered:
-            keep.append(resource)
-    return tuple(keep)

@@ -30,7 +30,7 @@ class EnvSetting:
     value: str
     path: str
     line: int
-    kind: str  # "dotenv" | "compose" | "dockerfile" | "taskdef"
+    kind: str  # "dotenv" | "compose" | "dockerfile" | "taskdef" | "taskdef-secret"
 
 
 @dataclass(slots=True)
@@ -44,10 +44,21 @@ class Service:
     family: str | None = None
     parent: Service | None = None  # the service of an enclosing directory (a repo-level .env)
     origin: str | None = None  # the file (or folder) the name came from, for messages about it
+    kind: str = "directory"  # "taskdef" | "compose" | "dockerfile" | "directory" (no deployment file)
+    target: str = "ecs"  # "ecs" | "lambda" | "eks"
+    # what the task definition's execution role must allow: "secrets <arn>", "ecr <image>", "logs <group>"
+    execution_needs: list[str] = field(default_factory=list)
+    execution_role: bool = True  # the task definition names an executionRoleArn (or none is known)
+    other_taskdefs: list[str] = field(default_factory=list)  # Terraform, CloudFormation, Copilot files
+
+    @property
+    def label(self) -> str:
+        """The name roles are named after: the task family, else the service."""
+        return self.family or self.name
 
     def env_value(self, name: str) -> EnvSetting | None:
         for setting in self.env:
-            if setting.name == name:
+            if setting.name == name and setting.kind != "taskdef-secret":  # a secret's ARN is not its value
                 return setting
         return self.parent.env_value(name) if self.parent is not None else None
 
@@ -147,8 +158,19 @@ def _is_taskdef(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get("containerDefinitions"), list)
 
 
-def discover(root: Path, files: list[Path]) -> list[Service]:
-    """Find the services of a repository; the root itself is one when nothing else is."""
+def discover(
+    root: Path,
+    files: list[Path],
+    libraries: frozenset[str] = frozenset(),
+    root_name: str | None = None,
+    single_project: bool = False,
+) -> list[Service]:
+    """Find the workloads of a repository: task definition families, else compose services with a
+    build, else Dockerfile build contexts. Without any, each top-level code directory is one
+    (a repository of small services), except ``libraries`` (directories other code imports) and
+    unless ``single_project`` (one Django project, a Procfile, ...); the root itself is one
+    when nothing else is. ``root_name`` names a workload at the root."""
+    root_name = root_name or root.resolve().name
     services: dict[str, Service] = {}
     by_dir: dict[str, Service] = {}
 
@@ -165,7 +187,8 @@ def discover(root: Path, files: list[Path]) -> list[Service]:
         if name == "Dockerfile" or name.startswith("Dockerfile.") or name.endswith(".Dockerfile"):
             relpath = rel(root, path)
             directory = _norm(PurePosixPath(relpath).parent)
-            service = get(directory, PurePosixPath(directory).name or root.resolve().name)
+            service = get(directory, PurePosixPath(directory).name or root_name)
+            service.kind = "dockerfile"
             service.origin = service.origin or relpath
             texts[relpath] = _read(path)
             service.env.extend(parse_dockerfile(texts[relpath], relpath))
@@ -175,7 +198,7 @@ def discover(root: Path, files: list[Path]) -> list[Service]:
             _compose(root, path, relpath, get, by_dir)
         elif path.suffix == ".json" and path.stat().st_size < 1_000_000:
             text = _read(path)
-            if "containerDefinitions" not in text:
+            if "containerDefinitions" not in text or "AWS::ECS::TaskDefinition" in text:
                 continue
             try:
                 data = json.loads(text)
@@ -185,8 +208,10 @@ def discover(root: Path, files: list[Path]) -> list[Service]:
             if not _is_taskdef(data):
                 continue
             _taskdef(root, path, relpath, text, data, get, by_dir)
-    explicit_root = "" in services
-    # without a Dockerfile, compose file or task definition at the root, each top-level directory
+    for path in files:
+        _infrastructure(root, path, rel(root, path), get, by_dir)
+    explicit = bool(services)
+    # without a Dockerfile, compose file or task definition anywhere, each top-level directory
     # holding Python code is a service of its own (a repository of several small services)
     code_dirs = sorted(
         {
@@ -195,7 +220,8 @@ def discover(root: Path, files: list[Path]) -> list[Service]:
             if p.suffix == ".py" and "/" in rel(root, p) and not _is_test(rel(root, p))
         }
     )
-    if not explicit_root and len(code_dirs) >= 2:
+    code_dirs = [d for d in code_dirs if d not in libraries]
+    if not explicit and not single_project and len(code_dirs) >= 2:
         for directory in code_dirs:
             if directory not in services:
                 get(directory, directory)
@@ -204,15 +230,13 @@ def discover(root: Path, files: list[Path]) -> list[Service]:
             relpath = rel(root, path)
             directory = str(PurePosixPath(relpath).parent)
             directory = "" if directory == "." else directory
-            service = by_dir.get(directory) or get(
-                directory, PurePosixPath(directory).name or root.resolve().name
-            )
+            service = by_dir.get(directory) or get(directory, PurePosixPath(directory).name or root_name)
             known = {(s.path, s.name) for s in service.env}
             for setting in parse_dotenv(_read(path), relpath):
                 if (setting.path, setting.name) not in known:
                     service.env.append(setting)
     if not services:
-        get("", root.resolve().name)
+        get("", root_name)
     for service in services.values():
         candidates = [
             other
@@ -254,14 +278,16 @@ def _compose(root: Path, path: Path, relpath: str, get: Any, by_dir: dict[str, S
             continue
         build = spec.get("build")
         context = build.get("context") if isinstance(build, dict) else build
-        if isinstance(context, str):
-            directory = _norm(base / context)
-        else:
-            directory = _norm(base / str(name)) if (root / str(base) / str(name)).is_dir() else _norm(base)
+        if not isinstance(context, str):
+            # an image-only container (database, cache, sidecar) runs no code of this repository
+            continue
+        directory = _norm(base / context)
         service = by_dir.get(directory)
         if service is None:
             service = get(directory, str(name))
-        service.name = str(name)
+        if service.kind != "taskdef":
+            service.name = str(name)
+            service.kind = "compose"
         service.origin = relpath
         for key, value in _env_items(spec.get("environment")):
             service.env.append(EnvSetting(key, value, relpath, _line_of(text, key), "compose"))
@@ -274,23 +300,72 @@ def _compose(root: Path, path: Path, relpath: str, get: Any, by_dir: dict[str, S
                 service.env.extend(parse_dotenv(_read(target), rel(root, target)))
 
 
+_DEPLOY_DIRS = frozenset(
+    {"deploy", "ecs", "infra", "aws", ".aws", "terraform", "cloudformation", "cfn", "iac"}
+)
+
+
 def _taskdef(
-    root: Path, path: Path, relpath: str, text: str, data: Any, get: Any, by_dir: dict[str, Service]
+    root: Path,
+    path: Path,
+    relpath: str,
+    text: str,
+    data: Any,
+    get: Any,
+    by_dir: dict[str, Service],
+    directory: str | None = None,
 ) -> None:
-    directory = _norm(PurePosixPath(relpath).parent)
-    # task definitions often sit in a deploy/ or ecs/ folder next to the code
-    if PurePosixPath(directory).name in ("deploy", "ecs", "infra", "aws", ".aws") and directory:
-        directory = _norm(PurePosixPath(directory).parent)
+    """Register one task definition; ``directory`` is its code's folder when the file says
+    (a Copilot build context), else the file's folder (its parent for deploy/, ecs/, ...)."""
+    if directory is None:
+        directory = _norm(PurePosixPath(relpath).parent)
+        # task definitions often sit in a deploy/ or ecs/ folder next to the code
+        while directory and PurePosixPath(directory).name in _DEPLOY_DIRS:
+            directory = _norm(PurePosixPath(directory).parent)
     family = str(data.get("family") or PurePosixPath(directory).name or root.resolve().name)
-    service = by_dir.get(directory) or get(directory, family)
+    service = by_dir.get(directory)
+    if service is not None and service.family is not None and service.family != family:
+        # a second family in the same folder (infra/ holding every service): its own workload,
+        # keyed by family so neither loses its settings
+        service = get(f"{directory}#{family}", family)
+        service.directory = directory
+    elif service is None:
+        service = get(directory, family)
     if service.family is None:
         service.family = family
         service.origin = service.origin or relpath
-    service.taskdefs.append(relpath)
-    for container in data["containerDefinitions"]:
-        if isinstance(container, dict):
-            for key, value in _env_items(container.get("environment")):
-                service.env.append(EnvSetting(key, value, relpath, _line_of(text, f'"{key}"'), "taskdef"))
+    service.kind = "taskdef"
+    if path.suffix == ".json" and "containerDefinitions" in text:
+        service.taskdefs.append(relpath)
+    else:
+        service.other_taskdefs.append(relpath)
+    add_taskdef_settings(service, data, relpath, text)
+
+
+def add_taskdef_settings(service: Service, data: Any, relpath: str, text: str) -> None:
+    """Environment, ``secrets`` and execution-role needs of one task definition's containers."""
+    needs = service.execution_needs
+    if not data.get("executionRoleArn") and not data.get("ExecutionRoleArn"):
+        service.execution_role = False
+    for container in data.get("containerDefinitions") or data.get("ContainerDefinitions") or []:
+        if not isinstance(container, dict):
+            continue
+        for key, value in _env_items(container.get("environment") or container.get("Environment")):
+            service.env.append(EnvSetting(key, value, relpath, _line_of(text, f'"{key}"'), "taskdef"))
+        for secret in container.get("secrets") or container.get("Secrets") or []:
+            if isinstance(secret, dict):
+                name = str(secret.get("name") or secret.get("Name") or "")
+                source = str(secret.get("valueFrom") or secret.get("ValueFrom") or "")
+                service.env.append(EnvSetting(name, source, relpath, _line_of(text, name), "taskdef-secret"))
+                needs.append(f"secrets {source}")
+        image = container.get("image") or container.get("Image")
+        if isinstance(image, str) and ".dkr.ecr." in image:
+            needs.append(f"ecr {image}")
+        logs = container.get("logConfiguration") or container.get("LogConfiguration") or {}
+        if isinstance(logs, dict) and (logs.get("logDriver") or logs.get("LogDriver")) == "awslogs":
+            options = logs.get("options") or logs.get("Options") or {}
+            group = options.get("awslogs-group", "*") if isinstance(options, dict) else "*"
+            needs.append(f"logs {group}")
 
 
 def _norm(path: PurePosixPath) -> str:
@@ -318,3 +393,30 @@ def service_for(services: list[Service], relpath: str, default_name: str) -> Ser
         best = Service(name=default_name, directory="")
         services.append(best)
     return best
+
+
+def _infrastructure(root: Path, path: Path, relpath: str, get: Any, by_dir: dict[str, Service]) -> None:
+    """Task definitions in Terraform, CloudFormation templates and Copilot manifests."""
+    from keyshift.planner import taskdefs
+
+    if path.suffix not in (".tf", ".json", ".yml", ".yaml", ".template") or path.stat().st_size > 1_000_000:
+        return
+    text = _read(path)
+    if path.suffix == ".tf":
+        if "aws_ecs_task_definition" in text:
+            for data in taskdefs.terraform(root, relpath, text):
+                _taskdef(root, path, relpath, text, data, get, by_dir)
+        return
+    if "AWS::ECS::TaskDefinition" in text:
+        for data in taskdefs.cloudformation(text):
+            _taskdef(root, path, relpath, text, data, get, by_dir)
+        return
+    parts = PurePosixPath(relpath).parts
+    if path.name == "manifest.yml" and "copilot" in parts:
+        found = taskdefs.copilot(relpath, text)
+        if found is not None:
+            data, context = found
+            directory = _norm(PurePosixPath(context)) if context is not None else None
+            if directory is None:
+                directory = _norm(PurePosixPath(*parts[: parts.index("copilot")]))
+            _taskdef(root, path, relpath, text, data, get, by_dir, directory)

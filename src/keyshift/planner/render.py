@@ -73,7 +73,7 @@ def policy(role: RolePlan) -> dict[str, Any]:
 def policy_parts(role: RolePlan) -> list[dict[str, Any]]:
     """The policy split into documents that each fit IAM's managed-policy size limit."""
     parts: list[list[dict[str, Any]]] = [[]]
-    for statement in statements(role):
+    for statement in _fitting(statements(role)):
         candidate = parts[-1] + [statement]
         if parts[-1] and policy_size({"Version": VERSION, "Statement": candidate}) > MAX_POLICY_CHARS:
             parts.append([statement])
@@ -82,10 +82,59 @@ def policy_parts(role: RolePlan) -> list[dict[str, Any]]:
     return [{"Version": VERSION, "Statement": part} for part in parts]
 
 
+def _fitting(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Statements whose resource list alone is over a managed policy's size, split into several
+    statements of the same actions (``Sid`` + ``Part<n>``), each within the limit."""
+    out: list[dict[str, Any]] = []
+    for statement in items:
+        resources = statement["Resource"]
+        if policy_size({"Version": VERSION, "Statement": [statement]}) <= MAX_POLICY_CHARS or isinstance(
+            resources, str
+        ):
+            out.append(statement)
+            continue
+        chunk: list[str] = []
+        chunks: list[list[str]] = []
+        for resource in resources:
+            candidate = {**statement, "Sid": statement["Sid"] + "Part99", "Resource": [*chunk, resource]}
+            if chunk and policy_size({"Version": VERSION, "Statement": [candidate]}) > MAX_POLICY_CHARS:
+                chunks.append(chunk)
+                chunk = []
+            chunk.append(resource)
+        chunks.append(chunk)
+        for index, part in enumerate(chunks, 1):
+            out.append({**statement, "Sid": f"{statement['Sid']}Part{index}", "Resource": part})
+    return out
+
+
 def trust_policy(role: RolePlan) -> dict[str, Any]:
+    """Who may assume the role: ECS tasks of the account, EKS Pod Identity, or Lambda."""
     account = role.account_id or "*"
     region = role.region or "*"
-    condition: dict[str, Any] = {"ArnLike": {"aws:SourceArn": f"arn:aws:ecs:{region}:{account}:*"}}
+    if role.target == "eks":
+        # EKS Pod Identity needs no OIDC provider ARN, so the trust policy is complete as written
+        statement: dict[str, Any] = {
+            "Sid": "EksPodIdentity",
+            "Effect": "Allow",
+            "Principal": {"Service": "pods.eks.amazonaws.com"},
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+        }
+        if role.account_id:
+            statement["Condition"] = {"StringEquals": {"aws:SourceAccount": role.account_id}}
+        return {"Version": VERSION, "Statement": [statement]}
+    if role.target == "lambda":
+        statement = {
+            "Sid": "LambdaAssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+        if role.account_id:
+            statement["Condition"] = {"StringEquals": {"aws:SourceAccount": role.account_id}}
+        return {"Version": VERSION, "Statement": [statement]}
+    condition: dict[str, Any] = {
+        "ArnLike": {"aws:SourceArn": f"arn:{role.partition}:ecs:{region}:{account}:*"}
+    }
     if role.account_id:
         condition["StringEquals"] = {"aws:SourceAccount": role.account_id}
     return {
@@ -109,9 +158,11 @@ def role_json(role: RolePlan) -> dict[str, Any]:
         "name": role.name,
         "service": role.service,
         "directory": role.directory,
-        "credentials": [{"key_id": role.key_id, "account_id": role.account_id}],
+        "target": role.target,
+        "credentials": [{"key_id": key, "account_id": role.account_id} for key in role.key_ids],
         "key_locations": list(role.key_locations),
         "region": role.region,
+        "partition": role.partition,
         "policy": document,
         "trust_policy": trust_policy(role),
         "permissions": [
@@ -132,6 +183,13 @@ def role_json(role: RolePlan) -> dict[str, Any]:
         ],
         "notes": list(role.notes),
     }
+    if role.target == "ecs" and role.taskdefs:
+        data["taskdefs"] = list(role.taskdefs)
+    if role.execution_needs:
+        data["execution_role"] = {
+            "needs": list(role.execution_needs),
+            "written_by_keyshift": role.write_execution_role,
+        }
     if len(parts) > 1:
         data["policy_parts"] = parts
     if policy_size(document) > MAX_INLINE_TOTAL:
@@ -152,3 +210,108 @@ def result_json(result: PlanResult) -> dict[str, Any]:
 
 def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
+
+
+MAX_MANAGED_POLICIES = 10  # IAM's default quota of managed policies attached to one role
+
+
+def fits(role: RolePlan) -> str | None:
+    """Why the role's policy cannot be deployed within IAM's limits, or None when it can."""
+    parts = policy_parts(role)
+    too_big = [s["Sid"] for p in parts for s in p["Statement"] if policy_size(p) > MAX_POLICY_CHARS]
+    if too_big:
+        return f"statement {too_big[0]} alone is over IAM's {MAX_POLICY_CHARS}-character managed policy limit"
+    if policy_size(policy(role)) > MAX_INLINE_TOTAL and len(parts) > MAX_MANAGED_POLICIES:
+        return f"the policy needs {len(parts)} managed policies; IAM attaches at most {MAX_MANAGED_POLICIES}"
+    return None
+
+
+def managed(role: RolePlan) -> bool:
+    """Over the inline total: the parts become managed policies (each within 6,144 characters)."""
+    return policy_size(policy(role)) > MAX_INLINE_TOTAL
+
+
+def execution_policy(role: RolePlan) -> dict[str, Any]:
+    """What the task's execution role needs: image pulls, log streams, ``secrets`` values."""
+    partition = role.partition
+    region = role.region if role.region and role.region != "*" else "*"
+    account = role.account_id or "*"
+    ecr: list[str] = []
+    logs: list[str] = []
+    secrets: list[str] = []
+    parameters: list[str] = []
+    for need in role.execution_needs:
+        kind, _, value = need.partition(" ")
+        if kind == "ecr":
+            host, _, path = value.partition("/")
+            owner = host.split(".", 1)[0]
+            repo_region = host.split(".")[3] if host.count(".") >= 4 else region
+            repository = path.split("@", 1)[0].rsplit(":", 1)[0]
+            ecr.append(f"arn:{partition}:ecr:{repo_region}:{owner}:repository/{repository}")
+        elif kind == "logs":
+            logs.append(f"arn:{partition}:logs:{region}:{account}:log-group:{value}:*")
+        elif kind == "secrets" and value.startswith("arn:") and ":secretsmanager:" in value:
+            # ``arn:...:secret:name-AbCdEf:json-key::`` names a key of the secret: grant the secret
+            parts = value.split(":")
+            secrets.append(":".join(parts[:7]) + ("" if len(parts) > 7 else "*"))
+        elif kind == "secrets" and value.startswith("arn:"):
+            parameters.append(value)
+        elif kind == "secrets" and value:
+            parameters.append(f"arn:{partition}:ssm:{region}:{account}:parameter/{value.lstrip('/')}")
+    statements: list[dict[str, Any]] = []
+    if ecr:
+        statements.append(
+            {"Sid": "EcrAuth", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}
+        )
+        statements.append(
+            {
+                "Sid": "EcrPull",
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                ],
+                "Resource": sorted(set(ecr)),
+            }
+        )
+    if logs:
+        statements.append(
+            {
+                "Sid": "Logs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": sorted(set(logs)),
+            }
+        )
+    if secrets:
+        statements.append(
+            {
+                "Sid": "Secrets",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": sorted(set(secrets)),
+            }
+        )
+    if parameters:
+        statements.append(
+            {
+                "Sid": "Parameters",
+                "Effect": "Allow",
+                "Action": "ssm:GetParameters",
+                "Resource": sorted(set(parameters)),
+            }
+        )
+    return {"Version": VERSION, "Statement": statements}
+
+
+def execution_trust(role: RolePlan) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Sid": "EcsTasksAssumeRole",
+        "Effect": "Allow",
+        "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    if role.account_id:
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": role.account_id}}
+    return {"Version": VERSION, "Statement": [statement]}

@@ -15,7 +15,7 @@ from itertools import product
 
 from keyshift.planner import iam_map
 from keyshift.planner.analysis import ApiCall
-from keyshift.planner.values import Const, DictV, Glob, ListV, Prefix, TupleV, Value, Values, as_data
+from keyshift.planner.values import Const, DictV, EnvRead, Glob, ListV, Prefix, TupleV, Value, Values, as_data
 
 _VAR = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 # parts that name something inside an already-named container: unknown -> "*"
@@ -37,6 +37,27 @@ class Scope:
 class Resolved:
     resources: tuple[str, ...]
     why_any: str | None = None  # set when the grant is "*"
+    missing: tuple[str, ...] = ()  # placeholders (``<AWS_STORAGE_BUCKET_NAME>``) in ``resources``
+
+
+# data-plane writes and deletes: on an unknown resource they get a placeholder, never ``*``
+_WRITE = re.compile(r"^(Put|Delete|Update|BatchWrite|Send|Publish|Write|Upload|Append|Abort|Restore)")
+
+
+def is_write(action: str) -> bool:
+    return bool(_WRITE.match(action.split(":", 1)[-1]))
+
+
+def _missing_name(variable: str, call: ApiCall) -> str:
+    """What the code leaves unknown for ``variable``: the environment variable it reads, else the
+    parameter's own name."""
+    stem = variable.lower().removesuffix("name").removesuffix("arn")
+    for key, values in call.params:
+        if key.lower().startswith(stem) or stem.startswith(key.lower().removesuffix("url")):
+            for value in values:
+                if isinstance(value, EnvRead):
+                    return value.name
+    return variable
 
 
 def strings(values: Values | None, data: bool = False) -> list[str | Prefix | Glob | None]:
@@ -245,11 +266,19 @@ def _transact_tables(call: ApiCall) -> list[str | Prefix | Glob | None]:
     return out
 
 
-def _fill(fmt: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] | None:
+def _fill(
+    fmt: str, rtype: str, call: ApiCall, scope: Scope, missing: list[str] | None = None
+) -> list[str] | None:
+    """``fmt`` filled with every combination of literal values; None when a name is unknown,
+    unless ``missing`` collects placeholders (``<NAME>``) for the unknown ones."""
     names = _VAR.findall(fmt)
     choices: list[list[str]] = []
     for name in names:
         values = _variable(name, rtype, call, scope)
+        if values is None and missing is not None:
+            placeholder = _missing_name(name, call)
+            missing.append(placeholder)
+            values = [f"<{placeholder}>"]
         if values is None:
             return None
         choices.append(values)
@@ -280,8 +309,9 @@ def _bind_scope(values: Values, scope: Scope) -> Values:
     return frozenset(out)
 
 
-def resolve(action: str, call: ApiCall, scope: Scope) -> Resolved:
-    """The resources ``action`` needs for ``call``."""
+def resolve(action: str, call: ApiCall, scope: Scope, placeholders: bool = False) -> Resolved:
+    """The resources ``action`` needs for ``call``; with ``placeholders``, a write or delete on
+    an unknown resource names the missing value instead of granting ``*``."""
     call = replace(call, params=tuple((k, _bind_scope(v, scope)) for k, v in call.params))
     prefix = action.split(":", 1)[0]
     types = iam_map.action_resource_types(action)
@@ -305,6 +335,25 @@ def resolve(action: str, call: ApiCall, scope: Scope) -> Resolved:
                     # CloudWatch Logs checks some actions against the group ARN with ":*" appended
                     found.extend(f"{arn}:*" for arn in filled if not arn.endswith("*"))
                 specific = specific or not _generic_only(fmt)
+    if not specific and placeholders and is_write(action):
+        # a write or delete on an unknown resource: a placeholder naming what is missing, so the
+        # policy is never wider than the code and a human fills in the one value
+        candidates: list[tuple[tuple[int, int, int], list[str], list[str]]] = []
+        for rtype in types:
+            for fmt in iam_map.arn_formats(prefix, rtype):
+                if _generic_only(fmt):
+                    continue
+                missing: list[str] = []
+                filled = _fill(fmt, rtype, call, scope, missing)
+                if filled and missing:
+                    # fewest unknowns; a value the code reads from the environment over a bare
+                    # parameter name; plain resources over access points and outposts
+                    named = sum(1 for m in missing if m.isupper())
+                    special = int(any(w in fmt for w in ("accesspoint", "outpost", "job/", "storage-lens")))
+                    candidates.append(((len(missing) - named, special, len(fmt)), filled, missing))
+        if candidates:
+            _, filled, missing = min(candidates, key=lambda c: c[0])
+            return Resolved(tuple(sorted(set(filled))), None, tuple(sorted(set(missing))))
     if not specific:
         return Resolved(("*",), f"{call.via} at {call.path}:{call.line}: resource name is not a literal")
     return Resolved(tuple(sorted(set(found))))

@@ -1,0 +1,196 @@
+"""Which code each workload runs: imports followed from its own files, and the project's name.
+
+A workload (task definition family, compose service with a build, Dockerfile build context)
+runs the Python files of its directory and every module they import, wherever it lives in the
+repository. A folder no workload's directory holds but whose modules a workload imports is a
+library: its calls belong to each workload that reaches it, analysed with that workload's own
+callers and environment, so two services calling one helper never lend each other buckets.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path, PurePosixPath
+
+from keyshift.planner.pyparse import parse
+
+MAX_TREE_BYTES = 2_000_000
+
+
+def load_trees(root: Path, py_files: Iterable[str]) -> tuple[dict[str, ast.Module], list[str]]:
+    """Parse every file once (the analysis reuses the trees); errors name the file."""
+    trees: dict[str, ast.Module] = {}
+    errors: list[str] = []
+    for path in py_files:
+        try:
+            source = (root / path).read_text(encoding="utf-8", errors="replace")
+            trees[path] = parse(source, path)
+        except (SyntaxError, ValueError, OSError, RecursionError, MemoryError) as exc:
+            errors.append(
+                f"{path}: cannot parse ({type(exc).__name__}); "
+                "the AWS calls in it may be missing from the plan"
+            )
+    return trees, errors
+
+
+def _module_index(paths: Iterable[str]) -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for path in paths:
+        parts = list(PurePosixPath(path).with_suffix("").parts)
+        if parts and parts[-1] == "__init__":
+            parts = parts[:-1]
+        for start in range(len(parts)):
+            dotted = ".".join(parts[start:])
+            if dotted:
+                index.setdefault(dotted, []).append(path)
+    return index
+
+
+def _closest(candidates: list[str], importer: str) -> str:
+    importer_parts = PurePosixPath(importer).parts
+
+    def closeness(path: str) -> tuple[int, int, str]:
+        common = 0
+        for a, b in zip(PurePosixPath(path).parts, importer_parts, strict=False):
+            if a != b:
+                break
+            common += 1
+        return (-common, len(path), path)
+
+    return sorted(candidates, key=closeness)[0]
+
+
+def import_graph(trees: Mapping[str, ast.Module]) -> dict[str, set[str]]:
+    """For each file, the repository files it imports (absolute and relative imports)."""
+    index = _module_index(trees)
+    graph: dict[str, set[str]] = {}
+    for path, tree in trees.items():
+        found: set[str] = set()
+        package = list(PurePosixPath(path).parent.parts)
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+                    head = ".".join([*base, node.module] if node.module else base)
+                else:
+                    head = node.module or ""
+                names = [head] + [f"{head}.{alias.name}" if head else alias.name for alias in node.names]
+            for name in names:
+                parts = name.split(".")
+                # ``import a.b.c`` runs a, a.b and a.b.c
+                for end in range(1, len(parts) + 1):
+                    candidates = index.get(".".join(parts[:end]))
+                    if candidates:
+                        found.add(_closest(candidates, path))
+        found.discard(path)
+        graph[path] = found
+    return graph
+
+
+def closure(seeds: Iterable[str], graph: Mapping[str, set[str]]) -> set[str]:
+    seen: set[str] = set()
+    stack = list(seeds)
+    while stack:
+        path = stack.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        stack.extend(graph.get(path, ()))
+    return seen
+
+
+_LAMBDA_ARGS = ("event", "context")
+
+
+def lambda_handlers(tree: ast.Module) -> list[str]:
+    """Top-level functions with Lambda's ``(event, context)`` signature."""
+    out = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            names = [a.arg for a in node.args.args]
+            if len(names) == 2 and names[0].endswith("event") and names[1].endswith("context"):
+                out.append(node.name)
+    return out
+
+
+def has_main(tree: ast.Module) -> bool:
+    """``if __name__ == "__main__":`` at module level."""
+    for node in tree.body:
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Compare):
+            left = node.test.left
+            if isinstance(left, ast.Name) and left.id == "__name__":
+                return True
+    return False
+
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def project_name(root: Path) -> str | None:
+    """The project's own name: pyproject/setup metadata, else the git remote's repository name."""
+    try:
+        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+        for name in (data.get("project", {}).get("name"), data.get("tool", {}).get("poetry", {}).get("name")):
+            if isinstance(name, str) and _NAME.match(name):
+                return name
+    except (OSError, ValueError, AttributeError):
+        pass
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string((root / "setup.cfg").read_text(encoding="utf-8"))
+        name = parser.get("metadata", "name", fallback=None)
+        if name and _NAME.match(name):
+            return name
+    except (OSError, configparser.Error):
+        pass
+    try:
+        setup = (root / "setup.py").read_text(encoding="utf-8", errors="replace")
+        match = re.search(r"\bname\s*=\s*[\"']([A-Za-z0-9][A-Za-z0-9._-]*)[\"']", setup)
+        if match:
+            return match.group(1)
+    except OSError:
+        pass
+    try:  # read as text: nothing in the repository's git config is executed
+        config = (root / ".git" / "config").read_text(encoding="utf-8", errors="replace")
+        match = re.search(r"url\s*=\s*\S*?[/:]([A-Za-z0-9._-]+?)(?:\.git)?/?\s*$", config, re.M)
+        if match and _NAME.match(match.group(1)):
+            return match.group(1)
+    except OSError:
+        pass
+    return None
+
+
+def main_package(py_files: Iterable[str]) -> str | None:
+    """The one top-level package (a directory with ``__init__.py``) outside tests, if there is one."""
+    packages = {
+        PurePosixPath(p).parts[0]
+        for p in py_files
+        if len(PurePosixPath(p).parts) == 2 and PurePosixPath(p).name == "__init__.py"
+    }
+    packages -= {"tests", "test", "docs", "scripts", "examples"}
+    return next(iter(packages)) if len(packages) == 1 else None
+
+
+_K8S_WORKLOAD = re.compile(r"^kind:\s*(Deployment|StatefulSet|CronJob|Job|DaemonSet)\s*$", re.M)
+
+
+def kubernetes(root: Path, files: Iterable[Path]) -> bool:
+    """Kubernetes workload manifests (Deployment, CronJob, ...) or a Helm chart in the repository."""
+    for path in files:
+        if path.name == "Chart.yaml":
+            return True
+        if path.suffix in (".yaml", ".yml") and path.stat().st_size < 1_000_000:
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if "apiVersion:" in text and _K8S_WORKLOAD.search(text):
+                return True
+    return False

@@ -1,0 +1,96 @@
+"""Mapping fixes measured on real code: existence checks, fallbacks, PartiQL, keys sent elsewhere,
+and writes to resources the code does not name."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from keyshift.cli import app
+
+from .plan_helpers import substitute
+
+KEY = "{{key:111122223333:map}}"
+HEAD = f'import os, boto3\ns3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="{KEY}")\n'
+DDB = f'import boto3\nddb = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="{KEY}")\n'
+TABLE = "arn:aws:dynamodb:us-east-1:111122223333:table"
+
+
+def _plan(root: Path, *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    result = CliRunner().invoke(app, ["plan", str(root), "--format", "json", *extra])
+    return result.exit_code, json.loads(result.stdout)
+
+
+def _pairs(data: dict) -> set[tuple[str, str]]:  # type: ignore[type-arg]
+    return {(p["action"], r) for role in data["roles"] for p in role["permissions"] for r in p["resources"]}
+
+
+CASES = [
+    (
+        "head-object-also-lists-the-bucket",
+        HEAD + 's3.head_object(Bucket="reports", Key="daily.csv")\n',
+        {("s3:GetObject", "arn:aws:s3:::reports/daily.csv"), ("s3:ListBucket", "arn:aws:s3:::reports")},
+    ),
+    (
+        "object-exists-waiter-also-lists-the-bucket",
+        HEAD + 's3.get_waiter("object_exists").wait(Bucket="drop", Key="in/a.json")\n',
+        {("s3:GetObject", "arn:aws:s3:::drop/in/a.json"), ("s3:ListBucket", "arn:aws:s3:::drop")},
+    ),
+    (
+        "or-fallback-keeps-both-alternatives",
+        HEAD + 'def save(day=None):\n    s3.get_object(Bucket="logs", Key=f"{day or \'undated\'}/log.txt")\n',
+        {("s3:GetObject", "arn:aws:s3:::logs/*/log.txt")},
+    ),
+    (
+        "partiql-by-verb-and-table",
+        DDB + "ddb.execute_statement(Statement=\"INSERT INTO orders VALUE {'id': ?}\")\n"
+        "ddb.execute_statement(Statement='UPDATE \"users\" SET a=1 WHERE id=?')\n"
+        'ddb.batch_execute_statement(Statements=[{"Statement": "DELETE FROM carts WHERE id=?"}])\n'
+        'ddb.execute_statement(Statement="SELECT * FROM orders WHERE id=?")\n',
+        {
+            ("dynamodb:PartiQLInsert", f"{TABLE}/orders"),
+            ("dynamodb:PartiQLUpdate", f"{TABLE}/users"),
+            ("dynamodb:PartiQLDelete", f"{TABLE}/carts"),
+            ("dynamodb:PartiQLSelect", f"{TABLE}/orders"),
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_mapping(
+    name: str, code: str, expected: set[tuple[str, str]], repo_factory: Callable[..., Path]
+) -> None:
+    code_, data = _plan(repo_factory({"svc/app.py": code}))
+    assert _pairs(data) == expected
+    assert code_ == 0, data
+
+
+def test_write_to_an_unnamed_bucket_gets_a_placeholder(repo_factory: Callable[..., Path]) -> None:
+    code = HEAD + 's3.put_object(Bucket=os.environ["AWS_STORAGE_BUCKET_NAME"], Key="media/a.png", Body=b"")\n'
+    root = repo_factory({"svc/app.py": code})
+    exit_code, data = _plan(root)
+    assert _pairs(data) == {("s3:PutObject", "arn:aws:s3:::<AWS_STORAGE_BUCKET_NAME>/media/a.png")}
+    assert exit_code == 1
+    assert any("<AWS_STORAGE_BUCKET_NAME>" in item for item in data["roles"][0]["unresolved"])
+    exit_code, data = _plan(root, "--allow-wildcards")
+    assert _pairs(data) == {("s3:PutObject", "*")}
+    assert exit_code == 0
+
+
+def test_key_sent_to_a_third_party_is_reported(repo_factory: Callable[..., Path]) -> None:
+    code = (
+        HEAD
+        + "import requests\n"
+        + f'KEY = "{KEY}"\n'
+        + 's3.get_object(Bucket="b", Key="k")\n'
+        + 'requests.post("https://partner.example/hook", json={"aws_key": KEY})\n'
+    )
+    exit_code, data = _plan(repo_factory({"svc/app.py": code}))
+    assert exit_code == 1
+    (item,) = [u for u in data["roles"][0]["unresolved"] if "used outside AWS" in u]
+    assert substitute(KEY) in item and "requests.post" in item and "a task role cannot replace it" in item
