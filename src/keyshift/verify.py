@@ -20,6 +20,7 @@ from keyshift import gitrun
 from keyshift.errors import KeyshiftError
 from keyshift.model import CredentialKind, Finding, ScanResult, SourceKind
 from keyshift.redact import scrub, sha1_hex
+from keyshift.trail.hygiene import canary
 
 _SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 _TOKEN = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{100,}={0,2}(?![A-Za-z0-9/+=])")
@@ -220,6 +221,9 @@ def _sts_call(
 Caller = Callable[[str, _Secret], Mapping[str, Any]]
 
 
+_QUIRK_PAUSE = 2.0  # seconds before asking again about a pair STS just rejected
+
+
 def _one(key_id: str, secret: _Secret, call: Caller, limiter: RateLimiter) -> Verdict:
     from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
@@ -234,6 +238,11 @@ def _one(key_id: str, secret: _Secret, call: Caller, limiter: RateLimiter) -> Ve
             if code in ("AccessDenied", "AccessDeniedException"):
                 # the signature was accepted, only the action was refused: the key works
                 return Verdict(key_id, "live", reason="authenticated; GetCallerIdentity was denied")
+            if code in _AUTH_FAILURES and attempts == 1:
+                # STS can answer 403 for a valid pair when the same key ID was just tried with
+                # another secret; ask once more after a pause before calling the key dead
+                time.sleep(_QUIRK_PAUSE)
+                continue
             if code in _AUTH_FAILURES or attempts >= 2:
                 status = "invalid" if code in _AUTH_FAILURES else "error"
                 return Verdict(key_id, status, reason=scrub(code))
@@ -277,6 +286,10 @@ def verify_findings(
     limiter = RateLimiter(rate)
     verdicts: list[Verdict] = []
     for key_id in key_ids:
+        planted = canary(key_id)
+        if planted is not None:  # never call AWS for it: the call itself is the alarm
+            verdicts.append(Verdict(key_id, "unverified", reason=f"not called: {planted}"))
+            continue
         secret = secrets.get(key_id)
         if secret is None:
             verdicts.append(

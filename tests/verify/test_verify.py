@@ -43,7 +43,9 @@ def _invoke(*args: str) -> Any:
 def test_verify_live_dead_unverified(moto: Moto, tmp_path: Path) -> None:
     live = moto.live_key("legacy-app")
     repo = _repo(tmp_path / "svc", live)
-    result = _invoke("verify", str(repo), "--endpoint-url", moto.endpoint, "--insecure", "--json", "--rate", "0")
+    result = _invoke(
+        "verify", str(repo), "--endpoint-url", moto.endpoint, "--insecure", "--json", "--rate", "0"
+    )
     assert result.exit_code == 1, result.output
     verdicts = {v["key_id"]: v for v in json.loads(result.stdout)["keys"]}
     assert verdicts[live[0]]["status"] == "live"
@@ -61,10 +63,20 @@ def test_history_only_key_is_read_from_the_commit(moto: Moto, tmp_path: Path) ->
     repo = _repo(tmp_path / "svc", live)
     (repo / ".env").unlink()
     commit_all(repo, "drop .env", date="2024-03-01T00:00:00+00:00")
-    without = _invoke("verify", str(repo), "--endpoint-url", moto.endpoint, "--insecure", "--json", "--rate", "0")
+    without = _invoke(
+        "verify", str(repo), "--endpoint-url", moto.endpoint, "--insecure", "--json", "--rate", "0"
+    )
     assert live[0] not in without.stdout
     result = _invoke(
-        "verify", str(repo), "--history", "--endpoint-url", moto.endpoint, "--insecure", "--json", "--rate", "0"
+        "verify",
+        str(repo),
+        "--history",
+        "--endpoint-url",
+        moto.endpoint,
+        "--insecure",
+        "--json",
+        "--rate",
+        "0",
     )
     verdicts = {v["key_id"]: v for v in json.loads(result.stdout)["keys"]}
     assert verdicts[live[0]]["status"] == "live"
@@ -74,7 +86,9 @@ def test_migrate_verify_puts_verdicts_in_the_report(moto: Moto, tmp_path: Path) 
     live = moto.live_key("reports")
     repo = _repo(tmp_path / "svc", live)
     out = tmp_path / "review"
-    result = _invoke("migrate", str(repo), "--out", str(out), "--verify", "--endpoint-url", moto.endpoint, "--insecure")
+    result = _invoke(
+        "migrate", str(repo), "--out", str(out), "--verify", "--endpoint-url", moto.endpoint, "--insecure"
+    )
     assert result.exit_code == 1, result.output
     data = json.loads((out / "migration.json").read_text())
     assert data["totals"]["keys_live"] == 1
@@ -92,7 +106,16 @@ def test_migrate_verify_puts_verdicts_in_the_report(moto: Moto, tmp_path: Path) 
 def test_unreachable_endpoint_is_an_error_verdict_not_a_crash(tmp_path: Path) -> None:
     repo = _repo(tmp_path / "svc", (fake_key_id("123456789012", seed="x"), fake_secret("x")))
     result = _invoke(
-        "verify", str(repo), "--endpoint-url", "http://127.0.0.1:9", "--insecure", "--json", "--rate", "0", "--timeout", "2"
+        "verify",
+        str(repo),
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+        "--insecure",
+        "--json",
+        "--rate",
+        "0",
+        "--timeout",
+        "2",
     )
     assert result.exit_code == 1
     assert {v["status"] for v in json.loads(result.stdout)["keys"]} == {"error", "unverified"}
@@ -123,15 +146,20 @@ def _error(code: str) -> ClientError:
 @pytest.mark.parametrize(
     ("failures", "calls", "status"),
     [
-        ([_error("InvalidClientTokenId")], 1, "invalid"),
-        ([_error("SignatureDoesNotMatch")], 1, "invalid"),
+        # STS's documented quirk: one 403 for a valid pair is asked again before the key is called dead
+        ([_error("InvalidClientTokenId")], 2, "live"),
+        ([_error("InvalidClientTokenId")] * 2, 2, "invalid"),
+        ([_error("SignatureDoesNotMatch")] * 2, 2, "invalid"),
         ([_error("Throttling"), _error("Throttling")], 2, "error"),
         ([EndpointConnectionError(endpoint_url="http://x")] * 2, 2, "error"),
         ([_error("Throttling")], 2, "live"),
         ([_error("AccessDenied")], 1, "live"),
     ],
 )
-def test_retry_rules(tmp_path: Path, failures: list[Exception], calls: int, status: str) -> None:
+def test_retry_rules(
+    tmp_path: Path, failures: list[Exception], calls: int, status: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("keyshift.verify._QUIRK_PAUSE", 0.0)
     key, secret = fake_key_id(seed="r"), fake_secret("r")
     seen: list[str] = []
     queue = list(failures)
@@ -192,7 +220,16 @@ def test_sweep_verify_ranks_live_keys_first(moto: Moto, tmp_path: Path) -> None:
     commit_all(dead, "old key")
     out = tmp_path / "out"
     result = _invoke(
-        "sweep", str(fleet), "--out", str(out), "-j", "1", "--verify", "--endpoint-url", moto.endpoint, "--insecure"
+        "sweep",
+        str(fleet),
+        "--out",
+        str(out),
+        "-j",
+        "1",
+        "--verify",
+        "--endpoint-url",
+        moto.endpoint,
+        "--insecure",
     )
     assert result.exit_code == 1, result.output
     summary = json.loads((out / "summary.json").read_text())
@@ -248,7 +285,10 @@ def test_secrets_are_only_read_inside_the_target(tmp_path: Path, path: str) -> N
     assert recover(root, [_finding(CredentialKind.SECRET_ACCESS_KEY, key, secret, path)]) == {}
 
 
-def test_shared_cache_asks_once_per_key_across_repositories(tmp_path: Path) -> None:
+def test_shared_cache_asks_once_per_key_across_repositories(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("keyshift.verify._QUIRK_PAUSE", 0.0)
     key, secret = fake_key_id(seed="c"), fake_secret("c")
     asked: list[str] = []
 
@@ -267,6 +307,17 @@ def test_shared_cache_asks_once_per_key_across_repositories(tmp_path: Path) -> N
         for name in ("one", "two", "three")
         if (tmp_path / name).mkdir() is None
     ]
-    assert asked == [key]
+    assert asked == [key, key]  # asked twice (the 403 quirk), then shared through the cache
     assert {v[0].status for v in verdicts} == {"invalid"}
     assert secret not in "".join(p.read_text() for p in (tmp_path / "cache").glob("*.json"))
+
+
+@pytest.mark.parametrize("account", ["052310077262", "044858866125"])
+def test_canary_keys_are_never_called(tmp_path: Path, account: str) -> None:
+    key, secret = fake_key_id(account, seed="canary"), fake_secret("canary")
+
+    def caller(key_id: str, hidden: Any) -> dict[str, str]:
+        raise AssertionError("a canary key must never reach AWS")
+
+    (verdict,) = verify_findings(_scan(tmp_path, key, secret), tmp_path, rate=0, caller=caller)
+    assert verdict.status == "unverified" and "canary" in verdict.reason

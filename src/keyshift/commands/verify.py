@@ -32,7 +32,7 @@ def verify(
     is resolved as the AWS SDK resolves it (--endpoint-url, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL,
     the AWS config file) and named on stderr; http:// is refused unless --insecure.
 
-    A key that fails authentication is never retried.
+    A pair STS rejects is asked once more after a pause; canary-token keys are never called.
 
     Exit codes: 0 no key, or every key rejected by AWS; 1 a key is live or unchecked; 2 error.
     """
