@@ -18,7 +18,13 @@ from typing import Any
 from keyshift.errors import KeyshiftError
 
 DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024
-_SECTIONS = ("plan", "image", "history", "fix", "sweep")
+_SECTIONS = ("plan", "image", "fix")
+# tables earlier versions accepted without reading them: an error now, so no setting is silently ignored
+_RETIRED_SECTIONS = {
+    "history": "history scans are configured with command-line flags (--history, --since, --unreachable)",
+    "sweep": "sweeps are configured with command-line flags (keyshift sweep --help)",
+}
+_FIX_KEYS = {"exclude": "globs the codemod skips, on top of [tool.keyshift] exclude"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +94,13 @@ def _from_table(table: Mapping[str, Any], origin: str) -> Config:
     values: dict[str, Any] = {}
     sections: dict[str, Mapping[str, Any]] = {}
     for key, value in table.items():
+        if key in _RETIRED_SECTIONS:
+            raise KeyshiftError(f"{origin}: [tool.keyshift.{key}] is not read: {_RETIRED_SECTIONS[key]}")
         if key in _SECTIONS:
             if not isinstance(value, Mapping):
                 raise KeyshiftError(f"{origin}: [tool.keyshift.{key}] must be a table")
+            if key == "fix":
+                _check_fix(value, origin)
             sections[key] = dict(value)
             continue
         if key not in _KEYS:
@@ -109,6 +119,17 @@ def _from_table(table: Mapping[str, Any], origin: str) -> Config:
             raise KeyshiftError(f"{origin}: setting 'jobs' must be 0 (one per core) or more")
         values[attr] = value
     return Config(source_file=origin, sections=sections, **values)
+
+
+def _check_fix(table: Mapping[str, Any], origin: str) -> None:
+    for name, value in table.items():
+        if name not in _FIX_KEYS:
+            known = ", ".join(sorted(_FIX_KEYS))
+            raise KeyshiftError(f"{origin}: unknown setting {name!r} in [tool.keyshift.fix] (known: {known})")
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise KeyshiftError(
+                f"{origin}: setting {name!r} in [tool.keyshift.fix] must be a list of strings"
+            )
 
 
 def _find_pyproject(start: Path) -> Path | None:
