@@ -15,7 +15,7 @@ from keyshift.detect import detect_bytes, prefilter
 from keyshift.detect import might_contain as _could_hold
 from keyshift.detect.rules import RULES
 from keyshift.fakes import fake_key_id, fake_secret, fake_session_token
-from keyshift.sources.history import _probe
+from keyshift.sources.history import _holds, _probe
 
 FILL = {"key": fake_key_id(seed="pf"), "secret": fake_secret("pf"), "token": fake_session_token("pf")}
 POSITIVES = [(r.id, path, text.format(**FILL)) for r in RULES for path, text in r.positives]
@@ -168,3 +168,21 @@ def test_compiled_engine_answers_like_python(pieces: list[str]) -> None:
     assert (fast is None) == (slow is None)
     if fast is not None and slow is not None:
         assert prefilter._explicit_names(data, fast) == prefilter._explicit_names(data, slow)
+
+
+_DOCS = '{"documentation": "<p>Example: <code>AKIAIOSFODNN7EXAMPLE</code></p>", "NextToken": "x"}\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        (_DOCS * 50, False),  # a service model quoting AWS's example key: nothing to attribute
+        # an explicitly named secret anywhere keeps the blob for the detectors (conservative)
+        (_DOCS + "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", True),
+        (_DOCS * 50 + f"key = {fake_key_id(seed='kept')}\n", True),  # a real-looking key ID
+        (_DOCS + "\n" * 40 + f'aws_secret_access_key = "{S}"\n', True),  # an explicit secret far away
+        (f"AKIAIOSFODNN7EXAMPLE\n{S}\n", True),  # an unnamed secret next to the example key
+    ],
+)
+def test_first_pass_drops_blobs_holding_only_documentation_examples(text: str, kept: bool) -> None:
+    assert _holds(text.encode(), True) is kept

@@ -48,6 +48,7 @@ _OTHER = re.compile(rb"[^A-Za-z]")
 _SECRET = re.compile(rb"secret")
 # names.classify needs "sessiontoken"/"securitytoken" once non-alphanumerics are dropped
 _QUALIFIED_TOKEN = (re.compile(rb"session[_.\-]*token"), re.compile(rb"security[_.\-]*token"))
+_UNCLASSIFIED: list[tuple[int, int]] = [(-1, -1)]  # sentinel: a keyword inside a 256+ character name
 _NON_ALNUM = re.compile(rb"[^a-z0-9]")
 _SPLIT_AFTER_NAME = re.compile(
     rb"[A-Za-z0-9_.\-]*"
@@ -62,6 +63,8 @@ def might_contain(data: bytes) -> bool:
     if spans is None:
         return True  # a key ID, plain, split or encoded
     names = _explicit_names(data, spans)
+    if names is _UNCLASSIFIED:
+        return True
     if not names:
         return False
     if (b'"' in data or b"'" in data) and any(_SPLIT_AFTER_NAME.match(data, end) for _, end in names):
@@ -148,7 +151,7 @@ def _explicit_names(data: bytes, keywords: list[tuple[int, int]]) -> list[tuple[
     Mirrors ``names.classify``: a name is the run of identifier characters around the keyword;
     "token" counts with "session"/"security", "secret" with "aws" or "access". Each keyword is
     looked at once and a name once, however many keywords it holds, so this stays linear; a
-    name longer than ``_NAME_REACH`` on either side is kept without classifying it.
+    name longer than ``_NAME_REACH`` on either side ends the search with ``_UNCLASSIFIED``.
     """
     out: list[tuple[int, int]] = []
     size = len(data)
@@ -166,8 +169,7 @@ def _explicit_names(data: bytes, keywords: list[tuple[int, int]]) -> list[tuple[
         if (start == floor and floor > 0 and _NAME_TABLE[data[floor - 1]]) or (
             end == ceiling < size and _NAME_TABLE[data[end]]
         ):
-            out.append((start, end))
-            continue
+            return _UNCLASSIFIED  # a name too long to classify cheaply: let the detectors decide
         name = _NON_ALNUM.sub(b"", data[start:end].lower())
         if (
             b"sessiontoken" in name

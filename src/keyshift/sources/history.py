@@ -35,6 +35,7 @@ from typing import Any
 
 from keyshift.config import Config
 from keyshift.detect import detect_bytes, might_contain
+from keyshift.detect.suppress import key_id_placeholder
 from keyshift.detect.textkind import as_scannable
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, HistoryInfo, ScanResult, Skipped, SourceKind
@@ -90,12 +91,55 @@ def _scan_chunk(task: tuple[list[str], list[str], bool]) -> _Counts:
         if scannable is None:
             counts.binary += 1
             continue
-        if might_contain(scannable) and (
-            _PLAIN_KEY_ID.search(scannable) or _probe(scannable, inline_ignores)
-        ):
+        if might_contain(scannable) and _holds(scannable, inline_ignores):
             counts.hits.append(sha)
     counts.problems = stats.problems
     return counts
+
+
+def _holds(data: bytes, inline_ignores: bool) -> bool:
+    """Pass 1's verdict on a blob the prefilter kept: does it hold a credential worth attributing?
+
+    A key ID on word boundaries is a finding under any path, so no probe is needed, unless every
+    key ID in the blob is a documentation example or placeholder (AWS's own service models and
+    docs carry ``AKIAIOSFODNN7EXAMPLE`` in hundreds of multi-megabyte versions). Such a blob is
+    dropped when nothing else in it could be a finding: without the examples it fails the
+    prefilter, and the lines around each example (where a secret paired with it would stand)
+    yield only suppressed findings. Attributing it would only list suppressed examples.
+    """
+    keys = {m.group() for m in _PLAIN_KEY_ID.finditer(data)}
+    if not keys:
+        return _probe(data, inline_ignores)
+    if any(key_id_placeholder(k.decode("ascii")) is None for k in keys):
+        return True
+    stripped = data
+    for key in keys:
+        stripped = stripped.replace(key, b"")
+    if might_contain(stripped):
+        return True
+    excerpt = _around(data, keys)
+    return any(
+        f.suppressed not in ("example-key", "placeholder")
+        for path in _PROBE_PATHS
+        for f in detect_bytes(excerpt, path, source=SourceKind.HISTORY, inline_ignores=False)
+    )
+
+
+def _around(data: bytes, keys: set[bytes], reach: int = 8) -> bytes:
+    """The lines within ``reach`` of every line holding one of ``keys`` (runs separated by a blank line)."""
+    lines = data.split(b"\n")
+    keep: set[int] = set()
+    for number, line in enumerate(lines):
+        if any(key in line for key in keys):
+            keep.update(range(max(0, number - reach), min(len(lines), number + reach + 1)))
+    out: list[bytes] = []
+    last = -2
+    for number in sorted(keep):
+        if number != last + 1:
+            out.append(b"")
+        out.append(lines[number])
+        last = number
+    return b"\n".join(out)
 
 
 def _probe(data: bytes, inline_ignores: bool) -> bool:
