@@ -10,13 +10,17 @@ few runs of CPU time and ignore differences below a floor, so a busy machine doe
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from keyshift.cli import app
 from keyshift.detect import detect_bytes
 from keyshift.fakes import fake_key_id, fake_secret, fake_session_token
 
@@ -186,3 +190,16 @@ def test_one_megabyte_of_keywords_is_fast() -> None:
     start = time.process_time()
     assert detect_bytes(data, "a.py") == []
     assert time.process_time() - start < 2.0
+
+
+def test_scan_cli_on_a_hostile_pull_request_file(tmp_path: Path) -> None:
+    """End to end: a tree with a 1 MB keyword file and a 200 KB line of key IDs scans in seconds."""
+    (tmp_path / "padding.py").write_bytes(_repeat("secret", 1_000_000))
+    (tmp_path / "keys.txt").write_bytes(_repeat(KEY + " ", 200_000))
+    (tmp_path / "real.env").write_text(f"AWS_ACCESS_KEY_ID={KEY}\nAWS_SECRET_ACCESS_KEY={SECRET}\n")
+    start = time.process_time()
+    result = CliRunner().invoke(app, ["scan", str(tmp_path), "--format", "json"])
+    assert time.process_time() - start < 10.0
+    doc = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert {f["path"] for f in doc["findings"]} == {"keys.txt", "real.env"}

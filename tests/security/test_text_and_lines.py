@@ -160,3 +160,16 @@ def test_history_scans_deleted_text_with_nuls_or_utf16(form: str, tmp_path: Path
     found = sorted((f["kind"], f["line"], f["source"]) for f in doc["findings"])
     assert found == [("access_key_id", 2, "history"), ("secret_access_key", 3, "history")]
     assert doc["stats"]["skipped_binary"] == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(alphabet=st.characters(blacklist_categories=()), max_size=300),
+    path=st.sampled_from(["a.py", "Dockerfile", "c.yaml", "blob"]),
+)
+def test_any_text_with_any_terminator_never_crashes(text: str, path: str) -> None:
+    from keyshift.detect import detect_text
+
+    key_line = f"{text}\naws_access_key_id = {KEY}{text}\u2028aws_secret_access_key = {SECRET}\r"
+    found = detect_text(key_line, path)
+    assert all(f.line >= 1 for f in found)
