@@ -192,7 +192,7 @@ def scan(
     scrubber = Scrubber.of((*result.findings, *result.suppressed))
     _write(scrubber.scrub(rendered, mask_key_ids=redact), output)
     if not quiet:
-        from keyshift.report._common import printable
+        from keyshift.markup import printable
 
         # a text report on the terminal already lists the warnings: say them once
         if not (fmt is OutputFormat.text and output == "-"):

@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
+from keyshift.markup import printable  # one escaping for terminals, logs and reports
 from keyshift.model import Finding, ScanResult, SourceKind
 from keyshift.redact import mask_key_id, scrub
 
@@ -122,31 +123,6 @@ def is_lossless_text(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def printable(text: str) -> str:
-    """``text`` for a terminal or a log: control characters and undecodable bytes escaped.
-
-    C0/C1 controls, DEL, line and paragraph separators and bidi controls become ``\\xNN`` /
-    ``\\uNNNN``; a byte that was not UTF-8 becomes ``\\xNN``; a backslash is doubled, so the
-    escaping is unambiguous and the original name can be recovered. Plain names are unchanged.
-    """
-    if text.isprintable() and "\\" not in text:
-        return text
-    out: list[str] = []
-    for ch in text:
-        code = ord(ch)
-        if ch == "\\":
-            out.append("\\\\")
-        elif 0xDC80 <= code <= 0xDCFF:
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif ch.isprintable() or ch == " ":
-            out.append(ch)
-        elif code < 0x100:
-            out.append(f"\\x{code:02x}")
-        else:
-            out.append(f"\\u{code:04x}")
-    return "".join(out)
 
 
 def terminal_safe(text: str) -> str:

@@ -12,13 +12,13 @@ import os
 from collections.abc import Sequence
 
 from keyshift.detect.account import key_type
+from keyshift.markup import printable
 from keyshift.model import CredentialKind, Finding, ScanResult, SourceKind
 from keyshift.report._common import (
     KIND_LABEL,
     active_findings,
     clean_text,
     is_history_only,
-    printable,
     short_sha1,
     show_key_id,
     skipped_reasons,
