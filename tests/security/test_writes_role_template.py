@@ -80,9 +80,10 @@ def test_flag_template_is_limited(template: str, message: str, tmp_path: Path) -
 @pytest.mark.parametrize(
     ("template", "expected"),
     [
-        ("{service}-role", "repo-role"),
+        # the service is named from the project's metadata ([project] name), not the checkout folder
+        ("{service}-role", "victim-role"),
         ("app-{key_suffix}", f"app-{KEY[-4:].lower()}"),
-        ("{service}-{index}@ecs", "repo-1@ecs"),
+        ("{service}-{index}@ecs", "victim-1@ecs"),
         ("{service}-" + "x" * 70, None),  # longer than IAM's 64: shortened with a stable hash
     ],
 )
@@ -92,6 +93,6 @@ def test_plain_templates_still_work(template: str, expected: str | None, tmp_pat
     assert result.exit_code == 0, result.output
     (role,) = json.loads(result.stdout)["roles"]
     if expected is None:
-        assert len(role["name"]) == 64 and role["name"].startswith("repo-xxx")
+        assert len(role["name"]) == 64 and role["name"].startswith("victim-xxx")
     else:
         assert role["name"] == expected

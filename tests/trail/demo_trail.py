@@ -24,7 +24,7 @@ from keyshift.trail import gen  # noqa: E402
 
 ACCOUNT = "111122223333"
 ORDERS_KEY = "AKIARTX3GSDS7HNK5FSF"  # the key hardcoded in fixtures/demo
-ROLE = "orders-task-role-5fsf"  # the role keyshift plans for it
+ROLE = "orders-service-task-role"  # the role keyshift plans for the demo workload
 TABLE = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/orders"
 SECRET = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:orders/payment-api-Xk9fQ2"
 TEMP_CLI = fake_key_id(ACCOUNT, prefix="ASIA", seed="demo-cli-session")

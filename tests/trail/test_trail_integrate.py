@@ -50,7 +50,7 @@ def test_plan_trail_json() -> None:
 
 def test_plan_without_trail_is_unchanged() -> None:
     _, with_nothing, _ = run("plan", str(DEMO), "--exit-zero")
-    assert "what CloudTrail says" not in with_nothing and "role orders-task-role-5fsf" in with_nothing
+    assert "what CloudTrail says" not in with_nothing and "role orders-service-task-role" in with_nothing
 
 
 def test_migrate_trail_holds_the_revocation(tmp_path: Path) -> None:
@@ -96,7 +96,7 @@ def _call(action: str, by: str = "boto3", errors: int = 0, via: str | None = Non
 
 def _plan(*actions: str) -> PlanResult:
     grants = tuple(Grant(a, ("*",), ("code",), "mapped") for a in actions)
-    role = RolePlan("r", "svc", ".", ORDERS_KEY, "111122223333", "eu-west-1", grants, (), (), (), (), ())
+    role = RolePlan("r", "svc", ".", (ORDERS_KEY,), "111122223333", "eu-west-1", grants, (), (), (), (), ())
     return PlanResult(".", (role,), (), ())
 
 
@@ -154,11 +154,11 @@ def test_unobserved_grants_are_flagged_never_removed(action: str, data: int, wor
 def test_blast_radius_before_and_after_in_plan_and_review(tmp_path: Path) -> None:
     _, out, _ = run("plan", str(DEMO), "--trail", str(DEMO_TRAIL))
     assert "blast radius: user orders-service: AdministratorAccess, legacy-services/orders-data -> " in out
-    assert f"now role {ROLE}: its policy -> 7 action(s) on 4 resource(s)" in out
+    assert f"now role {ROLE}: its policy -> 8 action(s) on 5 resource(s)" in out
     review = tmp_path / "review"
     run("migrate", str(DEMO), "--trail", str(DEMO_TRAIL), "--out", str(review), "--no-history")
     md = (review / "trail.md").read_text()
-    assert "## Blast radius" in md and f"| {ORDERS_KEY} | orders-service: AdministratorAccess" in md
+    assert "## Blast radius" in md and f"| {ORDERS_KEY}, AKIARTX3GSDSXD4EDCUD | orders-service: AdministratorAccess" in md
 
 
 @pytest.mark.parametrize(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
+from keyshift.awsnames import KEY_ID_TOKEN
 from keyshift.errors import KeyshiftError
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from keyshift.trail.integrate import RoleTrail
     from keyshift.trail.summary import TrailSummary
 
-_KEY_ID = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])")
+_KEY_ID = KEY_ID_TOKEN
 
 
 def trail(

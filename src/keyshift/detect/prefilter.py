@@ -3,7 +3,7 @@
 A necessary condition for any detector hit, checked in C (``re``, ``bytes.translate``,
 ``bytes.find``) before any detector runs:
 
-- a key ID has its full shape, ``(AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}``, or is cut right after
+- a key ID has its full shape, ``awsnames.KEY_ID_PATTERN``, or is cut right after
   such a prefix by a quote or an escape character (a literal split in two: ``"AKIA" "QX…"``,
   a Dockerfile continuation), or is base64 encoded (``QUtJQ…``);
 - without a key ID, the detectors only report a value named as AWS's own: a secret assigned to
@@ -26,8 +26,12 @@ import bisect
 import re
 from collections.abc import Callable
 
+from keyshift.awsnames import KEY_ID_PREFIXES
+
 # a whole key ID, or its prefix cut by a quote/escape (joined by the literal or continuation joiners)
-_KEY_ID = re.compile(rb"(?:AKIA|ASIA|ABIA|ACCA)(?:[A-Z2-7]{16}|[A-Z2-7]{0,15}[\"'\\`])")
+_KEY_ID = re.compile(
+    ("(?:" + "|".join(KEY_ID_PREFIXES) + ")").encode() + rb"(?:[A-Z2-7]{16}|[A-Z2-7]{0,15}[\"'\\`])"
+)
 _ENCODED_KEY_PREFIX = re.compile(rb"Q(?:UtJQ|VNJQ|UJJQ|UNDQ)")  # the same prefixes, base64 encoded
 # base64, URL-encoding and escape characters -> 1, everything else -> 0
 _VALUE_CHARS = bytes(

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from keyshift.awsnames import KEY_ID
 from keyshift.planner import iam_map
 from keyshift.planner.pyparse import parse
 from keyshift.planner.values import (
@@ -224,7 +224,7 @@ _LOCAL_MODULES = frozenset(
         "config",
     }
 )
-_KEY_ID = re.compile(r"(?:AKIA|ASIA)[A-Z2-7]{16}")
+_KEY_ID = KEY_ID
 # functions and methods that only shape or inspect a value in memory
 _HARMLESS = frozenset(
     {

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from keyshift.awsnames import KEY_ID_PATTERN
 from keyshift.config import Config
 from keyshift.detect import detect_bytes, might_contain
 from keyshift.detect.suppress import key_id_placeholder
@@ -60,7 +61,7 @@ _CHUNK_BLOBS = 20000
 
 Value = tuple[str, str]  # (rule_id, value_sha1)
 # a key ID on word boundaries is a finding under any path (suppressed or not): no need to probe
-_PLAIN_KEY_ID = re.compile(rb"(?<![A-Za-z0-9_])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9_])")
+_PLAIN_KEY_ID = re.compile(rb"(?<![A-Za-z0-9_])" + KEY_ID_PATTERN.encode() + rb"(?![A-Za-z0-9_])")
 
 
 @dataclass(slots=True)

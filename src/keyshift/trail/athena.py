@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-_KEY = re.compile(r"^(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}$")
+from keyshift.awsnames import KEY_ID_PATTERN
+
+_KEY = re.compile(f"^{KEY_ID_PATTERN}$")
 _TABLE = re.compile(r"^[a-z_][a-z0-9_]{0,127}(?:\.[a-z_][a-z0-9_]{0,127})?$")
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
 _DAY = re.compile(r"^\d{4}/\d{2}/\d{2}$")

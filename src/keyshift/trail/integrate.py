@@ -83,20 +83,25 @@ def compare(
     by_key = {k.key_id: k for k in summary.keys}
     out = []
     for role in plan.roles:
-        key = by_key.get(role.key_id)
-        trail = _role(role, key, summary, (deployed or {}).get(role.name))
+        # a role replaces every key its workload used: the trail of each of them speaks for it
+        keys = {k: by_key.get(k) for k in role.key_ids}
+        trail = _role(role, keys, summary, (deployed or {}).get(role.name))
         if iam is not None:
-            user = user_of(key.identities) if key is not None else None
+            users = [user_of(key.identities) for key in keys.values() if key is not None]
+            user = next((u for u in users if u), None)
             before = user_radius(iam, user) if user else None
             trail = replace(trail, before=before, after=summarize(role.name, [("its policy", trail.policy)]))
         out.append(trail)
     return tuple(out)
 
 
-def _role(role: RolePlan, key: KeyActivity | None, summary: TrailSummary, deployed: Any = None) -> RoleTrail:
+def _role(
+    role: RolePlan, keys: Mapping[str, KeyActivity | None], summary: TrailSummary, deployed: Any = None
+) -> RoleTrail:
     additions: dict[str, Addition] = {}
     observed: set[str] = set()
-    if key is not None:
+    seen = [key for key in keys.values() if key is not None]
+    for key in seen:
         for call in key.calls:
             observed.update(call.actions)
             if call.via_role or not call.by_python_sdk or call.count <= call.errors:
@@ -127,9 +132,9 @@ def _role(role: RolePlan, key: KeyActivity | None, summary: TrailSummary, deploy
                 have, resources=resources, evidence=f"{have.evidence}; {evidence}"
             )
     unobserved = tuple(
-        _unobserved(g.action, summary) for g in role.grants if key is None or g.action not in observed
+        _unobserved(g.action, summary) for g in role.grants if not seen or g.action not in observed
     )
-    blockers = _blockers(role.key_id, key)
+    blockers = tuple(b for key_id, key in keys.items() for b in _blockers(key_id, key))
     after = replace(
         role,
         grants=role.grants
@@ -144,8 +149,9 @@ def _role(role: RolePlan, key: KeyActivity | None, summary: TrailSummary, deploy
             _lines(before_doc), _lines(after_doc), f"{role.name} ({label})", f"{role.name} (with the trail)"
         )
     )
+    ordered = tuple(sorted(additions.values(), key=lambda a: a.action))
     return RoleTrail(
-        role.name, role.key_id, key is not None, tuple(sorted(additions.values(), key=lambda a: a.action)),
+        role.name, ", ".join(role.key_ids), bool(seen), ordered,
         unobserved, blockers, after_doc, diff,
     )  # fmt: skip
 
@@ -209,8 +215,8 @@ def blocked_keys(trails: tuple[RoleTrail, ...]) -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
     for t in trails:
         for b in t.blockers:
-            if b.message not in out.setdefault(t.key_id, []):
-                out[t.key_id].append(b.message)
+            if b.message not in out.setdefault(b.key_id, []):
+                out[b.key_id].append(b.message)
     return {k: tuple(v) for k, v in out.items() if v}
 
 
