@@ -98,11 +98,20 @@ def _clean(path: str) -> str:
     return "." if cleaned in ("", "/") else cleaned.lstrip("/")
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
-    """Go ``filepath.Match`` (as COPY uses it): ``*`` and ``?`` stop at ``/``, ``[...]`` classes."""
+def _glob(pattern: str, *, double_star: bool = False) -> re.Pattern[str]:
+    """Go ``filepath.Match`` (as COPY uses it): ``*`` and ``?`` stop at ``/``, ``[...]`` classes.
+
+    ``double_star`` adds ``.dockerignore``'s ``**`` (any number of folders, moby/patternmatcher).
+    """
     out, i = [], 0
     while i < len(pattern):
         c = pattern[i]
+        if double_star and pattern.startswith("**", i):
+            i += 2
+            if i < len(pattern) and pattern[i] == "/":
+                i += 1
+            out.append(".*" if i >= len(pattern) else "(?:.*/)?")
+            continue
         if c == "*":
             out.append("[^/]*")
         elif c == "?":
@@ -153,38 +162,7 @@ class DockerIgnore:
             pattern = _clean(line)
             if pattern == ".":
                 continue
-            self.rules.append((self._compile(pattern), exclusion))
-
-    @staticmethod
-    def _compile(pattern: str) -> re.Pattern[str]:
-        out, i = ["^"], 0
-        while i < len(pattern):
-            c = pattern[i]
-            if pattern.startswith("**", i):
-                i += 2
-                if i < len(pattern) and pattern[i] == "/":
-                    i += 1
-                out.append(".*" if i >= len(pattern) else "(?:.*/)?")
-                continue
-            if c == "*":
-                out.append("[^/]*")
-            elif c == "?":
-                out.append("[^/]")
-            elif c == "\\" and i + 1 < len(pattern):
-                i += 1
-                out.append(re.escape(pattern[i]))
-            elif c == "[":
-                end = pattern.find("]", i + 1)
-                if end == -1:
-                    out.append(re.escape(c))
-                else:
-                    body = pattern[i + 1 : end].replace("\\", "\\\\")
-                    out.append("[^" + body[1:] + "]" if body.startswith("^") else "[" + body + "]")
-                    i = end
-            else:
-                out.append(re.escape(c))
-            i += 1
-        return re.compile("".join(out) + r"\Z")
+            self.rules.append((_glob(pattern, double_star=True), exclusion))
 
     def excludes(self, rel: str) -> bool:
         chain = _parents(rel)
