@@ -42,19 +42,24 @@ def key_id_placeholder(key_id: str) -> str | None:
     return None
 
 
-def secret_placeholder(secret: str) -> str | None:
-    """Why a 40-character value is not a real secret access key, or None."""
-    upper = secret.upper()
+def _filler(value: str, *, distinct: int, repeat: re.Pattern[str]) -> str | None:
+    """Why ``value`` is an example or filler rather than a credential, or None."""
+    upper = value.upper()
     if "EXAMPLE" in upper:
         return "example-key"
     if (
         any(word in upper for word in _PLACEHOLDER_WORDS[1:])
-        or len(set(secret)) < 12
-        or _SEQUENCE_6.search(secret)
-        or _REPEAT_6.search(secret)
+        or len(set(value)) < distinct
+        or _SEQUENCE_6.search(value)
+        or repeat.search(value)
     ):
         return "placeholder"
     return None
+
+
+def secret_placeholder(secret: str) -> str | None:
+    """Why a 40-character value is not a real secret access key, or None."""
+    return _filler(secret, distinct=12, repeat=_REPEAT_6)
 
 
 _REPEAT_ALNUM_8 = re.compile(r"([A-Za-z0-9])\1{7}")
@@ -66,17 +71,7 @@ def token_placeholder(token: str) -> str | None:
     Real tokens hold runs of ``/`` (bytes 0xFF of their binary header: ``AQoDYXdzEJH//////////``),
     so only repeated letters and digits count as filler here.
     """
-    upper = token.upper()
-    if "EXAMPLE" in upper:
-        return "example-key"
-    if (
-        any(word in upper for word in _PLACEHOLDER_WORDS[1:])
-        or len(set(token)) < 16
-        or _SEQUENCE_6.search(token)
-        or _REPEAT_ALNUM_8.search(token)
-    ):
-        return "placeholder"
-    return None
+    return _filler(token, distinct=16, repeat=_REPEAT_ALNUM_8)
 
 
 def plausible_secret(value: str) -> bool:
