@@ -10,17 +10,12 @@ runtime error. ``--exit-zero`` reports without failing.
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
 
 import typer
 
+from keyshift.commands.formats import TextOrJson
 from keyshift.errors import KeyshiftError
-
-
-class FixFormat(StrEnum):
-    text = "text"
-    json = "json"
 
 
 def fix(
@@ -32,7 +27,7 @@ def fix(
     write: bool = typer.Option(
         False, "--write", "-w", help="Apply the changes (default: dry run with a diff)."
     ),
-    output_format: FixFormat = typer.Option(FixFormat.text, "--format", "-f", help="Report format."),
+    output_format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Report format."),
     json_flag: bool = typer.Option(False, "--json", help="Shorthand for --format json."),
     no_diff: bool = typer.Option(False, "--no-diff", help="Text dry run: print the report without the diff."),
     config_file: Path | None = typer.Option(
@@ -66,11 +61,11 @@ def fix(
         raise KeyshiftError("[tool.keyshift.fix] exclude must be a list of strings")
     patterns = (*config.exclude, *extra, *(exclude or ()))
     result = run_fix(targets, write=write, jobs=jobs if jobs is not None else config.jobs, exclude=patterns)
-    fmt = FixFormat.json if json_flag else output_format
-    text = to_json(result) if fmt is FixFormat.json else to_text(result, show_diff=not no_diff)
+    fmt = TextOrJson.json if json_flag else output_format
+    text = to_json(result) if fmt is TextOrJson.json else to_text(result, show_diff=not no_diff)
     sys.stdout.write(Scrubber(result.secrets).scrub(text))
     sys.stdout.flush()
-    if not quiet and fmt is FixFormat.json:
+    if not quiet and fmt is TextOrJson.json:
         print(
             f"keyshift fix: {len(result.changed)} file(s) {'changed' if write else 'would change'}",
             file=sys.stderr,

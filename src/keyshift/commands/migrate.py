@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from keyshift.commands.formats import TextOrJson
+
 if TYPE_CHECKING:
     from keyshift.redact import Scrubber
 
@@ -46,8 +48,8 @@ def migrate(
     ),
     config_file: Path | None = typer.Option(None, "--config", help="Settings file."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", help="Worker processes (default: one per core)."),
-    output_format: str = typer.Option(
-        "text", "--format", "-f", help="text (a table) or json (migration.json) on stdout."
+    output_format: TextOrJson = typer.Option(
+        TextOrJson.text, "--format", "-f", help="text (a table) or json (migration.json) on stdout."
     ),
     as_json: bool = typer.Option(False, "--json", help="Shorthand for --format json."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when keys were found."),
@@ -73,8 +75,6 @@ def migrate(
     from keyshift.migrate.pipeline import run_migration
     from keyshift.migrate.review import to_json, write_review
 
-    if output_format not in ("text", "json"):
-        raise KeyshiftError(f"unknown --format {output_format!r} (use text or json)")
     as_json = as_json or output_format == "json"
     if not path.is_dir():
         raise KeyshiftError(f"not a directory: {path}")

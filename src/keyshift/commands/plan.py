@@ -7,12 +7,12 @@ from pathlib import Path
 
 import typer
 
-from keyshift.errors import KeyshiftError
+from keyshift.commands.formats import TextOrJson
 
 
 def plan(
     path: Path = typer.Argument(Path("."), help="Repository or service directory to plan for."),
-    output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    output_format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="text or json."),
     json_output: bool = typer.Option(False, "--json", help="Shorthand for --format json."),
     out: Path | None = typer.Option(
         None,
@@ -62,9 +62,7 @@ def plan(
     from keyshift.redact import Scrubber
 
     if json_output:
-        output_format = "json"
-    if output_format not in ("text", "json"):
-        raise KeyshiftError(f"unknown --format {output_format!r} (use text or json)")
+        output_format = TextOrJson.json
     settings = load_config(path, config)
     result = plan_repository(
         path,

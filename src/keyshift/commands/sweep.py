@@ -8,6 +8,8 @@ from typing import Any
 
 import typer
 
+from keyshift.commands.formats import TextOrJson
+
 
 def sweep(
     sources: Path = typer.Argument(
@@ -45,8 +47,8 @@ def sweep(
     fresh: bool = typer.Option(
         False, "--fresh", help="Ignore cached results and scan every repository again."
     ),
-    output_format: str = typer.Option(
-        "text", "--format", "-f", help="text (one line) or json (summary.json) on stdout."
+    output_format: TextOrJson = typer.Option(
+        TextOrJson.text, "--format", "-f", help="text (one line) or json (summary.json) on stdout."
     ),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when keys were found."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or counts on stderr."),
@@ -64,8 +66,6 @@ def sweep(
     from keyshift.sweep.sources import list_sources
     from keyshift.sweep.task import RepoTask, save_text
 
-    if output_format not in ("text", "json"):
-        raise KeyshiftError(f"unknown --format {output_format!r} (use text or json)")
     if (endpoint_url is not None or insecure) and not verify:
         raise KeyshiftError("--endpoint-url and --insecure need --verify")
     if verify:

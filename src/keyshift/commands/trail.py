@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from keyshift.awsnames import KEY_ID_TOKEN
+from keyshift.commands.formats import TextOrJson
 from keyshift.errors import KeyshiftError
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def trail(
         "--keys",
         help="Key IDs (comma-separated), a file listing them (scan output works), or a repository to scan.",
     ),
-    output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    output_format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="text or json."),
     app_logs: list[Path] = typer.Option(
         None,
         "--logs",
@@ -66,8 +67,6 @@ def trail(
     """
     from keyshift.redact import scrub
 
-    if output_format not in ("text", "json"):
-        raise KeyshiftError(f"unknown --format {output_format!r} (use text or json)")
     wanted = resolve_keys(keys) if keys else None
     if athena:
         from keyshift.trail import athena as sql

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from keyshift.commands.formats import TextOrJson
+
 
 def verify(
     path: Path = typer.Argument(Path("."), help="Repository or directory to scan for key pairs."),
@@ -20,7 +22,7 @@ def verify(
     ),
     rate: float = typer.Option(2.0, "--rate", help="At most this many STS calls per second."),
     timeout: float = typer.Option(10.0, "--timeout", help="Seconds per STS call."),
-    output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    output_format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="text or json."),
     as_json: bool = typer.Option(False, "--json", help="Shorthand for --format json."),
     config_file: Path | None = typer.Option(None, "--config", help="Settings file."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 whatever the verdicts."),
@@ -47,8 +49,6 @@ def verify(
     from keyshift.scan import apply_policy, merge, scan_tree
     from keyshift.verify import sts_endpoint, verdict_json, verify_findings
 
-    if output_format not in ("text", "json"):
-        raise KeyshiftError(f"unknown --format {output_format!r} (use text or json)")
     as_json = as_json or output_format == "json"
     if not path.is_dir():
         raise KeyshiftError(f"not a directory: {path}")
