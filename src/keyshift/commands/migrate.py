@@ -81,6 +81,10 @@ def migrate(
     if (endpoint_url is not None or insecure) and not verify:
         raise KeyshiftError("--endpoint-url and --insecure need --verify")
     config = load_config(path, config_file)
+    from keyshift.safefs import open_output_dir
+
+    with open_output_dir(out, within=path):  # a symlinked review folder fails now, not after the scan
+        pass
     inside = _inside(out, path)
     if inside is not None:
         # a review folder in the target holds key IDs: never scan, rewrite or commit it
