@@ -38,7 +38,9 @@ def _check_name(name: str, where: Path) -> None:
 
 
 def _symlink_error(path: Path) -> KeyshiftError:
-    return KeyshiftError(f"refusing to write through a symlink: {path} (remove it or choose another --out-dir)")
+    return KeyshiftError(
+        f"refusing to write through a symlink: {path} (remove it or choose another --out-dir)"
+    )
 
 
 class SafeDir:
