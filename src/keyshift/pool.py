@@ -1,0 +1,190 @@
+"""The one way keyshift spreads work over processes: ``imap``.
+
+Every stage that fans out (scan, fix, sweep, image layers, history, trail) has the same needs,
+and each used to meet them with its own pool and its own threshold:
+
+- a worker count from ``--jobs`` (0 = one per core);
+- small work runs inline, because forking workers costs more than it saves: the caller says how
+  much work pays for a pool (``inline_below``, in its own unit: files, bytes, chunks) and the
+  items are read lazily until that much is seen, so a stream (a walk, ``git cat-file``) is never
+  read whole just to decide;
+- a bounded window of items in flight, so memory stays flat however long the stream;
+- results in completion order (``FIRST_COMPLETED``: progress bars, merges) or in submission
+  order (output that must not depend on timing), as the caller asks;
+- workers forked from the warm parent (they inherit loaded detectors and libcst tables and need
+  no importable ``__main__``), spawned where fork does not exist;
+- a clean Ctrl-C: workers ignore SIGINT, the parent cancels what is queued and stops the
+  workers, and only the parent's ``KeyboardInterrupt`` surfaces (one message, no traceback per
+  worker);
+- a worker that dies (out of memory, killed) loses the items in the pool with it; ``lost`` lets
+  the caller decide what such an item becomes (run inline, an error outcome, a retry list),
+  otherwise ``BrokenProcessPool`` is raised.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing.context import BaseContext
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: In which order ``imap`` yields results.
+Order = Literal["completion", "submission"]
+
+
+def workers(jobs: int) -> int:
+    """The worker count for ``--jobs``: ``jobs`` itself, or one per core for 0 (or less)."""
+    return jobs if jobs > 0 else (os.cpu_count() or 1)
+
+
+def context() -> BaseContext:
+    """fork where it exists (workers start warm, no importable ``__main__`` needed), else spawn."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _quiet_worker() -> None:
+    """Workers leave Ctrl-C to the parent, which cancels the work and stops them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _one(_: object) -> int:
+    return 1
+
+
+def imap(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    jobs: int,
+    inline_below: int = 2,
+    weight: Callable[[T], int] = _one,
+    window: int = 0,
+    order: Order = "completion",
+    lost: Callable[[T], R] | None = None,
+    warm: Callable[[], object] | None = None,
+    isolate: bool = False,
+) -> Iterator[R]:
+    """``fn`` over ``items``, inline or on a process pool; results are yielded as they come.
+
+    Inline (in this process, in order) when there is one worker or the items' total ``weight``
+    stays below ``inline_below``; items are read only until that much weight is seen. Otherwise a
+    pool of ``workers(jobs)`` processes runs them with at most ``window`` (default: two per
+    worker) in flight. ``warm`` runs once in this process before the workers fork, so each starts
+    with it done. ``isolate`` uses a pool even for one worker (an item that may kill its process).
+    ``fn`` and the items must pickle; ``fn`` must be a module-level function.
+
+    Close the iterator (or consume it) to release the pool; leaving early cancels what is queued.
+    """
+    count = workers(jobs)
+    it = iter(items)
+    head: list[T] = []
+    if count <= 1 and not isolate:
+        yield from map(fn, it)
+        return
+    seen = 0
+    for item in it:
+        head.append(item)
+        seen += weight(item)
+        if seen >= inline_below:
+            break
+    else:
+        if not isolate:
+            yield from map(fn, head)
+            return
+    if warm is not None:
+        warm()
+    yield from _pooled(fn, head, it, count, window or 2 * count, order, lost)
+
+
+def _pooled(
+    fn: Callable[[T], R],
+    head: list[T],
+    rest: Iterator[T],
+    count: int,
+    window: int,
+    order: Order,
+    lost: Callable[[T], R] | None,
+) -> Iterator[R]:
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(max_workers=count, mp_context=context(), initializer=_quiet_worker)
+    queue: deque[Future[R]] = deque()  # submission order
+    items: dict[Future[R], T] = {}
+    clean = False
+
+    def result(future: Future[R]) -> R:
+        item = items.pop(future)
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            if lost is None:
+                raise
+            return lost(item)
+
+    try:
+        source = itertools.chain(head, rest)
+        exhausted = False
+        while True:
+            while not exhausted and len(items) < window:
+                try:
+                    item = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                future = _submit(pool, fn, item)
+                if future is None:  # the pool broke while submitting
+                    if lost is None:
+                        raise BrokenProcessPool("a worker process died")
+                    yield lost(item)
+                    continue
+                items[future] = item
+                if order == "submission":
+                    queue.append(future)
+            if not items:
+                break
+            if order == "submission":
+                yield result(queue.popleft())
+            else:
+                done, _ = wait(list(items), return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield result(future)
+        clean = True
+    finally:
+        _shutdown(pool, clean)
+
+
+def _submit(pool: ProcessPoolExecutor, fn: Callable[[T], R], item: T) -> Future[R] | None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return pool.submit(fn, item)
+    except BrokenProcessPool:
+        return None
+
+
+def _shutdown(pool: ProcessPoolExecutor, clean: bool) -> None:
+    """Wait for idle workers after a clean run; after Ctrl-C, an error or an early close, cancel
+    the queue and stop the workers now (they ignore SIGINT, so they are terminated)."""
+    if clean:
+        pool.shutdown(wait=True)
+        return
+    processes = list(getattr(pool, "_processes", {}).values())  # private, but the only handle
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
