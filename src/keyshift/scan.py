@@ -1,18 +1,19 @@
 """The working-tree scan: list files, scan them on every core, apply the policy.
 
-Work is split into batches of files (by count and bytes) handed to worker processes; a small
-tree is scanned in-process because starting workers would cost more than the scan.
+Work is split into batches of files (by count and bytes) handed to worker processes through
+``keyshift.pool``; a tree under 4 MiB is scanned in-process because starting workers would cost
+more than the scan.
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from keyshift import pool
 from keyshift.config import Config
 from keyshift.detect.pairing import propagate
 from keyshift.errors import KeyshiftError
@@ -24,11 +25,28 @@ _BATCH_FILES = 512
 _BATCH_BYTES = 16 * 1024 * 1024
 
 
-def _scan_batch(root: str, rels: Sequence[str], max_size: int, inline_ignores: bool) -> list[FileResult]:
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """Files for one worker round trip, with their bytes (the pool's measure of work)."""
+
+    root: str
+    rels: list[str]
+    size: int
+    max_size: int
+    inline_ignores: bool
+
+
+def _scan_batch(batch: _Batch) -> list[FileResult]:
     return [
-        scan_file(os.path.join(root, rel), rel, max_size=max_size, inline_ignores=inline_ignores)
-        for rel in rels
+        scan_file(
+            os.path.join(batch.root, rel), rel, max_size=batch.max_size, inline_ignores=batch.inline_ignores
+        )
+        for rel in batch.rels
     ]
+
+
+def _bytes(batch: _Batch) -> int:
+    return batch.size
 
 
 def _size(path: str) -> int:
@@ -38,23 +56,21 @@ def _size(path: str) -> int:
         return 0  # the worker reports why it cannot read the file
 
 
-def _batches(rels: Sequence[str], sizes: Sequence[int]) -> list[list[str]]:
-    out: list[list[str]] = []
+def _batches(root: str, rels: Sequence[str], sizes: Sequence[int], config: Config) -> Iterator[_Batch]:
     current: list[str] = []
     size = 0
     for rel, nbytes in zip(rels, sizes, strict=True):
         current.append(rel)
         size += nbytes
         if len(current) >= _BATCH_FILES or size >= _BATCH_BYTES:
-            out.append(current)
+            yield _Batch(root, current, size, config.max_file_size, config.inline_ignores)
             current, size = [], 0
     if current:
-        out.append(current)
-    return out
+        yield _Batch(root, current, size, config.max_file_size, config.inline_ignores)
 
 
 def workers(config: Config) -> int:
-    return config.jobs if config.jobs > 0 else (os.cpu_count() or 1)
+    return pool.workers(config.jobs)
 
 
 def scan_tree(target: Path, config: Config) -> ScanResult:
@@ -86,20 +102,16 @@ def scan_tree(target: Path, config: Config) -> ScanResult:
 
 def scan_relpaths(root: Path, rels: Sequence[str], config: Config) -> ScanResult:
     """Scan the given paths below ``root`` (used by the tree scan and by ``scan FILE...``)."""
-    results: list[FileResult]
     jobs = workers(config)
     sizes = [_size(os.path.join(root, rel)) for rel in rels] if jobs > 1 and len(rels) >= 4 else []
-    if sum(sizes) <= _INLINE_BYTES:
-        results = _scan_batch(str(root), rels, config.max_file_size, config.inline_ignores)
-    else:
-        results = []
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [
-                pool.submit(_scan_batch, str(root), batch, config.max_file_size, config.inline_ignores)
-                for batch in _batches(rels, sizes)
-            ]
-            for fut in futures:
-                results.extend(fut.result())
+    if not sizes:
+        sizes = [0] * len(rels)  # one batch per 512 files, scanned in this process
+    results: list[FileResult] = []
+    batches = _batches(str(root), rels, sizes, config)
+    for part in pool.imap(
+        _scan_batch, batches, jobs=jobs, inline_below=_INLINE_BYTES + 1, weight=_bytes, order="submission"
+    ):
+        results.extend(part)
     return collect(str(root), results)
 
 

@@ -8,12 +8,10 @@ so only the repository that kills its own worker is reported as an error and the
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from keyshift import pool
 from keyshift.errors import KeyshiftError
 from keyshift.sweep.task import RepoTask, run_task
 
@@ -36,48 +34,44 @@ def run_local(
 ) -> list[Outcome]:
     """Every task on ``workers`` processes (``workers == 1``: in this process, no pool)."""
     outcomes: list[Outcome] = []
-    if workers <= 1:
-        for task in tasks:
-            outcome = run_task(task)
+
+    def finish(outcome: Outcome | None) -> None:
+        if outcome is not None:
             outcomes.append(outcome)
             on_done(outcome)
-        return outcomes
-    # import the pipeline once here, so every forked worker starts warm instead of importing it itself
-    import keyshift.migrate.pipeline  # noqa: F401
 
-    broken = _pool_round(tasks, workers, outcomes, on_done)
+    if workers <= 1:
+        for task in tasks:
+            finish(run_task(task))
+        return outcomes
+    broken = _pool_round(tasks, workers, finish)
     if broken:  # a dead worker fails every queued task too: most of them finish in a second round
-        broken = _pool_round(broken, workers, outcomes, on_done)
+        broken = _pool_round(broken, workers, finish)
     # a dead worker fails every task in flight with it; retry each alone to find the one that kills
     for task in sorted(broken, key=lambda t: t.source.name):
-        with ProcessPoolExecutor(max_workers=1) as single:
-            try:
-                outcome = single.submit(run_task, task).result()
-            except BrokenProcessPool:
-                outcome = _died(task)
-        outcomes.append(outcome)
-        on_done(outcome)
+        for outcome in pool.imap(run_task, [task], jobs=1, isolate=True, lost=_died):
+            finish(outcome)
     return outcomes
 
 
+def _warm() -> None:
+    """Import the pipeline once here, so every forked worker starts warm instead of importing it."""
+    import keyshift.migrate.pipeline  # noqa: F401
+
+
 def _pool_round(
-    tasks: Sequence[RepoTask], workers: int, outcomes: list[Outcome], on_done: Callable[[Outcome], None]
+    tasks: Sequence[RepoTask], workers: int, finish: Callable[[Outcome | None], None]
 ) -> list[RepoTask]:
-    """Run ``tasks`` on a fresh pool; returns those lost to a broken pool."""
+    """Run ``tasks`` on a fresh pool, outcomes in completion order; returns those lost to a broken pool."""
     broken: list[RepoTask] = []
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
-        futures: dict[Future[Outcome], RepoTask] = {pool.submit(run_task, t): t for t in tasks}
-        remaining = set(futures)
-        while remaining:
-            done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
-            for fut in done:
-                try:
-                    outcome = fut.result()
-                except BrokenProcessPool:
-                    broken.append(futures[fut])
-                    continue
-                outcomes.append(outcome)
-                on_done(outcome)
+
+    def lose(task: RepoTask) -> Outcome | None:
+        broken.append(task)
+        return None
+
+    jobs = max(1, min(workers, len(tasks)))
+    for outcome in pool.imap(run_task, tasks, jobs=jobs, inline_below=1, isolate=True, lost=lose, warm=_warm):
+        finish(outcome)
     return broken
 
 
@@ -117,4 +111,4 @@ def run_dask(
 
 
 def default_workers() -> int:
-    return os.cpu_count() or 1
+    return pool.workers(0)

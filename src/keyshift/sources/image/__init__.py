@@ -10,15 +10,13 @@ layer. Problems become ``errors``/``skipped`` entries; only an unreadable image 
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from keyshift import pool
 from keyshift.config import Config
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, ImageInfo, ScanResult, Skipped
@@ -294,8 +292,7 @@ def _deleted_by(path: str, member: int, index: int, layers: dict[int, LayerResul
 def _run(
     tasks: list[tuple[int, LayerTask]], limits: Limits, jobs: int, progress: bool
 ) -> list[tuple[int, LayerResult]]:
-    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
-    workers = min(workers, len(tasks))
+    workers = min(pool.workers(jobs), len(tasks))
     total = sum(t.size or 0 for _, t in tasks)
     budget = limits.max_total_bytes
     out: list[tuple[int, LayerResult]] = []
@@ -304,18 +301,9 @@ def _run(
             out.append((n, _bounded(task, budget, out)))
             _progress(progress, len(out), len(tasks))
         return out
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as pool:
-            futures = [(n, pool.submit(scan_layer, task)) for n, task in tasks]
-            for n, fut in futures:
-                out.append((n, fut.result()))
-                _progress(progress, len(out), len(tasks))
-    except BrokenProcessPool:
-        # a worker died (killed, out of memory): finish the remaining layers in this process
-        for n, task in tasks[len(out) :]:
-            result = scan_layer(task)
-            result.errors.append("a worker process died; this layer was scanned in the main process")
-            out.append((n, result))
+    for numbered in pool.imap(_scan_numbered, tasks, jobs=workers, order="submission", lost=_scan_here):
+        out.append(numbered)
+        _progress(progress, len(out), len(tasks))
     used = 0
     for _, r in out:
         used += r.bytes_out
@@ -325,20 +313,23 @@ def _run(
     return out
 
 
+def _scan_numbered(item: tuple[int, LayerTask]) -> tuple[int, LayerResult]:
+    return item[0], scan_layer(item[1])
+
+
+def _scan_here(item: tuple[int, LayerTask]) -> tuple[int, LayerResult]:
+    """A layer lost with a dead worker (killed, out of memory) is scanned in the main process."""
+    result = scan_layer(item[1])
+    result.errors.append("a worker process died; this layer was scanned in the main process")
+    return item[0], result
+
+
 def _bounded(task: LayerTask, budget: int, done: list[tuple[int, LayerResult]]) -> LayerResult:
     used = sum(r.bytes_out for _, r in done)
     left = max(0, budget - used)
     if left < task.limits.max_layer_bytes:
         task = replace(task, limits=replace(task.limits, max_layer_bytes=left))
     return scan_layer(task)
-
-
-def _mp_context() -> Any:
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    # fork: workers inherit the loaded detectors and need no importable __main__
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
 def _progress(enabled: bool, done: int, total: int) -> None:
