@@ -4,7 +4,8 @@ A file is read once. The prefilter (``is_candidate``) is a cheap necessary condi
 anything the engine rewrites or reports: a boto3-family module, an AWS credential name in any
 spelling (settings, ``os.environ`` writes, dict keys, config-file keys), a key-ID prefix, Spark's
 ``fs.s3a`` keys, ``set_credentials``. Only candidates are parsed, once, by libcst
-(``credentials.fix_source``), many of them in a process pool that starts during discovery.
+(``credentials.fix_source``), many of them in a process pool (``keyshift.pool``) that starts
+during discovery.
 The output of every rewrite is re-parsed as a guard and, with ``write``, replaces the file
 atomically (temp file in the same directory + ``os.replace``), so an interrupted run leaves
 every file either old or new. One bad file never stops a sweep: it becomes an outcome with a
@@ -18,23 +19,23 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import errno
 import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from keyshift import pool
 from keyshift.codemod.records import Note, SiteReport
 from keyshift.errors import KeyshiftError
 from keyshift.model import Secret
 from keyshift.redact import Scrubber, scrub
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
-
     from keyshift.codemod.credentials import ModuleFix
 
 #: Lower-cased markers; a file without any of them holds nothing the engine rewrites or reports.
@@ -67,7 +68,6 @@ MARKERS = (
 #: a Python 2 script that merely says "secret" is not left for a human as unreadable AWS code.
 AWS_MARKERS = (b"boto", b"aws", b"s3", b"akia", b"asia", b"abia", b"acca")
 FileStatus = Literal["unchanged", "would-fix", "fixed", "report-only", "unparsable", "error"]
-_SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "env"})
 #: Files to analyse before a process pool pays: a libcst parse with scope analysis takes
 #: 10-40 ms per file, and forking workers from the CLI process costs about 0.15 s of CPU.
 _PARALLEL_MIN = 16
@@ -208,17 +208,9 @@ def fix_source(data: bytes) -> ModuleFix:
     return fix(data)
 
 
-def process_file(path: Path, shown: str, write: bool) -> FileOutcome:
-    """Rewrite one candidate file; never raises for a problem with the file itself."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return FileOutcome(shown, "error", scrub(f"cannot read: {exc.strerror or exc}"))
-    return process_data(str(path), shown, write, data)
-
-
 def process_data(path: str, shown: str, write: bool, data: bytes) -> FileOutcome:
-    """``process_file`` for bytes already read (``path`` is only written to, with ``write``)."""
+    """Rewrite one candidate file from its bytes (``path`` is only written to, with ``write``);
+    never raises for a problem with the file itself."""
     try:
         fix = fix_source(data)
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as exc:
@@ -319,23 +311,18 @@ def _unparsable(data: bytes, shown: str, reason: str) -> FileOutcome:
     return FileOutcome(shown, "unchanged", f"{reason} (no AWS marker in it)")
 
 
-def _process_packed(item: tuple[str, str, bool]) -> FileOutcome:
-    return process_file(Path(item[0]), item[1], item[2])
-
-
-def walk(paths: Sequence[Path], exclude: tuple[str, ...] = ()) -> Iterator[str]:
+def walk(paths: Sequence[Path], exclude: tuple[str, ...] = (), *, all_files: bool = False) -> Iterator[str]:
     """Python files under ``paths`` (explicit files whatever their suffix), each once.
 
-    Hidden and tool directories are skipped, symlinks never followed; ``exclude`` has the one
-    meaning ``scan`` gives it (``sources.worktree.is_excluded``: gitignore-style globs relative
-    to the directory argument, a bare name matching at any depth), so naming a directory
-    explicitly is never undone by a project-wide exclude. ``os.scandir``, no per-file ``stat``
-    and no display names: those are made for candidates only.
+    Directories are listed by the one walker, ``sources.worktree.walk_tree``, so ``fix`` reads
+    the Python files ``scan`` and ``plan`` read: ``git ls-files`` in a work tree (ignored files
+    stay out), otherwise a walk that never follows symlinks and passes over dependency and
+    cache folders; ``exclude`` and ``all_files`` mean what they mean there. Naming a file
+    explicitly is never undone by a project-wide exclude.
     """
+    from keyshift.sources.worktree import walk_tree
+
     seen: set[str] | None = set() if len(paths) > 1 else None
-    excluded: Callable[[str, tuple[str, ...]], bool] | None = None
-    if exclude:
-        from keyshift.sources.worktree import is_excluded as excluded
     for root in paths:
         if not root.exists():
             raise KeyshiftError(f"path does not exist: {root}")
@@ -343,27 +330,10 @@ def walk(paths: Sequence[Path], exclude: tuple[str, ...] = ()) -> Iterator[str]:
             if not root.is_symlink():
                 yield from _once(str(root), seen)
             continue
-        base = str(root).rstrip(os.sep) or os.sep
-        cut = len(base) + 1 if base != os.sep else 1
-        stack = [str(root)]
-        while stack:
-            try:
-                entries = os.scandir(stack.pop())
-            except OSError:
-                continue
-            with entries:
-                subdirs: list[str] = []
-                for entry in entries:
-                    name = entry.name
-                    if entry.is_dir(follow_symlinks=False):
-                        if not name.startswith(".") and name not in _SKIP_DIRS:
-                            subdirs.append(entry.path)
-                    elif name.endswith(".py") and not entry.is_symlink():
-                        path = entry.path
-                        if excluded is not None and excluded(path[cut:].replace(os.sep, "/"), exclude):
-                            continue
-                        yield from _once(path, seen)
-                stack.extend(sorted(subdirs, reverse=True))
+        base = str(root)
+        for rel in walk_tree(root, all_files=all_files, exclude=exclude).files:
+            if rel.endswith(".py"):
+                yield from _once(os.path.join(base, rel), seen)
 
 
 def _once(path: str, seen: set[str] | None) -> Iterator[str]:
@@ -376,16 +346,19 @@ def _once(path: str, seen: set[str] | None) -> Iterator[str]:
         yield path
 
 
-def _read(path: str) -> bytes | str:
+def _read(path: str) -> bytes | str | None:
     """A whole file with plain system calls (no buffered file object: 10,000 files add up).
 
     Only a regular file is read: opened non-blocking and without following a symlink, then
     checked with ``fstat`` (a FIFO named ``*.py`` cannot hang the run, a device cannot fill
-    memory). Anything else returns the reason, which the fix reports for that file.
+    memory). A symlink is ``None`` (never followed, never rewritten); anything else unreadable
+    returns the reason, which the fix reports for that file.
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return None
         return f"cannot read: {exc.strerror or type(exc).__name__}"
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -400,60 +373,74 @@ def _read(path: str) -> bytes | str:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+@dataclass(slots=True)
+class _Counts:
+    seen: int = 0
+    parsed: int = 0
+
+
+#: One candidate for a worker: path, display name, write flag and the bytes already read.
+_Item = tuple[str, str, bool, bytes]
+
+
+def _candidates(
+    paths: Sequence[Path],
+    patterns: tuple[str, ...],
+    all_files: bool,
+    write: bool,
+    counts: _Counts,
+    outcomes: list[FileOutcome],
+) -> Iterator[list[_Item]]:
+    """Batches of candidate files, found while walking (the pool starts before the walk ends)."""
+    batch: list[_Item] = []
+    for path in walk(paths, patterns, all_files=all_files):
+        counts.seen += 1
+        data = _read(path)
+        if data is None:
+            continue
+        if isinstance(data, str):  # never skipped silently: the file is named with the reason
+            outcomes.append(FileOutcome(_shown(Path(path)), "error", data))
+            continue
+        if not is_candidate(data):
+            continue
+        counts.parsed += 1
+        batch.append((path, _shown(Path(path)), write, data))
+        if len(batch) >= _BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _warm() -> None:
+    """Build the analysis code once, before the workers fork, so none of them builds it."""
+    fix_source(b"import boto3\nboto3.client('s3', aws_access_key_id='x')\n")
+
+
 def run_fix(
-    paths: Sequence[Path], *, write: bool = False, jobs: int = 0, exclude: Sequence[str] = ()
+    paths: Sequence[Path],
+    *,
+    write: bool = False,
+    jobs: int = 0,
+    exclude: Sequence[str] = (),
+    all_files: bool = False,
 ) -> FixResult:
-    patterns = tuple(exclude)
     """Find candidate files under ``paths`` and fix (or, without ``write``, preview) each.
 
-    Discovery (reading every file for the marker test) runs in this process while, once there
-    are enough candidates to pay for worker start-up, a process pool already analyses the ones
-    found so far.
+    Discovery (reading every file for the marker test) runs in this process; once
+    ``_PARALLEL_MIN`` candidates wait, a process pool (``keyshift.pool``) already analyses the
+    ones found so far while the walk goes on. Fewer candidates are analysed in this process.
     """
-    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
-    seen = parsed = 0
+    counts = _Counts()
     outcomes: list[FileOutcome] = []
-    pending: list[tuple[str, str, bool]] = []
-    pool: ProcessPoolExecutor | None = None
-    futures: list[Future[list[FileOutcome]]] = []
-    try:
-        for path in walk(paths, patterns):
-            seen += 1
-            data = _read(path)
-            if isinstance(data, str):  # never skipped silently: the file is named with the reason
-                outcomes.append(FileOutcome(_shown(Path(path)), "error", data))
-                continue
-            if not is_candidate(data):
-                continue
-            parsed += 1
-            shown = _shown(Path(path))
-            if workers == 1:
-                outcomes.append(process_data(path, shown, write, data))
-            else:
-                pending.append((path, shown, write))
-                if pool is None and len(pending) >= _PARALLEL_MIN:
-                    from concurrent.futures import ProcessPoolExecutor  # only now: it loads multiprocessing
-
-                    # warm the analysis code once, before the workers fork
-                    fix_source(b"import boto3\nboto3.client('s3', aws_access_key_id='x')\n")
-                    pool = ProcessPoolExecutor(max_workers=workers)
-                if pool is not None and len(pending) >= _BATCH:
-                    futures.append(pool.submit(_process_batch, pending))
-                    pending = []
-        if pool is not None:
-            step = max(1, -(-len(pending) // workers))
-            for start in range(0, len(pending), step):
-                futures.append(pool.submit(_process_batch, pending[start : start + step]))
-            for future in futures:
-                outcomes.extend(future.result())
-        else:
-            outcomes.extend(_process_batch(pending))
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    found = _candidates(paths, tuple(exclude), all_files, write, counts, outcomes)
+    for done in pool.imap(
+        _process_batch, found, jobs=jobs, inline_below=_PARALLEL_MIN, weight=len, warm=_warm
+    ):
+        outcomes.extend(done)
     outcomes.sort(key=lambda o: o.path)
-    return FixResult(tuple(outcomes), write, files_seen=seen, files_parsed=parsed)
+    return FixResult(tuple(outcomes), write, files_seen=counts.seen, files_parsed=counts.parsed)
 
 
-def _process_batch(items: list[tuple[str, str, bool]]) -> list[FileOutcome]:
-    return [_process_packed(item) for item in items]
+def _process_batch(items: list[_Item]) -> list[FileOutcome]:
+    return [process_data(*item) for item in items]

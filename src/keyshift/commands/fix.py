@@ -60,7 +60,13 @@ def fix(
     if not isinstance(extra, list) or not all(isinstance(x, str) for x in extra):
         raise KeyshiftError("[tool.keyshift.fix] exclude must be a list of strings")
     patterns = (*config.exclude, *extra, *(exclude or ()))
-    result = run_fix(targets, write=write, jobs=jobs if jobs is not None else config.jobs, exclude=patterns)
+    result = run_fix(
+        targets,
+        write=write,
+        jobs=jobs if jobs is not None else config.jobs,
+        exclude=patterns,
+        all_files=config.all_files,
+    )
     fmt = TextOrJson.json if json_flag else output_format
     text = to_json(result) if fmt is TextOrJson.json else to_text(result, show_diff=not no_diff)
     sys.stdout.write(Scrubber(result.secrets).scrub(text))

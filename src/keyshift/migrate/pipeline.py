@@ -172,10 +172,9 @@ def _run_fix(path: Path, config: Config, write: bool) -> FixResult:
     extra = section.get("exclude", [])
     if not isinstance(extra, list) or not all(isinstance(x, str) for x in extra):
         raise KeyshiftError("[tool.keyshift.fix] exclude must be a list of strings")
-    jobs = config.jobs
-    if jobs <= 0 and _count_py(path, _PARALLEL_FIX) < _PARALLEL_FIX:
-        jobs = 1  # starting worker processes costs more than parsing a small service
-    result = run_fix([path], write=write, jobs=jobs, exclude=(*config.exclude, *extra))
+    # a small service is analysed in this process: run_fix starts workers only for enough candidates
+    exclude = (*config.exclude, *extra)
+    result = run_fix([path], write=write, jobs=config.jobs, exclude=exclude, all_files=config.all_files)
     return replace(result, outcomes=tuple(_relative(o, path) for o in result.outcomes))
 
 
@@ -187,19 +186,6 @@ def _relative(outcome: FileOutcome, root: Path) -> FileOutcome:
         diff = diff.replace(f"--- a/{outcome.path}\n", f"--- a/{rel}\n", 1)
         diff = diff.replace(f"+++ b/{outcome.path}\n", f"+++ b/{rel}\n", 1)
     return replace(outcome, path=rel, diff=diff)
-
-
-_PARALLEL_FIX = 200
-
-
-def _count_py(path: Path, limit: int) -> int:
-    count = 0
-    for _dirpath, dirnames, filenames in os.walk(path):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        count += sum(1 for name in filenames if name.endswith(".py"))
-        if count >= limit:
-            break
-    return count
 
 
 def _place(f: Finding) -> KeyPlace | None:

@@ -27,6 +27,12 @@ from keyshift.model import Finding, Skipped, SourceKind
 CHUNK = 8 * 1024 * 1024  # files above this are read in windows
 OVERLAP = 64 * 1024  # a credential never spans more than this across a window edge
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
+#: Installed dependencies and caches: not the project's code. A work tree's ``.gitignore`` keeps
+#: them out of ``git ls-files``; the plain walk passes over them too (named in ``skipped``), so
+#: scan, fix and plan read the same files in and out of git. ``--all-files`` walks them.
+DEPENDENCY_DIRS = frozenset(
+    {"node_modules", ".venv", "venv", "site-packages", "__pycache__", ".tox", ".mypy_cache"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +119,9 @@ def _git_files(root: Path, notes: list[str]) -> list[str] | None:
     return sorted({n for n in names if n})
 
 
-def _walk(root: Path, skipped: list[Skipped]) -> Iterator[str]:
-    """Every entry below ``root`` except VCS folders; symlinked and unreadable folders go to ``skipped``."""
+def _walk(root: Path, skipped: list[Skipped], *, everything: bool) -> Iterator[str]:
+    """Every entry below ``root`` except VCS folders (and, unless ``everything``, dependency and
+    cache folders); those, symlinked and unreadable folders go to ``skipped``."""
 
     def unreadable(exc: OSError) -> None:
         rel = os.path.relpath(exc.filename, root) if exc.filename else "."
@@ -126,6 +133,9 @@ def _walk(root: Path, skipped: list[Skipped]) -> Iterator[str]:
         for d in sorted(dirnames):
             rel = d if rel_dir == "." else _posix(f"{rel_dir}/{d}")
             if d in _SKIP_DIRS:
+                continue
+            if d in DEPENDENCY_DIRS and not everything:
+                skipped.append(Skipped(rel, "dependency or cache folder (not walked; --all-files walks it)"))
                 continue
             if os.path.islink(os.path.join(dirpath, d)):
                 skipped.append(Skipped(rel, "symlink (not followed)"))
@@ -171,7 +181,7 @@ def _list(
     skipped = skipped_out
     names = None if all_files else _git_files(root, notes)
     if names is None:
-        return list(_walk(root, skipped)), skipped
+        return list(_walk(root, skipped, everything=all_files)), skipped
     return _expand(root, names, skipped, notes, depth), skipped
 
 
