@@ -10,14 +10,13 @@ because an ``AWS_ACCESS_KEY_ID`` there overrides the task role.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-SKIP_DIRS = frozenset(
-    {".git", ".hg", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", "site-packages"}
-)
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*[=:]\s*(.*?)\s*$")
 _DOCKER_ENV = re.compile(r"^\s*(ENV|ARG)\s+(.*)$", re.IGNORECASE)
 
@@ -64,24 +63,20 @@ class Service:
 
 
 def walk(root: Path) -> list[Path]:
-    """Every file under ``root``, skipping VCS, virtualenv and cache directories; sorted."""
-    out: list[Path] = []
-    stack = [root]
-    while stack:
-        directory = stack.pop()
-        try:
-            entries = sorted(directory.iterdir())
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.is_symlink():
-                continue
-            if entry.is_dir():
-                if entry.name not in SKIP_DIRS:
-                    stack.append(entry)
-            elif entry.is_file():
-                out.append(entry)
-    return sorted(out)
+    """Every regular file under ``root`` as ``scan`` and ``fix`` list them
+    (``sources.worktree.walk_tree``: git's listing in a work tree, else a walk past VCS,
+    dependency and cache folders); symlinks are never followed; sorted."""
+    from keyshift.sources.worktree import walk_tree
+
+    paths = (root / name for name in walk_tree(root, all_files=False, exclude=()).files)
+    return sorted(p for p in paths if _regular(p))
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def rel(root: Path, path: Path) -> str:
