@@ -285,8 +285,14 @@ def _inside(full: str, rel: str) -> bool:
     return _real(os.path.dirname(full)) == os.path.join(_real(base), os.path.dirname(rel))
 
 
-@lru_cache(maxsize=4096)
 def _real(folder: str) -> str:
+    # cached by absolute path: a relative one means another folder once the working directory
+    # changes (a library caller, a test, a sweep)
+    return _real_abs(os.path.abspath(folder))
+
+
+@lru_cache(maxsize=4096)
+def _real_abs(folder: str) -> str:
     return os.path.realpath(folder)
 
 
