@@ -311,14 +311,15 @@ def _unparsable(data: bytes, shown: str, reason: str) -> FileOutcome:
     return FileOutcome(shown, "unchanged", f"{reason} (no AWS marker in it)")
 
 
-def walk(paths: Sequence[Path], exclude: tuple[str, ...] = (), *, all_files: bool = False) -> Iterator[str]:
+def walk(paths: Sequence[Path], exclude: tuple[str, ...] = ()) -> Iterator[str]:
     """Python files under ``paths`` (explicit files whatever their suffix), each once.
 
     Directories are listed by the one walker, ``sources.worktree.walk_tree``, so ``fix`` reads
     the Python files ``scan`` and ``plan`` read: ``git ls-files`` in a work tree (ignored files
     stay out), otherwise a walk that never follows symlinks and passes over dependency and
-    cache folders; ``exclude`` and ``all_files`` mean what they mean there. Naming a file
-    explicitly is never undone by a project-wide exclude.
+    cache folders; ``exclude`` means what it means there. ``--all-files`` widens what ``scan``
+    reads, never what ``fix`` rewrites. Naming a file explicitly is never undone by a
+    project-wide exclude.
     """
     from keyshift.sources.worktree import walk_tree
 
@@ -331,7 +332,7 @@ def walk(paths: Sequence[Path], exclude: tuple[str, ...] = (), *, all_files: boo
                 yield from _once(str(root), seen)
             continue
         base = str(root)
-        for rel in walk_tree(root, all_files=all_files, exclude=exclude).files:
+        for rel in walk_tree(root, all_files=False, exclude=exclude).files:
             if rel.endswith(".py"):
                 yield from _once(os.path.join(base, rel), seen)
 
@@ -386,14 +387,13 @@ _Item = tuple[str, str, bool, bytes]
 def _candidates(
     paths: Sequence[Path],
     patterns: tuple[str, ...],
-    all_files: bool,
     write: bool,
     counts: _Counts,
     outcomes: list[FileOutcome],
 ) -> Iterator[list[_Item]]:
     """Batches of candidate files, found while walking (the pool starts before the walk ends)."""
     batch: list[_Item] = []
-    for path in walk(paths, patterns, all_files=all_files):
+    for path in walk(paths, patterns):
         counts.seen += 1
         data = _read(path)
         if data is None:
@@ -423,7 +423,6 @@ def run_fix(
     write: bool = False,
     jobs: int = 0,
     exclude: Sequence[str] = (),
-    all_files: bool = False,
 ) -> FixResult:
     """Find candidate files under ``paths`` and fix (or, without ``write``, preview) each.
 
@@ -433,7 +432,7 @@ def run_fix(
     """
     counts = _Counts()
     outcomes: list[FileOutcome] = []
-    found = _candidates(paths, tuple(exclude), all_files, write, counts, outcomes)
+    found = _candidates(paths, tuple(exclude), write, counts, outcomes)
     for done in pool.imap(
         _process_batch, found, jobs=jobs, inline_below=_PARALLEL_MIN, weight=len, warm=_warm
     ):

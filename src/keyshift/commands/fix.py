@@ -65,7 +65,6 @@ def fix(
         write=write,
         jobs=jobs if jobs is not None else config.jobs,
         exclude=patterns,
-        all_files=config.all_files,
     )
     fmt = TextOrJson.json if json_flag else output_format
     text = to_json(result) if fmt is TextOrJson.json else to_text(result, show_diff=not no_diff)

@@ -174,7 +174,7 @@ def _run_fix(path: Path, config: Config, write: bool) -> FixResult:
         raise KeyshiftError("[tool.keyshift.fix] exclude must be a list of strings")
     # a small service is analysed in this process: run_fix starts workers only for enough candidates
     exclude = (*config.exclude, *extra)
-    result = run_fix([path], write=write, jobs=config.jobs, exclude=exclude, all_files=config.all_files)
+    result = run_fix([path], write=write, jobs=config.jobs, exclude=exclude)
     return replace(result, outcomes=tuple(_relative(o, path) for o in result.outcomes))
 
 
