@@ -23,12 +23,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from keyshift.codemod.runner import FileOutcome, FixResult
+from keyshift.codemod.runner import FileOutcome, FileStatus, FixResult
 from keyshift.report._common import terminal_safe
 
 
 def _interesting(outcome: FileOutcome) -> bool:
-    return outcome.status != "unchanged" or bool(outcome.sites) or bool(outcome.notes)
+    return outcome.status is not FileStatus.UNCHANGED or bool(outcome.sites) or bool(outcome.notes)
 
 
 def summary(result: FixResult) -> dict[str, int]:
@@ -41,8 +41,8 @@ def summary(result: FixResult) -> dict[str, int]:
         "sites_report_only": sum(1 for s in sites if s.status == "report-only"),
         "needs_human": sum(1 for o in result.outcomes for n in o.notes if n.needs_human)
         + sum(1 for s in sites if s.status == "report-only")
-        + sum(1 for o in result.outcomes if o.status in ("unparsable", "error")),
-        "unparsable": sum(1 for o in result.outcomes if o.status == "unparsable"),
+        + sum(1 for o in result.outcomes if o.status.failed),
+        "unparsable": sum(1 for o in result.outcomes if o.status is FileStatus.UNPARSABLE),
     }
 
 
@@ -54,7 +54,7 @@ def to_json(result: FixResult) -> str:
         files.append(
             {
                 "path": o.path,
-                "status": o.status,
+                "status": o.status.value,
                 "reason": o.reason,
                 "sites": [
                     {
@@ -102,8 +102,8 @@ def to_text(result: FixResult, *, show_diff: bool = True) -> str:
     if show_diff and not result.write:
         out.extend(o.diff for o in result.outcomes if o.diff)
     for o in result.outcomes:
-        if o.status in ("unparsable", "error"):
-            out.append(f"{o.path}: {o.status}: {o.reason}\n")
+        if o.status.failed:
+            out.append(f"{o.path}: {o.status.value}: {o.reason}\n")
         for s in o.sites:
             if s.status == "rewritten":
                 verb = "rewritten" if result.write else "would rewrite"
@@ -118,7 +118,7 @@ def to_text(result: FixResult, *, show_diff: bool = True) -> str:
             out.append(f"{o.path}:{line}: removed unused import {name}\n")
         for n in o.notes:
             # found afresh in the file as it is, not in what this run changed: an open item
-            still_open = n.needs_human and o.status == "report-only" and not o.sites
+            still_open = n.needs_human and o.status is FileStatus.REPORT_ONLY and not o.sites
             tag = "still open" if still_open else "needs a human" if n.needs_human else "note"
             out.append(f"{o.path}:{n.line}: {tag}: {n.kind}: {n.message}\n")
     counts = summary(result)

@@ -26,8 +26,9 @@ import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from keyshift import pool
 from keyshift.codemod.records import Note, SiteReport
@@ -67,7 +68,32 @@ MARKERS = (
 #: An unparsable candidate counts as "could not look" only when its bytes are about AWS at all;
 #: a Python 2 script that merely says "secret" is not left for a human as unreadable AWS code.
 AWS_MARKERS = (b"boto", b"aws", b"s3", b"akia", b"asia", b"abia", b"acca")
-FileStatus = Literal["unchanged", "would-fix", "fixed", "report-only", "unparsable", "error"]
+
+
+class FileStatus(StrEnum):
+    """What ``fix`` did with one candidate file: a closed set (the JSON report's ``status``)."""
+
+    UNCHANGED = "unchanged"
+    WOULD_FIX = "would-fix"  # a dry run's rewrite
+    FIXED = "fixed"
+    REPORT_ONLY = "report-only"  # left as it is: a person must act
+    UNPARSABLE = "unparsable"
+    ERROR = "error"
+
+    @property
+    def changed(self) -> bool:
+        return self in (FileStatus.WOULD_FIX, FileStatus.FIXED)
+
+    @property
+    def failed(self) -> bool:
+        """The file could not be analysed (or written): it is named with the reason."""
+        return self in (FileStatus.UNPARSABLE, FileStatus.ERROR)
+
+    @property
+    def needs_human(self) -> bool:
+        return self is FileStatus.REPORT_ONLY or self.failed
+
+
 #: Files to analyse before a process pool pays: a libcst parse with scope analysis takes
 #: 10-40 ms per file, and forking workers from the CLI process costs about 0.15 s of CPU.
 _PARALLEL_MIN = 16
@@ -93,7 +119,7 @@ class FileOutcome:
     @property
     def needs_human(self) -> bool:
         return (
-            self.status in ("report-only", "unparsable", "error")
+            self.status.needs_human
             or any(s.status == "report-only" for s in self.sites)
             or any(n.needs_human for n in self.notes)
         )
@@ -111,7 +137,7 @@ class FixResult:
 
     @property
     def changed(self) -> tuple[FileOutcome, ...]:
-        return tuple(o for o in self.outcomes if o.status in ("fixed", "would-fix"))
+        return tuple(o for o in self.outcomes if o.status.changed)
 
     @property
     def needs_human(self) -> bool:
@@ -216,28 +242,30 @@ def process_data(path: str, shown: str, write: bool, data: bytes) -> FileOutcome
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as exc:
         return _unparsable(data, shown, scrub(f"cannot decode or parse: {type(exc).__name__}"))
     except RecursionError:
-        return FileOutcome(shown, "error", "file is nested too deeply to analyse; left unchanged")
+        return FileOutcome(shown, FileStatus.ERROR, "file is nested too deeply to analyse; left unchanged")
     except Exception as exc:  # a keyshift bug must cost one file, never the sweep
         import libcst as cst
 
         if isinstance(exc, cst.ParserSyntaxError):
             return _unparsable(data, shown, f"does not parse (line {exc.raw_line}); left unchanged")
-        return FileOutcome(shown, "error", scrub(f"internal error ({type(exc).__name__}); left unchanged"))
+        return FileOutcome(
+            shown, FileStatus.ERROR, scrub(f"internal error ({type(exc).__name__}); left unchanged")
+        )
     notes = [*fix.notes, *_key_file_notes(Path(path), fix)]
     needs_human = any(s.status == "report-only" for s in fix.sites) or any(n.needs_human for n in notes)
-    status: FileStatus = "report-only" if needs_human else "unchanged"
+    status = FileStatus.REPORT_ONLY if needs_human else FileStatus.UNCHANGED
     diff = ""
     if fix.changed:
         encoding = fix.module.encoding
         new = fix.code.encode(encoding)
         diff = _diff(data.decode(encoding, "replace"), new.decode(encoding, "replace"), shown)
-        status = "would-fix"
+        status = FileStatus.WOULD_FIX
         if write:
             try:
                 atomic_write(Path(path), new)
             except OSError as exc:
-                return FileOutcome(shown, "error", scrub(f"cannot write: {exc.strerror or exc}"))
-            status = "fixed"
+                return FileOutcome(shown, FileStatus.ERROR, scrub(f"cannot write: {exc.strerror or exc}"))
+            status = FileStatus.FIXED
     outcome = FileOutcome(
         shown,
         status,
@@ -307,8 +335,8 @@ def _read_config(base: Path, name: str) -> bytes | None:
 def _unparsable(data: bytes, shown: str, reason: str) -> FileOutcome:
     low = data.lower()
     if any(marker in low for marker in AWS_MARKERS):
-        return FileOutcome(shown, "unparsable", reason)
-    return FileOutcome(shown, "unchanged", f"{reason} (no AWS marker in it)")
+        return FileOutcome(shown, FileStatus.UNPARSABLE, reason)
+    return FileOutcome(shown, FileStatus.UNCHANGED, f"{reason} (no AWS marker in it)")
 
 
 def walk(paths: Sequence[Path], exclude: tuple[str, ...] = ()) -> Iterator[str]:
@@ -399,7 +427,7 @@ def _candidates(
         if data is None:
             continue
         if isinstance(data, str):  # never skipped silently: the file is named with the reason
-            outcomes.append(FileOutcome(_shown(Path(path)), "error", data))
+            outcomes.append(FileOutcome(_shown(Path(path)), FileStatus.ERROR, data))
             continue
         if not is_candidate(data):
             continue

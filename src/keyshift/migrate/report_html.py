@@ -6,6 +6,7 @@ the folder, linked; counts and charts come after, and charts only where they com
 
 from __future__ import annotations
 
+from keyshift.codemod.runner import FileStatus
 from keyshift.markup import html_text
 from keyshift.migrate.next_steps import folder_files, stages
 from keyshift.migrate.pipeline import KeyReport, MigrationResult
@@ -128,8 +129,8 @@ def render(result: MigrationResult) -> str:
         body += [_key(k) for k in result.keys]
     body.append("<h2>Code changes</h2><ul>")
     for o in result.fix.outcomes:
-        if o.status in ("would-fix", "fixed", "report-only", "unparsable", "error"):
-            body.append(f"<li><code>{_e(o.path)}</code>: {_e(o.status)}</li>")
+        if o.status is not FileStatus.UNCHANGED:
+            body.append(f"<li><code>{_e(o.path)}</code>: {_e(o.status.value)}</li>")
     body.append(
         '</ul><p>The diff is in <a href="fix.diff"><code>fix.diff</code></a>, a redacted review copy: '
     )

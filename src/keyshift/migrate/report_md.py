@@ -6,6 +6,7 @@ import os
 from datetime import UTC, datetime
 
 from keyshift.codemod.report import summary as fix_summary
+from keyshift.codemod.runner import FileStatus
 from keyshift.markup import md_code, md_text
 from keyshift.migrate.pipeline import KeyReport, MigrationResult
 
@@ -122,8 +123,10 @@ def render(result: MigrationResult) -> str:
     )
     lines.append("")
     for o in result.fix.outcomes:
-        if o.status in ("would-fix", "fixed", "report-only", "unparsable", "error"):
-            lines.append(f"- {md_code(o.path)}: {o.status}{f' ({md_text(o.reason)})' if o.reason else ''}")
+        if o.status is not FileStatus.UNCHANGED:
+            lines.append(
+                f"- {md_code(o.path)}: {o.status.value}{f' ({md_text(o.reason)})' if o.reason else ''}"
+            )
     lines.append("")
     lines += ["## Roles", ""]
     if not result.plan.roles:
