@@ -9,8 +9,8 @@ a removed import, and a comment goes only when everything it introduced goes). A
 any site that must stay (a parameter, a ``self.`` attribute, ``**dict``, positional
 credentials) is returned unchanged: keyshift never half-fixes a file a human has to look at
 anyway; ``notes`` reports every credential the rewrite leaves alone. The one transform is
-``RemoveStaticCredentialsCommand``: ``keyshift fix``/``migrate`` run it through ``fix_source``
-and ``python -m libcst.tool codemod`` runs it directly.
+``fix_module``: ``keyshift fix``/``migrate`` run it through ``fix_source``, and
+``python -m libcst.tool codemod`` through ``RemoveStaticCredentialsCommand``, which wraps it.
 """
 
 from __future__ import annotations
@@ -210,23 +210,16 @@ def _dict_keys(node: cst.BaseExpression, meta: Metadata, depth: int = 0) -> set[
 
 
 def fix_source(data: bytes) -> ModuleFix:
-    """Parse one file's bytes once and run ``RemoveStaticCredentialsCommand`` on it, as
-    ``python -m libcst.tool codemod`` does, minus libcst's defensive copy of the tree
-    (raises ``libcst.ParserSyntaxError``)."""
-    global _COMMAND
-    module = cst.parse_module(data)
-    context = CodemodContext(wrapper=MetadataWrapper(module, unsafe_skip_copy=True))
-    if _COMMAND is None:  # building one costs as much as a scope analysis: once per process
-        _COMMAND = RemoveStaticCredentialsCommand(context)
-    command = _COMMAND
-    command.context = context
-    command.last_fix = None
-    command.transform_module_impl(module)
-    assert command.last_fix is not None
-    return command.last_fix
+    """Parse one file's bytes once and run the transform on it, minus libcst's defensive copy
+    of the tree (raises ``libcst.ParserSyntaxError``).
 
-
-_COMMAND: RemoveStaticCredentialsCommand | None = None
+    ``fix_module`` directly, not through the command: the command's own wrapping serves
+    libcst's runner only (it renders the whole original file again to scrub libcst's diff and
+    warnings, about a fifth of a file's cost); ``keyshift fix`` scrubs its own outputs.
+    """
+    wrapper = MetadataWrapper(cst.parse_module(data), unsafe_skip_copy=True)
+    with quiet_compiler():  # literal evaluation compiles user strings: no warning may echo them
+        return fix_module(wrapper)
 
 
 def fix_module(wrapper: MetadataWrapper) -> ModuleFix:
