@@ -69,3 +69,22 @@ def fixture_repo(name: str, dest: Path) -> Path:
     paths = [p for p in source.rglob("*") if p.is_file()]
     files = {p.relative_to(source).as_posix(): p.read_text(encoding="utf-8") for p in paths}
     return make_repo(dest / name, files)
+
+
+def big_bucket(i: int, width: int = 20) -> str:
+    return f"acme-{'x' * width}-{i:04d}"
+
+
+def big_policy_repo(root: Path, count: int, width: int = 20) -> Path:
+    """One service reading ``count`` buckets: a policy over IAM's size limits."""
+    calls = "".join(
+        f'    s3.get_object(Bucket="{big_bucket(i, width)}", Key="data/report.csv")\n' for i in range(count)
+    )
+    return make_repo(
+        root,
+        {
+            "svc/app.py": "import boto3\n"
+            's3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="{{key:111122223333:big}}")\n'
+            f"def run():\n{calls}",
+        },
+    )

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from keyshift.cli import app
 from keyshift.planner import iam_map
 
-from .plan_helpers import fixture_repo, secret_for
+from .plan_helpers import big_policy_repo, fixture_repo, secret_for
 
 
 def _plan_out(name: str, tmp_path: Path) -> tuple[Path, Path, dict]:  # type: ignore[type-arg]
@@ -140,24 +140,10 @@ def test_large_policy_is_split(tmp_path: Path) -> None:
     assert sum(len(p["Statement"]) for p in parts) == len(render.statements(role))
 
 
-def _big_repo(repo_factory, count: int, width: int = 20):  # type: ignore[no-untyped-def]
-    calls = "".join(
-        f'    s3.get_object(Bucket="acme-{"x" * width}-{i:04d}", Key="data/report.csv")\n'
-        for i in range(count)
-    )
-    return repo_factory(
-        {
-            "svc/app.py": "import boto3\n"
-            's3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="{{key:111122223333:big}}")\n'
-            f"def run():\n{calls}",
-        }
-    )
-
-
-def test_policy_over_the_inline_limit_becomes_managed_policies(repo_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_policy_over_the_inline_limit_becomes_managed_policies(tmp_path: Path) -> None:
     from keyshift.cli import app
 
-    root = _big_repo(repo_factory, 250)
+    root = big_policy_repo(tmp_path / "big", 250)
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["plan", str(root), "--out", str(out), "--exit-zero"])
     assert result.exit_code == 0, result.output
@@ -171,10 +157,10 @@ def test_policy_over_the_inline_limit_becomes_managed_policies(repo_factory, tmp
     assert 'resource "aws_iam_policy"' in (folder / "main.tf").read_text()
 
 
-def test_policy_that_cannot_fit_is_an_error_not_a_file(repo_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_policy_that_cannot_fit_is_an_error_not_a_file(tmp_path: Path) -> None:
     from keyshift.cli import app
 
-    root = _big_repo(repo_factory, 1000, width=40)
+    root = big_policy_repo(tmp_path / "big", 1000, width=40)
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["plan", str(root), "--out", str(out)])
     assert result.exit_code == 1
