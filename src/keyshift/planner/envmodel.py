@@ -1,0 +1,304 @@
+"""The program's surroundings: environment variables, framework entry points, and where a key
+goes when it leaves the AWS SDK.
+
+Values the deployment sets (task definition ``environment``, compose files) replace the code's
+``os.getenv`` defaults, so a bucket named by ``BUCKET`` gets its real name; functions a framework
+registers (routes, tasks, handlers) are called with arguments the repository never shows; a key
+handed to anything but an SDK or an in-memory helper is a use the migration must report.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from keyshift.awsnames import KEY_ID
+from keyshift.planner.records import Func
+from keyshift.planner.values import (
+    EMPTY,
+    Builtin,
+    Const,
+    DictV,
+    EnvRead,
+    ListV,
+    Origin,
+    TupleV,
+    Value,
+    Values,
+)
+
+if TYPE_CHECKING:
+    from keyshift.planner.program import Analyzer
+
+ENV_FUNCS = frozenset({"getenv", "config", "env", "get_env", "get_setting"})
+# decorators that register a function with a framework: web routes, task queues, consumers,
+# CLI commands. Such a function is called from outside the repository with arguments the
+# analysis never sees, so its parameters are unknown whatever the repository's own calls pass.
+_ENTRY_DECORATORS = frozenset(
+    [
+        "route",
+        "api_route",
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "head",
+        "options",
+        "websocket",
+        "task",
+        "shared_task",
+        "periodic_task",
+        "actor",
+        "job",
+        "command",
+        "group",
+        "handler",
+        "subscribe",
+        "subscriber",
+        "listener",
+        "receiver",
+        "consumer",
+        "on_event",
+        "on_message",
+        "event",
+        "callback",
+        "endpoint",
+        "view",
+        "cron",
+        "schedule",
+        "lambda_handler",
+        "sqs_handler",
+        "event_source",
+    ]
+)
+_ENTRY_NAMES = frozenset({"handler", "lambda_handler", "handle", "main", "run_handler"})
+
+
+# modules whose functions never send a value anywhere (the SDKs themselves, the environment,
+# string and logging helpers): a key passed to them is not a use outside AWS
+LOCAL_MODULES = frozenset(
+    {
+        "boto3",
+        "botocore",
+        "aioboto3",
+        "aiobotocore",
+        "os",
+        "environ",
+        "logging",
+        "re",
+        "json",
+        "typing",
+        "warnings",
+        "sys",
+        "base64",
+        "hashlib",
+        "hmac",
+        "settings",
+        "config",
+    }
+)
+# functions and methods that only shape or inspect a value in memory
+HARMLESS = frozenset(
+    {
+        "print",
+        "str",
+        "repr",
+        "len",
+        "isinstance",
+        "format",
+        "dict",
+        "list",
+        "tuple",
+        "set",
+        "sorted",
+        "getattr",
+        "hasattr",
+        "setattr",
+        "strip",
+        "rstrip",
+        "lstrip",
+        "encode",
+        "decode",
+        "join",
+        "get",
+        "setdefault",
+        "update",
+        "append",
+        "extend",
+        "items",
+        "startswith",
+        "endswith",
+        "replace",
+        "split",
+        "lower",
+        "upper",
+        "Session",
+        "client",
+        "resource",
+        "Client",
+        "Config",
+        "debug",
+        "info",
+        "warning",
+        "error",
+        "exception",
+        "critical",
+        "log",
+        "getenv",
+        "pop",
+        "copy",
+        "deepcopy",
+        "dumps",
+        "loads",
+        "any",
+        "all",
+        "bool",
+        "hash",
+        "id",
+        "type",
+        "super",
+        "zip",
+        "map",
+        "filter",
+        "enumerate",
+        "range",
+    }
+)
+
+
+def dotted_name(node: ast.expr) -> str | None:
+    """``requests.post`` for ``requests.post(...)``; None for anything but names and attributes."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    if isinstance(node, ast.Call) and parts:
+        inner = dotted_name(node.func)
+        return f"{inner}().{'.'.join(reversed(parts))}" if inner else None
+    return None
+
+
+def key_ids(values: Iterable[Values], depth: int = 0) -> set[str]:
+    """Key IDs among literal values, inside dicts, lists and tuples too."""
+    found: set[str] = set()
+    if depth > 6:
+        return found
+    for group in values:
+        consts = [v for v in group if isinstance(v, Const)]
+        # a value that may be a key or several other strings is a merge of unrelated settings
+        # (one helper returning every environment variable), not a key handed over
+        certain = bool(consts) and all(KEY_ID.fullmatch(c.value.strip()) for c in consts)
+        for value in group:
+            if certain and isinstance(value, Const):
+                found.add(value.value.strip())
+            elif isinstance(value, DictV):
+                found |= key_ids([v for _, v in value.items], depth + 1)
+            elif isinstance(value, ListV):
+                found |= key_ids([value.items], depth + 1)
+            elif isinstance(value, TupleV):
+                found |= key_ids(value.items, depth + 1)
+    return found
+
+
+def entry_point(func: Func) -> bool:
+    """Called from outside the repository (a framework registers it), so callers are unknown."""
+    node = func.node
+    if isinstance(node, ast.Lambda):
+        return False
+    if node.name in _ENTRY_NAMES:
+        return True
+    for deco in node.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if name in _ENTRY_DECORATORS:
+            return True
+    return False
+
+
+def decorator_names(func: Func) -> set[str]:
+    names = set()
+    node = func.node
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        for deco in node.decorator_list:
+            if isinstance(deco, ast.Name):
+                names.add(deco.id)
+    return names
+
+
+def is_static(func: Func) -> bool:
+    return "staticmethod" in decorator_names(func)
+
+
+def read_env(analyzer: Analyzer, module: str, keys: Values, default: Values | None) -> Values:
+    """An environment variable read: its value where the deployment sets it, else the code's
+    default, else a named unknown the planner can still report (``EnvRead``)."""
+    out: set[Value] = set()
+    for key in keys:
+        if not isinstance(key, Const):
+            continue
+        found = analyzer.env_value(module, key.value)
+        if found is not None:
+            out.add(Const(found))
+        elif default:
+            out.update(default)
+        else:
+            out.add(EnvRead(key.value))
+    return frozenset(out)
+
+
+def set_env(analyzer: Analyzer, module: str, keys: Values, values: Values, line: int) -> None:
+    """``os.environ["AWS_ACCESS_KEY_ID"] = KEY`` makes every default-chain client use the key."""
+    if Const("AWS_ACCESS_KEY_ID") in keys and analyzer.recording:
+        analyzer.default_sessions.add((module, Origin(values, None, module, line)))
+
+
+def environ_call(
+    analyzer: Analyzer, module: str, name: str, args: list[Values], kwargs: dict[str, Values], line: int
+) -> Values | None:
+    """``os.getenv``, ``os.environ.get/setdefault/update``: the values read, or None when
+    ``name`` is no environment function."""
+    short = name.rsplit(".", 1)[-1]
+    if short == "setdefault" and name.endswith("environ.setdefault") and len(args) > 1:
+        set_env(analyzer, module, args[0], args[1], line)
+    if short == "update" and name.endswith("environ.update"):
+        key_id = frozenset({Const("AWS_ACCESS_KEY_ID")})
+        for value in args[0] if args else EMPTY:
+            if isinstance(value, DictV) and value.get("AWS_ACCESS_KEY_ID") is not None:
+                set_env(analyzer, module, key_id, value.get("AWS_ACCESS_KEY_ID") or EMPTY, line)
+        if "AWS_ACCESS_KEY_ID" in kwargs:
+            set_env(analyzer, module, key_id, kwargs["AWS_ACCESS_KEY_ID"], line)
+        return EMPTY
+    if name in ("os.getenv", "os.environ.get", "os.environ.setdefault", "environ.get", "getenv") or (
+        name.endswith("environ.get") or name.endswith(".getenv")
+    ):
+        keys = args[0] if args else kwargs.get("key", EMPTY)
+        default = args[1] if len(args) > 1 else kwargs.get("default")
+        return read_env(analyzer, module, keys, default)
+    return None
+
+
+def report_outside(
+    analyzer: Analyzer, module: str, node: ast.Call, callees: Values, args: list[Values]
+) -> None:
+    """A literal key ID passed to something other than an AWS SDK or an in-memory helper
+    (``requests.post(url, json={"key": KEY})``): a use the migration must report."""
+    if callees and all(isinstance(c, Builtin) for c in callees):
+        for callee in callees:
+            assert isinstance(callee, Builtin)
+            if callee.name.split(".", 1)[0] not in LOCAL_MODULES:
+                for key in key_ids(args):
+                    analyzer.outside.add((module, node.lineno, key, callee.name))
+    if not callees:
+        called = dotted_name(node.func)
+        if (
+            called
+            and called.split(".", 1)[0] not in LOCAL_MODULES
+            and called.rsplit(".", 1)[-1] not in HARMLESS
+        ):
+            for key in key_ids(args):
+                analyzer.outside.add((module, node.lineno, key, called))
