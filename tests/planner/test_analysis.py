@@ -489,8 +489,9 @@ def test_a_file_that_cannot_be_parsed_is_reported_and_the_rest_planned(
     deep = " + ".join(['"a"'] * 5000)
     root = repo_factory(
         {
-            "svc/broken.py": "def f(:\n",
-            "svc/deep.py": f"x = {deep}\n",
+            "svc/broken.py": "import boto3\ndef f(:\n",
+            "svc/deep.py": f"from svc import app\nx = {deep}\n",
+            "svc/py2.py": 'print "no AWS here"\n',  # cannot hold an AWS call: never parsed
             "svc/app.py": f'import boto3\nc = boto3.client("s3", aws_access_key_id="{KEY}")\n'
             'c.get_object(Bucket="b", Key="k")\n',
         }
@@ -501,6 +502,7 @@ def test_a_file_that_cannot_be_parsed_is_reported_and_the_rest_planned(
     assert _pairs(data["roles"][0]) == {("s3:GetObject", "arn:aws:s3:::b/k")}
     assert any(e.startswith("svc/broken.py") for e in data["errors"])
     assert any(e.startswith("svc/deep.py") for e in data["errors"])
+    assert not any(e.startswith("svc/py2.py") for e in data["errors"])
 
 
 def test_unknown_environment_key_is_not_attributed(repo_factory: Callable[..., Path]) -> None:

@@ -28,6 +28,7 @@ from keyshift.errors import KeyshiftError
 from keyshift.model import CredentialKind, Finding, Secret
 from keyshift.planner import names as role_names
 from keyshift.planner.analysis import ApiCall, analyze, is_test_path
+from keyshift.planner.candidates import select
 from keyshift.planner.deploy import Service, discover, rel, service_for, walk
 from keyshift.planner.deploy import _read as read_text_or_empty
 from keyshift.planner.grants import Grant, _env_region, _regions, _single_region, grants_for
@@ -38,7 +39,6 @@ from keyshift.planner.workloads import (
     import_graph,
     kubernetes,
     lambda_handlers,
-    load_trees,
     main_package,
     project_name,
 )
@@ -193,12 +193,9 @@ def plan_repository(
         from keyshift.sources.worktree import is_excluded
 
         files = [p for p in files if not is_excluded(rel(root, p), scan_config.exclude)]
-    py_files = [
-        rel(root, p)
-        for p in files
-        if p.suffix == ".py" and not is_test_path(rel(root, p)) and p.stat().st_size <= MAX_PY_BYTES
-    ]
-    trees, parse_errors = load_trees(root, py_files)
+    py_files = [rel(root, p) for p in files if p.suffix == ".py" and not is_test_path(rel(root, p))]
+    selection = select(root, py_files, MAX_PY_BYTES)
+    trees, parse_errors = selection.trees, selection.errors
     graph = import_graph(trees)
     # a top-level folder other folders import is a library, never a workload of its own
     libraries = frozenset(

@@ -16,26 +16,6 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
-from keyshift.planner.pyparse import parse
-
-MAX_TREE_BYTES = 2_000_000
-
-
-def load_trees(root: Path, py_files: Iterable[str]) -> tuple[dict[str, ast.Module], list[str]]:
-    """Parse every file once (the analysis reuses the trees); errors name the file."""
-    trees: dict[str, ast.Module] = {}
-    errors: list[str] = []
-    for path in py_files:
-        try:
-            source = (root / path).read_text(encoding="utf-8", errors="replace")
-            trees[path] = parse(source, path)
-        except (SyntaxError, ValueError, OSError, RecursionError, MemoryError) as exc:
-            errors.append(
-                f"{path}: cannot parse ({type(exc).__name__}); "
-                "the AWS calls in it may be missing from the plan"
-            )
-    return trees, errors
-
 
 def _module_index(paths: Iterable[str]) -> dict[str, list[str]]:
     index: dict[str, list[str]] = {}
@@ -64,34 +44,41 @@ def _closest(candidates: list[str], importer: str) -> str:
     return sorted(candidates, key=closeness)[0]
 
 
+def module_index(paths: Iterable[str]) -> dict[str, list[str]]:
+    """Dotted name (every suffix of the path: ``a.b.c``, ``b.c``, ``c``) -> the files it may name."""
+    return _module_index(paths)
+
+
+def imports_of(path: str, tree: ast.Module, index: Mapping[str, list[str]]) -> set[str]:
+    """The repository files ``path`` imports (absolute and relative imports), by ``index``."""
+    found: set[str] = set()
+    package = list(PurePosixPath(path).parent.parts)
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+                head = ".".join([*base, node.module] if node.module else base)
+            else:
+                head = node.module or ""
+            names = [head] + [f"{head}.{alias.name}" if head else alias.name for alias in node.names]
+        for name in names:
+            parts = name.split(".")
+            # ``import a.b.c`` runs a, a.b and a.b.c
+            for end in range(1, len(parts) + 1):
+                candidates = index.get(".".join(parts[:end]))
+                if candidates:
+                    found.add(_closest(candidates, path))
+    found.discard(path)
+    return found
+
+
 def import_graph(trees: Mapping[str, ast.Module]) -> dict[str, set[str]]:
     """For each file, the repository files it imports (absolute and relative imports)."""
     index = _module_index(trees)
-    graph: dict[str, set[str]] = {}
-    for path, tree in trees.items():
-        found: set[str] = set()
-        package = list(PurePosixPath(path).parent.parts)
-        for node in ast.walk(tree):
-            names: list[str] = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                if node.level:
-                    base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
-                    head = ".".join([*base, node.module] if node.module else base)
-                else:
-                    head = node.module or ""
-                names = [head] + [f"{head}.{alias.name}" if head else alias.name for alias in node.names]
-            for name in names:
-                parts = name.split(".")
-                # ``import a.b.c`` runs a, a.b and a.b.c
-                for end in range(1, len(parts) + 1):
-                    candidates = index.get(".".join(parts[:end]))
-                    if candidates:
-                        found.add(_closest(candidates, path))
-        found.discard(path)
-        graph[path] = found
-    return graph
+    return {path: imports_of(path, tree, index) for path, tree in trees.items()}
 
 
 def closure(seeds: Iterable[str], graph: Mapping[str, set[str]]) -> set[str]:

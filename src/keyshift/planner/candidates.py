@@ -1,0 +1,125 @@
+"""Which Python files the planner parses: those that can take part in an AWS call.
+
+Parsing every file of a large tree cost more than scanning it, and the analysis only finds calls
+made through boto3-family clients. So a file matters when it imports the SDK (its bytes say
+``boto``: boto3, botocore, aioboto3, aiobotocore), when it imports a file that matters (a caller
+handed a client, or a helper that makes one), or when a file that matters imports it (the
+settings and constants the calls read). The middle case is closed backwards with a cheap
+necessary condition: a file can import ``pkg/storage.py`` only if one of its import statements
+says ``storage``. Only files passing it are parsed, and the parsed imports decide. Each file is
+read and parsed at most once; Django settings modules are always parsed (they say whether the
+tree is one project).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from keyshift.planner.pyparse import parse
+from keyshift.planner.workloads import imports_of, module_index
+
+#: bytes every file that imports boto3, botocore, aioboto3 or aiobotocore holds
+SDK_MARKER = b"boto"
+#: an import statement, with its parenthesised or backslash-continued names
+_IMPORT = re.compile(
+    rb"(?m)^[ \t]*(?:from[ \t]+[.\w]+[ \t]+)?import\b(?:[ \t]*\([^)]*\)|[^\n]*(?:\\\r?\n[^\n]*)*)"
+)
+_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _import_words(data: bytes) -> frozenset[bytes]:
+    if b"import" not in data:
+        return frozenset()
+    return frozenset(w for m in _IMPORT.finditer(data) for w in _WORD.findall(m.group(0)))
+
+
+def _name(path: str) -> bytes:
+    """The word an import of ``path`` must contain: its stem, or its package's for ``__init__``."""
+    posix = PurePosixPath(path)
+    stem = posix.parent.name if posix.stem == "__init__" else posix.stem
+    return stem.encode()
+
+
+def _settings_module(path: str) -> bool:
+    return path.endswith("settings.py") or "/settings/" in path
+
+
+@dataclass
+class Selection:
+    """The parsed files that matter, parse errors of files that might, and counts for reports."""
+
+    trees: dict[str, ast.Module] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    read: int = 0
+    parsed: int = 0
+
+
+def select(root: Path, py_files: Iterable[str], max_bytes: int) -> Selection:
+    """Parse the files of ``py_files`` (repo-relative) that can take part in an AWS call."""
+    paths = sorted(py_files)
+    data: dict[str, bytes] = {}
+    for path in paths:
+        try:
+            with open(root / path, "rb") as handle:
+                blob = handle.read(max_bytes + 1)
+        except OSError:
+            continue
+        if len(blob) <= max_bytes:
+            data[path] = blob
+    index = module_index(data)
+    parsed: dict[str, ast.Module | None] = {}
+    imports: dict[str, set[str]] = {}
+    out = Selection(read=len(data))
+
+    def tree_of(path: str) -> ast.Module | None:
+        if path not in parsed:
+            text = data[path].decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+            try:
+                parsed[path] = parse(text, path)
+            except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+                parsed[path] = None
+                out.errors.append(
+                    f"{path}: cannot parse ({type(exc).__name__}); "
+                    "the AWS calls in it may be missing from the plan"
+                )
+        return parsed[path]
+
+    def imported(path: str) -> set[str]:
+        if path not in imports:
+            tree = tree_of(path)
+            imports[path] = imports_of(path, tree, index) if tree is not None else set()
+        return imports[path]
+
+    relevant: set[str] = set()
+    frontier = [p for p, blob in data.items() if SDK_MARKER in blob]
+    words: dict[str, frozenset[bytes]] = {}
+    while frontier:
+        relevant.update(frontier)
+        names = {_name(p) for p in frontier}
+        frontier = []
+        for path, blob in data.items():
+            if path in relevant:
+                continue
+            if path not in words:
+                words[path] = _import_words(blob)
+            if words[path] & names and imported(path) & relevant:
+                frontier.append(path)
+    # what the relevant files import, all the way down: the values their calls read
+    needed = set(relevant) | {p for p in data if _settings_module(p)}
+    stack = list(needed)
+    while stack:
+        for target in imported(stack.pop()):
+            if target not in needed:
+                needed.add(target)
+                stack.append(target)
+    for path in sorted(needed):
+        tree = tree_of(path)
+        if tree is not None:
+            out.trees[path] = tree
+    out.parsed = len(parsed)
+    out.errors.sort()
+    return out
