@@ -58,6 +58,39 @@ CASES = [
             ("dynamodb:PartiQLSelect", f"{TABLE}/orders"),
         },
     ),
+    (
+        "query-on-a-secondary-index-needs-only-the-index",
+        DDB + 'ddb.query(TableName="orders", IndexName="by-customer", KeyConditionExpression="c = :c")\n'
+        'ddb.query(TableName="orders", KeyConditionExpression="id = :i")\n'
+        'ddb.scan(TableName="users", IndexName="by-email")\n',
+        {
+            ("dynamodb:Query", f"{TABLE}/orders/index/by-customer"),
+            ("dynamodb:Query", f"{TABLE}/orders"),
+            ("dynamodb:Scan", f"{TABLE}/users/index/by-email"),
+        },
+    ),
+    (
+        "put-metric-data-is-granted-on-any-resource-not-a-placeholder-dataset",
+        f'import boto3\ncw = boto3.client("cloudwatch", region_name="us-east-1", aws_access_key_id="{KEY}")\n'
+        'cw.put_metric_data(Namespace="Shop", MetricData=[{"MetricName": "orders", "Value": 1}])\n',
+        {("cloudwatch:PutMetricData", "*")},
+    ),
+    (
+        "rekognition-and-textract-read-the-s3-object-as-the-caller",
+        f'import boto3\nrk = boto3.client("rekognition", region_name="us-east-1", aws_access_key_id="{KEY}")\n'
+        f'tx = boto3.client("textract", region_name="us-east-1", aws_access_key_id="{KEY}")\n'
+        'rk.detect_labels(Image={"S3Object": {"Bucket": "photos", "Name": "in/a.jpg"}})\n'
+        'tx.start_document_analysis(DocumentLocation={"S3Object": {"Bucket": "docs", "Name": "f.pdf"}},'
+        ' FeatureTypes=["TABLES"])\n'
+        'rk.detect_text(Image={"Bytes": b""})\n',
+        {
+            ("rekognition:DetectLabels", "*"),
+            ("rekognition:DetectText", "*"),
+            ("textract:StartDocumentAnalysis", "*"),
+            ("s3:GetObject", "arn:aws:s3:::photos/in/a.jpg"),
+            ("s3:GetObject", "arn:aws:s3:::docs/f.pdf"),
+        },
+    ),
 ]
 
 
