@@ -91,6 +91,27 @@ CASES = [
             ("s3:GetObject", "arn:aws:s3:::docs/f.pdf"),
         },
     ),
+    (
+        "aioboto3-session-and-aiobotocore-client",
+        "import aioboto3\nfrom aiobotocore.session import get_session\n"
+        f'session = aioboto3.Session(aws_access_key_id="{KEY}", region_name="us-east-1")\n'
+        "async def put(body):\n"
+        '    async with session.client("s3") as s3:\n'
+        '        await s3.put_object(Bucket="async-bucket", Key="a.bin", Body=body)\n'
+        '    async with session.resource("dynamodb") as ddb:\n'
+        '        table = await ddb.Table("jobs")\n'
+        '        await table.put_item(Item={"id": "1"})\n'
+        "async def send():\n"
+        '    async with get_session().create_client("sqs", region_name="us-east-1",'
+        f' aws_access_key_id="{KEY}") as sqs:\n'
+        '        await sqs.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/111122223333/q",'
+        ' MessageBody="x")\n',
+        {
+            ("s3:PutObject", "arn:aws:s3:::async-bucket/a.bin"),
+            ("dynamodb:PutItem", f"{TABLE}/jobs"),
+            ("sqs:SendMessage", "arn:aws:sqs:us-east-1:111122223333:q"),
+        },
+    ),
 ]
 
 

@@ -201,6 +201,10 @@ def _inlinable(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return returns and factory and statements <= 40
 
 
+# SDK modules whose sessions and clients the analysis models (aioboto3 and aiobotocore mirror
+# boto3's and botocore's session, client and resource calls)
+_SDK_MODULES = ("boto3", "botocore", "aioboto3", "aiobotocore")
+
 # modules whose functions never send a value anywhere (the SDKs themselves, the environment,
 # string and logging helpers): a key passed to them is not a use outside AWS
 _LOCAL_MODULES = frozenset(
@@ -787,7 +791,7 @@ class _Scope:
 
     def _import(self, name: str, asname: str | None, _: None) -> None:
         top = name.split(".")[0]
-        if name.startswith("boto3") or name.startswith("botocore") or top == "os":
+        if name.startswith(_SDK_MODULES) or top == "os":
             bound = asname or top
             self.assign(bound, frozenset({Builtin(name if asname else top)}))
             return
@@ -811,7 +815,7 @@ class _Scope:
             dotted = module
         for alias in node.names:
             bound = alias.asname or alias.name
-            if module.startswith(("boto3", "botocore")) or module == "os":
+            if module.startswith(_SDK_MODULES) or module == "os":
                 self.assign(bound, frozenset({Builtin(f"{module}.{alias.name}")}))
                 continue
             sub = self.a.resolve_module(f"{dotted}.{alias.name}" if dotted else alias.name, self.module)
@@ -1367,14 +1371,14 @@ class _Scope:
             service = self._service_arg(args, kwargs)
             origin = self._origin(kwargs, node)
             return self._make(short, service, origin, node)
-        if short == "Session" and name.startswith("boto3"):
+        if short == "Session" and name.startswith(("boto3", "aioboto3")):
             return frozenset({SessionV(self._origin(kwargs, node))})
         if short == "setup_default_session" and name.startswith("boto3"):
             origin = self._origin(kwargs, node)
             if self.a.recording:
                 self.a.default_sessions.add((self.module, origin))
             return EMPTY
-        if short == "get_session" and name.startswith("botocore"):
+        if short == "get_session" and name.startswith(("botocore", "aiobotocore")):
             return frozenset({SessionV(Origin(None, None, *self._loc(node)))})
         if short == "Config" and name.startswith("botocore"):
             return frozenset({DictV(tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))})
