@@ -92,6 +92,13 @@ CASES = [
         },
     ),
     (
+        "environment-read-or-literal-takes-the-literal-when-no-deployment-file-sets-it",
+        HEAD + 'BUCKET = os.getenv("REPORTS_BUCKET") or "reports"\n'
+        's3.get_object(Bucket=BUCKET, Key="a.csv")\n'
+        's3.put_object(Bucket=os.environ.get("DROP") or os.environ.get("DROP2") or "drop", Key="b", Body=b"")\n',
+        {("s3:GetObject", "arn:aws:s3:::reports/a.csv"), ("s3:PutObject", "arn:aws:s3:::drop/b")},
+    ),
+    (
         "aioboto3-session-and-aiobotocore-client",
         "import aioboto3\nfrom aiobotocore.session import get_session\n"
         f'session = aioboto3.Session(aws_access_key_id="{KEY}", region_name="us-east-1")\n'

@@ -388,6 +388,15 @@ def _glob_value(glob: str) -> Value:
     return Glob(glob)
 
 
+def _env_fallback(parts: list[Values]) -> list[Values]:
+    """``os.getenv("X") or "lit"`` reads as ``os.getenv("X", "lit")``: a variable no deployment
+    file sets takes the literal fallback, so its read is dropped from the alternatives."""
+    if len(parts) < 2 or not parts[-1] or not all(isinstance(v, Const) for v in parts[-1]):
+        return parts
+    out = [frozenset(v for v in part if not isinstance(v, EnvRead)) for part in parts[:-1]]
+    return [part for part, old in zip(out, parts, strict=False) if part or old == part] + [parts[-1]]
+
+
 def _union(*sets: Iterable[Value]) -> Values:
     out: set[Value] = set()
     for values in sets:
@@ -1015,6 +1024,8 @@ class _Scope:
             return self.eval(node.body) | self.eval(node.orelse)
         if isinstance(node, ast.BoolOp):
             parts = [self.eval(v) for v in node.values]
+            if isinstance(node.op, ast.Or):
+                parts = _env_fallback(parts)
             out = _union(*parts)
             # ``name or "fallback"``: the fallback is one alternative, the value the code could not
             # follow is another (never fold to the literal alone)
