@@ -58,6 +58,67 @@ CASES = [
             ("dynamodb:PartiQLSelect", f"{TABLE}/orders"),
         },
     ),
+    (
+        "query-on-a-secondary-index-needs-only-the-index",
+        DDB + 'ddb.query(TableName="orders", IndexName="by-customer", KeyConditionExpression="c = :c")\n'
+        'ddb.query(TableName="orders", KeyConditionExpression="id = :i")\n'
+        'ddb.scan(TableName="users", IndexName="by-email")\n',
+        {
+            ("dynamodb:Query", f"{TABLE}/orders/index/by-customer"),
+            ("dynamodb:Query", f"{TABLE}/orders"),
+            ("dynamodb:Scan", f"{TABLE}/users/index/by-email"),
+        },
+    ),
+    (
+        "put-metric-data-is-granted-on-any-resource-not-a-placeholder-dataset",
+        f'import boto3\ncw = boto3.client("cloudwatch", region_name="us-east-1", aws_access_key_id="{KEY}")\n'
+        'cw.put_metric_data(Namespace="Shop", MetricData=[{"MetricName": "orders", "Value": 1}])\n',
+        {("cloudwatch:PutMetricData", "*")},
+    ),
+    (
+        "rekognition-and-textract-read-the-s3-object-as-the-caller",
+        f'import boto3\nrk = boto3.client("rekognition", region_name="us-east-1", aws_access_key_id="{KEY}")\n'
+        f'tx = boto3.client("textract", region_name="us-east-1", aws_access_key_id="{KEY}")\n'
+        'rk.detect_labels(Image={"S3Object": {"Bucket": "photos", "Name": "in/a.jpg"}})\n'
+        'tx.start_document_analysis(DocumentLocation={"S3Object": {"Bucket": "docs", "Name": "f.pdf"}},'
+        ' FeatureTypes=["TABLES"])\n'
+        'rk.detect_text(Image={"Bytes": b""})\n',
+        {
+            ("rekognition:DetectLabels", "*"),
+            ("rekognition:DetectText", "*"),
+            ("textract:StartDocumentAnalysis", "*"),
+            ("s3:GetObject", "arn:aws:s3:::photos/in/a.jpg"),
+            ("s3:GetObject", "arn:aws:s3:::docs/f.pdf"),
+        },
+    ),
+    (
+        "environment-read-or-literal-takes-the-literal-when-no-deployment-file-sets-it",
+        HEAD + 'BUCKET = os.getenv("REPORTS_BUCKET") or "reports"\n'
+        's3.get_object(Bucket=BUCKET, Key="a.csv")\n'
+        's3.put_object(Bucket=os.environ.get("DROP") or os.environ.get("DROP2") or "drop", Key="b", Body=b"")\n',
+        {("s3:GetObject", "arn:aws:s3:::reports/a.csv"), ("s3:PutObject", "arn:aws:s3:::drop/b")},
+    ),
+    (
+        "aioboto3-session-and-aiobotocore-client",
+        "import aioboto3\nfrom aiobotocore.session import get_session\n"
+        f'session = aioboto3.Session(aws_access_key_id="{KEY}", region_name="us-east-1")\n'
+        "async def put(body):\n"
+        '    async with session.client("s3") as s3:\n'
+        '        await s3.put_object(Bucket="async-bucket", Key="a.bin", Body=body)\n'
+        '    async with session.resource("dynamodb") as ddb:\n'
+        '        table = await ddb.Table("jobs")\n'
+        '        await table.put_item(Item={"id": "1"})\n'
+        "async def send():\n"
+        '    async with get_session().create_client("sqs", region_name="us-east-1",'
+        f' aws_access_key_id="{KEY}") as sqs:\n'
+        '        await sqs.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/111122223333/q",'
+        ' MessageBody="x")\n',
+        {
+            ("s3:PutObject", "arn:aws:s3:::async-bucket/a.bin"),
+            ("dynamodb:PutItem", f"{TABLE}/jobs"),
+            ("sqs:SendMessage", "arn:aws:sqs:us-east-1:111122223333:q"),
+        },
+    ),
 ]
 
 

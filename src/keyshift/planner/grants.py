@@ -216,6 +216,8 @@ def grants_for(
                 )
             if call.service == "athena" and call.method == "start_query_execution":
                 _athena_extras(call, scope, add)
+            for source in _s3_objects_read(call):
+                add("s3:GetObject", call, scope, "conditional", resolved_from=source)
     grants = []
     for (action, condition), slot in sorted(acc.items()):
         resources = _prune(slot["resources"])
@@ -258,6 +260,37 @@ def _transact_actions(call: ApiCall) -> list[str]:
                 if key in _TRANSACT:
                     found.add(f"dynamodb:{_TRANSACT[key]}")
     return sorted(found)
+
+
+# services that read an S3 object named in the request with the caller's own rights
+_READS_S3_OBJECT = frozenset({"rekognition", "textract"})
+
+
+def _s3_objects_read(call: ApiCall) -> list[ApiCall]:
+    """``S3Object`` arguments (``Image``, ``Video``, ``Document``, ``DocumentLocation``) that
+    Rekognition and Textract fetch as the caller: each is an s3:GetObject on that object."""
+    if call.service not in _READS_S3_OBJECT:
+        return []
+    found: list[ApiCall] = []
+
+    def visit(values: Values) -> None:
+        for value in values:
+            if isinstance(value, DictV):
+                for name, inner in value.items:
+                    if name == "S3Object":
+                        for obj in inner:
+                            if isinstance(obj, DictV):
+                                params = (
+                                    ("Bucket", obj.get("Bucket") or frozenset()),
+                                    ("Key", obj.get("Name") or frozenset()),
+                                )
+                                found.append(replace(call, service="s3", method="get_object", params=params))
+                    else:
+                        visit(inner)
+
+    for _, values in call.params:
+        visit(values)
+    return found
 
 
 def _kms_key_arn(call: ApiCall, scope: Scope) -> str | None:

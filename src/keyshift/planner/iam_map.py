@@ -58,6 +58,13 @@ def action_resource_types(action: str) -> tuple[str, ...]:
     return tuple(types)
 
 
+def any_resource_reason(action: str) -> str | None:
+    """Why ``action`` is granted on ``*`` although the reference lists a resource type for it
+    (the type is not one the calls name), or None."""
+    reason = overlay().get("any_resource", {}).get(action)
+    return str(reason) if reason else None
+
+
 def arn_formats(prefix: str, resource_type: str) -> tuple[str, ...]:
     return tuple(table()["services"].get(prefix, {}).get("resources", {}).get(resource_type, []))
 

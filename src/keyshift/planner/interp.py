@@ -24,7 +24,7 @@ from keyshift.planner.envmodel import (
     set_env,
 )
 from keyshift.planner.records import MAX_DEPTH, UNKNOWN, Func, Unresolved
-from keyshift.planner.strings import binop, fstring, str_method, union
+from keyshift.planner.strings import binop, env_fallback, fstring, str_method, union
 from keyshift.planner.values import (
     EMPTY,
     Assumed,
@@ -341,6 +341,8 @@ class Interpreter:
             return self.eval(node.body) | self.eval(node.orelse)
         if isinstance(node, ast.BoolOp):
             parts = [self.eval(v) for v in node.values]
+            if isinstance(node.op, ast.Or):
+                parts = env_fallback(parts)
             out = union(*parts)
             # ``name or "fallback"``: the fallback is one alternative, the value the code could not
             # follow is another (never fold to the literal alone)

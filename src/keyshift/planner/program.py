@@ -29,6 +29,10 @@ _FACTORY_NAMES = frozenset(
     {"client", "resource", "Session", "create_client", "Table", "Bucket", "Queue", "Object"}
 )
 
+# SDK modules whose sessions and clients the analysis models (aioboto3 and aiobotocore mirror
+# boto3's and botocore's session, client and resource calls)
+SDK_MODULES = ("boto3", "botocore", "aioboto3", "aiobotocore")
+
 
 def _inlinable(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Short functions that return something built from a boto3 factory call."""
@@ -172,7 +176,7 @@ class Analyzer:
             for alias in node.names:
                 name, asname = alias.name, alias.asname
                 top = name.split(".")[0]
-                if name.startswith("boto3") or name.startswith("botocore") or top == "os":
+                if name.startswith(SDK_MODULES) or top == "os":
                     out.append((asname or top, frozenset({Builtin(name if asname else top)})))
                     continue
                 path = self.resolve_module(name, importer)
@@ -193,7 +197,7 @@ class Analyzer:
             dotted = module
         for alias in node.names:
             bound = alias.asname or alias.name
-            if module.startswith(("boto3", "botocore")) or module == "os":
+            if module.startswith(SDK_MODULES) or module == "os":
                 out.append((bound, frozenset({Builtin(f"{module}.{alias.name}")})))
                 continue
             sub = self.resolve_module(f"{dotted}.{alias.name}" if dotted else alias.name, importer)

@@ -317,6 +317,12 @@ def resolve(action: str, call: ApiCall, scope: Scope, placeholders: bool = False
     types = iam_map.action_resource_types(action)
     if not types:
         return Resolved(("*",), f"{action} does not support resource-level permissions")
+    reason = iam_map.any_resource_reason(action)
+    if reason:
+        return Resolved(("*",), f"{action}: {reason}")
+    if prefix == "dynamodb" and "index" in types and _all_literal(call.param("IndexName")):
+        # a query or scan of a secondary index is authorized on the index alone
+        types = ("index",)
     literals = _arn_literals(call)
     found: list[str] = []
     specific = False
@@ -357,6 +363,10 @@ def resolve(action: str, call: ApiCall, scope: Scope, placeholders: bool = False
     if not specific:
         return Resolved(("*",), f"{call.via} at {call.path}:{call.line}: resource name is not a literal")
     return Resolved(tuple(sorted(set(found))))
+
+
+def _all_literal(values: Values | None) -> bool:
+    return bool(values) and all(isinstance(v, Const) for v in values or ())
 
 
 def queue_account_region(call: ApiCall) -> tuple[str | None, str | None]:

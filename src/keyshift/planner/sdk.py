@@ -87,14 +87,14 @@ class Scope(Interpreter):
             service = self._service_arg(args, kwargs)
             origin = self._origin(kwargs, node)
             return self._make(short, service, origin, node)
-        if short == "Session" and name.startswith("boto3"):
+        if short == "Session" and name.startswith(("boto3", "aioboto3")):
             return frozenset({SessionV(self._origin(kwargs, node))})
         if short == "setup_default_session" and name.startswith("boto3"):
             origin = self._origin(kwargs, node)
             if self.a.recording:
                 self.a.default_sessions.add((self.module, origin))
             return EMPTY
-        if short == "get_session" and name.startswith("botocore"):
+        if short == "get_session" and name.startswith(("botocore", "aiobotocore")):
             return frozenset({SessionV(Origin(None, None, *self._loc(node)))})
         if short == "Config" and name.startswith("botocore"):
             return frozenset({DictV(tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))})

@@ -11,7 +11,7 @@ import ast
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from keyshift.planner.values import EMPTY, Const, Glob, Prefix, Value, Values, text_of
+from keyshift.planner.values import EMPTY, Const, EnvRead, Glob, Prefix, Value, Values, text_of
 
 
 def pattern(pieces: list[str | None]) -> Value:
@@ -122,3 +122,12 @@ def str_method(owner: Const, name: str) -> Values:
     if name in ("strip", "lower", "upper", "rstrip", "lstrip"):
         return frozenset({owner})
     return EMPTY
+
+
+def env_fallback(parts: list[Values]) -> list[Values]:
+    """``os.getenv("X") or "lit"`` reads as ``os.getenv("X", "lit")``: a variable no deployment
+    file sets takes the literal fallback, so its read is dropped from the alternatives."""
+    if len(parts) < 2 or not parts[-1] or not all(isinstance(v, Const) for v in parts[-1]):
+        return parts
+    out = [frozenset(v for v in part if not isinstance(v, EnvRead)) for part in parts[:-1]]
+    return [part for part, old in zip(out, parts, strict=False) if part or old == part] + [parts[-1]]
