@@ -34,6 +34,9 @@ CHAIN_ENV_VARS: Final = frozenset(
 #: The variables a deployment sets to hand a key to the default chain.
 CREDENTIAL_ENV_VARS: Final = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
+#: Top-level packages of the AWS SDK family. ``fix`` prefilters files on them; ``plan`` treats
+#: names imported from them as the SDK (never as repository code it could follow).
+SDK_MODULES: Final = ("boto3", "botocore", "aioboto3", "aiobotocore")
 #: Calls that are client factories by themselves, and the factory name reported for them.
 DIRECT_TARGETS: Final[Mapping[str, Factory]] = {
     "boto3.client": "client",
@@ -55,6 +58,12 @@ SESSION_FACTORIES: Final = frozenset(
     }
 )
 SESSION_METHODS: Final = frozenset({"client", "resource", "create_client"})
+#: Session methods that make a client (the others make a resource).
+CLIENT_METHODS: Final = frozenset({"client", "create_client"})
+#: Client configuration classes: ``Config(region_name=...)`` passed as ``config=`` sets the region.
+CONFIG_CLASSES: Final = frozenset(
+    {"botocore.config.Config", "botocore.client.Config", "aiobotocore.config.AioConfig"}
+)
 #: Index of the first positional parameter that is a credential, per factory.
 FIRST_POSITIONAL_CREDENTIAL: Final[Mapping[str, int]] = {
     "client": 6,

@@ -10,6 +10,7 @@ the end to be found, with no error.
 from __future__ import annotations
 
 import keyword
+import time
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -135,3 +136,74 @@ def test_pep701_fstrings_parse_on_any_interpreter(tmp_path: Path) -> None:
 def test_not_python_is_an_error(tmp_path: Path) -> None:
     _, errors = _run(tmp_path, "def (:\n")
     assert errors and "may be missing" in errors[0]
+
+
+@st.composite
+def hostile_programs(draw: st.DrawFn) -> dict[str, str]:
+    """Two modules importing each other, self- and mutually recursive functions, containers
+    nested in containers line after line, attribute chains on module objects and instances of
+    repository classes used as bases: every recursion the interpreter has, at once."""
+    depth = draw(st.integers(1, 60))
+    width = draw(st.integers(1, 3))
+    lines = ["import boto3", "import b", "from b import helper", 's3 = boto3.client("s3")', 'x0 = "k"']
+    for index in range(1, depth):
+        parts = [f"x{index - 1}"] * width + [f'{{"k": x{index - 1}}}', f"(x{index - 1},)"]
+        lines.append(f"x{index} = [{', '.join(draw(st.permutations(parts)))}]")
+    lines += [
+        "def ping(n):",
+        "    return pong(n) if n else ping(helper(n))",
+        "def pong(n):",
+        "    return ping([n, n])",
+        "class Base(b.Holder().Model):",
+        "    class Meta(b.Base.Meta):",
+        "        pass",
+        "    def go(self):",
+        "        return self.go()",
+    ]
+    chain = ".".join(["b", *draw(st.lists(st.sampled_from(["b", "a", "Holder", "x"]), max_size=20))])
+    lines.append(f"y = {chain}")
+    lines.append(f"ping(x{depth - 1})")
+    lines.append("Base().go()")
+    lines.append('s3.get_object(Bucket="orders", Key="k")')
+    other = [
+        "import a",
+        "from a import ping",
+        "b = a",
+        "def helper(v):",
+        "    return ping(helper(v))",
+        "class Holder:",
+        "    def __init__(self):",
+        "        self.Model = Base",
+        "class Base(Holder().Model):",
+        "    class Meta(a.Base.Meta):",
+        "        pass",
+    ]
+    return {"a.py": "\n".join(lines) + "\n", "b.py": "\n".join(other) + "\n"}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(hostile_programs())
+def test_hostile_programs_terminate_without_recursion_errors(tmp_path: Path, files: dict[str, str]) -> None:
+    root = tmp_path / "h"
+    root.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (root / name).write_text(text, encoding="utf-8")
+    started = time.monotonic()
+    result = analyze(root, sorted(files))
+    assert time.monotonic() - started < 30
+    assert result.errors == ()  # a RecursionError or crash would be an error naming the file
+    call_line = files["a.py"].count("\n")
+    assert ("get_object", call_line) in {(c.method, c.line) for c in result.calls}
+
+
+def test_nested_containers_stay_linear(tmp_path: Path) -> None:
+    """Each level refers to the one before twice: without a nesting cap, comparing two passes'
+    states walked 2**n paths (22 lines took most of a minute)."""
+    lines = [CLIENT.rstrip("\n"), 'x0 = "a"']
+    lines += [f'x{i} = [x{i - 1}, {{"k": x{i - 1}}}]' for i in range(1, 300)]
+    lines.append('s3.get_object(Bucket="b", Key="k")')
+    started = time.monotonic()
+    calls, errors = _run(tmp_path, "\n".join(lines) + "\n")
+    assert time.monotonic() - started < 30
+    assert errors == ()
+    assert ("get_object", "\n".join(lines).count("\n") + 1) in calls

@@ -29,6 +29,7 @@ from libcst.metadata import (
 from keyshift.awsnames import (
     CREDENTIAL_KWARGS,
     DIRECT_TARGETS,
+    SDK_MODULES,
     SESSION_FACTORIES,
     SESSION_METHODS,
 )
@@ -36,7 +37,7 @@ from keyshift.codemod.values import Metadata, bound_value, dotted_name, literal_
 from keyshift.model import CallSite, Location
 from keyshift.redact import quiet_compiler, sha1_hex
 
-TEXT_MARKERS = (b"boto3", b"botocore", b"aioboto3")
+TEXT_MARKERS = tuple(module.encode() for module in SDK_MODULES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +173,7 @@ def find_targets(wrapper: MetadataWrapper, meta: Metadata) -> list[Target]:
 
 def service_name(call: cst.Call, factory: str) -> str | None:
     """The literal service name a client/resource is made for (``None`` for sessions)."""
-    if factory not in ("client", "resource", "create_client"):
+    if factory not in SESSION_METHODS:
         return None
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == "service_name":

@@ -13,7 +13,7 @@ import ast
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from keyshift.awsnames import KEY_ID
+from keyshift.awsnames import KEY_ID, SDK_MODULES
 from keyshift.planner.records import Func
 from keyshift.planner.values import (
     EMPTY,
@@ -80,10 +80,7 @@ _ENTRY_NAMES = frozenset({"handler", "lambda_handler", "handle", "main", "run_ha
 # string and logging helpers): a key passed to them is not a use outside AWS
 LOCAL_MODULES = frozenset(
     {
-        "boto3",
-        "botocore",
-        "aioboto3",
-        "aiobotocore",
+        *SDK_MODULES,
         "os",
         "environ",
         "logging",

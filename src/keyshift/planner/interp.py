@@ -23,7 +23,7 @@ from keyshift.planner.envmodel import (
     report_outside,
     set_env,
 )
-from keyshift.planner.records import MAX_DEPTH, UNKNOWN, Func, Unresolved
+from keyshift.planner.records import MAX_DEPTH, MAX_NESTING, UNKNOWN, Func, Unresolved
 from keyshift.planner.strings import binop, env_fallback, fstring, str_method, union
 from keyshift.planner.values import (
     EMPTY,
@@ -299,9 +299,14 @@ class Interpreter:
             return UNKNOWN
         self.a.depth += 1
         try:
-            return self._eval(node)
+            values = self._eval(node)
         finally:
             self.a.depth -= 1
+        if any(getattr(v, "depth", 0) > MAX_NESTING for v in values):
+            # ``x2 = [x1, {"k": x1}]`` repeated: each level doubles the paths an equality test
+            # walks, so a few hostile lines would stall the fixpoint; deep is unknown instead
+            values = frozenset(v for v in values if getattr(v, "depth", 0) <= MAX_NESTING) | UNKNOWN
+        return values
 
     def _eval(self, node: ast.expr) -> Values:
         if isinstance(node, ast.Constant):

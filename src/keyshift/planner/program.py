@@ -11,6 +11,7 @@ import ast
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from keyshift.awsnames import SDK_MODULES
 from keyshift.planner.pyparse import parse
 from keyshift.planner.records import (
     MAX_CONTEXTS,
@@ -25,13 +26,12 @@ from keyshift.planner.records import (
 from keyshift.planner.sdk import Scope
 from keyshift.planner.values import EMPTY, Builtin, ClassV, ImportRef, InstV, ModV, Origin, Value, Values
 
+# modules the interpreter models itself (the SDK family from ``awsnames``, and ``os`` for the
+# environment): names imported from them are ``Builtin`` values, never repository code
+_BUILTIN_MODULES = frozenset({*SDK_MODULES, "os"})
 _FACTORY_NAMES = frozenset(
     {"client", "resource", "Session", "create_client", "Table", "Bucket", "Queue", "Object"}
 )
-
-# SDK modules whose sessions and clients the analysis models (aioboto3 and aiobotocore mirror
-# boto3's and botocore's session, client and resource calls)
-SDK_MODULES = ("boto3", "botocore", "aioboto3", "aiobotocore")
 
 
 def _inlinable(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -176,7 +176,7 @@ class Analyzer:
             for alias in node.names:
                 name, asname = alias.name, alias.asname
                 top = name.split(".")[0]
-                if name.startswith(SDK_MODULES) or top == "os":
+                if top in _BUILTIN_MODULES:
                     out.append((asname or top, frozenset({Builtin(name if asname else top)})))
                     continue
                 path = self.resolve_module(name, importer)
@@ -197,7 +197,7 @@ class Analyzer:
             dotted = module
         for alias in node.names:
             bound = alias.asname or alias.name
-            if module.startswith(SDK_MODULES) or module == "os":
+            if module.split(".")[0] in _BUILTIN_MODULES:
                 out.append((bound, frozenset({Builtin(f"{module}.{alias.name}")})))
                 continue
             sub = self.resolve_module(f"{dotted}.{alias.name}" if dotted else alias.name, importer)

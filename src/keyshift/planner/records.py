@@ -13,6 +13,7 @@ from keyshift.planner.values import Glob, Origin, Value, Values
 
 MAX_PASSES = 16
 MAX_DEPTH = 120  # nested expressions followed before a value is taken as unknown
+MAX_NESTING = 8  # containers in containers kept; deeper is unknown (see values.DictV.depth)
 MAX_CONTEXTS = 16  # call sites analysed one by one when recording; more are merged
 # an argument the analysis cannot evaluate: unknown, never left out (one caller's literal is
 # not every caller's)

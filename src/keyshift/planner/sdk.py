@@ -14,6 +14,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from keyshift.awsnames import (
+    CLIENT_METHODS,
+    CONFIG_CLASSES,
+    CREDENTIAL_KWARGS,
+    DIRECT_TARGETS,
+    SESSION_FACTORIES,
+    SESSION_METHODS,
+)
 from keyshift.planner import iam_map
 from keyshift.planner.interp import Interpreter
 from keyshift.planner.records import ApiCall, Unresolved
@@ -38,8 +46,6 @@ from keyshift.planner.values import (
     Values,
     WaiterV,
 )
-
-_CRED_KW = "aws_access_key_id"
 
 
 @cache
@@ -80,29 +86,25 @@ class Scope(Interpreter):
 
     # ----- factories -----------------------------------------------------------------------
     def _builtin(self, name: str, args: list[Values], kwargs: dict[str, Values], node: ast.Call) -> Values:
-        short = name.rsplit(".", 1)[-1]
-        if name in ("boto3.client", "boto3.resource", "boto3.session.Session.client") or (
-            name.startswith("boto3") and short in ("client", "resource") and "Session" not in name
-        ):
-            service = self._service_arg(args, kwargs)
-            origin = self._origin(kwargs, node)
-            return self._make(short, service, origin, node)
-        if short == "Session" and name.startswith(("boto3", "aioboto3")):
-            return frozenset({SessionV(self._origin(kwargs, node))})
-        if short == "setup_default_session" and name.startswith("boto3"):
+        """Factories from the one table ``fix`` uses too (``awsnames``), so every spelling ``fix``
+        removes a key from is a client here: boto3, sessions, botocore, aioboto3, aiobotocore."""
+        factory = DIRECT_TARGETS.get(name)
+        if factory in ("client", "resource"):
+            return self._make(factory, self._service_arg(args, kwargs), self._origin(kwargs, node), node)
+        if factory == "setup_default_session":
             origin = self._origin(kwargs, node)
             if self.a.recording:
                 self.a.default_sessions.add((self.module, origin))
             return EMPTY
-        if short == "get_session" and name.startswith(("botocore", "aiobotocore")):
-            return frozenset({SessionV(Origin(None, None, *self._loc(node)))})
-        if short == "Config" and name.startswith("botocore"):
+        if name in SESSION_FACTORIES:
+            return frozenset({SessionV(self._origin(kwargs, node))})
+        if name in CONFIG_CLASSES:
             return frozenset({DictV(tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))})
         return super()._builtin(name, args, kwargs, node)
 
     def _origin(self, kwargs: dict[str, Values], node: ast.Call, base: Origin | None = None) -> Origin:
-        creds = kwargs.get(_CRED_KW)
-        secret = kwargs.get("aws_secret_access_key")
+        creds = kwargs.get(CREDENTIAL_KWARGS[0])
+        secret = kwargs.get(CREDENTIAL_KWARGS[1])
         region = kwargs.get("region_name")
         if region is None and "config" in kwargs:
             for value in kwargs["config"]:
@@ -126,7 +128,7 @@ class Scope(Interpreter):
             path, line = self._loc(node)
             self.a.note(Unresolved(path, line, f"boto3.{factory}(...)", "service name is not a literal"))
         for service in names:
-            if factory in ("client", "create_client"):
+            if factory in CLIENT_METHODS:
                 out.add(ClientV(service, origin))
             else:
                 out.add(ResV(service, "", (), origin))
@@ -138,7 +140,7 @@ class Scope(Interpreter):
     ) -> Values:
         owner, name = bound.owner, bound.name
         if isinstance(owner, SessionV):
-            if name in ("client", "resource", "create_client"):
+            if name in SESSION_METHODS:
                 service = self._service_arg(args, kwargs)
                 return self._make(name, service, self._origin(kwargs, node, owner.origin), node)
             return EMPTY

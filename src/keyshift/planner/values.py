@@ -7,7 +7,8 @@ client, resource or session an expression is, and where its credentials came fro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +42,24 @@ class EnvRead:
     name: str
 
 
+def _nesting(groups: Iterable[Iterable[object]]) -> int:
+    """1 + the deepest container among the value sets ``groups`` (each child's depth is cached)."""
+    deepest = 0
+    for group in groups:
+        for value in group:
+            deepest = max(deepest, getattr(value, "depth", 0))
+    return deepest + 1
+
+
 @dataclass(frozen=True, slots=True)
 class DictV:
     items: tuple[tuple[str, frozenset[Value]], ...]
+    # containers nested in containers: comparing two equal values built apart walks every path
+    # through them, so the interpreter cuts values deeper than a few levels (``MAX_NESTING``)
+    depth: int = field(default=0, init=False, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "depth", _nesting(v for _, v in self.items))
 
     def get(self, key: str) -> frozenset[Value] | None:
         for name, values in self.items:
@@ -55,6 +71,10 @@ class DictV:
 @dataclass(frozen=True, slots=True)
 class ListV:
     items: frozenset[Value]
+    depth: int = field(default=0, init=False, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "depth", _nesting((self.items,)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +82,10 @@ class TupleV:
     """A tuple literal, kept in order so ``a, b = f()`` and ``g(*f())`` bind element-wise."""
 
     items: tuple[frozenset[Value], ...]
+    depth: int = field(default=0, init=False, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "depth", _nesting(self.items))
 
 
 @dataclass(frozen=True, slots=True)
