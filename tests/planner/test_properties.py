@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from keyshift.planner import render
@@ -17,6 +17,9 @@ from keyshift.planner.values import Const, Origin, Prefix, Value
 BUCKET = st.from_regex(r"[a-z0-9][a-z0-9.-]{2,20}[a-z0-9]", fullmatch=True)
 KEY = st.from_regex(r"[A-Za-z0-9/_.-]{1,30}", fullmatch=True)
 ORIGIN = Origin(None, None, "app.py", 1)
+# regex strategies are slow to draw on a loaded machine, and the first call loads the IAM table:
+# the properties are tested, not the timing
+FAST_ENOUGH = settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 SCOPE = Scope("us-east-1", "123456789012")
 
 
@@ -27,12 +30,14 @@ def _call(method: str, bucket: str, key: Const | Prefix | None) -> ApiCall:
     return ApiCall("s3", method, tuple(params), ORIGIN, "app.py", 1, f"s3.{method}")
 
 
+@FAST_ENOUGH
 @given(BUCKET, KEY)
 def test_object_arn_is_exact_for_literal_keys(bucket: str, key: str) -> None:
     resolved = resolve("s3:GetObject", _call("get_object", bucket, Const(key)), SCOPE)
     assert resolved.resources == (f"arn:aws:s3:::{bucket}/{key}",)
 
 
+@FAST_ENOUGH
 @given(BUCKET, KEY, KEY)
 def test_prefix_grant_covers_every_key_under_it(bucket: str, prefix: str, rest: str) -> None:
     resolved = resolve("s3:PutObject", _call("put_object", bucket, Prefix(prefix)), SCOPE)
@@ -41,12 +46,14 @@ def test_prefix_grant_covers_every_key_under_it(bucket: str, prefix: str, rest: 
     assert not _glob(pattern).match(f"arn:aws:s3:::{bucket}x/{prefix}{rest}")
 
 
+@FAST_ENOUGH
 @given(BUCKET)
 def test_list_bucket_is_on_the_bucket(bucket: str) -> None:
     resolved = resolve("s3:ListBucket", _call("list_objects_v2", bucket, None), SCOPE)
     assert resolved.resources == (f"arn:aws:s3:::{bucket}",)
 
 
+@FAST_ENOUGH
 @given(st.sets(st.one_of(KEY, KEY.map(lambda k: k + "*")), min_size=1, max_size=12))
 def test_prune_keeps_coverage(resources: set[str]) -> None:
     kept = _prune(resources)

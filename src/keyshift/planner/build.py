@@ -20,6 +20,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from keyshift.awsnames import CHAIN_ENV_VARS, CREDENTIAL_KWARGS
 from keyshift.awsnames import CREDENTIAL_ENV_VARS as CREDENTIAL_VARS
 from keyshift.awsnames import KEY_ID_TOKEN as KEY_ID
 from keyshift.config import Config
@@ -52,6 +53,8 @@ DEFAULT_TEMPLATE = role_names.DEFAULT_TEMPLATE
 _TARGET_TEMPLATES = {"lambda": "{service}-lambda-role", "eks": "{service}-pod-role"}
 MAX_PY_BYTES = 2_000_000
 DEFAULT_CHAIN = "previously default chain (instance profile or environment)"
+#: names a file must hold for a client built in it to carry a key (arguments, environment writes)
+_CREDENTIAL_NAMES = (*CREDENTIAL_KWARGS, *CHAIN_ENV_VARS)
 
 __all__ = ["Blocker", "Grant", "PlanResult", "RolePlan", "plan_repository"]
 
@@ -256,11 +259,18 @@ def plan_repository(
             paired[finding.value_sha1] = finding.key_id
         if finding.key_id and finding.kind == CredentialKind.ACCESS_KEY_ID and not is_test_path(finding.path):
             key_places.setdefault(finding.key_id, set()).add(f"{finding.path}:{finding.line}")
+    credential_code: set[str] = set()  # files that name a key, a credential argument or variable
     for path in trees:
         text = read_text_or_empty(root / path)  # unreadable: the scan names it, the plan goes on
+        if any(name in text for name in _CREDENTIAL_NAMES):
+            credential_code.add(path)
+        if not KEY_ID.search(text):
+            continue
+        credential_code.add(path)
         for number, line in enumerate(text.splitlines(), 1):
             for match in KEY_ID.finditer(line):
                 key_places.setdefault(match.group(0), set()).add(f"{path}:{number}")
+    finding_paths = {f.path for f in findings}
     deployed: dict[str, set[str]] = {}  # workload directory -> keys its deployment files set
     for service in services:
         for owner in _chain(service):
@@ -280,13 +290,21 @@ def plan_repository(
             setting = service.env_value(name)
             return setting.value if setting is not None else None
 
-        analysis = analyze(root, code, env_lookup, trees)
-        errors.extend(e for e in analysis.errors if e not in errors)
         own_keys = {
             key
             for key, places in key_places.items()
             if key not in rejected and any(_belongs(place, item, services, project) for place in places)
         } | (deployed.get(_unit(service), set()) - rejected)
+        if not (
+            own_keys
+            or item.code & (credential_code | finding_paths)
+            or any(s.name in CREDENTIAL_VARS for owner in _chain(service) for s in owner.env)
+        ):
+            # no key can reach this workload's calls: it needs no role, and its code (often most
+            # of a large tree) is not analysed
+            continue
+        analysis = analyze(root, code, env_lookup, trees)
+        errors.extend(e for e in analysis.errors if e not in errors)
         session_keys: set[str] = set()
         for _path, origin in analysis.default_sessions:
             keys, _ = _explicit_keys(origin.creds or frozenset())
