@@ -292,7 +292,7 @@ def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
         if blocked:  # the report-only sites already send a human to the file
             result.notes = [n for n in result.notes if n.kind != "literal-key"]
         return result
-    new_module = original.visit(ArgRemover(edits))
+    new_module = original.visit(ArgRemover(edits, meta.parents))
     removed_values = [a.value for s in sites for i, a in enumerate(s.target.call.args) if i in s.drop]
     candidates = _candidates(sites, meta, removed_values)
     inside = _nodes_inside(removed_values)
