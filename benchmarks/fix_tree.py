@@ -9,6 +9,11 @@ directory is printed too: it is paid once whatever the tree.
 
     python benchmarks/fix_tree.py                  # 10,000 files, 1% with credential call sites
     python benchmarks/fix_tree.py --files 2000 --repeat 1
+    python benchmarks/fix_tree.py --baseline-src ../old/src   # another checkout's CLI, alternately
+
+``--baseline-src`` runs the same command from another checkout's ``src`` (for instance the last
+commit with the ``ast`` fast path) in every round, between the runs of this one, so both see
+the same load.
 """
 
 from __future__ import annotations
@@ -98,12 +103,12 @@ def build_tree(dest: Path, files: int, share: float) -> int:
 _PYCACHE = Path(tempfile.gettempdir()) / "keyshift-fix-bench-pycache"
 
 
-def _cli_env() -> dict[str, str]:
-    """The CLI's environment: keyshift from this checkout, with byte-code caching on (in a
-    temporary prefix, never in the tree) as in an installed package, even where the caller sets
-    PYTHONDONTWRITEBYTECODE; the floor runs in this already warm process."""
+def _cli_env(src: Path | None = None) -> dict[str, str]:
+    """The CLI's environment: keyshift from this checkout (or ``src``), with byte-code caching on
+    (in a temporary prefix, never in the tree) as in an installed package, even where the caller
+    sets PYTHONDONTWRITEBYTECODE; the floor runs in this already warm process."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1] / "src")
+    env["PYTHONPATH"] = str(src or Path(__file__).resolve().parents[1] / "src")
     env["PYTHONPYCACHEPREFIX"] = str(_PYCACHE)
     return env
 
@@ -160,7 +165,7 @@ def floor_command(tree: Path) -> tuple[float, float]:
     return time.perf_counter() - start, _cpu() - cpu
 
 
-def keyshift(tree: Path) -> tuple[float, float, int]:
+def keyshift(tree: Path, src: Path | None = None) -> tuple[float, float, int]:
     """The whole CLI as a user runs it: ``python -m keyshift fix TREE`` (dry run, JSON report)."""
     cpu = _cpu()
     start = time.perf_counter()
@@ -169,7 +174,7 @@ def keyshift(tree: Path) -> tuple[float, float, int]:
         capture_output=True,
         text=True,
         check=False,
-        env=_cli_env(),
+        env=_cli_env(src),
     )
     elapsed = time.perf_counter() - start
     cpu = _cpu() - cpu
@@ -215,6 +220,7 @@ def main() -> None:
     parser.add_argument("--share", type=float, default=0.01, help="fraction of files with call sites")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--tree", type=Path, help="measure an existing tree instead")
+    parser.add_argument("--baseline-src", type=Path, help="another checkout's src/ to run alternately")
     args = parser.parse_args()
     tmp = None
     if args.tree is None:
@@ -231,6 +237,9 @@ def main() -> None:
         floors, ours, inproc, floor_cpu, our_cpu, inproc_cpu = [], [], [], [], [], []
         boot, boot_cpu = [], []
         floor_cmd, floor_cmd_cpu = [], []
+        base, base_cpu = [], []
+        if args.baseline_src is not None:
+            keyshift(tree, args.baseline_src)  # its byte-code cache
         changed = found = 0
         for _ in range(args.repeat):
             seconds, cpu, found = floor(tree)
@@ -248,6 +257,10 @@ def main() -> None:
             seconds, cpu = floor_command(tree)
             floor_cmd.append(seconds)
             floor_cmd_cpu.append(cpu)
+            if args.baseline_src is not None:
+                seconds, cpu, _ = keyshift(tree, args.baseline_src)
+                base.append(seconds)
+                base_cpu.append(cpu)
         f, k, i = statistics.median(floors), statistics.median(ours), statistics.median(inproc)
         fc, kc = statistics.median(floor_cpu), statistics.median(our_cpu)
         ic = statistics.median(inproc_cpu)
@@ -265,6 +278,10 @@ def main() -> None:
             f"in process: {i / f:.2f}x wall, {ic / fc:.2f}x CPU"
         )
         print(f"ratio CLI to the floor as a command: {k / g:.2f}x wall, {kc / gc:.2f}x CPU (target 1.5x)")
+        if base:
+            o, oc = statistics.median(base), statistics.median(base_cpu)
+            print(f"baseline CLI ({args.baseline_src}):  {o:6.2f} s wall  {oc:6.2f} s CPU")
+            print(f"ratio CLI to the baseline CLI: {k / o:.2f}x wall, {kc / oc:.2f}x CPU (target 2x)")
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -120,6 +120,15 @@ def test_isolate_uses_a_process_even_for_one_worker() -> None:
     assert list(pool.imap(dies_on_three, [3], jobs=1, isolate=True, lost=lambda n: -n)) == [-3]
 
 
+def test_no_items_start_no_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pool(*_: object) -> Iterator[int]:
+        raise AssertionError("a pool was started for nothing")
+
+    monkeypatch.setattr(pool, "_pooled", no_pool)
+    assert list(pool.imap(pid, [], jobs=2, isolate=True)) == []
+    assert list(pool.imap(pid, [], jobs=2)) == []
+
+
 def test_workers_leave_ctrl_c_to_the_parent() -> None:
     assert all(pool.imap(sigint_ignored, range(4), jobs=2, inline_below=1))
     assert signal.getsignal(signal.SIGINT) != signal.SIG_IGN

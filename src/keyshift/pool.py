@@ -100,7 +100,7 @@ def imap(
         if seen >= inline_below:
             break
     else:
-        if not isolate:
+        if not isolate or not head:
             yield from map(fn, head)
             return
     if warm is not None:

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.codemod import CodemodContext, SkipFile, VisitorBasedCodemodCommand
-from libcst.codemod.visitors import GatherExportsVisitor
 from libcst.metadata import (
     Assignment,
     CodeRange,
@@ -31,7 +30,6 @@ from libcst.metadata import (
 )
 
 from keyshift.awsnames import CREDENTIAL_KWARGS, FIRST_POSITIONAL_CREDENTIAL, KEY_ID
-from keyshift.codemod import libcst_route
 from keyshift.codemod.callsites import Target, find_targets, resolve_metadata
 from keyshift.codemod.edits import ArgRemover, check_parses, delete_statements, remove_import_names
 from keyshift.codemod.notes import config_files, dead_read_notes, kept_literal_notes, leftover_notes
@@ -45,6 +43,9 @@ from keyshift.codemod.records import (
 )
 from keyshift.codemod.values import Metadata, ValueTracer, file_paths, literal_text
 from keyshift.redact import quiet_compiler
+
+if TYPE_CHECKING:
+    from keyshift.codemod.command import RemoveStaticCredentialsCommand
 
 __all__ = [
     "ModuleFix",
@@ -292,7 +293,7 @@ def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
         if blocked:  # the report-only sites already send a human to the file
             result.notes = [n for n in result.notes if n.kind != "literal-key"]
         return result
-    new_module = original.visit(ArgRemover(edits))
+    new_module = original.visit(ArgRemover(edits, meta.parents))
     removed_values = [a.value for s in sites for i, a in enumerate(s.target.call.args) if i in s.drop]
     candidates = _candidates(sites, meta, removed_values)
     inside = _nodes_inside(removed_values)
@@ -364,6 +365,9 @@ def _all_names(module: cst.Module) -> set[str]:
     """Names listed in ``__all__`` (libcst's ``GatherExportsVisitor``): they stay."""
     if not any(_binds_all(stmt) for stmt in module.body):
         return set()  # the visitor costs as much as the scope analysis: only where it can find something
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import GatherExportsVisitor
+
     visitor = GatherExportsVisitor(CodemodContext())
     module.visit(visitor)
     return set(visitor.explicit_exported_objects)
@@ -489,38 +493,12 @@ def _remove_dead(
     return module.with_changes(body=delete_statements(module.body, replace)), consts, imports
 
 
-libcst_route.install()  # under libcst's runner the diffs and warnings are libcst's: scrub them
+def __getattr__(name: str) -> object:
+    """``RemoveStaticCredentialsCommand`` on first use: libcst's codemod framework (its
+    ``matchers`` module alone) costs more to import than ``keyshift fix`` spends on a small tree,
+    and only ``python -m libcst.tool codemod`` needs it."""
+    if name == "RemoveStaticCredentialsCommand":
+        from keyshift.codemod.command import RemoveStaticCredentialsCommand
 
-
-class RemoveStaticCredentialsCommand(VisitorBasedCodemodCommand):
-    """Remove aws_access_key_id / aws_secret_access_key / aws_session_token from boto3 call sites."""
-
-    DESCRIPTION = (
-        "Remove static AWS credentials from boto3/botocore/aioboto3 call sites so they use the "
-        "default credential chain (ECS task roles)."
-    )
-
-    def __init__(self, context: CodemodContext) -> None:
-        super().__init__(context)
-        self.last_fix: ModuleFix | None = None
-        self._redacted_diffs = libcst_route.install()  # libcst prints the diffs: scrub them
-
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        wrapper = self.context.wrapper
-        if wrapper is None or wrapper.module is not tree:
-            wrapper = MetadataWrapper(tree)
-        with quiet_compiler():  # literal evaluation compiles user strings: no warning may echo them
-            fix = fix_module(wrapper)
-        self.last_fix = fix
-        filename = self.context.filename
-        libcst_route.remember(filename, fix.secrets)
-        scrubber = libcst_route.scrubber_for(tree.code, filename, fix.secrets)
-        if fix.changed and not self._redacted_diffs and scrubber and libcst_route.diff_requested():
-            raise SkipFile("holds a secret this libcst's diff would print; run `keyshift fix` instead")
-        for site in fix.sites:
-            if site.status == "report-only":
-                self.warn(scrubber.scrub(f"line {site.line}: {site.qualified}: report-only: {site.reason}"))
-        for note in fix.notes:
-            if note.needs_human:
-                self.warn(scrubber.scrub(f"line {note.line}: {note.kind}: {note.message}"))
-        return fix.module if fix.changed else tree
+        return RemoveStaticCredentialsCommand
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

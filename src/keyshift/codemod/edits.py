@@ -9,7 +9,7 @@ trailing-comma style with the closing parenthesis on its own line survives.
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import libcst as cst
 
@@ -171,9 +171,31 @@ def _leading(stmt: cst.BaseStatement) -> Sequence[cst.EmptyLine]:
 
 
 class ArgRemover(cst.CSTTransformer):
-    def __init__(self, edits: dict[cst.Call, set[int]]) -> None:
+    """Removes the arguments in ``edits`` from their calls.
+
+    With ``parents`` (each node's parent in the original tree) only the paths from the module
+    down to the edited calls are descended; every other subtree is kept as it is without being
+    visited, which makes the rewrite a small part of a file's cost instead of a whole-tree pass.
+    """
+
+    def __init__(
+        self, edits: dict[cst.Call, set[int]], parents: Mapping[cst.CSTNode, cst.CSTNode] | None = None
+    ) -> None:
         super().__init__()
         self.edits = edits
+        self.paths: set[cst.CSTNode] | None = None
+        if parents is not None:
+            self.paths = set()
+            for call in edits:
+                node: cst.CSTNode | None = call
+                while node is not None and node not in self.paths:
+                    self.paths.add(node)
+                    node = parents.get(node)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.paths is not None and node not in self.paths and not isinstance(node, cst.Module):
+            return False
+        return super().on_visit(node)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         drop = self.edits.get(original_node)
