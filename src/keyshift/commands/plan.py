@@ -64,14 +64,18 @@ def plan(
     if json_output:
         output_format = TextOrJson.json
     settings = load_config(path, config)
-    result = plan_repository(
-        path,
-        settings.section("plan"),
-        role_name_template=role_name_template,
-        region=region,
-        scan_config=settings,
-        allow_wildcards=allow_wildcards,
-    )
+    from keyshift.progress import reporting
+
+    with reporting("plan", quiet=False) as progress:  # --quiet: stderr is no terminal then
+        result = plan_repository(
+            path,
+            settings.section("plan"),
+            role_name_template=role_name_template,
+            region=region,
+            scan_config=settings,
+            allow_wildcards=allow_wildcards,
+            progress=progress,
+        )
     scrubber = Scrubber(result.secrets)
     if out is not None:
         from keyshift.planner.iac import write_all

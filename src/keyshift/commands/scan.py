@@ -87,6 +87,7 @@ def scan(
     found, files that could not be read: an incomplete scan is never clean).
     """
     from keyshift.config import load_config, parse_size
+    from keyshift.progress import reporting
     from keyshift.redact import Scrubber
     from keyshift.report import render
     from keyshift.scan import apply_policy, merge, scan_relpaths, scan_tree
@@ -109,7 +110,6 @@ def scan(
         inline_ignores=False if no_inline_ignores else None,
         jobs=jobs,
     )
-    progress = not quiet and sys.stderr.isatty()
     results: list[ScanResult] = []
     sources: list[str] = []
     root = str(targets[0])
@@ -118,7 +118,8 @@ def scan(
 
         if len(targets) != 1 or not targets[0].is_dir():
             raise KeyshiftError("--history and --staged take one repository directory")
-        results.append(scan_history(targets[0], config, since=since, staged=staged, progress=progress))
+        with reporting("scan", quiet) as progress:
+            results.append(scan_history(targets[0], config, since=since, staged=staged, progress=progress))
         sources.append("worktree" if staged else "history")
         # --since is the pull-request gate: only what the new commits add, not what HEAD holds
         if history and not staged and since is None:
@@ -144,18 +145,19 @@ def scan(
         from keyshift.sources.image import scan_image
 
         password = sys.stdin.readline().rstrip("\r\n") if registry_password_stdin else None
-        for ref in image:
-            results.append(
-                scan_image(
-                    ref,
-                    config,
-                    platform=platform,
-                    username=registry_username,
-                    password=password,
-                    allow_http=allow_http,
-                    progress=progress,
+        with reporting("scan", quiet) as progress:
+            for ref in image:
+                results.append(
+                    scan_image(
+                        ref,
+                        config,
+                        platform=platform,
+                        username=registry_username,
+                        password=password,
+                        allow_http=allow_http,
+                        progress=progress,
+                    )
                 )
-            )
         sources.append("image")
         if not paths:
             root = image[0]

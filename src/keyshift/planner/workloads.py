@@ -17,15 +17,19 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 from keyshift.planner.pyparse import parse
+from keyshift.progress import NULL, Reporter
 
 MAX_TREE_BYTES = 2_000_000
 
 
-def load_trees(root: Path, py_files: Iterable[str]) -> tuple[dict[str, ast.Module], list[str]]:
+def load_trees(
+    root: Path, py_files: Iterable[str], progress: Reporter = NULL
+) -> tuple[dict[str, ast.Module], list[str]]:
     """Parse every file once (the analysis reuses the trees); errors name the file."""
     trees: dict[str, ast.Module] = {}
     errors: list[str] = []
     for path in py_files:
+        progress.advance()
         try:
             source = (root / path).read_text(encoding="utf-8", errors="replace")
             trees[path] = parse(source, path)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -22,6 +21,7 @@ from typing import Any
 from keyshift.config import Config
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, ImageInfo, ScanResult, Skipped
+from keyshift.progress import NULL, Reporter
 from keyshift.sources.image.blobs import DirStore, Store, TarStore
 from keyshift.sources.image.config import scan_config
 from keyshift.sources.image.formats import ImagePlan, docker_archive, oci_layout
@@ -44,7 +44,7 @@ def scan_image(
     username: str | None = None,
     password: str | None = None,
     allow_http: bool = False,
-    progress: bool = False,
+    progress: Reporter = NULL,
 ) -> ScanResult:
     """Scan one image; ``ref`` is a local archive/layout path or a registry reference."""
     limits = limits_from(
@@ -167,7 +167,13 @@ def _decompress_outer(
 
 
 def _scan_plans(
-    ref: str, kind: str, plans: list[ImagePlan], notes: list[str], limits: Limits, jobs: int, progress: bool
+    ref: str,
+    kind: str,
+    plans: list[ImagePlan],
+    notes: list[str],
+    limits: Limits,
+    jobs: int,
+    progress: Reporter,
 ) -> ScanResult:
     findings: list[Finding] = []
     errors: list[str] = list(notes)
@@ -292,24 +298,25 @@ def _deleted_by(path: str, member: int, index: int, layers: dict[int, LayerResul
 
 
 def _run(
-    tasks: list[tuple[int, LayerTask]], limits: Limits, jobs: int, progress: bool
+    tasks: list[tuple[int, LayerTask]], limits: Limits, jobs: int, progress: Reporter
 ) -> list[tuple[int, LayerResult]]:
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     workers = min(workers, len(tasks))
+    progress.phase("image layers", total=len(tasks), unit="layers")
     total = sum(t.size or 0 for _, t in tasks)
     budget = limits.max_total_bytes
     out: list[tuple[int, LayerResult]] = []
     if workers <= 1 or total < _PARALLEL_MIN_BYTES:
         for n, task in tasks:
             out.append((n, _bounded(task, budget, out)))
-            _progress(progress, len(out), len(tasks))
+            progress.advance()
         return out
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as pool:
             futures = [(n, pool.submit(scan_layer, task)) for n, task in tasks]
             for n, fut in futures:
                 out.append((n, fut.result()))
-                _progress(progress, len(out), len(tasks))
+                progress.advance()
     except BrokenProcessPool:
         # a worker died (killed, out of memory): finish the remaining layers in this process
         for n, task in tasks[len(out) :]:
@@ -339,8 +346,3 @@ def _mp_context() -> Any:
     methods = multiprocessing.get_all_start_methods()
     # fork: workers inherit the loaded detectors and need no importable __main__
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-
-
-def _progress(enabled: bool, done: int, total: int) -> None:
-    if enabled:
-        print(f"keyshift: image layers scanned {done}/{total}", file=sys.stderr)
