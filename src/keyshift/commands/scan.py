@@ -176,6 +176,10 @@ def scan(
         said = self_allowed(result.suppressed)
         result = replace(result, errors=(*result.errors, *gate.warnings, *([said] if said else [])))
     result = replace(result, stats={**result.stats, "sources": sorted(set(sources))})
+    if fmt is OutputFormat.text:  # a person reads it: paths from here (JSON and SARIF keep the root's)
+        from keyshift.cwdpath import Renamer
+
+        result = Renamer(results).result(result)
     if fmt is OutputFormat.baseline and output != "-" and Path(output).exists():
         from keyshift.report.baseline import merge_file
 

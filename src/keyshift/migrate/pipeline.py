@@ -189,8 +189,9 @@ def _relative(outcome: FileOutcome, root: Path) -> FileOutcome:
     rel = Path(os.path.relpath(os.path.abspath(outcome.path), os.path.abspath(root))).as_posix()
     diff = outcome.diff
     if diff:
-        diff = diff.replace(f"--- a/{outcome.path}\n", f"--- a/{rel}\n", 1)
-        diff = diff.replace(f"+++ b/{outcome.path}\n", f"+++ b/{rel}\n", 1)
+        shown = outcome.path.lstrip("/")  # an absolute path's diff header is a/tmp/..., as git writes it
+        diff = diff.replace(f"--- a/{shown}\n", f"--- a/{rel}\n", 1)
+        diff = diff.replace(f"+++ b/{shown}\n", f"+++ b/{rel}\n", 1)
     return replace(outcome, path=rel, diff=diff)
 
 
