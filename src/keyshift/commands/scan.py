@@ -209,6 +209,9 @@ def scan(
                 )
         if output != "-":  # the report went to a file: still say what it holds
             print(f"keyshift: {_summary_line(result)}; {fmt.value} report in {output}", file=sys.stderr)
+        if gate is not None and result.findings:
+            for line in _gate_advice(staged):
+                print(line, file=sys.stderr)
     unread = sum(1 for s in result.skipped if s.reason.startswith("unreadable"))
     if unread and not result.findings and not exit_zero:
         # could not look everywhere: never "clean" (exit 0); the files are named in the report
@@ -241,6 +244,27 @@ def _unreachable_as_warning(result: ScanResult) -> ScanResult:
         suppressed=tuple(f for f in result.suppressed if f.source is not SourceKind.UNREACHABLE),
         errors=(*result.errors, said) if said else result.errors,
     )
+
+
+def _gate_advice(staged: bool) -> tuple[str, ...]:
+    """What a blocked commit or pull request does next: fix the finding or allow it (pre-commit, CI)."""
+    if staged:
+        fix = (
+            "keyshift: the commit would add the credentials above; fix: remove them from the staged "
+            "files (boto3 calls: keyshift fix --write FILE), read keys from the environment or a role, "
+            "and git add the files again"
+        )
+    else:
+        fix = (
+            "keyshift: these commits add the credentials above; fix: revoke each key in IAM (it is in "
+            "the pushed history), then remove it from the code (boto3 calls: keyshift fix --write PATH)"
+        )
+    base = "HEAD: commit that change first" if staged else "the base commit: merge that change first"
+    allow = (
+        "keyshift: not a credential? allow it with a 'keyshift: allow' comment on its line, or add "
+        f"its key ID or sha1 to allowlist in [tool.keyshift] (read from {base}); see docs/false-positives.md"
+    )
+    return fix, allow
 
 
 def _summary_line(result: ScanResult) -> str:
