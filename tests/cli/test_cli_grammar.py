@@ -21,7 +21,12 @@ COMMANDS = [name for name, _ in registered()]
 def keyshift(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "keyshift", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=60
+        [sys.executable, "-m", "keyshift", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=60,
     )
 
 

@@ -7,6 +7,7 @@ of this working tree (uncommitted changes included): the manifest, pyproject.tom
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -114,6 +115,9 @@ def test_system_hook_blocks_a_staged_key_and_passes_clean_changes(hook_repo: Pat
     assert "Failed" in out
     assert "deploy/.env" in out and K1 in out
     assert S1 not in out
+    # what pre-commit shows says the findings are staged and how to fix or allow them
+    assert re.search(r"deploy/\.env:1:\d+ +key ID \S+ +KS001 +staged", out), out
+    assert "keyshift fix --write" in out and "keyshift: allow" in out and "allowlist" in out
 
 
 @pytest.mark.slow

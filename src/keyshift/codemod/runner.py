@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from keyshift import pool
 from keyshift.codemod.records import Note, SiteReport
+from keyshift.cwdpath import shown
 from keyshift.errors import KeyshiftError
 from keyshift.model import Secret
 from keyshift.redact import Scrubber, scrub
@@ -157,11 +158,7 @@ class FixResult:
 
 
 def _shown(path: Path) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # pragma: no cover - another drive on Windows
-        rel = str(path)
-    return Path(rel).as_posix() if not rel.startswith("..") else path.as_posix()
+    return shown(path)  # how a person names the file from here; scan's text report agrees
 
 
 def is_candidate(data: bytes) -> bool:
@@ -198,8 +195,9 @@ def scrub_outcome(outcome: FileOutcome, scrubber: Scrubber) -> FileOutcome:
 
 
 def _diff(old: str, new: str, shown: str) -> str:
+    name = shown.lstrip("/")  # a file outside the current directory: a/tmp/x.py, as git writes it
     lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{shown}", f"b/{shown}"
+        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name}", f"b/{name}"
     )
     out: list[str] = []
     for line in lines:

@@ -97,23 +97,25 @@ def migrate(
         if not quiet:
             print(f"keyshift migrate: --verify talks to {endpoint.describe()}", file=sys.stderr)
         check = verifier(endpoint.url, region, rate, insecure=insecure)
-    progress = not quiet and sys.stderr.isatty()
-    result = run_migration(
-        path,
-        config,
-        images=tuple(image or ()),
-        write=write,
-        history=not no_history,
-        jobs=jobs,
-        verifier=check,
-        progress=progress,
-        image_options={
-            "platform": platform,
-            "allow_http": allow_http,
-            "username": registry_username,
-            "password": sys.stdin.readline().rstrip("\r\n") if registry_password_stdin else None,
-        },
-    )
+    from keyshift.progress import reporting
+
+    with reporting("migrate", quiet) as progress:
+        result = run_migration(
+            path,
+            config,
+            images=tuple(image or ()),
+            write=write,
+            history=not no_history,
+            jobs=jobs,
+            verifier=check,
+            progress=progress,
+            image_options={
+                "platform": platform,
+                "allow_http": allow_http,
+                "username": registry_username,
+                "password": sys.stdin.readline().rstrip("\r\n") if registry_password_stdin else None,
+            },
+        )
     written = write_review(result, out)
     held: list[str] = []
     if trail or logs:  # a separate layer over the finished review (keyshift.trail.integrate)

@@ -64,14 +64,18 @@ def plan(
     if json_output:
         output_format = TextOrJson.json
     settings = load_config(path, config)
-    result = plan_repository(
-        path,
-        settings.section("plan"),
-        role_name_template=role_name_template,
-        region=region,
-        scan_config=settings,
-        allow_wildcards=allow_wildcards,
-    )
+    from keyshift.progress import reporting
+
+    with reporting("plan", quiet=False) as progress:  # --quiet: stderr is no terminal then
+        result = plan_repository(
+            path,
+            settings.section("plan"),
+            role_name_template=role_name_template,
+            region=region,
+            scan_config=settings,
+            allow_wildcards=allow_wildcards,
+            progress=progress,
+        )
     scrubber = Scrubber(result.secrets)
     if out is not None:
         from keyshift.planner.iac import write_all
@@ -103,6 +107,7 @@ def plan(
 
 
 def _text(result: object) -> str:
+    from keyshift.cwdpath import shown
     from keyshift.planner.build import PlanResult
 
     assert isinstance(result, PlanResult)
@@ -123,10 +128,12 @@ def _text(result: object) -> str:
                 lines.append(f"    * because {grant.why_any}")
         for blocker in role.blockers:
             if blocker.key_id is not None:
-                lines.append(f"  BLOCKER {blocker.path}:{blocker.line}: {blocker.message}")
+                where = f"{shown(blocker.path, result.root)}:{blocker.line}"
+                lines.append(f"  BLOCKER {where}: {blocker.message}")
         for blocker in role.blockers:
             if blocker.key_id is None:
-                lines.append(f"  BLOCKER (names no key) {blocker.path}:{blocker.line}: {blocker.message}")
+                where = f"{shown(blocker.path, result.root)}:{blocker.line}"
+                lines.append(f"  BLOCKER (names no key) {where}: {blocker.message}")
         if role.execution_needs:
             verb = "keyshift writes one" if role.write_execution_role else "check the task definition's"
             lines.append(f"  execution role ({verb}) needs: {', '.join(role.execution_needs)}")

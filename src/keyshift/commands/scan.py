@@ -87,6 +87,7 @@ def scan(
     found, files that could not be read: an incomplete scan is never clean).
     """
     from keyshift.config import load_config, parse_size
+    from keyshift.progress import reporting
     from keyshift.redact import Scrubber
     from keyshift.report import render
     from keyshift.scan import apply_policy, merge, scan_relpaths, scan_tree
@@ -109,7 +110,6 @@ def scan(
         inline_ignores=False if no_inline_ignores else None,
         jobs=jobs,
     )
-    progress = not quiet and sys.stderr.isatty()
     results: list[ScanResult] = []
     sources: list[str] = []
     root = str(targets[0])
@@ -118,7 +118,8 @@ def scan(
 
         if len(targets) != 1 or not targets[0].is_dir():
             raise KeyshiftError("--history and --staged take one repository directory")
-        results.append(scan_history(targets[0], config, since=since, staged=staged, progress=progress))
+        with reporting("scan", quiet) as progress:
+            results.append(scan_history(targets[0], config, since=since, staged=staged, progress=progress))
         sources.append("worktree" if staged else "history")
         # --since is the pull-request gate: only what the new commits add, not what HEAD holds
         if history and not staged and since is None:
@@ -144,18 +145,19 @@ def scan(
         from keyshift.sources.image import scan_image
 
         password = sys.stdin.readline().rstrip("\r\n") if registry_password_stdin else None
-        for ref in image:
-            results.append(
-                scan_image(
-                    ref,
-                    config,
-                    platform=platform,
-                    username=registry_username,
-                    password=password,
-                    allow_http=allow_http,
-                    progress=progress,
+        with reporting("scan", quiet) as progress:
+            for ref in image:
+                results.append(
+                    scan_image(
+                        ref,
+                        config,
+                        platform=platform,
+                        username=registry_username,
+                        password=password,
+                        allow_http=allow_http,
+                        progress=progress,
+                    )
                 )
-            )
         sources.append("image")
         if not paths:
             root = image[0]
@@ -174,6 +176,10 @@ def scan(
         said = self_allowed(result.suppressed)
         result = replace(result, errors=(*result.errors, *gate.warnings, *([said] if said else [])))
     result = replace(result, stats={**result.stats, "sources": sorted(set(sources))})
+    if fmt is OutputFormat.text:  # a person reads it: paths from here (JSON and SARIF keep the root's)
+        from keyshift.cwdpath import Renamer
+
+        result = Renamer(results).result(result)
     if fmt is OutputFormat.baseline and output != "-" and Path(output).exists():
         from keyshift.report.baseline import merge_file
 
@@ -203,6 +209,9 @@ def scan(
                 )
         if output != "-":  # the report went to a file: still say what it holds
             print(f"keyshift: {_summary_line(result)}; {fmt.value} report in {output}", file=sys.stderr)
+        if gate is not None and result.findings:
+            for line in _gate_advice(staged):
+                print(line, file=sys.stderr)
     unread = sum(1 for s in result.skipped if s.reason.startswith("unreadable"))
     if unread and not result.findings and not exit_zero:
         # could not look everywhere: never "clean" (exit 0); the files are named in the report
@@ -235,6 +244,27 @@ def _unreachable_as_warning(result: ScanResult) -> ScanResult:
         suppressed=tuple(f for f in result.suppressed if f.source is not SourceKind.UNREACHABLE),
         errors=(*result.errors, said) if said else result.errors,
     )
+
+
+def _gate_advice(staged: bool) -> tuple[str, ...]:
+    """What a blocked commit or pull request does next: fix the finding or allow it (pre-commit, CI)."""
+    if staged:
+        fix = (
+            "keyshift: the commit would add the credentials above; fix: remove them from the staged "
+            "files (boto3 calls: keyshift fix --write FILE), read keys from the environment or a role, "
+            "and git add the files again"
+        )
+    else:
+        fix = (
+            "keyshift: these commits add the credentials above; fix: revoke each key in IAM (it is in "
+            "the pushed history), then remove it from the code (boto3 calls: keyshift fix --write PATH)"
+        )
+    base = "HEAD: commit that change first" if staged else "the base commit: merge that change first"
+    allow = (
+        "keyshift: not a credential? allow it with a 'keyshift: allow' comment on its line, or add "
+        f"its key ID or sha1 to allowlist in [tool.keyshift] (read from {base}); see docs/false-positives.md"
+    )
+    return fix, allow
 
 
 def _summary_line(result: ScanResult) -> str:

@@ -19,6 +19,7 @@ from keyshift.config import Config
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, ScanResult, SourceKind
 from keyshift.planner.build import PlanResult, RolePlan, plan_repository
+from keyshift.progress import NULL, Reporter
 from keyshift.redact import Scrubber
 
 # the verify stage is optional; its verdicts are plain records so the report can show them
@@ -107,7 +108,7 @@ def run_migration(
     history: bool = True,
     jobs: int | None = None,
     verifier: Callable[[ScanResult, Path], tuple[Verdict, ...]] | None = None,
-    progress: bool = False,
+    progress: Reporter = NULL,
     image_options: dict[str, object] | None = None,
 ) -> MigrationResult:
     """Run every stage on ``path``; ``verifier`` (opt-in) adds live/dead verdicts per key."""
@@ -118,6 +119,7 @@ def run_migration(
     if jobs is not None:
         config = config.with_overrides(jobs=jobs)
     notes: list[str] = []
+    progress.phase("scanning files")
     results = [scan_tree(path, config)]
     sources = ["worktree"]
     if history:
@@ -148,8 +150,11 @@ def run_migration(
         known = load_baseline(base if base.is_absolute() else path / base)
     scan = apply_policy(merge(results, str(path)), config, known)
     # the plan reads the scan it is given: one scan per migration
-    plan = plan_repository(path, config.section("plan"), scan_config=config, scan=scan)
+    plan = plan_repository(path, config.section("plan"), scan_config=config, scan=scan, progress=progress)
+    progress.phase("preparing the code fix")
     fix = _run_fix(path, config, write)
+    if verifier is not None:
+        progress.phase("verifying keys")
     verdicts = verifier(scan, path) if verifier is not None else ()
     keys = build_keys(scan, plan, fix, verdicts)
     return MigrationResult(
@@ -183,8 +188,9 @@ def _relative(outcome: FileOutcome, root: Path) -> FileOutcome:
     rel = Path(os.path.relpath(os.path.abspath(outcome.path), os.path.abspath(root))).as_posix()
     diff = outcome.diff
     if diff:
-        diff = diff.replace(f"--- a/{outcome.path}\n", f"--- a/{rel}\n", 1)
-        diff = diff.replace(f"+++ b/{outcome.path}\n", f"+++ b/{rel}\n", 1)
+        shown = outcome.path.lstrip("/")  # an absolute path's diff header is a/tmp/..., as git writes it
+        diff = diff.replace(f"--- a/{shown}\n", f"--- a/{rel}\n", 1)
+        diff = diff.replace(f"+++ b/{shown}\n", f"+++ b/{rel}\n", 1)
     return replace(outcome, path=rel, diff=diff)
 
 

@@ -43,6 +43,7 @@ from keyshift.planner.workloads import (
     main_package,
     project_name,
 )
+from keyshift.progress import NULL, Reporter
 from keyshift.redact import secrets_of, sha1_hex
 
 if TYPE_CHECKING:
@@ -171,6 +172,7 @@ def plan_repository(
     scan_config: Config | None = None,
     scan: ScanResult | None = None,
     allow_wildcards: bool = False,
+    progress: Reporter = NULL,
 ) -> PlanResult:
     """Plan one role per workload under ``root`` that uses a hardcoded key.
 
@@ -191,14 +193,16 @@ def plan_repository(
     if not root.is_dir():
         raise KeyshiftError(f"not a directory: {root}")
 
+    progress.phase("listing files")
     files = walk(root)
     if scan_config is not None and scan_config.exclude:
         from keyshift.sources.worktree import is_excluded
 
         files = [p for p in files if not is_excluded(rel(root, p), scan_config.exclude)]
     py_files = [rel(root, p) for p in files if p.suffix == ".py" and not is_test_path(rel(root, p))]
-    selection = select(root, py_files, MAX_PY_BYTES)
+    selection = select(root, py_files, MAX_PY_BYTES, progress)
     trees, parse_errors = selection.trees, selection.errors
+    progress.phase("finding workloads")
     graph = import_graph(trees)
     # a top-level folder other folders import is a library, never a workload of its own
     libraries = frozenset(
@@ -247,6 +251,8 @@ def plan_repository(
     outside: set[str] = set()  # keys sent somewhere other than AWS
     unused: dict[str, set[str]] = {}  # key -> why no role of a workload holding it replaces it
     errors: list[str] = list(parse_errors)
+    if scan is None:
+        progress.phase("scanning for keys")
     findings, suppressed, scan_errors = _findings(root, scan_config, scan)
     errors.extend(scan_errors)
     secret_keys: dict[str, str] = {}
@@ -280,7 +286,9 @@ def plan_repository(
                     key_places.setdefault(match.group(0), set()).add(f"{setting.path}:{setting.line}")
     rejected = {k for k in key_places if k in suppressed or _placeholder(k)}
 
+    progress.phase("analysing workloads", total=len(drafts), unit="workloads")
     for item in drafts.values():
+        progress.advance()
         service = item.service
         code = sorted(p for p in item.code if p in trees)
         if not code:

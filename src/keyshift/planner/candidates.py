@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 
 from keyshift.planner.pyparse import parse
 from keyshift.planner.workloads import imports_of, module_index
+from keyshift.progress import NULL, Reporter
 
 #: bytes every file that imports boto3, botocore, aioboto3 or aiobotocore holds
 SDK_MARKER = b"boto"
@@ -58,11 +59,13 @@ class Selection:
     parsed: int = 0
 
 
-def select(root: Path, py_files: Iterable[str], max_bytes: int) -> Selection:
+def select(root: Path, py_files: Iterable[str], max_bytes: int, progress: Reporter = NULL) -> Selection:
     """Parse the files of ``py_files`` (repo-relative) that can take part in an AWS call."""
     paths = sorted(py_files)
     data: dict[str, bytes] = {}
+    progress.phase("reading", total=len(paths), unit="files")
     for path in paths:
+        progress.advance()
         try:
             with open(root / path, "rb") as handle:
                 blob = handle.read(max_bytes + 1)
@@ -116,7 +119,9 @@ def select(root: Path, py_files: Iterable[str], max_bytes: int) -> Selection:
             if target not in needed:
                 needed.add(target)
                 stack.append(target)
+    progress.phase("parsing", total=len(needed), unit="files")
     for path in sorted(needed):
+        progress.advance()
         tree = tree_of(path)
         if tree is not None:
             out.trees[path] = tree

@@ -54,8 +54,11 @@ def _where(finding: Finding) -> str:
     return f"{printable(loc.path)}:{loc.line}{column}"
 
 
-def _details(finding: Finding) -> str:
-    parts: list[str] = [finding.source.value]
+def _details(finding: Finding, staged: bool = False) -> str:
+    # the pre-commit gate's findings are in the index, not yet in any commit: say so
+    parts: list[str] = [
+        "staged" if staged and finding.source is SourceKind.WORKTREE else finding.source.value
+    ]
     history = finding.history
     if finding.source is SourceKind.HISTORY or history is not None:
         commit = (history.commit if history is not None else None) or finding.location.commit
@@ -81,10 +84,10 @@ def _details(finding: Finding) -> str:
 
 
 def _location_lines(
-    findings: Sequence[Finding], redact_key_ids: bool, *, with_reason: bool = False
+    findings: Sequence[Finding], redact_key_ids: bool, *, with_reason: bool = False, staged: bool = False
 ) -> list[Line]:
     """One line per location (where, value, rule, details), aligned within the block."""
-    rows = [(_where(f), _value_label(f, redact_key_ids), f.rule_id, _details(f)) for f in findings]
+    rows = [(_where(f), _value_label(f, redact_key_ids), f.rule_id, _details(f, staged)) for f in findings]
     widths = [max((len(row[i]) for row in rows), default=0) for i in range(3)]
     lines: list[Line] = []
     for finding, (where, value, rule, details) in zip(findings, rows, strict=True):
@@ -137,9 +140,9 @@ def _found_line(group: Sequence[Finding], redact_key_ids: bool) -> Line:
     return [("  found: ", "dim"), (", ".join(labels), "")]
 
 
-def _credential_block(group: Sequence[Finding], redact_key_ids: bool) -> list[Line]:
+def _credential_block(group: Sequence[Finding], redact_key_ids: bool, staged: bool = False) -> list[Line]:
     lines: list[Line] = [_heading(group, redact_key_ids), _found_line(group, redact_key_ids)]
-    lines.extend(_location_lines(group, redact_key_ids))
+    lines.extend(_location_lines(group, redact_key_ids, staged=staged))
     notes: list[str] = []
     for finding in group:
         note = clean_text(finding.note, redact_key_ids)
@@ -186,7 +189,8 @@ def build_lines(result: ScanResult, *, redact_key_ids: bool, show_suppressed: bo
     active = active_findings(result)
     suppressed = suppressed_findings(result)
     groups = _group(active)
-    sections: list[list[Line]] = [_credential_block(g, redact_key_ids) for g in groups]
+    staged = "staged_files" in result.stats  # scan --staged: what a commit would add
+    sections: list[list[Line]] = [_credential_block(g, redact_key_ids, staged) for g in groups]
     unread = [s for s in result.skipped if s.reason.startswith("unreadable")]
     if not groups and (unread or result.errors):
         # a run that could not look everywhere is never reported as clean
@@ -197,7 +201,9 @@ def build_lines(result: ScanResult, *, redact_key_ids: bool, show_suppressed: bo
         sections.append([[("No AWS credentials found.", "bold green")]])
     if show_suppressed and suppressed:
         heading: Line = [(f"Suppressed ({len(suppressed)}):", "bold")]
-        sections.append([heading, *_location_lines(suppressed, redact_key_ids, with_reason=True)])
+        sections.append(
+            [heading, *_location_lines(suppressed, redact_key_ids, with_reason=True, staged=staged)]
+        )
     if unread:
         shown = sorted(unread, key=lambda s: s.path)[:_UNREAD_SHOWN]
         rows: list[Line] = [[("  ", ""), (f"{printable(s.path)}: {s.reason}", "")] for s in shown]

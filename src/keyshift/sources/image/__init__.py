@@ -10,7 +10,6 @@ layer. Problems become ``errors``/``skipped`` entries; only an unreadable image 
 from __future__ import annotations
 
 import contextlib
-import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +19,7 @@ from keyshift import pool
 from keyshift.config import Config
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, ImageInfo, ScanResult, Skipped
+from keyshift.progress import NULL, Reporter
 from keyshift.sources.image.blobs import DirStore, Store, TarStore
 from keyshift.sources.image.config import scan_config
 from keyshift.sources.image.formats import ImagePlan, docker_archive, oci_layout
@@ -42,7 +42,7 @@ def scan_image(
     username: str | None = None,
     password: str | None = None,
     allow_http: bool = False,
-    progress: bool = False,
+    progress: Reporter = NULL,
 ) -> ScanResult:
     """Scan one image; ``ref`` is a local archive/layout path or a registry reference."""
     limits = limits_from(
@@ -165,7 +165,13 @@ def _decompress_outer(
 
 
 def _scan_plans(
-    ref: str, kind: str, plans: list[ImagePlan], notes: list[str], limits: Limits, jobs: int, progress: bool
+    ref: str,
+    kind: str,
+    plans: list[ImagePlan],
+    notes: list[str],
+    limits: Limits,
+    jobs: int,
+    progress: Reporter,
 ) -> ScanResult:
     findings: list[Finding] = []
     errors: list[str] = list(notes)
@@ -290,20 +296,21 @@ def _deleted_by(path: str, member: int, index: int, layers: dict[int, LayerResul
 
 
 def _run(
-    tasks: list[tuple[int, LayerTask]], limits: Limits, jobs: int, progress: bool
+    tasks: list[tuple[int, LayerTask]], limits: Limits, jobs: int, progress: Reporter
 ) -> list[tuple[int, LayerResult]]:
     workers = min(pool.workers(jobs), len(tasks))
+    progress.phase("image layers", total=len(tasks), unit="layers")
     total = sum(t.size or 0 for _, t in tasks)
     budget = limits.max_total_bytes
     out: list[tuple[int, LayerResult]] = []
     if workers <= 1 or total < _PARALLEL_MIN_BYTES:
         for n, task in tasks:
             out.append((n, _bounded(task, budget, out)))
-            _progress(progress, len(out), len(tasks))
+            progress.advance()
         return out
     for numbered in pool.imap(_scan_numbered, tasks, jobs=workers, order="submission", lost=_scan_here):
         out.append(numbered)
-        _progress(progress, len(out), len(tasks))
+        progress.advance()
     used = 0
     for _, r in out:
         used += r.bytes_out
@@ -332,6 +339,3 @@ def _bounded(task: LayerTask, budget: int, done: list[tuple[int, LayerResult]]) 
     return scan_layer(task)
 
 
-def _progress(enabled: bool, done: int, total: int) -> None:
-    if enabled:
-        print(f"keyshift: image layers scanned {done}/{total}", file=sys.stderr)

@@ -1,0 +1,85 @@
+"""Text output names files from the current directory; JSON keeps them relative to the scanned root.
+
+``scan``, ``fix`` and ``plan`` run through ``python -m keyshift`` on a copy of the demo from the
+repository root, from its parent and from a subfolder: a person can paste any path printed into
+an editor from where they stand, and ``scan`` and ``fix`` name the same file the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+
+
+def keyshift(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "keyshift", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    parent = tmp_path_factory.mktemp("paths")
+    shutil.copytree(DEMO, parent / "demo")
+    return parent
+
+
+# (working directory under the copy, target as typed, how orders/settings.py, orders/db.py and
+# the Dockerfile are named: outside the working directory, absolute)
+CASES = [
+    ("demo", ".", "orders/settings.py", "orders/db.py", "Dockerfile"),
+    (".", "demo", "demo/orders/settings.py", "demo/orders/db.py", "demo/Dockerfile"),
+    ("demo/orders", "..", "settings.py", "db.py", "{abs}/demo/Dockerfile"),
+]
+IDS = ["root", "parent", "sub"]
+
+
+@pytest.mark.parametrize(("cwd", "target", "settings", "db", "dockerfile"), CASES, ids=IDS)
+def test_scan_fix_and_plan_name_files_from_the_current_directory(
+    tree: Path, cwd: str, target: str, settings: str, db: str, dockerfile: str
+) -> None:
+    here = tree / cwd
+    dockerfile = dockerfile.replace("{abs}", tree.resolve().as_posix())
+    scan = keyshift("scan", target, cwd=here)
+    assert scan.returncode == 1, scan.stderr
+    assert re.search(rf"^  {re.escape(settings)}:7:\d+ ", scan.stdout, re.M), scan.stdout
+    fix = keyshift("fix", target, cwd=here)
+    names = set(re.findall(r"^(\S+\.py):\d+: ", fix.stdout, re.M))
+    assert db in names, fix.stdout
+    assert f"--- a/{db.lstrip('/')}" in fix.stdout
+    # orders/events.py holds a key and a call site: both commands name it, the same way
+    events = db.removesuffix("db.py") + "events.py"
+    assert events in names
+    assert events in set(re.findall(r"^  (\S+\.py):\d+:\d+ ", scan.stdout, re.M))
+    plan = keyshift("plan", target, cwd=here)
+    assert f"BLOCKER {dockerfile}:6:" in plan.stdout, plan.stdout
+    assert re.search(rf"^  {re.escape(dockerfile)}:7:\d+ ", scan.stdout, re.M)
+
+
+@pytest.mark.parametrize(("cwd", "target"), [c[:2] for c in CASES], ids=IDS)
+def test_json_and_sarif_stay_relative_to_the_scanned_root(tree: Path, cwd: str, target: str) -> None:
+    here = tree / cwd
+    report = json.loads(keyshift("scan", target, "--format", "json", cwd=here).stdout)
+    assert "orders/settings.py" in {f["path"] for f in report["findings"]}
+    sarif = json.loads(keyshift("scan", target, "--format", "sarif", cwd=here).stdout)
+    uris = {
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for result in sarif["runs"][0]["results"]
+        for loc in result["locations"]
+    }
+    assert "orders/settings.py" in uris
