@@ -32,22 +32,22 @@ class Fallback(Exception):
     """The file is not in the shape this path reads exactly: parse it in full instead."""
 
 
-class _Issuer(msgspec.Struct, gc=False):
+class _Issuer(msgspec.Struct, gc=False, frozen=True):
     arn: str | None = None
 
 
-class _Context(msgspec.Struct, gc=False):
+class _Context(msgspec.Struct, gc=False, frozen=True):
     sessionIssuer: _Issuer | None = None
 
 
-class _Identity(msgspec.Struct, gc=False):
+class _Identity(msgspec.Struct, gc=False, frozen=True):
     accessKeyId: str | None = None
     arn: str | None = None
     accountId: str | None = None
     sessionContext: _Context | None = None
 
 
-class _Params(msgspec.Struct, gc=False):
+class _Params(msgspec.Struct, gc=False, frozen=True):
     """The request parameters AWS builds ARNs from (``arns.from_record``)."""
 
     bucketName: str | None = None
@@ -81,6 +81,7 @@ _RECORDS = msgspec.json.Decoder(list[_Record])
 _PARAMS = msgspec.json.Decoder(_Params)
 _PARAM_NAMES = ("bucketName", "key", "tableName", "queueUrl", "functionName")
 _NO_PARAMS = (b"", b"null")
+_UNNAMED = _Params()  # parameters none of whose names AWS builds an ARN from
 _GROUPS = 4096  # groups held before they are folded: memory stays bounded on files of any size
 
 
@@ -134,7 +135,7 @@ def _fold_records(p: Partial, records: list[_Record], groups: dict[tuple[Any, ..
 _ALONE: tuple[None, None] = (None, None)
 
 
-def _group(r: _Record) -> tuple[tuple[Any, ...] | None, tuple[str | None, ...] | None]:
+def _group(r: _Record) -> tuple[tuple[Any, ...] | None, _Params | None]:
     """(what the fold reads of ``r`` but its time, event ID, parameters and resources; the
     parameters that name resources), or (None, None) to fold ``r`` alone."""
     source, name = r.eventSource, r.eventName
@@ -143,27 +144,24 @@ def _group(r: _Record) -> tuple[tuple[Any, ...] | None, tuple[str | None, ...] |
     if name in ISSUERS and source == "sts.amazonaws.com":
         return _ALONE
     raw = bytes(r.requestParameters)
-    params: tuple[str | None, ...] | None = None
+    params: _Params | None = None
     if raw not in _NO_PARAMS:
         if raw[:1] != b"{" or b"\\" in raw or b'"arn:' in raw:
             return _ALONE  # escapes or ARN values anywhere: the bounded walk must see the whole object
         if b'Name"' in raw or b'"queueUrl"' in raw:
             try:
-                named = _PARAMS.decode(raw)
+                params = _PARAMS.decode(raw)
             except msgspec.DecodeError:
                 return _ALONE
-            params = tuple(getattr(named, f) for f in _PARAM_NAMES)
         else:
-            params = ()
-    ui = r.userIdentity
-    who = None if ui is None else (ui.accessKeyId, ui.arn, ui.accountId)
+            params = _UNNAMED
     return (
         r.eventVersion,
         source,
         name,
         r.eventCategory,
         r.managementEvent,
-        who,
+        r.userIdentity,  # frozen, so hashable; its session issuer only splits groups further
         r.awsRegion,
         r.sourceIPAddress,
         r.userAgent,
@@ -185,11 +183,10 @@ def _flush(p: Partial, groups: dict[tuple[Any, ...], list[Any]]) -> None:
     groups.clear()
 
 
-def _named(params: tuple[str | None, ...] | None) -> dict[str, str] | None:
+def _named(params: _Params | None) -> dict[str, str] | None:
     if params is None:
         return None
-    # () when no parameter names a resource
-    return {k: v for k, v in zip(_PARAM_NAMES, params) if v is not None}  # noqa: B905
+    return {k: v for k in _PARAM_NAMES if (v := getattr(params, k)) is not None}
 
 
 def _loads(raw: msgspec.Raw) -> Any:
