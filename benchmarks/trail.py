@@ -9,7 +9,8 @@ services, about 1.1 KB per record as real trails are. Then, each in the same run
 - ``keyshift trail DIR`` (no key list: every record parsed);
 - the same with a quarter of the files, to show peak memory does not grow with the input;
 - per-file parsers on 50 files in one process: ``json.loads`` of the whole file vs the
-  streaming reader, and ijson and DuckDB's ``read_json`` if they are installed.
+  streaming reader, msgspec's typed decode and the whole every-record path with its fold against
+  the full parse with its fold, and orjson, ijson and DuckDB's ``read_json`` if they are installed.
 
 Peak memory is the largest resident set of the process tree (``RUSAGE_CHILDREN``).
 """
@@ -150,6 +151,39 @@ def per_file(paths: list[str]) -> dict[str, float]:
         with gzip.open(p, "rb") as fh:
             sum(1 for _ in iter_array(fh.read))
     out["streaming reader"] = time.perf_counter() - start
+    try:
+        import orjson  # type: ignore[import-not-found]
+
+        start = time.perf_counter()
+        for p in paths:
+            with open(p, "rb") as fh:
+                len(orjson.loads(gzip.decompress(fh.read()))["Records"])
+        out["orjson.loads per file"] = time.perf_counter() - start
+    except ImportError:
+        pass
+    try:
+        from keyshift.trail import quick
+        from keyshift.trail.sources import Unit, read_unit
+
+        start = time.perf_counter()
+        for p in paths:
+            with open(p, "rb") as fh:
+                quick._RECORDS.decode(gzip.decompress(fh.read())[len(b'{"Records":') : -1])
+        out["msgspec structs, decode only"] = time.perf_counter() - start
+        start = time.perf_counter()
+        for p in paths:
+            read_unit(Unit(p, path=p), None)
+        out["every-record path (keyshift.trail.quick), with fold"] = time.perf_counter() - start
+        from keyshift.trail import sources
+
+        sources.quick = None  # type: ignore[assignment]
+        start = time.perf_counter()
+        for p in paths:
+            read_unit(Unit(p, path=p), None)
+        out["full parse (streaming reader), with fold"] = time.perf_counter() - start
+        sources.quick = quick
+    except ImportError:
+        pass
     start = time.perf_counter()
     for p in paths:
         with gzip.open(p, "rb") as fh:

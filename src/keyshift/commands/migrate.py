@@ -60,13 +60,22 @@ def migrate(
     logs: list[Path] = typer.Option(
         None, "--logs", help="--trail: application logs with AccessDenied errors."
     ),
+    iam_live: bool = typer.Option(
+        False, "--iam-live", help="--trail: read the blast radius from IAM with --profile. Network!"
+    ),
+    profile: str | None = typer.Option(
+        None, "--profile", help="--iam-live: the auditor profile (never a found key)."
+    ),
+    iam_endpoint_url: str | None = typer.Option(None, "--iam-endpoint-url", help="--iam-live: IAM endpoint."),
 ) -> None:
     """Scan tree, Dockerfiles, history and images; plan the task roles; prepare the code fix; write a review.
 
     Exit codes: 0 nothing found, 1 keys found (a human has work to do), 2 usage or runtime error.
     """
+    from keyshift.commands.trail import live_iam
     from keyshift.sources.worktree import resolve_target
 
+    live = live_iam(iam_live, profile, iam_endpoint_url, bool(trail))
     path = resolve_target(path)  # a symlink named on the command line is the tree the user means
     import json
 
@@ -121,7 +130,7 @@ def migrate(
     if trail or logs:  # a separate layer over the finished review (keyshift.trail.integrate)
         from keyshift.commands.trail import write_beside_review
 
-        held = write_beside_review(result.plan, out, list(trail or ()), list(logs or ()))
+        held = write_beside_review(result.plan, out, list(trail or ()), list(logs or ()), live)
     scrubber = result.scrubber
     if as_json:
         sys.stdout.write(scrubber.scrub(json.dumps(to_json(result), indent=2, sort_keys=True) + "\n"))

@@ -46,6 +46,13 @@ def plan(
     deployed: Path | None = typer.Option(
         None, "--deployed", help="--trail: a `plan --out-dir` folder that is live now."
     ),
+    iam_live: bool = typer.Option(
+        False, "--iam-live", help="--trail: read the blast radius from IAM with --profile. Network!"
+    ),
+    profile: str | None = typer.Option(
+        None, "--profile", help="--iam-live: the auditor profile (never a found key)."
+    ),
+    iam_endpoint_url: str | None = typer.Option(None, "--iam-endpoint-url", help="--iam-live: IAM endpoint."),
 ) -> None:
     """Plan one role per workload (ECS task family, compose service, Dockerfile) that uses a
     hardcoded key: IAM policy, trust policy and deployment patches.
@@ -53,8 +60,10 @@ def plan(
     Offline and deterministic. Exit codes: 0 plan complete, 1 unresolved calls or settings that
     override the task role (AWS_ACCESS_KEY_ID in a Dockerfile, task definition, ...), 2 error.
     """
+    from keyshift.commands.trail import live_iam
     from keyshift.sources.worktree import resolve_target
 
+    live = live_iam(iam_live, profile, iam_endpoint_url, bool(trail))
     path = resolve_target(path)  # a symlink named on the command line is the tree the user means
     from keyshift.config import load_config
     from keyshift.planner import render
@@ -88,7 +97,7 @@ def plan(
         from keyshift.trail import integrate
         from keyshift.trail.render import printable
 
-        trails, summary = beside_plan(result, list(trail or ()), list(logs or ()), deployed)
+        trails, summary = beside_plan(result, list(trail or ()), list(logs or ()), deployed, live)
         trail_text, trail_json = integrate.text(trails, summary), integrate.to_json(trails, summary)
         trail_text = printable(trail_text)
         trail_open = any(t.additions or t.blockers for t in trails) or not summary.coverage.complete

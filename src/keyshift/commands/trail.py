@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -157,19 +158,51 @@ def _scan_keys(path: Path) -> set[str]:
     return {f.key_id for f in result.findings if f.key_id and _KEY_ID.fullmatch(f.key_id)}
 
 
+@dataclass(frozen=True, slots=True)
+class LiveIam:
+    """``--iam-live``: read the blast radius from IAM with this auditor profile."""
+
+    profile: str
+    endpoint_url: str | None = None
+
+
+def live_iam(flag: bool, profile: str | None, endpoint_url: str | None, trail: bool) -> LiveIam | None:
+    """Check ``--iam-live``'s options before any work; no network unless the flag is given."""
+    if not flag:
+        if profile or endpoint_url:
+            raise KeyshiftError("--profile and --iam-endpoint-url need --iam-live")
+        return None
+    if not trail:
+        raise KeyshiftError("--iam-live needs --trail (the trail names each key's IAM user)")
+    if not profile:
+        raise KeyshiftError("--iam-live needs --profile (an auditor identity, never a found key)")
+    return LiveIam(profile, endpoint_url)
+
+
 def beside_plan(
-    plan: PlanResult, logs: list[Path], app_logs: list[Path], deployed: Path | None = None
+    plan: PlanResult,
+    logs: list[Path],
+    app_logs: list[Path],
+    deployed: Path | None = None,
+    live: LiveIam | None = None,
 ) -> tuple[tuple[RoleTrail, ...], TrailSummary]:
     """``plan --trail`` / ``migrate --trail``: read the logs for the plan's keys and compare.
 
     ``deployed``: a folder written by ``plan --out`` (``<role>/policy.json``) for what is live now.
+    ``live``: read the IAM side of the blast radius live instead of from an export file.
     """
     from keyshift.trail import integrate
 
     wanted = frozenset(r.key_id for r in plan.roles if r.key_id and _KEY_ID.fullmatch(r.key_id))
     summary = read(logs, wanted or None, app_logs)
-    live = _deployed(deployed, [r.name for r in plan.roles]) if deployed is not None else None
-    return integrate.compare(plan, summary, _iam_export(logs), live), summary
+    current = _deployed(deployed, [r.name for r in plan.roles]) if deployed is not None else None
+    if live is not None:
+        from keyshift.trail.iamlive import authorization_details
+
+        export = authorization_details(live.profile, live.endpoint_url, wanted)
+    else:
+        export = _iam_export(logs)
+    return integrate.compare(plan, summary, export, current), summary
 
 
 def _deployed(folder: Path, roles: list[str]) -> dict[str, Any]:
@@ -209,7 +242,9 @@ def _iam_export(logs: list[Path]) -> Any:
     return None
 
 
-def write_beside_review(plan: PlanResult, out: Path, logs: list[Path], app_logs: list[Path]) -> list[str]:
+def write_beside_review(
+    plan: PlanResult, out: Path, logs: list[Path], app_logs: list[Path], live: LiveIam | None = None
+) -> list[str]:
     """Write trail.md and trail.json into a migrate review folder and put blocked keys' runbook on hold.
 
     Returns the blocker messages (for the command's summary line).
@@ -220,7 +255,7 @@ def write_beside_review(plan: PlanResult, out: Path, logs: list[Path], app_logs:
     from keyshift.safefs import open_output_dir
     from keyshift.trail import integrate
 
-    trails, summary = beside_plan(plan, logs, app_logs)
+    trails, summary = beside_plan(plan, logs, app_logs, live=live)
 
     def put(name: str, text: str) -> None:
         with open_output_dir(out) as folder:  # never through a symlink, atomically

@@ -10,7 +10,7 @@ in files that different workers read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from keyshift.trail import agents, arns
@@ -23,6 +23,10 @@ ISSUERS = frozenset({"AssumeRole", "GetSessionToken", "GetFederationToken"})
 CAP = 500  # distinct entries per table per key; more are counted in ``overflow``
 
 Partial = dict[str, Any]
+
+
+class OrderSensitive(Exception):
+    """Folding records out of order would change the result (a table reached its cap)."""
 
 
 def new_partial() -> Partial:
@@ -62,10 +66,41 @@ def _span(entry: list[Any], time: str, first: int) -> bool:
     return earliest
 
 
-def fold(p: Partial, rec: Any, wanted: frozenset[str] | None = None, *, counted: bool = False) -> None:
+def _seen(entry: list[Any], at: int, ex: int, time: str, event_id: str) -> None:
+    """Widen entry[at:at+2] to include ``time``; entry[ex] is the example event.
+
+    The example is the earliest event, ties going to the smallest event ID, so it does not depend
+    on the order records or files are read in (workers finish in any order; the every-record fast
+    path folds equal records as one).
+    """
+    first = entry[at]
+    if time and (not first or time < first):
+        entry[at] = time
+        entry[ex] = event_id
+    elif time == first and event_id and (not entry[ex] or event_id < entry[ex]):
+        entry[ex] = event_id
+    if time > entry[at + 1]:
+        entry[at + 1] = time
+
+
+def fold(
+    p: Partial,
+    rec: Any,
+    wanted: frozenset[str] | None = None,
+    *,
+    counted: bool = False,
+    weight: int = 1,
+    last: str = "",
+    variants: Iterable[tuple[Any, Any, int]] | None = None,
+) -> None:
     """Add one record to ``p``; ``wanted`` limits the per-key tables to those key IDs.
 
     ``counted``: the caller has already counted the record in the coverage statistics.
+    ``weight`` and ``last``: ``rec`` stands for ``weight`` records that differ only in their time
+    and event ID; ``rec`` carries the earliest (with its example ID) and ``last`` the latest time.
+    ``variants``: those records' (request parameters, resources) and how many had each; they
+    name the resources in place of ``rec``'s own. Raises ``OrderSensitive`` when they would not
+    all fit under the per-key cap.
     """
     stats = p["stats"]
     if (
@@ -83,20 +118,23 @@ def fold(p: Partial, rec: Any, wanted: frozenset[str] | None = None, *, counted:
     )
     time = rec.get("eventTime")
     time = time[:32] if isinstance(time, str) else ""
+    last = last[:32] if last > time else ""
     if not counted:
-        _count(stats, rec, source, category, time)
+        _count(stats, rec, source, category, time, weight)
+        if last:
+            stats["last"] = max(stats["last"], last)
     ui = rec.get("userIdentity")
     ui = ui if isinstance(ui, dict) else {}
     error = rec.get("errorCode")
     if isinstance(error, str) and error in DENIED:
-        _fold_denial(p, rec, ui, source, name, time, error)
+        _fold_denial(p, rec, ui, source, name, time, error, weight, last)
     kid = ui.get("accessKeyId")
     if not isinstance(kid, str) or not kid or (wanted is not None and kid not in wanted):
         return
     agg = p["keys"].get(kid)
     if agg is None:
         agg = p["keys"][kid] = _new_key()
-    agg["n"] += 1
+    agg["n"] += weight
     region = rec.get("awsRegion")
     region = region[:32] if isinstance(region, str) else "?"
     event_id = rec.get("eventID")
@@ -108,14 +146,15 @@ def fold(p: Partial, rec: Any, wanted: frozenset[str] | None = None, *, counted:
     call = calls.get(ckey)
     if call is None:
         if len(calls) >= CAP:
-            agg["overflow"] += 1
+            agg["overflow"] += weight
             return
-        call = calls[ckey] = [0, 0, "", "", event_id, category or "Management", set()]
-    call[0] += 1
+        call = calls[ckey] = [0, 0, "", "", "", category or "Management", set()]
+    call[0] += weight
     if error is not None:
-        call[1] += 1
-    if _span(call, time, 2) and event_id:
-        call[4] = event_id  # the earliest event is the example, whatever order files are read in
+        call[1] += weight
+    _seen(call, 2, 4, time, event_id)
+    if last > call[3]:
+        call[3] = last
     if len(call[6]) < 64:
         call[6].add(region)
     ip = rec.get("sourceIPAddress")
@@ -124,41 +163,55 @@ def fold(p: Partial, rec: Any, wanted: frozenset[str] | None = None, *, counted:
     cons = consumers.get((ip, ua))
     if cons is None:
         if len(consumers) >= CAP:
-            agg["overflow"] += 1
+            agg["overflow"] += weight
         else:
             cons = consumers[(ip, ua)] = [0, "", ""]
     if cons is not None:
-        cons[0] += 1
+        cons[0] += weight
         _span(cons, time, 1)
+        _span(cons, last, 1)
     arn = ui.get("arn")
     if isinstance(arn, str):
         ident = agg["identities"]
         if arn[:512] in ident or len(ident) < CAP:
-            ident[arn[:512]] = ident.get(arn[:512], 0) + 1
+            ident[arn[:512]] = ident.get(arn[:512], 0) + weight
     if error is None:
         resources = agg["resources"]
-        for res in arns.from_record(rec):
-            rkey = (ckey, res)
-            if rkey in resources:
-                resources[rkey] += 1
-            elif len(resources) < CAP * 4:
-                resources[rkey] = 1
-            else:
-                agg["overflow"] += 1
+        for view, n in ((rec, weight),) if variants is None else _views(rec, variants):
+            for res in arns.from_record(view):
+                rkey = (ckey, res)
+                if rkey in resources:
+                    resources[rkey] += n
+                elif len(resources) < CAP * 4:
+                    resources[rkey] = n
+                elif variants is not None:
+                    raise OrderSensitive  # which resources fit under the cap depends on record order
+                else:
+                    agg["overflow"] += n
         if name in ISSUERS and source == "sts.amazonaws.com":
             _fold_issue(p, rec, kid, name, time)
 
 
-def _count(stats: dict[str, Any], rec: dict[str, Any], source: str, category: str, time: str) -> None:
-    stats["records"] += 1
+def _views(rec: dict[str, Any], variants: Iterable[tuple[Any, Any, int]]) -> Iterator[tuple[Any, int]]:
+    for params, res, n in variants:
+        view = dict(rec)
+        view["requestParameters"] = params
+        view["resources"] = res
+        yield view, n
+
+
+def _count(
+    stats: dict[str, Any], rec: dict[str, Any], source: str, category: str, time: str, weight: int
+) -> None:
+    stats["records"] += weight
     version = rec.get("eventVersion")
     version = version if isinstance(version, str) and len(version) <= 8 else "?"
     versions = stats["versions"]
-    versions[version] = versions.get(version, 0) + 1
+    versions[version] = versions.get(version, 0) + weight
     if category:
-        stats["data"] += 1
+        stats["data"] += weight
     if source == "kms.amazonaws.com":
-        stats["kms"] += 1
+        stats["kms"] += weight
     if time:
         if not stats["first"] or time < stats["first"]:
             stats["first"] = time
@@ -185,7 +238,15 @@ def _fold_issue(p: Partial, rec: Mapping[str, Any], kid: str, name: str, time: s
 
 
 def _fold_denial(
-    p: Partial, rec: Mapping[str, Any], ui: Mapping[str, Any], source: str, name: str, time: str, error: str
+    p: Partial,
+    rec: Mapping[str, Any],
+    ui: Mapping[str, Any],
+    source: str,
+    name: str,
+    time: str,
+    error: str,
+    weight: int,
+    last: str,
 ) -> None:
     ctx = ui.get("sessionContext")
     issuer = ctx.get("sessionIssuer") if isinstance(ctx, dict) else None
@@ -207,19 +268,11 @@ def _fold_denial(
     if entry is None:
         if len(table) >= CAP:
             return
-        event_id = rec.get("eventID")
-        entry = table[dkey] = [
-            0,
-            "",
-            "",
-            event_id[:64] if isinstance(event_id, str) else "",
-            error,
-            name,
-            "cloudtrail",
-        ]
-    entry[0] += 1
-    if _span(entry, time, 1) and isinstance(rec.get("eventID"), str):
-        entry[3] = rec["eventID"][:64]
+        entry = table[dkey] = [0, "", "", "", error, name, "cloudtrail"]
+    event_id = rec.get("eventID")
+    entry[0] += weight
+    _seen(entry, 1, 3, time, event_id[:64] if isinstance(event_id, str) else "")
+    _span(entry, last, 1)
 
 
 def merge(into: Partial, other: Partial) -> None:
@@ -244,8 +297,7 @@ def merge(into: Partial, other: Partial) -> None:
                 mine[dkey] = entry
             else:
                 have[0] += entry[0]
-                if _span(have, entry[1], 1):
-                    have[3] = entry[3]
+                _seen(have, 1, 3, entry[1], entry[3])
                 _span(have, entry[2], 1)
     for kid, agg in other["keys"].items():
         have = into["keys"].get(kid)
@@ -261,8 +313,7 @@ def merge(into: Partial, other: Partial) -> None:
                 continue
             mine_call[0] += call[0]
             mine_call[1] += call[1]
-            if _span(mine_call, call[2], 2):
-                mine_call[4] = call[4]
+            _seen(mine_call, 2, 4, call[2], call[4])
             _span(mine_call, call[3], 2)
             mine_call[6] |= call[6]
         for ck, cons in agg["consumers"].items():

@@ -24,8 +24,19 @@ from keyshift.verify import RateLimiter
 RATE = 2.0  # requests per second, AWS's documented LookupEvents limit
 
 
-def client_for(profile: str, region: str, endpoint_url: str | None, keys: Iterable[str]) -> Any:
-    """A CloudTrail client for the auditor profile; refuses a profile whose key is a found key."""
+def client_for(
+    profile: str,
+    region: str,
+    endpoint_url: str | None,
+    keys: Iterable[str],
+    *,
+    service: str = "cloudtrail",
+    flag: str = "--lookup",
+) -> Any:
+    """A client for the auditor profile; refuses a profile whose key is a found key.
+
+    Shared by every live read of ``trail`` (``--lookup``: CloudTrail; ``--iam-live``: IAM).
+    """
     import boto3  # type: ignore[import-untyped]
     from botocore.exceptions import BotoCoreError, ProfileNotFound  # type: ignore[import-untyped]
 
@@ -33,14 +44,14 @@ def client_for(profile: str, region: str, endpoint_url: str | None, keys: Iterab
         session = boto3.Session(profile_name=profile, region_name=region)
         creds = session.get_credentials()
     except (ProfileNotFound, BotoCoreError) as exc:
-        raise KeyshiftError(f"--lookup: cannot use profile {profile!r}: {scrub(str(exc))}") from None
+        raise KeyshiftError(f"{flag}: cannot use profile {profile!r}: {scrub(str(exc))}") from None
     if creds is None:
-        raise KeyshiftError(f"--lookup: profile {profile!r} has no credentials")
+        raise KeyshiftError(f"{flag}: profile {profile!r} has no credentials")
     if creds.access_key in set(keys):
         raise KeyshiftError(
-            "--lookup: the auditor profile uses one of the found keys; use a separate identity"
+            f"{flag}: the auditor profile uses one of the found keys; use a separate identity"
         )
-    return session.client("cloudtrail", endpoint_url=endpoint_url)
+    return session.client(service, endpoint_url=endpoint_url)
 
 
 def fetch(

@@ -32,6 +32,11 @@ from keyshift.trail import flat
 from keyshift.trail.fold import Partial, fold, new_partial
 from keyshift.trail.stream import CHUNK, MAX_RECORD, Bounded, TrailFormatError, iter_array
 
+try:
+    from keyshift.trail import quick
+except ImportError:  # msgspec is not installed: every record goes through the full parse
+    quick = None  # type: ignore[assignment]
+
 MAX_BYTES = 16 << 30  # decompressed bytes per file
 MAX_RATIO = 200  # CloudTrail JSON compresses about 10-20:1; a bomb goes far beyond
 MAX_MEMBER = 1 << 30  # compressed bytes of one member of a compressed tar (read in the parent)
@@ -248,7 +253,7 @@ def read_unit(unit: Unit, wanted: frozenset[str] | None, limits: Limits = Limits
     """Fold every record of one unit into a fresh partial; errors become counted skips."""
     p = new_partial()
     p["stats"]["files"] = 1
-    if wanted is not None and not unit.log:
+    if not unit.log and (wanted is not None or quick is not None):
         try:
             fast = _fast(unit, wanted, limits)
         except TrailFormatError as exc:
@@ -387,14 +392,23 @@ _DENIALS = (
 _VERSION = re.compile(rb'\{"eventVersion":"([^"]{0,9})"')
 
 
-def _fast(unit: Unit, wanted: frozenset[str], limits: Limits) -> Partial | None:
-    """Fold a delivered file, decoding only records that name a wanted key or a denial.
+def _fast(unit: Unit, wanted: frozenset[str] | None, limits: Limits) -> Partial | None:
+    """Fold a delivered file: with ``wanted``, decoding only records that name a wanted key or a
+    denial; without, every record through ``quick``.
 
     Returns None when the file is not in the delivered shape (the caller then parses it fully).
     """
     read, close, _ = _open(unit, limits)
     try:
-        return _fast_read(read, unit, wanted, limits)
+        if wanted is not None:
+            return _fast_read(read, unit, wanted, limits)
+        first = read(CHUNK)
+        if not first.startswith(_HEAD):
+            return None
+        try:
+            return quick.fold_regions(regions(read, first, limits))
+        except quick.Fallback:
+            return None
     finally:
         close()
 
@@ -402,40 +416,15 @@ def _fast(unit: Unit, wanted: frozenset[str], limits: Limits) -> Partial | None:
 def _fast_read(
     read: Callable[[int], bytes], unit: Unit, wanted: frozenset[str], limits: Limits
 ) -> Partial | None:
-    buf = read(CHUNK)
-    if not buf.startswith(_HEAD):
+    first = read(CHUNK)
+    if not first.startswith(_HEAD):
         return None
     p = new_partial()
     stats = p["stats"]
     stats["files"] = 1
     versions = stats["versions"]
     wanted_b = {k.encode() for k in wanted}
-    pos = len(_HEAD)
-    eof = False
-    while True:
-        if not eof:
-            more = read(CHUNK)
-            if more:
-                buf = buf[pos:] + more
-                pos = 0
-            else:
-                eof = True
-        if eof:
-            tail = buf.rstrip(b" \t\r\n")
-            if not tail.endswith(b"]}"):
-                raise TrailFormatError("not a complete CloudTrail file (no closing ]})")
-            cut = len(tail) - 2
-        else:
-            cut = buf.rfind(_NEXT, pos)
-            if cut <= pos:
-                if len(buf) - pos > limits.max_record:
-                    raise TrailFormatError(f"a record is larger than {limits.max_record} bytes")
-                continue
-            cut += 1  # keep the comma with this region
-        region = buf[pos:cut]
-        if len(region) > limits.max_record + CHUNK:
-            # a region is at most one chunk plus the record carried over from the last one
-            raise TrailFormatError(f"a record is larger than {limits.max_record} bytes")
+    for region in regions(read, first, limits):
         for v, n in Counter(_VERSION.findall(region)).items():
             name = v.decode("ascii", "replace") if len(v) <= 8 else "?"
             versions[name] = versions.get(name, 0) + n
@@ -481,9 +470,47 @@ def _fast_read(
             if not isinstance(rec, dict) or "eventSource" not in rec or "userIdentity" not in rec:
                 return None
             fold(p, rec, wanted, counted=True)
+    return p
+
+
+def regions(read: Callable[[int], bytes], first: bytes, limits: Limits) -> Iterator[bytes]:
+    """Slices of a delivered file's ``Records`` array, each cut just after a record's comma.
+
+    ``first`` is the first chunk read (it starts with ``{"Records":[``). A cut is made before
+    ``,{"eventVersion":"``, which in compact JSON starts a record unless a parameter holds a
+    nested look-alike; callers either verify what they decode or fall back to the full parse.
+    Every slice but the last ends with the comma that follows its last record.
+    """
+    buf = first
+    pos = len(_HEAD)
+    eof = False
+    while True:
+        if not eof:
+            more = read(CHUNK)
+            if more:
+                buf = buf[pos:] + more
+                pos = 0
+            else:
+                eof = True
+        if eof:
+            tail = buf.rstrip(b" \t\r\n")
+            if not tail.endswith(b"]}"):
+                raise TrailFormatError("not a complete CloudTrail file (no closing ]})")
+            cut = len(tail) - 2
+        else:
+            cut = buf.rfind(_NEXT, pos)
+            if cut <= pos:
+                if len(buf) - pos > limits.max_record:
+                    raise TrailFormatError(f"a record is larger than {limits.max_record} bytes")
+                continue
+            cut += 1  # keep the comma with this region
+        if cut - pos > limits.max_record + CHUNK:
+            # a region is at most one chunk plus the record carried over from the last one
+            raise TrailFormatError(f"a record is larger than {limits.max_record} bytes")
+        yield buf[pos:cut]
         pos = cut
         if eof:
-            return p
+            return
 
 
 def _times(region: bytes, stats: dict[str, Any]) -> None:
