@@ -292,9 +292,10 @@ def test_inline_allow_is_kept_as_suppressed(repo: Repo) -> None:
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_parallel_readers_agree_with_one(repo: Repo, jobs: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    import keyshift.sources.history as history
+    import keyshift.sources.blobpass as blobpass
 
-    monkeypatch.setattr(history, "_CHUNK_BYTES", 1)  # every blob its own worker task
+    monkeypatch.setattr(blobpass, "_IN_PROCESS", 0)  # a pool even for a few bytes
+    monkeypatch.setattr(blobpass, "_PIECE_MIN", 1)  # pieces as short as the shares make them
     expected = {}
     for i in range(12):
         key = fake_key_id("123456789012", seed=f"p{i}")
@@ -327,9 +328,10 @@ def test_unusual_paths_and_hostile_user_config(repo: Repo) -> None:
 
 
 def test_progress_reports_listing_scanning_and_walking(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
-    import keyshift.sources.history as history
+    import keyshift.sources.blobpass as blobpass
 
-    monkeypatch.setattr(history, "_CHUNK_BYTES", 1)
+    monkeypatch.setattr(blobpass, "_IN_PROCESS", 0)
+    monkeypatch.setattr(blobpass, "_PIECE_MIN", 1)
     for i in range(3):
         repo.write(f"f{i}.env", f"AWS_ACCESS_KEY_ID={fake_key_id('123456789012', seed=f'pb{i}')}\n")
         repo.commit(f"c{i}")

@@ -15,7 +15,10 @@ from keyshift.detect import detect_bytes, prefilter
 from keyshift.detect import might_contain as _could_hold
 from keyshift.detect.rules import RULES
 from keyshift.fakes import fake_key_id, fake_secret, fake_session_token
-from keyshift.sources.history import _holds, _probe
+from keyshift.sources.blobpass import around as _around
+from keyshift.sources.blobpass import holds as _holds
+from keyshift.sources.blobpass import plain_key_ids as _plain_key_ids
+from keyshift.sources.blobpass import probe as _probe
 
 FILL = {"key": fake_key_id(seed="pf"), "secret": fake_secret("pf"), "token": fake_session_token("pf")}
 POSITIVES = [(r.id, path, text.format(**FILL)) for r in RULES for path, text in r.positives]
@@ -186,3 +189,48 @@ _DOCS = '{"documentation": "<p>Example: <code>AKIAIOSFODNN7EXAMPLE</code></p>", 
 )
 def test_first_pass_drops_blobs_holding_only_documentation_examples(text: str, kept: bool) -> None:
     assert _holds(text.encode(), True) is kept
+
+
+def _around_by_lines(data: bytes, keys: set[bytes], reach: int = 8) -> bytes:
+    """The definition ``_around`` must keep: every line within ``reach`` lines of a line holding a key."""
+    lines = data.split(b"\n")
+    keep = {
+        near
+        for number, line in enumerate(lines)
+        if any(key in line for key in keys)
+        for near in range(max(0, number - reach), min(len(lines), number + reach + 1))
+    }
+    out: list[bytes] = []
+    last = -2
+    for number in sorted(keep):
+        if number != last + 1:
+            out.append(b"")
+        out.append(lines[number])
+        last = number
+    return b"\n".join(out)
+
+
+_EXAMPLE = b"AKIAIOSFODNN7EXAMPLE"
+_line_pieces = st.sampled_from(
+    [b"\n", b"\n\n", b"x", b" ", b"_", _EXAMPLE, b"AKIA", b"EXAMPLE", b"key=", b"\r"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_line_pieces, max_size=120), st.integers(min_value=0, max_value=4))
+def test_around_finds_the_same_lines_as_a_line_by_line_reading(pieces: list[bytes], reach: int) -> None:
+    data = b"".join(pieces)
+    keys = {_EXAMPLE} if _EXAMPLE in data else set()
+    assert _around(data, keys, reach) == _around_by_lines(data, keys, reach)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([_EXAMPLE, b"x", b"_", b"0", b" ", b"-", b"\n", b"AKIA"]), max_size=20))
+def test_plain_key_ids_are_the_ones_on_word_boundaries(pieces: list[bytes]) -> None:
+    import re
+
+    from keyshift.awsnames import KEY_ID_PATTERN
+
+    data = b"".join(pieces)
+    bounded = re.compile(rb"(?<![A-Za-z0-9_])" + KEY_ID_PATTERN.encode() + rb"(?![A-Za-z0-9_])")
+    assert _plain_key_ids(data) == set(bounded.findall(data))

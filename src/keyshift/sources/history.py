@@ -23,23 +23,18 @@ touched; ``--staged`` scans the index against HEAD for pre-commit.
 
 from __future__ import annotations
 
-import itertools
-import os
-import re
-import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from keyshift.awsnames import KEY_ID_PATTERN
 from keyshift.config import Config
-from keyshift.detect import detect_bytes, might_contain
-from keyshift.detect.suppress import key_id_placeholder
+from keyshift.detect import detect_bytes
 from keyshift.detect.textkind import as_scannable
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, HistoryInfo, ScanResult, Skipped, SourceKind
 from keyshift.progress import BYTES, NULL, Reporter
+from keyshift.sources.blobpass import PROBE_PATHS, Counts, scan_blobs
 from keyshift.sources.git_log import Change, Commit, parse_change, walk
 from keyshift.sources.git_objects import (
     Blob,
@@ -53,155 +48,12 @@ from keyshift.sources.git_repo import GitRepo, empty_tree, open_repo, resolve_co
 from keyshift.sources.unreachable import unreachable_findings
 from keyshift.sources.worktree import is_excluded
 
-# The first pass does not know paths yet; carriers are settled in pass 3. A blob counts as a hit
-# when any carrier that changes what is matched (literal joining, Dockerfile continuations) finds something.
-_PROBE_PATHS = ("blob", "blob.py", "Dockerfile")
-_CHUNK_BYTES = 16 << 20  # one worker task; a repository smaller than this is read in-process
-_CHUNK_BLOBS = 20000
-
 Value = tuple[str, str]  # (rule_id, value_sha1)
-# a key ID on word boundaries is a finding under any path (suppressed or not): no need to probe
-_PLAIN_KEY_ID = re.compile(rb"(?<![A-Za-z0-9_])" + KEY_ID_PATTERN.encode() + rb"(?![A-Za-z0-9_])")
 
 
-@dataclass(slots=True)
-class _Counts:
-    blobs: int = 0
-    bytes: int = 0
-    binary: int = 0
-    hits: list[str] = field(default_factory=list)
-    problems: list[ReadProblem] = field(default_factory=list)
-
-    def add(self, other: _Counts) -> None:
-        self.blobs += other.blobs
-        self.bytes += other.bytes
-        self.binary += other.binary
-        self.hits.extend(other.hits)
-        self.problems.extend(other.problems)
-
-
-def _scan_chunk(task: tuple[list[str], list[str], bool]) -> _Counts:
-    """Worker: read a contiguous run of blobs, keep the ids of those that hold a credential."""
-    cmd, shas, inline_ignores = task
-    counts = _Counts()
-    stats = ReadStats()
-    for sha, data in read_blobs(cmd, shas, stats):
-        counts.blobs += 1
-        counts.bytes += len(data)
-        scannable = as_scannable(data)  # UTF-16 decoded; stray NULs in text do not make it binary
-        if scannable is None:
-            counts.binary += 1
-            continue
-        if might_contain(scannable) and _holds(scannable, inline_ignores):
-            counts.hits.append(sha)
-    counts.problems = stats.problems
-    return counts
-
-
-def _holds(data: bytes, inline_ignores: bool) -> bool:
-    """Pass 1's verdict on a blob the prefilter kept: does it hold a credential worth attributing?
-
-    A key ID on word boundaries is a finding under any path, so no probe is needed, unless every
-    key ID in the blob is a documentation example or placeholder (AWS's own service models and
-    docs carry ``AKIAIOSFODNN7EXAMPLE`` in hundreds of multi-megabyte versions). Such a blob is
-    dropped when nothing else in it could be a finding: without the examples it fails the
-    prefilter, and the lines around each example (where a secret paired with it would stand)
-    yield only suppressed findings. Attributing it would only list suppressed examples.
-    """
-    keys = {m.group() for m in _PLAIN_KEY_ID.finditer(data)}
-    if not keys:
-        return _probe(data, inline_ignores)
-    if any(key_id_placeholder(k.decode("ascii")) is None for k in keys):
-        return True
-    stripped = data
-    for key in keys:
-        stripped = stripped.replace(key, b"")
-    if might_contain(stripped):
-        return True
-    excerpt = _around(data, keys)
-    return any(
-        f.suppressed not in ("example-key", "placeholder")
-        for path in _PROBE_PATHS
-        for f in detect_bytes(excerpt, path, source=SourceKind.HISTORY, inline_ignores=False)
-    )
-
-
-def _around(data: bytes, keys: set[bytes], reach: int = 8) -> bytes:
-    """The lines within ``reach`` of every line holding one of ``keys`` (runs separated by a blank line)."""
-    lines = data.split(b"\n")
-    keep: set[int] = set()
-    for number, line in enumerate(lines):
-        if any(key in line for key in keys):
-            keep.update(range(max(0, number - reach), min(len(lines), number + reach + 1)))
-    out: list[bytes] = []
-    last = -2
-    for number in sorted(keep):
-        if number != last + 1:
-            out.append(b"")
-        out.append(lines[number])
-        last = number
-    return b"\n".join(out)
-
-
-def _probe(data: bytes, inline_ignores: bool) -> bool:
-    """Pass 1 without a path: as plain text, as code (split string literals joined), as a Dockerfile."""
-    return any(
-        detect_bytes(data, path, source=SourceKind.HISTORY, inline_ignores=inline_ignores)
-        for path in _PROBE_PATHS
-    )
-
-
-def _chunks(blobs: Iterable[Blob]) -> Iterator[list[str]]:
-    """Contiguous runs of blob ids (pack order keeps delta chains together), bounded in bytes and count."""
-    chunk: list[str] = []
-    size = 0
-    for blob in blobs:
-        chunk.append(blob.sha)
-        size += blob.size + 256
-        if size >= _CHUNK_BYTES or len(chunk) >= _CHUNK_BLOBS:
-            yield chunk
-            chunk, size = [], 0
-    if chunk:
-        yield chunk
-
-
-def _scan_blobs(repo: GitRepo, blobs: Iterable[Blob], config: Config, progress: Reporter) -> _Counts:
-    """Pass 1 over a stream of blobs, chunk by chunk, with at most two chunks per worker in flight.
-
-    Nothing holds the whole object list: memory stays bounded however long the history is.
-    A repository smaller than one chunk is read in this process (a pool costs more than it saves).
-    """
-    jobs = config.jobs if config.jobs > 0 else (os.cpu_count() or 1)
-    cmd = repo.cmd()
-    counts = _Counts()
-    chunks = _chunks(blobs)
-    head = list(itertools.islice(chunks, 2))
-    with _Progress(progress) as bar:
-        if jobs <= 1 or len(head) < 2:
-            for chunk in itertools.chain(head, chunks):
-                part = _scan_chunk((cmd, chunk, config.inline_ignores))
-                counts.add(part)
-                bar.advance(part.bytes)
-            return counts
-        import multiprocessing
-        from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-
-        context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-            pending: set[Future[_Counts]] = set()
-            for chunk in itertools.chain(head, chunks):
-                pending.add(pool.submit(_scan_chunk, (cmd, chunk, config.inline_ignores)))
-                while len(pending) >= 2 * jobs:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        part = future.result()
-                        counts.add(part)
-                        bar.advance(part.bytes)
-            for future in wait(pending).done:
-                part = future.result()
-                counts.add(part)
-                bar.advance(part.bytes)
-    return counts
+def _scan_blobs(repo: GitRepo, blobs: Iterable[Blob], config: Config, progress: Reporter) -> Counts:
+    """Pass 1 (``blobpass``); its bytes go to the reporter (silent unless on a terminal)."""
+    return scan_blobs(repo.cmd(), blobs, config, progress.advance)
 
 
 def _within_limit(blobs: Iterable[Blob], limit: int, skipped: list[Skipped]) -> Iterator[Blob]:
@@ -211,21 +63,6 @@ def _within_limit(blobs: Iterable[Blob], limit: int, skipped: list[Skipped]) -> 
         else:
             yield blob
 
-
-class _Progress:
-    """Pass 1's bytes, handed to the caller's reporter (which draws nothing unless on a terminal)."""
-
-    def __init__(self, reporter: Reporter) -> None:
-        self._reporter = reporter
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def advance(self, amount: int) -> None:
-        self._reporter.advance(amount)
 
 
 def _announce(repo: GitRepo, blobs: Iterable[Blob], limit: int, progress: Reporter) -> None:
@@ -553,7 +390,7 @@ def scan_history(
                 )
             else:
                 unreachable = unreachable_findings(
-                    repo.cmd(), repo.git_dir, sorted(hits - reached), _PROBE_PATHS, config.inline_ignores
+                    repo.cmd(), repo.git_dir, sorted(hits - reached), PROBE_PATHS, config.inline_ignores
                 )
         else:
             tagged = []
