@@ -116,6 +116,16 @@ CASES = [
         },
     ),
     (
+        "url-of-another-accounts-queue-names-that-account",
+        f'import boto3\nsqs = boto3.client("sqs", region_name="us-east-1", aws_access_key_id="{KEY}")\n'
+        'url = sqs.get_queue_url(QueueName="inbox", QueueOwnerAWSAccountId="444455556666")["QueueUrl"]\n'
+        'sqs.send_message(QueueUrl=url, MessageBody="x")\n',
+        {
+            ("sqs:GetQueueUrl", "arn:aws:sqs:us-east-1:444455556666:inbox"),
+            ("sqs:SendMessage", "arn:aws:sqs:us-east-1:444455556666:inbox"),
+        },
+    ),
+    (
         "kms-key-named-by-alias-is-any-key-of-the-account-requested-by-that-alias",
         f'import boto3\nkms = boto3.client("kms", region_name="us-east-1", aws_access_key_id="{KEY}")\n'
         'kms.encrypt(KeyId="alias/app-key", Plaintext=b"x")\n'
