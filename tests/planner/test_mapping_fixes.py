@@ -99,6 +99,43 @@ CASES = [
         {("s3:GetObject", "arn:aws:s3:::reports/a.csv"), ("s3:PutObject", "arn:aws:s3:::drop/b")},
     ),
     (
+        "sms-publish-is-granted-on-any-resource-not-a-placeholder-topic",
+        f'import boto3\nsns = boto3.client("sns", region_name="us-east-1", aws_access_key_id="{KEY}")\n'
+        'sns.publish(PhoneNumber="+15555550100", Message="code 1234")\n'
+        'sns.publish(TopicArn="arn:aws:sns:us-east-1:111122223333:alerts", Message="x")\n',
+        {("sns:Publish", "*")},
+    ),
+    (
+        "queue-of-another-account-named-by-owner-id",
+        f'import boto3\nsqs = boto3.client("sqs", region_name="us-east-1", aws_access_key_id="{KEY}")\n'
+        'sqs.get_queue_url(QueueName="partner-in", QueueOwnerAWSAccountId="444455556666")\n'
+        'sqs.get_queue_url(QueueName="own")\n',
+        {
+            ("sqs:GetQueueUrl", "arn:aws:sqs:us-east-1:444455556666:partner-in"),
+            ("sqs:GetQueueUrl", "arn:aws:sqs:us-east-1:111122223333:own"),
+        },
+    ),
+    (
+        "url-of-another-accounts-queue-names-that-account",
+        f'import boto3\nsqs = boto3.client("sqs", region_name="us-east-1", aws_access_key_id="{KEY}")\n'
+        'url = sqs.get_queue_url(QueueName="inbox", QueueOwnerAWSAccountId="444455556666")["QueueUrl"]\n'
+        'sqs.send_message(QueueUrl=url, MessageBody="x")\n',
+        {
+            ("sqs:GetQueueUrl", "arn:aws:sqs:us-east-1:444455556666:inbox"),
+            ("sqs:SendMessage", "arn:aws:sqs:us-east-1:444455556666:inbox"),
+        },
+    ),
+    (
+        "kms-key-named-by-alias-is-any-key-of-the-account-requested-by-that-alias",
+        f'import boto3\nkms = boto3.client("kms", region_name="us-east-1", aws_access_key_id="{KEY}")\n'
+        'kms.encrypt(KeyId="alias/app-key", Plaintext=b"x")\n'
+        'kms.decrypt(KeyId="arn:aws:kms:us-east-1:111122223333:alias/app-key", CiphertextBlob=b"x")\n',
+        {
+            ("kms:Encrypt", "arn:aws:kms:us-east-1:111122223333:key/*"),
+            ("kms:Decrypt", "arn:aws:kms:us-east-1:111122223333:key/*"),
+        },
+    ),
+    (
         "aioboto3-session-and-aiobotocore-client",
         "import aioboto3\nfrom aiobotocore.session import get_session\n"
         f'session = aioboto3.Session(aws_access_key_id="{KEY}", region_name="us-east-1")\n'
@@ -155,3 +192,12 @@ def test_key_sent_to_a_third_party_is_reported(repo_factory: Callable[..., Path]
     assert exit_code == 1
     (item,) = [u for u in data["roles"][0]["unresolved"] if "used outside AWS" in u]
     assert substitute(KEY) in item and "requests.post" in item and "a task role cannot replace it" in item
+
+
+def test_alias_grant_is_conditioned_on_the_alias(repo_factory: Callable[..., Path]) -> None:
+    code = f'import boto3\nkms = boto3.client("kms", region_name="us-east-1", aws_access_key_id="{KEY}")\n'
+    code += 'kms.generate_data_key(KeyId="alias/app-key", KeySpec="AES_256")\n'
+    _, data = _plan(repo_factory({"svc/app.py": code}))
+    (statement,) = data["roles"][0]["policy"]["Statement"]
+    assert statement["Resource"] == "arn:aws:kms:us-east-1:111122223333:key/*"
+    assert statement["Condition"] == {"StringEquals": {"kms:RequestAlias": "alias/app-key"}}

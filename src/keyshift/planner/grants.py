@@ -138,10 +138,11 @@ def grants_for(
         condition: tuple[tuple[str, str, str], ...] = (),
         resolved_from: ApiCall | None = None,
         forced: tuple[str, ...] | None = None,
+        forced_why: str = "key ID or alias not a literal",
     ) -> None:
         if forced is not None:
             resources = forced
-            why = None if forced != ("*",) else f"{action}: key ID or alias not a literal"
+            why = None if forced != ("*",) else f"{action}: {forced_why}"
         else:
             resolved = resolve(action, resolved_from or call, scope, placeholders is not None)
             resources, why = resolved.resources, resolved.why_any
@@ -182,6 +183,20 @@ def grants_for(
                     add(action, call, scope, "mapped", resolved_from=replace(call, params=params))
                 continue
             actions = _transact_actions(call) or list(mapping.actions)
+            if _sms_only(call):
+                for action in actions:
+                    add(action, call, scope, mapping.confidence, forced=("*",), forced_why=_SMS)
+                continue
+            aliases = _kms_aliases(call)
+            if aliases:
+                # a key named by alias is authorized on the key it points to, unknown here: any key
+                # of the account, only when the request names that alias
+                keys = (f"arn:{scope.partition}:kms:{scope.region}:{scope.account}:key/*",)
+                for action in actions:
+                    for alias in aliases:
+                        alias_condition = (("StringEquals", "kms:RequestAlias", alias),)
+                        add(action, call, scope, mapping.confidence, alias_condition, forced=keys)
+                continue
             for extra in iam_map.overlay()["extras"]:
                 applies = extra["service"] == call.service and call.method in extra["methods"]
                 if applies and _present(call, extra["param"]):
@@ -291,6 +306,39 @@ def _s3_objects_read(call: ApiCall) -> list[ApiCall]:
     for _, values in call.params:
         visit(values)
     return found
+
+
+_SMS = "an SMS to a phone number has no topic to scope to"
+
+
+def _sms_only(call: ApiCall) -> bool:
+    """``sns.publish(PhoneNumber=...)`` with no topic or target: IAM checks it against ``*``."""
+    return (
+        call.service == "sns"
+        and call.method == "publish"
+        and _present(call, "PhoneNumber")
+        and not _present(call, "TopicArn")
+        and not _present(call, "TargetArn")
+    )
+
+
+def _kms_aliases(call: ApiCall) -> list[str]:
+    """``alias/NAME`` for each value of a KMS call's ``KeyId`` when every value is a literal
+    alias (or alias ARN) of the caller's account; empty otherwise."""
+    if call.service != "kms":
+        return []
+    values = strings(call.param("KeyId"))
+    out: set[str] = set()
+    for value in values:
+        if not isinstance(value, str):
+            return []
+        if value.startswith("alias/"):
+            out.add(value)
+        elif value.startswith("arn:") and ":alias/" in value:
+            out.add("alias/" + value.split(":alias/", 1)[1])
+        else:
+            return []
+    return sorted(out)
 
 
 def _kms_key_arn(call: ApiCall, scope: Scope) -> str | None:
@@ -416,7 +464,9 @@ def _scopes(
         for v in call.param(name) or ()
         if isinstance(v, Const) and re.fullmatch(r"\d{12}", v.value)
     ]
-    if len(owner) == 1 and call.service in ("ecr", "glue"):
+    if call.service == "sqs":
+        owner += [v.value for v in call.param("QueueOwnerAWSAccountId") or () if isinstance(v, Const)]
+    if len(owner) == 1 and call.service in ("ecr", "glue", "sqs"):
         account = owner[0]
     return [Scope(r, account, partition) for r in regions]
 

@@ -378,5 +378,6 @@ def queue_account_region(call: ApiCall) -> tuple[str | None, str | None]:
                 host = url.split("/")[2]
                 parts = host.split(".")
                 region = parts[1] if len(parts) > 3 and parts[0] == "sqs" else None
+                region = region if region and re.fullmatch(r"[a-z0-9-]+", region) else None
                 return match.group(1), region
     return None, None

@@ -528,5 +528,8 @@ def _derived_result(service: str, method: str, kwargs: dict[str, Values]) -> Val
     names = [v.value for v in kwargs.get(source, EMPTY) if isinstance(v, Const)]
     if not names:
         return EMPTY
+    owners = [v.value for v in kwargs.get("QueueOwnerAWSAccountId", EMPTY) if isinstance(v, Const)]
+    if service == "sqs" and len(owners) == 1:
+        template = template.replace("{account}", owners[0])  # another account's queue
     values = frozenset(Const(template % n) for n in names)
     return frozenset({DictV(((field_name, values),))})

@@ -1,0 +1,4 @@
+from handlers import run
+
+if __name__ == "__main__":
+    run()
