@@ -24,7 +24,7 @@ class Reporter(Protocol):
     #: whether anyone sees it: a stage may skip work done only for the display (counting ahead)
     shown: bool
 
-    def phase(self, name: str, total: int | None = None, unit: str = "files") -> None:
+    def phase(self, name: str, total: int | None = None, unit: str = "") -> None:
         """Start a phase (the previous one ends); ``total`` when the count is known in advance."""
 
     def advance(self, amount: int = 1) -> None:
@@ -36,7 +36,7 @@ class _Null:
 
     shown = False
 
-    def phase(self, name: str, total: int | None = None, unit: str = "files") -> None:
+    def phase(self, name: str, total: int | None = None, unit: str = "") -> None:
         return None
 
     def advance(self, amount: int = 1) -> None:
@@ -79,7 +79,7 @@ class TerminalReporter:
     def __exit__(self, *exc: object) -> None:
         self._progress.stop()
 
-    def phase(self, name: str, total: int | None = None, unit: str = "files") -> None:
+    def phase(self, name: str, total: int | None = None, unit: str = "") -> None:
         if self._task is not None:
             self._progress.refresh()  # the finished phase's last count is drawn once
             self._progress.remove_task(self._task)
@@ -105,13 +105,13 @@ def _count_column() -> Any:
 
 
 def counted(done: int, total: float | None, unit: str) -> str:
-    """The count text of one phase (also what tests read)."""
+    """The count text of one phase: done of total in its unit, sizes for bytes."""
     if unit == BYTES:
         from rich.filesize import decimal
 
         return f"{decimal(done)}/{decimal(int(total))}" if total else decimal(done)
     if total is None:
-        return f"{done:,} {unit}".rstrip()
+        return f"{done:,} {unit}" if unit else ""  # a phase that does not count shows its time only
     return f"{done:,}/{int(total):,} {unit}".rstrip()
 
 

@@ -169,3 +169,19 @@ def test_no_color_keeps_the_counts_and_drops_the_colour(demo: Path, how: str) ->
     assert code == 1
     assert re.search(r"plan: parsing .*\d+/\d+ files", plain(err))
     assert not re.search(_COLOUR, err)
+
+
+@pytest.mark.parametrize(
+    ("done", "total", "unit", "text"),
+    [
+        (1234, 50000, "files", "1,234/50,000 files"),
+        (3, None, "commits", "3 commits"),
+        (0, None, "", ""),  # a phase that does not count: its elapsed time only
+        (4700, 4700, "bytes", "4.7 kB/4.7 kB"),
+        (12_000_000, None, "bytes", "12.0 MB"),
+    ],
+)
+def test_count_text(done: int, total: int | None, unit: str, text: str) -> None:
+    from keyshift.progress import counted
+
+    assert counted(done, total, unit) == text

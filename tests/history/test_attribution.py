@@ -354,7 +354,7 @@ class Recorder:
         self.phases: list[tuple[str, int | None, str]] = []
         self.done: dict[str, int] = {}
 
-    def phase(self, name: str, total: int | None = None, unit: str = "files") -> None:
+    def phase(self, name: str, total: int | None = None, unit: str = "") -> None:
         self.phases.append((name, total, unit))
         self.done[name] = 0
 
