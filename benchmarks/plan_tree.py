@@ -43,6 +43,9 @@ TEXT_SUFFIXES = {
 }
 
 
+SKIP = ("__pycache__", "test", "tests", "site-packages")
+
+
 def build_tree(dest: Path, count: int) -> int:
     """Copy up to ``count`` library text files into ``dest``, plant the demo service; file count."""
     sources: list[Path] = []
@@ -58,7 +61,8 @@ def build_tree(dest: Path, count: int) -> int:
         before = written
         for src in sources:
             for root, dirs, names in os.walk(src):
-                dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", "test", "tests"))
+                # site-packages is its own source (the stdlib folder holds it too)
+                dirs[:] = sorted(d for d in dirs if d not in SKIP)
                 for name in sorted(names):
                     path = Path(root) / name
                     if path.suffix not in TEXT_SUFFIXES or path.is_symlink() or written >= count:
