@@ -29,7 +29,7 @@ from keyshift.errors import KeyshiftError
 from keyshift.model import CredentialKind, Finding, Secret
 from keyshift.planner import names as role_names
 from keyshift.planner.analysis import ApiCall, analyze, is_test_path
-from keyshift.planner.candidates import select
+from keyshift.planner.candidates import installed_code_removed, select
 from keyshift.planner.deploy import Service, discover, rel, service_for, walk
 from keyshift.planner.deploy import _read as read_text_or_empty
 from keyshift.planner.grants import Grant, _env_region, _regions, _single_region, grants_for
@@ -200,6 +200,7 @@ def plan_repository(
 
         files = [p for p in files if not is_excluded(rel(root, p), scan_config.exclude)]
     py_files = [rel(root, p) for p in files if p.suffix == ".py" and not is_test_path(rel(root, p))]
+    py_files = installed_code_removed(root, py_files, [rel(root, p) for p in files])
     selection = select(root, py_files, MAX_PY_BYTES, progress)
     trees, parse_errors = selection.trees, selection.errors
     progress.phase("finding workloads")

@@ -45,6 +45,29 @@ def _name(path: str) -> bytes:
     return stem.encode()
 
 
+def installed_code_removed(root: Path, py_files: list[str], all_files: Iterable[str]) -> list[str]:
+    """``py_files`` without installed third-party code: the files a ``*.dist-info/RECORD`` lists
+    (``pip install --target``: a Lambda package, a vendored dependency folder), like the
+    ``site-packages`` folders the walk skips. The SDK's own sources there would otherwise be
+    analysed as if they were the workload's code; the workload's files beside them stay."""
+    installed: set[str] = set()
+    for path in all_files:
+        parent, _, name = path.rpartition("/")
+        folder, _, record = parent.rpartition("/") if "/" in parent else ("", "", parent)
+        if name != "RECORD" or not record.endswith(".dist-info"):
+            continue
+        try:
+            text = (root / path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        base = PurePosixPath(folder)
+        for line in text.splitlines():
+            listed = line.split(",", 1)[0]
+            if listed.endswith(".py") and not listed.startswith(("/", "../")):
+                installed.add((base / listed).as_posix())
+    return [p for p in py_files if p not in installed] if installed else py_files
+
+
 def _settings_module(path: str) -> bool:
     return path.endswith("settings.py") or "/settings/" in path
 
