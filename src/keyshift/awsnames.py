@@ -92,9 +92,11 @@ CLIENT_FACTORIES: Final[Mapping[str, str]] = {
     **{name: "session" for name in SESSION_FACTORIES - DIRECT_TARGETS.keys()},
     **{name: "s3fs" for name in S3FS_FACTORIES},
 }
-#: Spark/Hadoop S3 connector settings that hold a key (s3a, and the older s3n/s3 names).
+#: Spark/Hadoop S3 connector settings that hold a key (s3a, and the older s3n/s3 names), also
+#: per bucket (``fs.s3a.bucket.<name>.access.key``, the name often an f-string field).
 SPARK_CREDENTIAL_SETTING: Final = re.compile(
-    r"(?:^|\.)fs\.s3[an]?\.(?:access\.key|secret\.key|session\.token|awsAccessKeyId|awsSecretAccessKey)$"
+    r"(?:^|\.)fs\.s3[an]?\.(?:bucket\.[^.\s]+\.)?"
+    r"(?:access\.key|secret\.key|session\.token|awsAccessKeyId|awsSecretAccessKey)$"
 )
 
 _NORMALISE = re.compile(r"[^a-z0-9]")

@@ -57,7 +57,18 @@ def test_secret_key_beside_an_access_key_is_a_credential() -> None:
 
 
 def test_spark_settings() -> None:
-    for name in ("fs.s3a.access.key", "spark.hadoop.fs.s3a.secret.key", "fs.s3n.awsSecretAccessKey"):
+    for name in (
+        "fs.s3a.access.key",
+        "spark.hadoop.fs.s3a.secret.key",
+        "fs.s3n.awsSecretAccessKey",
+        "spark.hadoop.fs.s3a.bucket.{}.access.key",
+        "fs.s3a.bucket.raw-data.session.token",
+    ):
         assert awsnames.SPARK_CREDENTIAL_SETTING.search(name)
-    for name in ("fs.s3a.endpoint", "fs.s3a.impl", "fs.s3a.aws.credentials.provider"):
+    for name in (
+        "fs.s3a.endpoint",
+        "fs.s3a.impl",
+        "fs.s3a.aws.credentials.provider",
+        "fs.s3a.bucket.b.endpoint",
+    ):
         assert not awsnames.SPARK_CREDENTIAL_SETTING.search(name)

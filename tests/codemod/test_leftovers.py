@@ -203,6 +203,84 @@ LEFTOVER_CASES = [
         "keys.json",
     ),
     (
+        "environ-update-keywords",
+        """
+        import os
+        os.environ.update(AWS_ACCESS_KEY_ID=KEY_ID, AWS_REGION="eu-west-1")
+        """,
+        "environ-write",
+        "AWS_ACCESS_KEY_ID",
+    ),
+    (
+        "storage-options-from-a-helper",
+        """
+        import os
+        import pandas as pd
+        def storage_options():
+            return {"key": os.environ["S3_KEY"], "secret": os.environ["S3_SECRET"]}
+        df = pd.read_csv("s3://bucket/data.csv", storage_options=storage_options())
+        """,
+        "storage-options",
+        "key, secret",
+    ),
+    (
+        "spark-per-bucket-fstring",
+        """
+        def configure(spark, bucket, key):
+            spark.conf.set(f"spark.hadoop.fs.s3a.bucket.{bucket}.access.key", key)
+        """,
+        "spark",
+        "fs.s3a.bucket.{}.access.key",
+    ),
+    (
+        "credential-mapping-in-a-config-module",
+        """
+        import os
+        AWS_CONFIG = {
+            "aws_access_key_id": os.getenv("AWS_ACCESS_KEY_ID"),
+            "aws_secret_access_key": os.getenv("AWS_SECRET_ACCESS_KEY"),
+            "region_name": "us-east-1",
+        }
+        """,
+        "credential-mapping",
+        "aws_access_key_id, aws_secret_access_key",
+    ),
+    (
+        "credential-mapping-placeholders",
+        """
+        AWS_CREDENTIALS = {"aws_access_key_id": "", "aws_secret_access_key": "", "region_name": "us-east-1"}
+        """,
+        "credential-mapping",
+        "aws_secret_access_key",
+    ),
+    (
+        "credentials-passed-to-a-wrapper",
+        """
+        from .aws import make_client
+        s3 = make_client("s3", aws_access_key_id="@KEY@", aws_secret_access_key="@SECRET@")
+        """,
+        "passed-credentials",
+        "make_client(...)",
+    ),
+    (
+        "legacy-boto-keywords",
+        """
+        import boto
+        conn = boto.connect_s3(aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET)
+        """,
+        "passed-credentials",
+        "boto.connect_s3(...)",
+    ),
+    (
+        "legacy-boto-positional",
+        """
+        from boto.s3.connection import S3Connection
+        conn = S3Connection(KEY_ID, SECRET)
+        """,
+        "passed-credentials",
+        "positional key and secret",
+    ),
+    (
         "literal-key-in-another-library",
         """
         from requests_aws4auth import AWS4Auth
@@ -235,6 +313,15 @@ NEGATIVES = [
     ("none-setting", "AWS_ACCESS_KEY_ID = None\n"),
     ("documentation-example-key", 'EXAMPLE = "AKIAIOSFODNN7EXAMPLE"\n'),
     ("spark-other-setting", 'conf.set("fs.s3a.endpoint", "http://minio:9000")\n'),
+    ("spark-per-bucket-endpoint", 'conf.set(f"fs.s3a.bucket.{b}.endpoint", url)\n'),
+    (
+        "sts-response-mapping",
+        'c = {"AccessKeyId": r["AccessKeyId"], "SecretAccessKey": r["SecretAccessKey"]}\n',
+    ),
+    ("mapping-of-none", 'AWS = {"aws_access_key_id": None, "aws_secret_access_key": None}\n'),
+    ("wrapper-passed-none", "c = make_client('s3', aws_access_key_id=None)\n"),
+    ("environ-update-other", 'import os\nos.environ.update(AWS_REGION="eu-west-1")\n'),
+    ("boto-connection-one-argument", "import boto\nc = boto.connect_s3('host')\n"),
 ]
 
 
@@ -401,8 +488,16 @@ def test_unparsable_file_without_aws_markers_does_not_fail_the_run(tmp_path: Pat
             "import boto3, json\nOPTS = json.load(open('aws.json'))\ns3 = boto3.client('s3', **OPTS)\n",
             "aws.json",
         ),
+        (
+            "import boto3\ndef client(creds):\n    return boto3.client('s3', **creds)\n",
+            "named as credentials",
+        ),
+        (
+            "import boto3\nclass A:\n    def c(self):\n        return boto3.client('s3', **self.aws_credentials)\n",
+            "named as credentials",
+        ),
     ],
-    ids=["self-attribute", "config-file"],
+    ids=["self-attribute", "config-file", "named-creds", "named-attribute"],
 )
 def test_opaque_double_star_from_state_or_file_is_report_only(source: str, reason: str) -> None:
     out, result = fix(source)

@@ -68,12 +68,14 @@ def resolve_metadata(wrapper: MetadataWrapper) -> Metadata:
         strings=collector.strings,
         reads=collector.reads,
         classes=collector.classes,
+        dicts=collector.dicts,
+        fstrings=collector.fstrings,
     )
 
 
 class _Collector(cst.CSTVisitor):
-    """Parents of every node, plus the calls, assignments, strings, reads and classes in
-    source order (one traversal serves every check)."""
+    """Parents of every node, plus the calls, assignments, strings, f-strings, dict displays,
+    reads and classes in source order (one traversal serves every check)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -83,6 +85,8 @@ class _Collector(cst.CSTVisitor):
         self.strings: list[cst.SimpleString | cst.ConcatenatedString] = []
         self.reads: list[cst.Subscript | cst.Call] = []
         self.classes: list[cst.ClassDef] = []
+        self.dicts: list[cst.Dict] = []
+        self.fstrings: list[cst.FormattedString] = []
         self.stack: list[cst.CSTNode] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -102,6 +106,10 @@ class _Collector(cst.CSTVisitor):
             self.reads.append(node)
         elif isinstance(node, cst.ClassDef):
             self.classes.append(node)
+        elif isinstance(node, cst.Dict):
+            self.dicts.append(node)
+        elif isinstance(node, cst.FormattedString):
+            self.fstrings.append(node)
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:

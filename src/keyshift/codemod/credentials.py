@@ -29,7 +29,7 @@ from libcst.metadata import (
     PositionProvider,
 )
 
-from keyshift.awsnames import CREDENTIAL_KWARGS, FIRST_POSITIONAL_CREDENTIAL, KEY_ID
+from keyshift.awsnames import CREDENTIAL_KWARGS, FIRST_POSITIONAL_CREDENTIAL, KEY_ID, is_credential_name
 from keyshift.codemod.callsites import Target, find_targets, resolve_metadata
 from keyshift.codemod.edits import ArgRemover, check_parses, delete_statements, remove_import_names
 from keyshift.codemod.notes import config_files, dead_read_notes, kept_literal_notes, leftover_notes
@@ -129,6 +129,7 @@ def _double_star_reason(arg: cst.Arg, tracer: ValueTracer) -> str | None:
     It may when its keys are visible and include one (``**AWS``, ``**dict(...)``, a name
     filled by ``creds["aws_access_key_id"] = ...``), or, for a mapping keyshift cannot see into
     (``**self.config``, ``**load()``), when the module names a credential key anywhere else,
+    when the mapping is named as credentials (``**creds``, ``**self.aws_credentials``),
     when the mapping is object state (``**self.config``: filled elsewhere, often from a config
     file) or when it is read from a configuration file. A plain ``**kwargs`` parameter passed
     through stays an informational note: the caller decides.
@@ -142,6 +143,9 @@ def _double_star_reason(arg: cst.Arg, tracer: ValueTracer) -> str | None:
                 f"keyword arguments come through **{shown}, and this module names "
                 f"{', '.join(hints)}: they may carry credentials"
             )
+        named = arg.value.attr.value if isinstance(arg.value, cst.Attribute) else _shown(arg.value)
+        if "cred" in named.lower() or is_credential_name(named):
+            return f"keyword arguments come through **{shown}, named as credentials"
         root = arg.value
         while isinstance(root, cst.Attribute | cst.Subscript):
             root = root.value
@@ -180,6 +184,8 @@ def _dict_keys(node: cst.BaseExpression, meta: Metadata, depth: int = 0) -> set[
         if any(a.keyword is None for a in node.args):
             return None
         return {a.keyword.value for a in node.args if a.keyword is not None}
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and not node.args:
+        return _returned_keys(node.func, meta, depth)
     if isinstance(node, cst.Name):
         scope = meta.scope(node)
         if scope is None:
@@ -208,6 +214,27 @@ def _dict_keys(node: cst.BaseExpression, meta: Metadata, depth: int = 0) -> set[
                         keys.add(text)
         return keys
     return None
+
+
+def _returned_keys(func: cst.Name, meta: Metadata, depth: int) -> set[str] | None:
+    """Keys of the mappings a module function returns (``storage_options=get_options()``)."""
+    scope = meta.scope(func)
+    assignments = scope[func.value] if scope is not None else ()
+    if len(assignments) != 1:
+        return None
+    (assignment,) = assignments
+    definition = assignment.node if isinstance(assignment, Assignment) else None
+    if not isinstance(definition, cst.FunctionDef):
+        return None
+    keys: set[str] = set()
+    returns = [n for n in _walk(definition.body) if isinstance(n, cst.Return) and n.value is not None]
+    for ret in returns:
+        assert ret.value is not None
+        found = _dict_keys(ret.value, meta, depth + 1)
+        if found is None:
+            return None
+        keys |= found
+    return keys if returns else None
 
 
 def fix_source(data: bytes) -> ModuleFix:
@@ -284,12 +311,13 @@ def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
         result.notes.extend(notes)
         result.secrets.update(secrets)
     edits = {s.target.call: s.drop for s in sites if s.drop}
+    targets = frozenset(id(s.target.call) for s in sites)
 
     def dict_keys(node: cst.BaseExpression) -> set[str] | None:
         return _dict_keys(node, meta)
 
     if blocked or not edits:
-        result.notes.extend(leftover_notes(wrapper, meta, positions, dict_keys=dict_keys))
+        result.notes.extend(leftover_notes(wrapper, meta, positions, dict_keys=dict_keys, targets=targets))
         if blocked:  # the report-only sites already send a human to the file
             result.notes = [n for n in result.notes if n.kind != "literal-key"]
         return result
@@ -311,6 +339,7 @@ def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
             frozenset(n for n, _ in consts),
             dict_keys=dict_keys,
             skip_nodes=frozenset(id(n) for n in inside),
+            targets=targets,
         )
     )
     result.notes.extend(kept_literal_notes(original, positions, candidates, {n for n, _ in consts}))

@@ -38,7 +38,7 @@ from keyshift.awsnames import (
     is_credential_name,
 )
 from keyshift.codemod.records import Note, NoteKind, key_file_note, value_notes
-from keyshift.codemod.values import CONFIG_FILE, Metadata, file_paths, literal_text
+from keyshift.codemod.values import CONFIG_FILE, Metadata, dotted_name, file_paths, literal_text
 
 __all__ = [
     "KEY_FILE_NAME",
@@ -135,11 +135,13 @@ def leftover_notes(
     skip_names: frozenset[str] = frozenset(),
     dict_keys: Callable[[cst.BaseExpression], set[str] | None] | None = None,
     skip_nodes: frozenset[int] = frozenset(),
+    targets: frozenset[int] = frozenset(),
 ) -> list[Note]:
     """Every credential in the module that is still there after the rewrite (see module doc).
 
     ``skip_names``: module constants the rewrite removed; ``skip_nodes``: ids of nodes inside
-    removed arguments; ``dict_keys`` resolves a mapping expression to its literal keys.
+    removed arguments; ``dict_keys`` resolves a mapping expression to its literal keys;
+    ``targets``: ids of the boto3-family calls the sites already report.
     """
     out: list[Note] = []
 
@@ -159,7 +161,30 @@ def leftover_notes(
     for call in meta.calls:
         if id(call) in skip_nodes:
             continue
-        _call_notes(call, meta, add, dict_keys)
+        _call_notes(call, meta, add, dict_keys, id(call) in targets)
+    for mapping in meta.dicts:
+        if id(mapping) in skip_nodes or _target_argument(meta, mapping, targets):
+            continue
+        hits = _mapping_credentials(mapping)
+        if hits:
+            add(
+                mapping,
+                "credential-mapping",
+                f"a mapping holds credentials ({', '.join(hits)}); code that passes it on (**mapping, "
+                "a config object) hands a static key to AWS: delete those entries and let the code "
+                "use the default chain",
+            )
+    for fstring in meta.fstrings:
+        if id(fstring) in skip_nodes:
+            continue
+        shape = "".join(p.value if isinstance(p, cst.FormattedStringText) else "{}" for p in fstring.parts)
+        if SPARK_CREDENTIAL_SETTING.search(shape):
+            add(
+                fstring,
+                "spark",
+                f"Spark/Hadoop setting {shape!r} hands a key to the S3 connector; keyshift does not "
+                "rewrite it: remove it so the connector uses the default chain (and revoke the key)",
+            )
     _settings_notes(wrapper.module, meta, add, skip_names)
     for node in meta.strings:
         if id(node) in skip_nodes:
@@ -197,6 +222,7 @@ def _call_notes(
     meta: Metadata,
     add: Callable[[cst.CSTNode, NoteKind, str], None],
     dict_keys: Callable[[cst.BaseExpression], set[str] | None] | None,
+    is_target: bool = False,
 ) -> None:
     names = meta.names(node.func)
     if names & {"os.environ.setdefault", "os.putenv"} and node.args:
@@ -209,7 +235,9 @@ def _call_notes(
                 "remove the call",
             )
     if "os.environ.update" in names and node.args:
-        hits = sorted(k for k in _dict_literal_keys(node.args[0].value) if _env_credential(k))
+        written = [a.keyword.value for a in node.args if a.keyword is not None]  # update(AWS_...=...)
+        written += [k for a in node.args if a.keyword is None for k in _dict_literal_keys(a.value)]
+        hits = sorted(k for k in set(written) if _env_credential(k))
         if hits:
             add(
                 node,
@@ -217,7 +245,10 @@ def _call_notes(
                 f"credentials are written to os.environ ({', '.join(hits)}); that overrides the task "
                 "role: remove them",
             )
-    if isinstance(node.func, cst.Attribute) and node.func.attr.value == "set_credentials" and node.args:
+    set_credentials = isinstance(node.func, cst.Attribute) and node.func.attr.value == "set_credentials"
+    if not (is_target or set_credentials or names & (CREDENTIAL_CLASSES | S3FS_FACTORIES | _ENV_WRITES)):
+        _passed_credentials(node, names, add)
+    if set_credentials and node.args:
         add(
             node,
             "set-credentials",
@@ -395,3 +426,66 @@ def kept_literal_notes(
                 )
             )
     return notes
+
+
+#: Calls that write the process environment (their own note says so).
+_ENV_WRITES = frozenset({"os.environ.setdefault", "os.putenv", "os.environ.update"})
+#: Keys of an STS response (``assume_role``): temporary credentials the code asked for on purpose.
+_STS_RESPONSE_KEYS = frozenset({"AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"})
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _mapping_credentials(node: cst.Dict) -> list[str]:
+    """Credential keys of a dict display whose values are not ``None`` (``""`` placeholders count)."""
+    pairs = [
+        (key, el.value)
+        for el in node.elements
+        if isinstance(el, cst.DictElement)
+        for key in [literal_text(el.key)]
+        if key and len(key) < 80
+    ]
+    paired = any(is_access_key_name(k) for k, _ in pairs)
+    return sorted(
+        {
+            k
+            for k, v in pairs
+            if k not in _STS_RESPONSE_KEYS
+            and not _is_none(v)
+            and is_credential_name(k, beside_access_key=paired)
+        }
+    )
+
+
+def _target_argument(meta: Metadata, node: cst.CSTNode, targets: frozenset[int]) -> bool:
+    """Is ``node`` an argument of a boto3-family call (``**{...}``), which its site reports?"""
+    parent = meta.parents.get(node)
+    return isinstance(parent, cst.Arg) and id(meta.parents.get(parent)) in targets
+
+
+def _passed_credentials(
+    node: cst.Call, names: set[str], add: Callable[[cst.CSTNode, NoteKind, str], None]
+) -> None:
+    """Credentials handed to a call keyshift does not rewrite: a wrapper (``make_client(aws_access_key_id=
+    ...)``), legacy boto (``boto.connect_s3(key, secret)``, ``S3Connection(key, secret)``), another
+    library. The code that receives them passes them on; keyshift cannot follow it there."""
+    callee = dotted_name(node.func) or "a call"
+    keywords = [a.keyword.value for a in node.args if a.keyword is not None and not _is_none(a.value)]
+    paired = any(is_access_key_name(k) for k in keywords)
+    hits = sorted({k for k in keywords if is_credential_name(k, beside_access_key=paired)})
+    positional = sum(1 for a in node.args if a.keyword is None and not a.star and not _is_none(a.value))
+    boto2 = any(
+        n.startswith("boto.") and (n.rsplit(".", 1)[-1].startswith("connect") or n.endswith("Connection"))
+        for n in names
+    )
+    if boto2 and not hits and positional >= 2:
+        hits = ["positional key and secret"]
+    if hits:
+        add(
+            node,
+            "passed-credentials",
+            f"{callee}(...) is given credentials ({', '.join(hits)}); keyshift rewrites only boto3-family "
+            "factories: remove them (and from the code that passes them on) so AWS uses the default chain",
+        )

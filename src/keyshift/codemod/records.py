@@ -96,6 +96,8 @@ NoteKind = Literal[
     "spark",
     "set-credentials",
     "credentials-object",
+    "credential-mapping",
+    "passed-credentials",
     "key-file",
     "dead-read",
     "literal-key",

@@ -62,6 +62,8 @@ class Metadata:
     strings: list[cst.SimpleString | cst.ConcatenatedString] = field(default_factory=list)
     reads: list[cst.Subscript | cst.Call] = field(default_factory=list)  # subscripts and .get() calls
     classes: list[cst.ClassDef] = field(default_factory=list)
+    dicts: list[cst.Dict] = field(default_factory=list)  # dict displays, for credential mappings
+    fstrings: list[cst.FormattedString] = field(default_factory=list)  # Spark keys built per bucket
     _names: dict[int, set[str]] = field(default_factory=dict)
 
     def names(self, node: cst.CSTNode) -> set[str]:
