@@ -9,15 +9,13 @@ most for ``GetSessionToken``), until no new key appears.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import replace
 from datetime import date, timedelta
-from itertools import chain
 from pathlib import Path
 
+from keyshift import pool
 from keyshift.trail.fold import Partial, merge, new_partial
 from keyshift.trail.sources import Limits, Unit, read_unit, units
 
@@ -92,28 +90,22 @@ def _size(unit: Unit) -> int:
 
 
 def _pool(todo: Iterable[Unit], wanted: frozenset[str] | None, jobs: int, limits: Limits) -> Partial:
-    """Read the units in-process when they are few and small, else on a pool, holding few at a time."""
+    """Read the units in-process when they are few and small, else on the pool, a few batches
+    per worker in flight (``keyshift.pool``), folding each batch's partial as it comes."""
     total = new_partial()
-    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
-    it = iter(todo)
-    head: list[Unit] = []
-    size = 0
-    for unit in it:
-        head.append(unit)
-        size += _size(unit)
-        if workers > 1 and len(head) >= 2 and size > _INLINE_BYTES:
-            break
-    else:
-        for unit in head:
-            merge(total, read_unit(unit, wanted, limits))
-        return total
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for part in _window(pool, _batches(chain(head, it), workers), wanted, limits, workers * 3):
-            merge(total, part)
+    tasks = ((batch, wanted, limits) for batch in _batches(todo))
+    window = 3 * pool.workers(jobs)
+    parts = pool.imap(_read_task, tasks, jobs=jobs, inline_below=_INLINE_BYTES, weight=_task_bytes, window=window)
+    for part in parts:
+        merge(total, part)
     return total
 
 
-def _batches(todo: Iterable[Unit], workers: int) -> Iterator[list[Unit]]:
+def _task_bytes(task: tuple[list[Unit], frozenset[str] | None, Limits]) -> int:
+    return sum(_size(unit) for unit in task[0])
+
+
+def _batches(todo: Iterable[Unit]) -> Iterator[list[Unit]]:
     """Groups of small files (fewer round trips); a tar member with its bytes travels alone."""
     per = 32
     batch: list[Unit] = []
@@ -129,26 +121,11 @@ def _batches(todo: Iterable[Unit], workers: int) -> Iterator[list[Unit]]:
         yield batch
 
 
-def _read_batch(batch: list[Unit], wanted: frozenset[str] | None, limits: Limits) -> Partial:
+def _read_task(task: tuple[list[Unit], frozenset[str] | None, Limits]) -> Partial:
+    batch, wanted, limits = task
     total = new_partial()
     for unit in batch:
         merge(total, read_unit(unit, wanted, limits))
     return total
 
 
-def _window(
-    pool: ProcessPoolExecutor,
-    batches: Iterator[list[Unit]],
-    wanted: frozenset[str] | None,
-    limits: Limits,
-    width: int,
-) -> Iterator[Partial]:
-    pending: set[Future[Partial]] = set()
-    for batch in batches:
-        pending.add(pool.submit(_read_batch, batch, wanted, limits))
-        if len(pending) >= width:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
-    for future in pending:
-        yield future.result()
