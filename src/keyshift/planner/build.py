@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from keyshift.awsnames import CHAIN_ENV_VARS, CREDENTIAL_KWARGS
@@ -29,7 +29,7 @@ from keyshift.errors import KeyshiftError
 from keyshift.model import CredentialKind, Finding, Secret
 from keyshift.planner import names as role_names
 from keyshift.planner.analysis import ApiCall, analyze, is_test_path
-from keyshift.planner.candidates import installed_code_removed, select
+from keyshift.planner.candidates import LARGE_TREE, installed_code_removed, select
 from keyshift.planner.deploy import Service, discover, rel, service_for, walk
 from keyshift.planner.deploy import _read as read_text_or_empty
 from keyshift.planner.grants import Grant, _env_region, _regions, _single_region, grants_for
@@ -201,7 +201,11 @@ def plan_repository(
         files = [p for p in files if not is_excluded(rel(root, p), scan_config.exclude)]
     py_files = [rel(root, p) for p in files if p.suffix == ".py" and not is_test_path(rel(root, p))]
     py_files = installed_code_removed(root, py_files, [rel(root, p) for p in files])
-    selection = select(root, py_files, MAX_PY_BYTES, progress)
+    if scan is None:
+        progress.phase("scanning for keys")
+    findings, suppressed, scan_errors = _findings(root, scan_config, scan)
+    anchors = _anchors(root, files, findings) if len(py_files) > LARGE_TREE else None
+    selection = select(root, py_files, MAX_PY_BYTES, progress, anchors)
     trees, parse_errors = selection.trees, selection.errors
     progress.phase("finding workloads")
     graph = import_graph(trees)
@@ -252,9 +256,6 @@ def plan_repository(
     outside: set[str] = set()  # keys sent somewhere other than AWS
     unused: dict[str, set[str]] = {}  # key -> why no role of a workload holding it replaces it
     errors: list[str] = list(parse_errors)
-    if scan is None:
-        progress.phase("scanning for keys")
-    findings, suppressed, scan_errors = _findings(root, scan_config, scan)
     errors.extend(scan_errors)
     secret_keys: dict[str, str] = {}
     paired: dict[str, str] = {}  # SHA-1 of a secret or session token -> the key it pairs with
@@ -556,6 +557,42 @@ def _assume_role_steps(calls: list[ApiCall]) -> set[str]:
                     "trust it (add the new role's ARN as an AWS principal of its trust policy)"
                 )
     return out
+
+
+_DEPLOY_SUFFIXES = frozenset({".json", ".yml", ".yaml", ".tf", ".env", ".cfg", ".ini", ".toml"})
+_DOC_SUFFIXES = frozenset({".rst", ".md", ".txt", ".html", ".htm", ".ipynb", ".adoc"})
+_CREDENTIAL_BYTES = (b"AWS_ACCESS_KEY_ID", b"AWS_SECRET_ACCESS_KEY", b"aws_access_key_id")
+# folders that hold a service's deployment files rather than its code: the service is their parent
+_DEPLOY_FOLDERS = frozenset(
+    {"ecs", "deploy", "deployment", "deployments", "infra", "k8s", "kubernetes", "helm", "taskdefs", "config"}
+)
+
+
+def _anchor(path: str) -> str:
+    parent = PurePosixPath(path).parent
+    if parent.name.lower() in _DEPLOY_FOLDERS:
+        parent = parent.parent
+    return "" if str(parent) == "." else str(parent)
+
+
+def _anchors(root: Path, files: list[Path], findings: list[Finding]) -> frozenset[str]:
+    """Folders a key can reach code from: those holding a finding outside documentation, or a
+    deployment file that names a credential variable (a task definition's ``secrets``, a
+    compose file), each with everything below it."""
+    out = {_anchor(f.path) for f in findings if PurePosixPath(f.path).suffix.lower() not in _DOC_SUFFIXES}
+    for path in files:
+        name = path.name
+        if not (path.suffix in _DEPLOY_SUFFIXES or name.startswith((".env", "Dockerfile", "Procfile"))):
+            continue
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(1 << 20)
+        except OSError:
+            continue
+        deployment = b"containerDefinitions" in head or b"services:" in head or not path.suffix
+        if deployment and any(word in head for word in _CREDENTIAL_BYTES):
+            out.add(_anchor(rel(root, path)))
+    return frozenset(out)
 
 
 def _findings(

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from keyshift.planner.pyparse import parse
-from keyshift.planner.workloads import imports_of, module_index
+from keyshift.planner.workloads import closest, module_index
 from keyshift.progress import NULL, Reporter
 
 #: bytes every file that imports boto3, botocore, aioboto3 or aiobotocore holds
@@ -35,7 +35,49 @@ _WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 def _import_words(data: bytes) -> frozenset[bytes]:
     if b"import" not in data:
         return frozenset()
-    return frozenset(w for m in _IMPORT.finditer(data) for w in _WORD.findall(m.group(0)))
+    return frozenset(_WORD.findall(b"\n".join(_IMPORT.findall(data))))
+
+
+_FROM = re.compile(r"from\s+(\.*)([\w.]*)\s+import\s+(.*)", re.S)
+
+
+def byte_imports(path: str, data: bytes, index: dict[str, list[str]]) -> set[str]:
+    """The repository files ``path`` imports, read from the text of the import statements that
+    start a line, without a parse (what ``imports_of`` finds in the tree for such statements;
+    an import inside a string counts too, which only widens the selection)."""
+    found: set[str] = set()
+    package = list(PurePosixPath(path).parent.parts)
+    for match in _IMPORT.finditer(data):
+        lines = match.group(0).decode("utf-8", "replace").replace("\\\n", " ").splitlines()
+        text = " ".join(line.split("#", 1)[0] for line in lines).replace("(", " ").replace(")", " ")
+        for stmt in (part.strip() for part in text.split(";")):  # ``import a; import b``
+            for name in _statement_names(stmt, package):
+                parts = name.split(".")
+                for end in range(1, len(parts) + 1):
+                    candidates = index.get(".".join(parts[:end]))
+                    if candidates:
+                        found.add(closest(candidates, path))
+    found.discard(path)
+    return found
+
+
+def _statement_names(stmt: str, package: list[str]) -> list[str]:
+    """The dotted names one ``import``/``from ... import`` statement may load."""
+    if stmt.startswith("from"):
+        parsed = _FROM.match(stmt)
+        if parsed is None:
+            return []
+        level, module = len(parsed.group(1)), parsed.group(2)
+        if level:
+            base = package[: len(package) - (level - 1)] if level > 1 else package
+            head = ".".join([*base, module] if module else base)
+        else:
+            head = module
+        aliases = [a.split()[0] for a in parsed.group(3).split(",") if a.split()]
+        return [head] + [f"{head}.{a}" if head else a for a in aliases]
+    if stmt.startswith("import"):
+        return [a.split()[0] for a in stmt[len("import") :].split(",") if a.split()]
+    return []
 
 
 def _name(path: str) -> bytes:
@@ -82,8 +124,25 @@ class Selection:
     parsed: int = 0
 
 
-def select(root: Path, py_files: Iterable[str], max_bytes: int, progress: Reporter = NULL) -> Selection:
-    """Parse the files of ``py_files`` (repo-relative) that can take part in an AWS call."""
+#: above this many Python files, only the code a key can reach is considered (``anchors``)
+LARGE_TREE = 3000
+
+
+def select(
+    root: Path,
+    py_files: Iterable[str],
+    max_bytes: int,
+    progress: Reporter = NULL,
+    anchors: frozenset[str] | None = None,
+) -> Selection:
+    """Parse the files of ``py_files`` (repo-relative) that can take part in an AWS call.
+
+    ``anchors``: on a tree of more than ``LARGE_TREE`` Python files, the folders that hold a key
+    or a deployment that sets one. Only the files below them, the files that import them (at any
+    depth) and what all of those import are considered: a vendored ``site-packages`` full of SDK
+    users (moto, cfn-lint, botocore itself) otherwise cost minutes to parse for calls no key
+    makes. Smaller trees are read whole.
+    """
     paths = sorted(py_files)
     data: dict[str, bytes] = {}
     progress.phase("reading", total=len(paths), unit="files")
@@ -115,14 +174,18 @@ def select(root: Path, py_files: Iterable[str], max_bytes: int, progress: Report
         return parsed[path]
 
     def imported(path: str) -> set[str]:
+        # read from the import statements' bytes: parsing every file that merely names a common
+        # module word ("utils", "client") cost more than the rest of the plan on a large tree
         if path not in imports:
-            tree = tree_of(path)
-            imports[path] = imports_of(path, tree, index) if tree is not None else set()
+            imports[path] = byte_imports(path, data[path], index)
         return imports[path]
 
+    words: dict[str, frozenset[bytes]] = {}
+    if anchors is not None and len(data) > LARGE_TREE:
+        data = _reachable(data, anchors, imported, words)
+        out.read = len(data)
     relevant: set[str] = set()
     frontier = [p for p, blob in data.items() if SDK_MARKER in blob]
-    words: dict[str, frozenset[bytes]] = {}
     while frontier:
         relevant.update(frontier)
         names = {_name(p) for p in frontier}
@@ -139,7 +202,7 @@ def select(root: Path, py_files: Iterable[str], max_bytes: int, progress: Report
     stack = list(needed)
     while stack:
         for target in imported(stack.pop()):
-            if target not in needed:
+            if target not in needed and target in data:
                 needed.add(target)
                 stack.append(target)
     progress.phase("parsing", total=len(needed), unit="files")
@@ -151,3 +214,44 @@ def select(root: Path, py_files: Iterable[str], max_bytes: int, progress: Report
     out.parsed = len(parsed)
     out.errors.sort()
     return out
+
+
+#: import hops followed from a key's folder on a large tree: back to the code that uses the key
+#: (a settings module, the helper that imports it, the view that calls the helper) and forward
+#: to the values that code reads; beyond them lies library code no key reaches
+_HOPS = 3
+
+
+def _reachable(
+    data: dict[str, bytes],
+    anchors: frozenset[str],
+    imported: Callable[[str], set[str]],
+    words: dict[str, frozenset[bytes]],
+) -> dict[str, bytes]:
+    """The files below the anchor folders, the files that import them (up to ``_HOPS`` imports
+    away, found as ``select`` finds SDK users), and what those import (as far)."""
+    prefixes = tuple(f"{a}/" for a in anchors if a)
+    seeds = set(data) if "" in anchors else {p for p in data if p.startswith(prefixes)}
+    reach = set(seeds)
+    frontier = list(reach)
+    for _ in range(_HOPS):
+        if not frontier:
+            break
+        names = {_name(p) for p in frontier}
+        fresh = set(frontier)
+        frontier = []
+        for path, blob in data.items():
+            if path in reach:
+                continue
+            if path not in words:
+                words[path] = _import_words(blob)
+            if words[path] & names and imported(path) & fresh:
+                frontier.append(path)
+        reach.update(frontier)
+    layer = set(reach)
+    for _ in range(_HOPS):
+        layer = {t for p in layer for t in imported(p) if t in data and t not in reach}
+        if not layer:
+            break
+        reach |= layer
+    return {p: blob for p, blob in data.items() if p in reach}

@@ -30,18 +30,21 @@ def _module_index(paths: Iterable[str]) -> dict[str, list[str]]:
     return index
 
 
-def _closest(candidates: list[str], importer: str) -> str:
-    importer_parts = PurePosixPath(importer).parts
+def closest(candidates: list[str], importer: str) -> str:
+    """The candidate sharing the longest folder prefix with ``importer`` (then the shortest)."""
+    if len(candidates) == 1:
+        return candidates[0]
+    importer_parts = importer.split("/")
 
     def closeness(path: str) -> tuple[int, int, str]:
         common = 0
-        for a, b in zip(PurePosixPath(path).parts, importer_parts, strict=False):
+        for a, b in zip(path.split("/"), importer_parts, strict=False):
             if a != b:
                 break
             common += 1
         return (-common, len(path), path)
 
-    return sorted(candidates, key=closeness)[0]
+    return min(candidates, key=closeness)
 
 
 def module_index(paths: Iterable[str]) -> dict[str, list[str]]:
@@ -70,7 +73,7 @@ def imports_of(path: str, tree: ast.Module, index: Mapping[str, list[str]]) -> s
             for end in range(1, len(parts) + 1):
                 candidates = index.get(".".join(parts[:end]))
                 if candidates:
-                    found.add(_closest(candidates, path))
+                    found.add(closest(candidates, path))
     found.discard(path)
     return found
 

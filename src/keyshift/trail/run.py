@@ -95,7 +95,9 @@ def _pool(todo: Iterable[Unit], wanted: frozenset[str] | None, jobs: int, limits
     total = new_partial()
     tasks = ((batch, wanted, limits) for batch in _batches(todo))
     window = 3 * pool.workers(jobs)
-    parts = pool.imap(_read_task, tasks, jobs=jobs, inline_below=_INLINE_BYTES, weight=_task_bytes, window=window)
+    parts = pool.imap(
+        _read_task, tasks, jobs=jobs, inline_below=_INLINE_BYTES, weight=_task_bytes, window=window
+    )
     for part in parts:
         merge(total, part)
     return total
