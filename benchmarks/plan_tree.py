@@ -25,22 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scan_tree import TEXT_SUFFIXES  # the same corpus as the scan benchmark
+
 REPO = Path(__file__).resolve().parents[1]
-TEXT_SUFFIXES = {
-    ".py",
-    ".pyi",
-    ".txt",
-    ".json",
-    ".cfg",
-    ".toml",
-    ".md",
-    ".rst",
-    ".html",
-    ".js",
-    ".c",
-    ".h",
-    ".yaml",
-}
 
 
 SKIP = ("__pycache__", "test", "tests", "site-packages")

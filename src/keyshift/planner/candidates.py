@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from keyshift.planner.pyparse import parse
-from keyshift.planner.workloads import closest, module_index
+from keyshift.planner.workloads import module_index, resolve
 from keyshift.progress import NULL, Reporter
 
 #: bytes every file that imports boto3, botocore, aioboto3 or aiobotocore holds
@@ -51,12 +51,7 @@ def byte_imports(path: str, data: bytes, index: dict[str, list[str]]) -> set[str
         lines = match.group(0).decode("utf-8", "replace").replace("\\\n", " ").splitlines()
         text = " ".join(line.split("#", 1)[0] for line in lines).replace("(", " ").replace(")", " ")
         for stmt in (part.strip() for part in text.split(";")):  # ``import a; import b``
-            for name in _statement_names(stmt, package):
-                parts = name.split(".")
-                for end in range(1, len(parts) + 1):
-                    candidates = index.get(".".join(parts[:end]))
-                    if candidates:
-                        found.add(closest(candidates, path))
+            resolve(_statement_names(stmt, package), path, index, found)
     found.discard(path)
     return found
 

@@ -135,6 +135,14 @@ class Scope(Interpreter):
         return frozenset(out)
 
     # ----- boto3 objects -------------------------------------------------------------------
+    def _emit_polled(
+        self, owner: PaginatorV | WaiterV, kwargs: dict[str, Values], node: ast.Call, how: str
+    ) -> None:
+        """A paginator's pages or a waiter's polls: the client method they call, with these arguments."""
+        client = owner.client
+        label = f"{client.service} {how} {owner.method}"
+        self._emit(client.service, owner.method, kwargs, client.origin, node, label)
+
     def _helper(
         self, bound: BoundHelper, args: list[Values], kwargs: dict[str, Values], node: ast.Call
     ) -> Values:
@@ -148,27 +156,13 @@ class Scope(Interpreter):
             return self._client_call(owner, name, args, kwargs, node)
         if isinstance(owner, PaginatorV):
             if name == "paginate":
-                self._emit(
-                    owner.client.service,
-                    owner.method,
-                    kwargs,
-                    owner.client.origin,
-                    node,
-                    f"{owner.client.service} paginator {owner.method}",
-                )
+                self._emit_polled(owner, kwargs, node, "paginator")
                 pages = _derived_result(owner.client.service, owner.method, kwargs)
                 return frozenset({ListV(pages)}) if pages else EMPTY
             return EMPTY
         if isinstance(owner, WaiterV):
             if name == "wait":
-                self._emit(
-                    owner.client.service,
-                    owner.method,
-                    kwargs,
-                    owner.client.origin,
-                    node,
-                    f"{owner.client.service} waiter polling {owner.method}",
-                )
+                self._emit_polled(owner, kwargs, node, "waiter polling")
             return EMPTY
         if isinstance(owner, CollV):
             return self._collection_call(owner, name, args, kwargs, node)

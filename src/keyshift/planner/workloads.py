@@ -67,15 +67,20 @@ def imports_of(path: str, tree: ast.Module, index: Mapping[str, list[str]]) -> s
             else:
                 head = node.module or ""
             names = [head] + [f"{head}.{alias.name}" if head else alias.name for alias in node.names]
-        for name in names:
-            parts = name.split(".")
-            # ``import a.b.c`` runs a, a.b and a.b.c
-            for end in range(1, len(parts) + 1):
-                candidates = index.get(".".join(parts[:end]))
-                if candidates:
-                    found.add(closest(candidates, path))
+        resolve(names, path, index, found)
     found.discard(path)
     return found
+
+
+def resolve(names: Iterable[str], importer: str, index: Mapping[str, list[str]], found: set[str]) -> None:
+    """Add to ``found`` the repository files the dotted ``names`` load: ``import a.b.c`` runs
+    a, a.b and a.b.c, each the candidate closest to ``importer``."""
+    for name in names:
+        parts = name.split(".")
+        for end in range(1, len(parts) + 1):
+            candidates = index.get(".".join(parts[:end]))
+            if candidates:
+                found.add(closest(candidates, importer))
 
 
 def import_graph(trees: Mapping[str, ast.Module]) -> dict[str, set[str]]:
