@@ -6,28 +6,16 @@ error style is the entry point's job.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.cli.subprocess_cli import keyshift
 
 from keyshift.commands import registered
 
 COMMANDS = [name for name, _ in registered()]
 
 
-def keyshift(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "keyshift", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=60,
-    )
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -8,28 +8,20 @@ an editor from where they stand, and ``scan`` and ``fix`` name the same file the
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.cli.subprocess_cli import keyshift as run
 
 DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
 
 
+
 def keyshift(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "keyshift", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
+    return run(*args, cwd=cwd, columns=200, timeout=120)
 
 
 @pytest.fixture(scope="module")
