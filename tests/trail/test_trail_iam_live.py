@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ def _iam(endpoint: str, key: str, secret: str) -> Any:
 
 
 @pytest.fixture()
-def account(moto_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path]:
+def account(moto_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
     """The demo's IAM users, groups, inline and managed policies in moto; an auditor profile.
 
     Returns (endpoint, trail folder without the export file).
@@ -83,7 +84,10 @@ def account(moto_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         monkeypatch.delenv(name, raising=False)
     trail = tmp_path / "trail"
     shutil.copytree(DEMO_TRAIL, trail, ignore=shutil.ignore_patterns("authorization-details*"))
-    return moto_endpoint, trail
+    yield moto_endpoint, trail
+    # the session's moto server is shared: leave no users (verify's tests name theirs the same)
+    _moto(moto_endpoint, "reset", b"")
+    _moto(moto_endpoint, "reset-auth", b"0")
 
 
 def _radius(out: str) -> list[str]:
