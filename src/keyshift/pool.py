@@ -188,3 +188,6 @@ def _shutdown(pool: ProcessPoolExecutor, clean: bool) -> None:
             process.terminate()
     for process in processes:
         process.join(timeout=5)
+        if process.is_alive():  # SIGTERM not honoured in time: no worker outlives its pool
+            process.kill()
+            process.join(timeout=5)
