@@ -388,6 +388,10 @@ def scan_history(
                 errors.append(
                     f"{len(hits - reached)} blob(s) holding credentials could not be attributed to a commit"
                 )
+                skipped += [  # the walk failed: never clean
+                    Skipped(f"blob {sha}", "unreadable: holds a credential, but the commit walk failed")
+                    for sha in sorted(hits - reached)
+                ]
             else:
                 unreachable = unreachable_findings(
                     repo.cmd(), repo.git_dir, sorted(hits - reached), PROBE_PATHS, config.inline_ignores
