@@ -105,3 +105,18 @@ def test_pack_index_reader_agrees_with_git(tmp_path: Path) -> None:
     link = tmp_path / "linked"
     os.symlink(idx.parent, link)
     assert not _LocalPacks(link).holds(ids[0])  # a symlinked pack folder is not this repository's
+
+
+@pytest.mark.parametrize("keyed", [True, False])
+def test_dangling_packed_ref_is_named(tmp_path: Path, keyed: bool) -> None:
+    repo = init(tmp_path / "r")
+    if keyed:
+        _key_then_removed(repo)
+    else:
+        commit(repo, {"a.txt": "hello\n"}, "clean")
+    git(repo, "pack-refs", "--all")
+    with open(repo / ".git" / "packed-refs", "a") as refs:
+        refs.write("1234567890123456789012345678901234567890 refs/heads/ghost\n")
+    proc = _history(repo)
+    assert proc.returncode == 2
+    assert b"refs/heads/ghost" in proc.stderr
