@@ -279,8 +279,10 @@ def _app(ctx: _Context, name: str, target: Target, seeds: set[str]) -> None:
 
 def _compose_overrides(
     root: Path, files: frozenset[str], compose_path: str, directory: str
-) -> list[tuple[Any, Any, Any, str]]:
-    """(command, entrypoint, working_dir, dockerfile) of each compose service built from ``directory``."""
+) -> list[tuple[Any, Any, Any, str, str]]:
+    """(command, entrypoint, working_dir, Dockerfile, build context) of each compose service
+    whose image is built from ``directory``'s Dockerfile (``build.dockerfile`` there, or no
+    ``dockerfile`` and ``directory`` as the context)."""
     import yaml  # type: ignore[import-untyped]
 
     text = _read(root, compose_path, files)
@@ -297,16 +299,28 @@ def _compose_overrides(
         if not isinstance(spec, dict):
             continue
         build = spec.get("build")
-        context = build.get("context") if isinstance(build, dict) else build
+        context = build.get("context", ".") if isinstance(build, dict) else build
         if not isinstance(context, str):
             continue
-        if posixpath.normpath((base / context).as_posix()).lstrip("./") != directory and not (
-            directory == "" and posixpath.normpath((base / context).as_posix()) == "."
-        ):
-            continue
+        context = _normal((base / context).as_posix())
         dockerfile = build.get("dockerfile") if isinstance(build, dict) else None
-        out.append((spec.get("command"), spec.get("entrypoint"), spec.get("working_dir"), dockerfile or ""))
+        dockerfile = _normal(posixpath.join(context, dockerfile)) if isinstance(dockerfile, str) else None
+        built_here = posixpath.dirname(dockerfile) == directory if dockerfile else context == directory
+        if built_here:
+            dockerfile = dockerfile or posixpath.join(context, "Dockerfile").lstrip("/")
+            out.append(
+                (spec.get("command"), spec.get("entrypoint"), spec.get("working_dir"), dockerfile, context)
+            )
     return out
+
+
+def _normal_image(path: str) -> str:
+    return posixpath.normpath(path if path.startswith("/") else "/" + path)
+
+
+def _normal(path: str) -> str:
+    normal = posixpath.normpath(path)
+    return "" if normal == "." else normal.lstrip("/")
 
 
 def reach(
@@ -326,37 +340,35 @@ def reach(
     """
     dirs = _dirs(files)
     result = Reach()
-    commands: list[tuple[Command, Image]] = []
+    commands: list[tuple[Command, Image, str]] = []  # (command, image, build context)
     images = {
         path: parse_dockerfile(_read(root, path, files), path) for path in _dockerfiles(files, directory)
     }
-    overrides = [o for path in compose_files for o in _compose_overrides(root, files, path, directory)]
-    for command, entrypoint, workdir, dockerfile in overrides:
-        path = posixpath.join(directory, dockerfile) if dockerfile else next(iter(images), "")
-        image = images.get(path) or (
-            parse_dockerfile(_read(root, path, files), path) if path in files else None
-        )
-        image = image or _identity(directory)
-        if isinstance(workdir, str):
-            image = Image(workdir, image.copies, image.entrypoint, image.cmd, image.env)
-        source = compose_files[0]
-        cmd = compose_command(command, f"{source} (command)")
-        ep = compose_command(entrypoint, f"{source} (entrypoint)")
-        chosen = combine(ep, cmd) if ep is not None else combine(image.entrypoint, cmd or image.cmd)
-        if chosen is not None:
-            commands.append((chosen, image))
-    if not overrides:
+    for compose in compose_files:
+        for command, entrypoint, workdir, dockerfile, context in _compose_overrides(
+            root, files, compose, directory
+        ):
+            image = images.get(dockerfile) or _identity(context)
+            images.setdefault(dockerfile, image)
+            if isinstance(workdir, str):
+                image = Image(_normal_image(workdir), image.copies, image.entrypoint, image.cmd, image.env)
+            cmd = compose_command(command, f"{compose} (command)")
+            ep = compose_command(entrypoint, f"{compose} (entrypoint)")
+            chosen = combine(ep, cmd) if ep is not None else combine(image.entrypoint, cmd or image.cmd)
+            if chosen is not None:
+                commands.append((chosen, image, context))
+    if not commands:
         for image in images.values():
             chosen = command_of(image)
             if chosen is not None:
-                commands.append((chosen, image))
+                commands.append((chosen, image, directory))
     procfile = posixpath.join(directory, "Procfile") if directory else "Procfile"
     base_image = next(iter(images.values()), None) or _identity(directory)
     for command in parse_procfile(_read(root, procfile, files), procfile):
-        commands.append((command, base_image))
+        commands.append((command, base_image, directory))
     manage = posixpath.join(directory, "manage.py") if directory else "manage.py"
     if not commands and default_django and manage in files and not images:
-        commands.append((Command(manage, ["python", "manage.py"]), _identity(directory)))
+        commands.append((Command(manage, ["python", "manage.py"]), _identity(directory), directory))
     if not commands:
         if images:
             result.why.append(
@@ -365,8 +377,8 @@ def reach(
             )
         return result
     seeds: set[str] = set()
-    for command, image in commands:
-        ctx = _Context(root, files, dirs, index, directory, image)
+    for command, image, context in commands:
+        ctx = _Context(root, files, dirs, index, context, image)
         outcome = Outcome()
         image_env = {**image.env, **env}
         interpret(command.words(), image.workdir, image_env, outcome)
