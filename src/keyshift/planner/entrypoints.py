@@ -396,6 +396,9 @@ def shell(
     for words in split_shell(text):
         if words[0] == "cd" and len(words) > 1:
             cwd = _image_path(words[1], cwd)
+            if len(cwd) > 4096:  # ``cd a && cd a && ...``: each join would copy a longer path
+                out.unresolved.append("changes directory too deep")
+                return
             continue
         if (words[0] == "exec" and words[1:2] == ["$@"]) or words == ["$@"]:
             if args:

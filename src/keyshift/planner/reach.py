@@ -39,6 +39,8 @@ from keyshift.planner.entrypoints import (
 )
 from keyshift.planner.pyparse import parse
 
+MAX_COMMANDS = 64  # start commands of one workload followed; more and the folder is its code
+MAX_TARGETS = 256  # programs one command runs (scripts included)
 MAX_TEXT = 512_000  # a Dockerfile, Procfile, script or settings module larger than this is not read
 _SETTINGS_NAME = re.compile(r"DJANGO_SETTINGS_MODULE[\"']?\s*[,:=]\s*[\"']([A-Za-z_][\w.]*)[\"']")
 
@@ -376,6 +378,9 @@ def reach(
                 "its folder and everything it imports"
             )
         return result
+    if len(commands) > MAX_COMMANDS:  # a generated Procfile of thousands of lines: not followed
+        result.why.append(f"more than {MAX_COMMANDS} start commands; the workload's code is its folder")
+        return result
     seeds: set[str] = set()
     for command, image, context in commands:
         ctx = _Context(root, files, dirs, index, context, image)
@@ -417,6 +422,9 @@ def _resolve(
     ctx: _Context, outcome: Outcome, source: str, env: dict[str, str], seeds: set[str], entries: list[str]
 ) -> bool:
     found_any = False
+    if len(outcome.targets) > MAX_TARGETS:
+        outcome.unresolved.append(f"runs more than {MAX_TARGETS} programs")
+        return False
     for target in outcome.targets:
         if target.kind == "django":
             settings = target.name or _settings_of(ctx, target)
