@@ -68,6 +68,7 @@ def storage_calls(analyzer: Analyzer) -> tuple[list[ApiCall], list[Unresolved]]:
     """The S3 calls every settings module's django-storages configuration makes."""
     calls: list[ApiCall] = []
     gaps: list[Unresolved] = []
+    seen: set[tuple[str, str]] = set()  # repository classes a setting names
     for path, module in sorted(analyzer.modules.items()):
         assigned = _assigned(module.tree)
         if not any(name in assigned for name in _STORAGE_SETTINGS):
@@ -77,6 +78,7 @@ def storage_calls(analyzer: Analyzer) -> tuple[list[ApiCall], list[Unresolved]]:
             if setting in assigned:
                 for backend in _consts(names.get(setting)):
                     options = _class_options(analyzer, path, backend)
+                    seen.add(_key(analyzer, path, backend))
                     if options is not None:
                         _emit(
                             analyzer, path, assigned, names, options, setting, assigned[setting], calls, gaps
@@ -91,6 +93,7 @@ def storage_calls(analyzer: Analyzer) -> tuple[list[ApiCall], list[Unresolved]]:
                             continue
                         for backend in _consts(entry.get("BACKEND")):
                             options = _class_options(analyzer, path, backend)
+                            seen.add(_key(analyzer, path, backend))
                             if options is None:
                                 continue
                             for given in entry.get("OPTIONS") or ():
@@ -108,16 +111,53 @@ def storage_calls(analyzer: Analyzer) -> tuple[list[ApiCall], list[Unresolved]]:
                                 calls,
                                 gaps,
                             )
+    _subclasses(analyzer, calls, gaps, seen)
     return calls, gaps
 
 
-def _class_options(analyzer: Analyzer, importer: str, backend: str) -> dict[str, Values] | None:
+def _key(analyzer: Analyzer, importer: str, backend: str) -> tuple[str, str]:
+    module, _, name = backend.rpartition(".")
+    return (analyzer.resolve_module(module, importer) or "" if module else "", name)
+
+
+def _subclasses(
+    analyzer: Analyzer, calls: list[ApiCall], gaps: list[Unresolved], seen: set[tuple[str, str]]
+) -> None:
+    """Repository storage classes no setting names but models use directly
+    (``FileField(storage=PrivateMediaStorage())``): each makes the same calls with its own
+    attributes, the settings module (the one that sets ``AWS_*`` storage settings) for the rest."""
+    settings = next(
+        (
+            path
+            for path, module in sorted(analyzer.modules.items())
+            if {"AWS_STORAGE_BUCKET_NAME", "AWS_ACCESS_KEY_ID", "AWS_S3_ACCESS_KEY_ID"}
+            & set(_assigned(module.tree))
+        ),
+        None,
+    )
+    names = (analyzer.cur.names.get(settings) or {}) if settings else {}
+    assigned = _assigned(analyzer.modules[settings].tree) if settings else {}
+    for (path, name), node in sorted(analyzer.classes.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        if "." in name or (path, name) in seen:
+            continue
+        options = _class_options(analyzer, path, f"{_dotted(path)}.{name}", (path, name))
+        if options is not None:
+            _emit(analyzer, path, assigned, names, options, name, node.lineno, calls, gaps)
+
+
+def _dotted(path: str) -> str:
+    return path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+
+
+def _class_options(
+    analyzer: Analyzer, importer: str, backend: str, key: tuple[str, str] | None = None
+) -> dict[str, Values] | None:
     """{} for a django-storages S3 backend; a repository subclass's class attributes
     (``bucket_name = "media"``, ``location``, ``default_acl``); None for any other backend."""
     if backend in _BACKENDS:
         return {}
     module, _, name = backend.rpartition(".")
-    path = analyzer.resolve_module(module, importer) if module else None
+    path = key[0] if key else analyzer.resolve_module(module, importer) if module else None
     node = analyzer.classes.get((path, name)) if path else None
     if node is None:
         return None

@@ -341,7 +341,7 @@ def interpret(
         if "-c" in rest:
             body = rest[rest.index("-c") + 1 :]
             if body:
-                shell(body[0], cwd, env, out, depth + 1, body[1:])
+                shell(body[0], cwd, env, out, depth + 1, body[1:], in_script=True)
             return
         scripts = [w for w in rest if not w.startswith("-")]
         if scripts:

@@ -307,13 +307,21 @@ def _compose_overrides(
         context = _normal((base / context).as_posix())
         dockerfile = build.get("dockerfile") if isinstance(build, dict) else None
         dockerfile = _normal(posixpath.join(context, dockerfile)) if isinstance(dockerfile, str) else None
-        built_here = posixpath.dirname(dockerfile) == directory if dockerfile else context == directory
+        # a Dockerfile beside code is that code's workload (billing/Dockerfile, context "."); one
+        # in a folder of Dockerfiles (docker/local.Dockerfile) builds the context's workload
+        beside_code = dockerfile is not None and _holds_code(files, posixpath.dirname(dockerfile))
+        built_here = posixpath.dirname(dockerfile or "") == directory if beside_code else context == directory
         if built_here:
             dockerfile = dockerfile or posixpath.join(context, "Dockerfile").lstrip("/")
             out.append(
                 (spec.get("command"), spec.get("entrypoint"), spec.get("working_dir"), dockerfile, context)
             )
     return out
+
+
+def _holds_code(files: frozenset[str], directory: str) -> bool:
+    prefix = directory + "/" if directory else ""
+    return any(p.startswith(prefix) and p.endswith(".py") and "/" not in p[len(prefix) :] for p in files)
 
 
 def _normal_image(path: str) -> str:
@@ -396,6 +404,7 @@ def reach(
         result.why.append("the workload's code is its folder and everything it imports")
         return result
     result.seeds = seeds
+    result.entries = list(dict.fromkeys(result.entries))
     return result
 
 
