@@ -25,6 +25,8 @@ from keyshift.progress import NULL, Reporter
 
 #: bytes every file that imports boto3, botocore, aioboto3 or aiobotocore holds
 SDK_MARKER = b"boto"
+#: bytes every file that builds a LangChain Bedrock model holds (it makes its own client)
+WRAPPER_MARKER = b"Bedrock"
 #: an import statement, with its parenthesised or backslash-continued names
 _IMPORT = re.compile(
     rb"(?m)^[ \t]*(?:from[ \t]+[.\w]+[ \t]+)?import\b(?:[ \t]*\([^)]*\)|[^\n]*(?:\\\r?\n[^\n]*)*)"
@@ -180,7 +182,7 @@ def select(
         data = _reachable(data, anchors, imported, words)
         out.read = len(data)
     relevant: set[str] = set()
-    frontier = [p for p, blob in data.items() if SDK_MARKER in blob]
+    frontier = [p for p, blob in data.items() if SDK_MARKER in blob or WRAPPER_MARKER in blob]
     while frontier:
         relevant.update(frontier)
         names = {_name(p) for p in frontier}

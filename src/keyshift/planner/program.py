@@ -11,7 +11,7 @@ import ast
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from keyshift.awsnames import SDK_MODULES
+from keyshift.awsnames import LANGCHAIN_BEDROCK_PACKAGES, SDK_MODULES
 from keyshift.planner.pyparse import parse
 from keyshift.planner.records import (
     MAX_CONTEXTS,
@@ -28,7 +28,7 @@ from keyshift.planner.values import EMPTY, Builtin, ClassV, ImportRef, InstV, Mo
 
 # modules the interpreter models itself (the SDK family from ``awsnames``, and ``os`` for the
 # environment): names imported from them are ``Builtin`` values, never repository code
-_BUILTIN_MODULES = frozenset({*SDK_MODULES, "os"})
+_BUILTIN_MODULES = frozenset({*SDK_MODULES, *LANGCHAIN_BEDROCK_PACKAGES, "os"})
 _FACTORY_NAMES = frozenset(
     {"client", "resource", "Session", "create_client", "Table", "Bucket", "Queue", "Object"}
 )

@@ -21,6 +21,9 @@ _VAR = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 # parts that name something inside an already-named container: unknown -> "*"
 _WILDCARDABLE = frozenset({"ObjectName", "LogStreamName", "ExecutionId", "ExpressId"})
 _EMAIL = re.compile(r"[^<>\s@]+@([^<>\s@]+)")
+#: resource types with no name of their own that a call reaches only by passing their ARN
+_ONLY_BY_ARN = frozenset({("bedrock", "bedrock-marketplace-model-endpoint")})
+_GEO_PROFILE = re.compile(r"^(?:us|eu|apac|jp|au|ca|us-gov|global)\.")
 _QUEUE_URL = re.compile(r"^https?://[^/]+/(\d{12}|[^/]+)/([^/?#]+)")
 
 
@@ -225,6 +228,12 @@ def _variable(name: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] |
                 alternatives.append(None)
     elif name == "DatabaseName":
         alternatives = strings(_case_get(call, "DatabaseName", "Database"))
+    elif name == "ResourceId" and service == "bedrock-runtime":
+        # a bare model ID names a foundation model; a cross-region profile ("us.", "eu."...) or
+        # an ARN (matched directly above) runs elsewhere, so only the foundation model is filled
+        for model in strings(call.param("modelId")):
+            plain = isinstance(model, str) and not _GEO_PROFILE.match(model) and not model.startswith("arn:")
+            alternatives.append(model if plain and rtype == "foundation-model" else None)
     else:
         direct = _case_get(call, name)
         if direct is None and name.endswith("Name"):
@@ -333,6 +342,8 @@ def resolve(action: str, call: ApiCall, scope: Scope, placeholders: bool = False
             if matched:
                 found.extend(matched)
                 specific = True
+                continue
+            if (prefix, rtype) in _ONLY_BY_ARN:
                 continue
             filled = _fill(fmt, rtype, call, scope)
             if filled:
