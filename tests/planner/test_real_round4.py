@@ -68,3 +68,118 @@ def test_keys_in_ignored_local_settings_are_planned(
     _, data = _plan(root)
     assert expected <= _pairs(data)
     assert data["roles"], "the key in the ignored file must get a role"
+
+
+# ----- LangChain's Bedrock models make their own bedrock-runtime client ---------------------------
+MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+FM = "arn:aws:bedrock:us-east-1::foundation-model"
+BEDROCK = [
+    (
+        "chat-model-on-the-default-chain",
+        {
+            ".env": f"AWS_ACCESS_KEY_ID={KEY}\nAWS_SECRET_ACCESS_KEY={SECRET}\nAWS_DEFAULT_REGION=us-east-1\n",
+            "bot/agent.py": f'from langchain_aws import ChatBedrock\nMODEL_ID = "{MODEL}"\n'
+            "llm = ChatBedrock(model_id=MODEL_ID, model_kwargs={'max_tokens': 300})\n"
+            "def answer(q):\n    return llm.invoke(q).content\n",
+        },
+        {("bedrock:InvokeModel", f"{FM}/{MODEL}")},
+    ),
+    (
+        "streaming-chat-model-with-the-key-given",
+        {
+            "chat.py": "from langchain_aws.chat_models import ChatBedrock\n"
+            f'llm = ChatBedrock(model_id="{MODEL}", region_name="us-east-1", streaming=True,\n'
+            f'    aws_access_key_id="{KEY}", aws_secret_access_key="{SECRET}")\n',
+        },
+        {
+            ("bedrock:InvokeModel", f"{FM}/{MODEL}"),
+            ("bedrock:InvokeModelWithResponseStream", f"{FM}/{MODEL}"),
+        },
+    ),
+    (
+        "embeddings-default-model-through-a-client",
+        {
+            "embed.py": "import boto3\nfrom langchain_community.embeddings import BedrockEmbeddings\n"
+            f'rt = boto3.client("bedrock-runtime", region_name="us-east-1", aws_access_key_id="{KEY}",\n'
+            f'    aws_secret_access_key="{SECRET}")\n'
+            "emb = BedrockEmbeddings(client=rt)\n",
+        },
+        {("bedrock:InvokeModel", f"{FM}/amazon.titan-embed-text-v1")},
+    ),
+    (
+        "invoke-model-names-the-foundation-model",
+        {
+            "run.py": "import boto3\n"
+            f'rt = boto3.client("bedrock-runtime", region_name="us-east-1", aws_access_key_id="{KEY}",\n'
+            f'    aws_secret_access_key="{SECRET}")\n'
+            f'rt.converse(modelId="{MODEL}", messages=[])\n',
+        },
+        {("bedrock:InvokeModel", f"{FM}/{MODEL}")},
+    ),
+    (
+        "cross-region-profile-is-not-a-foundation-model",
+        {
+            "run.py": "import boto3\n"
+            f'rt = boto3.client("bedrock-runtime", region_name="us-east-1", aws_access_key_id="{KEY}",\n'
+            f'    aws_secret_access_key="{SECRET}")\n'
+            f'rt.invoke_model(modelId="us.{MODEL}", body="{{}}")\n',
+        },
+        {("bedrock:InvokeModel", "*")},
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "files", "expected"), BEDROCK, ids=[c[0] for c in BEDROCK])
+def test_bedrock_models(
+    tmp_path: Path, name: str, files: dict[str, str], expected: set[tuple[str, str]]
+) -> None:
+    root = make_repo(tmp_path / name, files)
+    _, data = _plan(root)
+    assert _pairs(data) == expected
+
+
+# ----- values through mutually recursive helpers ------------------------------------------------
+def test_mutual_recursion_keeps_the_callers_values(tmp_path: Path) -> None:
+    """``is_active`` calls ``create``, which calls ``is_active`` again: the stream name both take
+    is the one their callers pass, not unknown (it was granted on ``*``)."""
+    files = {
+        "streams/__init__.py": "",
+        "streams/client.py": 'import boto3\nkin = boto3.client("kinesis", region_name="us-east-1",\n'
+        f'    aws_access_key_id="{KEY}", aws_secret_access_key="{SECRET}")\n',
+        "streams/helpers.py": "import time\nfrom streams.client import kin\n\n\n"
+        "def is_active(name):\n    try:\n        info = kin.describe_stream(StreamName=name)\n"
+        '        return info["StreamDescription"]["StreamStatus"] == "ACTIVE"\n'
+        "    except kin.exceptions.ResourceNotFoundException:\n        return create(name)\n\n\n"
+        "def create(name):\n    try:\n        kin.create_stream(StreamName=name, ShardCount=1)\n"
+        "    except kin.exceptions.ResourceInUseException:\n        time.sleep(1)\n    return is_active(name)\n",
+        "streams/producer.py": "from streams.client import kin\nfrom streams.helpers import create, is_active\n\n\n"
+        "class Producer:\n    def __init__(self, base):\n        self.out = base + '.events'\n"
+        "        if not is_active(self.out):\n            create(self.out)\n\n"
+        "    def send(self, data):\n        kin.put_record(StreamName=self.out, Data=data, PartitionKey='k')\n",
+    }
+    root = make_repo(tmp_path / "streams", files)
+    _, data = _plan(root)
+    arn = "arn:aws:kinesis:us-east-1:111122223333:stream/*.events"
+    assert _pairs(data) == {
+        ("kinesis:DescribeStream", arn),
+        ("kinesis:CreateStream", arn),
+        ("kinesis:PutRecord", arn),
+    }
+
+
+def test_a_helper_called_only_from_an_uncalled_function_still_gets_unknown(tmp_path: Path) -> None:
+    """The other side: a function nothing in the repository calls passes its parameter on as
+    unknown, so the helper is not granted only the literal another caller passes."""
+    files = {
+        "lib.py": 'import boto3\nkin = boto3.client("kinesis", region_name="us-east-1",\n'
+        f'    aws_access_key_id="{KEY}", aws_secret_access_key="{SECRET}")\n\n\n'
+        "def put(stream, data):\n    kin.put_record(StreamName=stream, Data=data, PartitionKey='k')\n\n\n"
+        "def publish_all(stream_name, items):\n    for item in items:\n        put(stream_name, item)\n\n\n"
+        "def heartbeat():\n    put('health', b'ok')\n",
+        "main.py": "from lib import heartbeat\nheartbeat()\n",
+    }
+    root = make_repo(tmp_path / "lib", files)
+    _, data = _plan(root)
+    resources = {r for action, r in _pairs(data) if action == "kinesis:PutRecord"}
+    assert "arn:aws:kinesis:us-east-1:111122223333:stream/health" in resources
+    assert resources != {"arn:aws:kinesis:us-east-1:111122223333:stream/health"}

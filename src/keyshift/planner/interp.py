@@ -81,6 +81,9 @@ class Interpreter:
         self.env = env
         self.inline_returns: set[Value] | None = None
         self.globals: set[str] = set()  # names a function declares ``global``
+        # parameters whose callers' values are not known yet (see ``bind_params``)
+        self.pending: frozenset[str] = frozenset()
+        self._pending_call: tuple[ast.Call, frozenset[int], frozenset[str]] | None = None
 
     # ----- names ---------------------------------------------------------------------------
     def assign(self, name: str, values: Values) -> None:
@@ -260,6 +263,13 @@ class Interpreter:
             for name in names:
                 if name != first:
                     self.env[name] = self.env.get(name, EMPTY) | UNKNOWN
+        # a parameter with no value yet, of a function something calls (or on the first pass,
+        # when nothing is known): its callers' values arrive in a later pass, so passing it on
+        # is not an unknown argument. Treating it as one made mutual recursion (``is_active``
+        # calling ``create`` calling ``is_active``) keep "unknown" for good: a grant on ``*``.
+        first_pass = not self.a.prev.params and not self.a.prev.sites
+        if first_pass or self.a.prev.sites.get(func.key):
+            self.pending = frozenset(n for n in names if not self.env.get(n))
         if func.cls is not None and positional and not is_static(func):
             first = positional[0].arg
             kind = decorator_names(func)
@@ -480,6 +490,23 @@ class Interpreter:
                             kwargs[key] = kwargs.get(key, EMPTY) | inner
                 continue
             kwargs[kw.arg] = values
+        if self.pending:
+            self._pending_call = (
+                node,
+                frozenset(
+                    i
+                    for i, a in enumerate(node.args)
+                    if isinstance(a, ast.Name) and a.id in self.pending and not args[i]
+                ),
+                frozenset(
+                    k.arg
+                    for k in node.keywords
+                    if k.arg
+                    and isinstance(k.value, ast.Name)
+                    and k.value.id in self.pending
+                    and not kwargs[k.arg]
+                ),
+            )
         out: set[Value] = set()
         for callee in callees:
             out.update(self._call_one(callee, args, kwargs, node))
@@ -537,12 +564,13 @@ class Interpreter:
         if inst is not None and positional and not is_static(func):
             bound[positional[0]] = frozenset({inst})
             positional = positional[1:]
-        for name, values in zip(positional, args, strict=False):
-            bound[name] = values or UNKNOWN
+        pending = self._pending_call if self._pending_call and self._pending_call[0] is node else None
+        for index, (name, values) in enumerate(zip(positional, args, strict=False)):
+            bound[name] = values or (EMPTY if pending and index in pending[1] else UNKNOWN)
         known = set(positional) | {a.arg for a in fargs.kwonlyargs}
         for name, values in kwargs.items():
             if name in known:
-                bound[name] = values or UNKNOWN
+                bound[name] = values or (EMPTY if pending and name in pending[2] else UNKNOWN)
             elif fargs.kwarg is not None:
                 extra = frozenset({DictV(((name, values),))})
                 bound[fargs.kwarg.arg] = bound.get(fargs.kwarg.arg, EMPTY) | extra
