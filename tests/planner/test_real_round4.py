@@ -183,3 +183,69 @@ def test_a_helper_called_only_from_an_uncalled_function_still_gets_unknown(tmp_p
     resources = {r for action, r in _pairs(data) if action == "kinesis:PutRecord"}
     assert "arn:aws:kinesis:us-east-1:111122223333:stream/health" in resources
     assert resources != {"arn:aws:kinesis:us-east-1:111122223333:stream/health"}
+
+
+# ----- placeholders name the value that is missing -----------------------------------------------
+PLACEHOLDERS = [
+    (
+        "django-setting-no-file-sets",
+        {
+            "site/__init__.py": "",
+            "site/settings.py": "import os\n"
+            'AWS_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID", "' + KEY + '")\n'
+            'AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY", "' + SECRET + '")\n'
+            'AWS_REGION = "us-east-1"\n',
+            "manage.py": "import os\n",
+            "files/storage.py": "import boto3\nfrom django.conf import settings\n"
+            's3 = boto3.client("s3", region_name=settings.AWS_REGION,\n'
+            "    aws_access_key_id=settings.AWS_ACCESS_KEY_ID, aws_secret_access_key=settings.AWS_SECRET_ACCESS_KEY)\n"
+            "def upload(fh, key):\n    s3.upload_fileobj(fh, settings.MEDIA_BUCKET, key)\n"
+            "def archive(key, body):\n    s3.put_object(Bucket=settings.ARCHIVE_BUCKET, Key=key, Body=body)\n",
+        },
+        {
+            ("s3:PutObject", "arn:aws:s3:::<MEDIA_BUCKET>/*"),
+            ("s3:PutObject", "arn:aws:s3:::<ARCHIVE_BUCKET>/*"),
+        },
+        {"MEDIA_BUCKET", "ARCHIVE_BUCKET"},
+    ),
+    (
+        "config-file-the-analysis-cannot-read",
+        {
+            ".gitignore": ".config.yml\n",
+            ".config.yml": f"AWS_ACCESS: {KEY}\nAWS_SECRET: {SECRET}\nSOURCE_BUCKET: mock-data\n",
+            "load.py": "import boto3, yaml\n\n\ndef read_config(path):\n    with open(path) as fh:\n"
+            "        return yaml.safe_load(fh)\n\n\nconfig = read_config('.config.yml')\n"
+            "s3 = boto3.client('s3', aws_access_key_id=config['AWS_ACCESS'],\n"
+            "    aws_secret_access_key=config['AWS_SECRET'])\n"
+            "s3.upload_file('data/a.csv', config['SOURCE_BUCKET'], 'data/a.csv')\n",
+        },
+        {("s3:PutObject", "arn:aws:s3:::<SOURCE_BUCKET>/data/a.csv")},
+        {"SOURCE_BUCKET"},
+    ),
+    (
+        "topic-arn-from-the-environment-is-the-whole-resource",
+        {
+            "notify.py": "import os, boto3\n"
+            f'sns = boto3.client("sns", region_name="us-east-1", aws_access_key_id="{KEY}",\n'
+            f'    aws_secret_access_key="{SECRET}")\n'
+            'sns.publish(TopicArn=os.environ["ALERTS_TOPIC_ARN"], Message="hi")\n',
+        },
+        {("sns:Publish", "<ALERTS_TOPIC_ARN>")},
+        {"ALERTS_TOPIC_ARN"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "files", "expected", "named"), PLACEHOLDERS, ids=[c[0] for c in PLACEHOLDERS]
+)
+def test_placeholders_name_the_missing_value(
+    tmp_path: Path, name: str, files: dict[str, str], expected: set[tuple[str, str]], named: set[str]
+) -> None:
+    root = make_repo(tmp_path / name, files)
+    code, data = _plan(root)
+    assert code == 1
+    assert expected <= _pairs(data)
+    text = " ".join(item for role in data["roles"] for item in role["unresolved"])
+    for value in named:
+        assert f"replace <{value}>" in text

@@ -19,9 +19,13 @@ from keyshift.planner.envmodel import (
     entry_point,
     environ_call,
     is_static,
+    pending_arguments,
+    pending_parameters,
     read_env,
     report_outside,
     set_env,
+    setting_name,
+    unset_in_module,
 )
 from keyshift.planner.records import MAX_DEPTH, MAX_NESTING, UNKNOWN, Func, Unresolved
 from keyshift.planner.strings import binop, env_fallback, fstring, str_method, union
@@ -263,13 +267,7 @@ class Interpreter:
             for name in names:
                 if name != first:
                     self.env[name] = self.env.get(name, EMPTY) | UNKNOWN
-        # a parameter with no value yet, of a function something calls (or on the first pass,
-        # when nothing is known): its callers' values arrive in a later pass, so passing it on
-        # is not an unknown argument. Treating it as one made mutual recursion (``is_active``
-        # calling ``create`` calling ``is_active``) keep "unknown" for good: a grant on ``*``.
-        first_pass = not self.a.prev.params and not self.a.prev.sites
-        if first_pass or self.a.prev.sites.get(func.key):
-            self.pending = frozenset(n for n in names if not self.env.get(n))
+        self.pending = pending_parameters(self.a, func, names, self.env)
         if func.cls is not None and positional and not is_static(func):
             first = positional[0].arg
             kind = decorator_names(func)
@@ -406,6 +404,9 @@ class Interpreter:
                 out.update(union(*value.items))
             elif isinstance(value, Assumed):
                 out.add(value)
+        if not out and not any(isinstance(v, DictV | ListV | TupleV | Builtin | Assumed) for v in base):
+            # config["S3_SOURCE_BUCKET"] of a file the analysis cannot read: name what is missing
+            out.update(EnvRead(k.value) for k in keys if isinstance(k, Const) and setting_name(k.value))
         return frozenset(out)
 
     def _attribute(self, owners: Values, attr: str, node: ast.expr | None) -> Values:
@@ -414,7 +415,10 @@ class Interpreter:
             if isinstance(owner, Builtin):
                 out.add(Builtin(f"{owner.name}.{attr}"))
             elif isinstance(owner, ModV):
-                out.update(self._import_value(ImportRef(owner.path, attr)))
+                found = self._import_value(ImportRef(owner.path, attr))
+                if not found and setting_name(attr) and unset_in_module(self.a, owner.path, attr):
+                    found = frozenset({EnvRead(attr)})  # settings.AWS_BUCKET that no file sets
+                out.update(found)
             elif isinstance(owner, InstV | ClassV):
                 out.update(self._member(owner, attr))
             elif isinstance(owner, ClientV):
@@ -491,22 +495,7 @@ class Interpreter:
                 continue
             kwargs[kw.arg] = values
         if self.pending:
-            self._pending_call = (
-                node,
-                frozenset(
-                    i
-                    for i, a in enumerate(node.args)
-                    if isinstance(a, ast.Name) and a.id in self.pending and not args[i]
-                ),
-                frozenset(
-                    k.arg
-                    for k in node.keywords
-                    if k.arg
-                    and isinstance(k.value, ast.Name)
-                    and k.value.id in self.pending
-                    and not kwargs[k.arg]
-                ),
-            )
+            self._pending_call = pending_arguments(node, args, kwargs, self.pending)
         out: set[Value] = set()
         for callee in callees:
             out.update(self._call_one(callee, args, kwargs, node))

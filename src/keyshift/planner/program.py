@@ -87,6 +87,7 @@ class Analyzer:
         self.default_sessions: set[tuple[str, Origin]] = set()
         self.outside: set[tuple[str, int, str, str]] = set()
         self.trees = trees or {}  # already parsed (the workload discovery parses every file once)
+        self.binds: dict[str, frozenset[str] | None] = {}  # module -> names it binds (``module_binds``)
         for path in files:
             self._load(path)
 

@@ -63,6 +63,14 @@ def _missing_name(variable: str, call: ApiCall) -> str:
     return variable
 
 
+def _arn_valued(name: str, call: ApiCall) -> bool:
+    """The environment variable or setting ``name`` is passed as an ARN (``TopicArn=...``)."""
+    return any(
+        key.lower().endswith("arn") and any(isinstance(v, EnvRead) and v.name == name for v in values)
+        for key, values in call.params
+    )
+
+
 def strings(values: Values | None, data: bool = False) -> list[str | Prefix | Glob | None]:
     """Literal alternatives of a parameter; ``None`` for anything not literal.
 
@@ -370,6 +378,11 @@ def resolve(action: str, call: ApiCall, scope: Scope, placeholders: bool = False
                     candidates.append(((len(missing) - named, special, len(fmt)), filled, missing))
         if candidates:
             _, filled, missing = min(candidates, key=lambda c: c[0])
+            whole = [m for m in missing if _arn_valued(m, call)]
+            if whole:
+                # the value is a whole ARN (TopicArn=settings.SNS_TOPIC_ARN): filling it into
+                # the name part would give "arn:...:arn:aws:sns:..."; the placeholder is the ARN
+                return Resolved(tuple(f"<{m}>" for m in sorted(set(whole))), None, tuple(sorted(set(whole))))
             return Resolved(tuple(sorted(set(filled))), None, tuple(sorted(set(missing))))
     if not specific:
         return Resolved(("*",), f"{call.via} at {call.path}:{call.line}: resource name is not a literal")
