@@ -625,13 +625,33 @@ def _anchors(root: Path, files: list[Path], findings: list[Finding]) -> frozense
 def _findings(
     root: Path, scan_config: Config | None, scan: ScanResult | None
 ) -> tuple[list[Finding], set[str], list[str]]:
-    """The given scan's findings, else a scan of ``root``'s working tree."""
+    """The given scan's findings, else a scan of ``root``'s working tree, plus the keys in the
+    local settings files git ignores."""
     if scan is None:
-        return _scan_findings(root, scan_config)
-    found = {f.key_id for f in scan.findings if f.key_id}
-    suppressed = {f.key_id for f in scan.suppressed if f.key_id and f.key_id not in found}
-    rel_findings = [f for f in scan.findings if f.source.name in ("WORKTREE", "DOCKERFILE")]
-    return rel_findings, suppressed, []
+        found_here, suppressed, errors = _scan_findings(root, scan_config)
+    else:
+        found = {f.key_id for f in scan.findings if f.key_id}
+        suppressed = {f.key_id for f in scan.suppressed if f.key_id and f.key_id not in found}
+        found_here = [f for f in scan.findings if f.source.name in ("WORKTREE", "DOCKERFILE")]
+        errors = []
+    local = _ignored_findings(root, scan_config)
+    return [*found_here, *local], suppressed, errors
+
+
+def _ignored_findings(root: Path, scan_config: Config | None) -> list[Finding]:
+    """Keys in the local settings files git ignores (``.env``, ``local_settings.py``): the scan
+    of the repository passes over them, but the running app reads its key from there."""
+    from keyshift.sources.worktree import ignored_local_files, is_excluded
+
+    config = scan_config or Config()
+    rels = [r for r in ignored_local_files(root) if not is_excluded(r, config.exclude)]
+    if not rels:
+        return []
+    try:
+        from keyshift.scan import scan_relpaths
+    except ImportError:
+        return []
+    return list(scan_relpaths(root, rels, config).findings)
 
 
 def _explicit_keys(creds: Values) -> tuple[set[str], bool]:

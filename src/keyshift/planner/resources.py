@@ -21,6 +21,9 @@ _VAR = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 # parts that name something inside an already-named container: unknown -> "*"
 _WILDCARDABLE = frozenset({"ObjectName", "LogStreamName", "ExecutionId", "ExpressId"})
 _EMAIL = re.compile(r"[^<>\s@]+@([^<>\s@]+)")
+#: resource types with no name of their own that a call reaches only by passing their ARN
+_ONLY_BY_ARN = frozenset({("bedrock", "bedrock-marketplace-model-endpoint")})
+_GEO_PROFILE = re.compile(r"^(?:us|eu|apac|jp|au|ca|us-gov|global)\.")
 _QUEUE_URL = re.compile(r"^https?://[^/]+/(\d{12}|[^/]+)/([^/?#]+)")
 
 
@@ -58,6 +61,14 @@ def _missing_name(variable: str, call: ApiCall) -> str:
                 if isinstance(value, EnvRead):
                     return value.name
     return variable
+
+
+def _arn_valued(name: str, call: ApiCall) -> bool:
+    """The environment variable or setting ``name`` is passed as an ARN (``TopicArn=...``)."""
+    return any(
+        key.lower().endswith("arn") and any(isinstance(v, EnvRead) and v.name == name for v in values)
+        for key, values in call.params
+    )
 
 
 def strings(values: Values | None, data: bool = False) -> list[str | Prefix | Glob | None]:
@@ -225,6 +236,12 @@ def _variable(name: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] |
                 alternatives.append(None)
     elif name == "DatabaseName":
         alternatives = strings(_case_get(call, "DatabaseName", "Database"))
+    elif name == "ResourceId" and service == "bedrock-runtime":
+        # a bare model ID names a foundation model; a cross-region profile ("us.", "eu."...) or
+        # an ARN (matched directly above) runs elsewhere, so only the foundation model is filled
+        for model in strings(call.param("modelId")):
+            plain = isinstance(model, str) and not _GEO_PROFILE.match(model) and not model.startswith("arn:")
+            alternatives.append(model if plain and rtype == "foundation-model" else None)
     else:
         direct = _case_get(call, name)
         if direct is None and name.endswith("Name"):
@@ -334,6 +351,8 @@ def resolve(action: str, call: ApiCall, scope: Scope, placeholders: bool = False
                 found.extend(matched)
                 specific = True
                 continue
+            if (prefix, rtype) in _ONLY_BY_ARN:
+                continue
             filled = _fill(fmt, rtype, call, scope)
             if filled:
                 found.extend(filled)
@@ -359,6 +378,11 @@ def resolve(action: str, call: ApiCall, scope: Scope, placeholders: bool = False
                     candidates.append(((len(missing) - named, special, len(fmt)), filled, missing))
         if candidates:
             _, filled, missing = min(candidates, key=lambda c: c[0])
+            whole = [m for m in missing if _arn_valued(m, call)]
+            if whole:
+                # the value is a whole ARN (TopicArn=settings.SNS_TOPIC_ARN): filling it into
+                # the name part would give "arn:...:arn:aws:sns:..."; the placeholder is the ARN
+                return Resolved(tuple(f"<{m}>" for m in sorted(set(whole))), None, tuple(sorted(set(whole))))
             return Resolved(tuple(sorted(set(filled))), None, tuple(sorted(set(missing))))
     if not specific:
         return Resolved(("*",), f"{call.via} at {call.path}:{call.line}: resource name is not a literal")
