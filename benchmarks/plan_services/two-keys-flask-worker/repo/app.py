@@ -1,0 +1,19 @@
+from flask import Flask
+
+import db
+import mail
+
+app = Flask(__name__)
+
+
+@app.post("/confirm/<account_id>")
+def confirm(account_id):
+    db.confirm(account_id)
+    return "", 204
+
+
+@app.post("/welcome/<email>")
+def welcome(email):
+    if not db.by_email(email):
+        mail.welcome(email)
+    return "", 204
