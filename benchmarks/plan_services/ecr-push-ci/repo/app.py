@@ -27,4 +27,8 @@ def push(manifest, tag):
 
 
 if __name__ == "__main__":
-    push({"layers": [push_layer(open(p, "rb").read()) for p in sys.argv[2:]]}, sys.argv[1])
+    layers = []
+    for path in sys.argv[2:]:
+        with open(path, "rb") as fh:
+            layers.append(push_layer(fh.read()))
+    push({"layers": layers}, sys.argv[1])

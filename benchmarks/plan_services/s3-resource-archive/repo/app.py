@@ -1,5 +1,5 @@
-import click
 import boto3
+import click
 
 s3 = boto3.resource("s3", region_name="us-east-1", aws_access_key_id="{{key:111122223333:s3arch}}", aws_secret_access_key="{{secret:s3arch}}")
 INGEST = s3.Bucket("acme-ingest")

@@ -9,6 +9,6 @@ _CREDS = dict(
 )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def client(name, region="us-east-1"):
     return boto3.client(name, region_name=region, **_CREDS)

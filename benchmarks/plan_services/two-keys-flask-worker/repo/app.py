@@ -1,7 +1,6 @@
-from flask import Flask
-
 import db
 import mail
+from flask import Flask
 
 app = Flask(__name__)
 

@@ -1,5 +1,4 @@
 import boto3
-
 import config
 
 table = boto3.resource("dynamodb", **config.AWS).Table(config.TABLE)

@@ -1,6 +1,5 @@
-import boto3
-
 import app
+import boto3
 
 
 def test_thumbnail(monkeypatch):
