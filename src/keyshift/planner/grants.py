@@ -103,6 +103,13 @@ def _present(call: ApiCall, name: str) -> bool:
     return bool(values)
 
 
+def _equals(call: ApiCall, extra: dict[str, Any]) -> bool:
+    """An extra with ``equals`` applies when the argument can be that literal (``auto``)."""
+    if "equals" not in extra:
+        return True
+    return any(s == extra["equals"] for s in strings(call.param(extra["param"])))
+
+
 def _kms(call: ApiCall) -> bool:
     """A customer managed key is named: the role needs KMS rights (the aws/s3 key needs none)."""
     return _present(call, "SSEKMSKeyId")
@@ -199,12 +206,21 @@ def grants_for(
                 continue
             for extra in iam_map.overlay()["extras"]:
                 applies = extra["service"] == call.service and call.method in extra["methods"]
-                if applies and _present(call, extra["param"]):
+                if applies and _present(call, extra["param"]) and _equals(call, extra):
                     if extra.get("replaces") in actions:
                         actions.remove(extra["replaces"])
-                    actions.append(extra["action"])
+                    if extra["action"] not in actions:
+                        actions.append(extra["action"])
             for action in actions:
+                keyed = _REENCRYPT.get(action) if call.method == "re_encrypt" else None
+                if keyed is not None:
+                    # the source key decrypts, the destination key encrypts: each only its own
+                    key_ids = (("KeyId", call.param(keyed) or frozenset()),)
+                    add(action, call, scope, mapping.confidence, resolved_from=replace(call, params=key_ids))
+                    continue
                 add(action, call, scope, mapping.confidence)
+            for role in _passed_roles(call):
+                add("iam:PassRole", call, scope, "mapped", forced=(role,))
             if call.service == "s3" and call.method == "head_object":
                 # a missing object answers 404 only to a caller that may list the bucket (else 403),
                 # and code that checks existence expects the 404
@@ -221,8 +237,14 @@ def grants_for(
                 forced = (key,) if key else ("*",)
                 if call.method in _KMS_ENCRYPT:
                     add("kms:GenerateDataKey", call, scope, "conditional", condition, forced=forced)
-                if call.method not in _KMS_ENCRYPT or call.transfer:
+                # S3 decrypts the parts of a multipart upload to complete it
+                multipart = call.method == "create_multipart_upload"
+                if call.method not in _KMS_ENCRYPT or call.transfer or multipart:
                     add("kms:Decrypt", call, scope, "conditional", condition, forced=forced)
+            elif call.service == "s3":
+                for key in _kms_keys_of_read(call, calls, scope):
+                    via = (("StringEquals", "kms:ViaService", f"s3.{scope.region}.amazonaws.com"),)
+                    add("kms:Decrypt", call, scope, "conditional", via, forced=(key,))
             if call.service == "s3" and _kms_default(call):
                 notes.add(
                     f"{call.via} at {call.path}:{call.line}: SSE-KMS with the AWS managed key aws/s3 "
@@ -275,6 +297,38 @@ def _transact_actions(call: ApiCall) -> list[str]:
                 if key in _TRANSACT:
                     found.add(f"dynamodb:{_TRANSACT[key]}")
     return sorted(found)
+
+
+_REENCRYPT = {"kms:ReEncryptFrom": "SourceKeyId", "kms:ReEncryptTo": "DestinationKeyId"}
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
+
+
+def _passed_roles(call: ApiCall) -> list[str]:
+    """Literal role ARNs a call hands to a service to act as (``Target.RoleArn`` of a schedule,
+    ``overrides.taskRoleArn`` of a task, a notification channel's role): each is an
+    ``iam:PassRole`` on that role. STS and IAM name roles they do not pass."""
+    if call.service in ("sts", "iam"):
+        return []
+    found: set[str] = set()
+
+    def visit(name: str, values: Values) -> None:
+        for value in values:
+            if isinstance(value, Const) and _is_role_param(name) and _ROLE_ARN.fullmatch(value.value):
+                found.add(value.value)
+            elif isinstance(value, DictV):
+                for key, inner in value.items:
+                    visit(key, inner)
+            elif isinstance(value, ListV):
+                visit(name, value.items)
+
+    for name, values in call.params:
+        visit(name, values)
+    return sorted(found)
+
+
+def _is_role_param(name: str) -> bool:
+    lowered = name.lower()
+    return lowered.endswith("rolearn") or lowered in ("role", "rolearns")
 
 
 # services that read an S3 object named in the request with the caller's own rights
@@ -341,6 +395,27 @@ def _kms_aliases(call: ApiCall) -> list[str]:
     return sorted(out)
 
 
+_S3_READS = frozenset({"get_object", "select_object_content", "copy_object", "upload_part_copy"})
+
+
+def _kms_keys_of_read(call: ApiCall, calls: list[ApiCall], scope: Scope) -> list[str]:
+    """Customer managed keys the workload's own writes encrypt a bucket's objects with: reading
+    those objects back (``get_object``, a copy's source) needs ``kms:Decrypt`` on the key."""
+    if call.method not in _S3_READS:
+        return []
+    source = _copy_source(call) if call.method in ("copy_object", "upload_part_copy") else call
+    buckets = {b for b in strings(source.param("Bucket")) if isinstance(b, str)} if source else set()
+    keys = {
+        key
+        for writer in calls
+        if writer.service == "s3" and _kms(writer) and writer.method in _KMS_ENCRYPT
+        if buckets & {b for b in strings(writer.param("Bucket")) if isinstance(b, str)}
+        for key in [_kms_key_arn(writer, scope)]
+        if key
+    }
+    return sorted(keys)
+
+
 def _kms_key_arn(call: ApiCall, scope: Scope) -> str | None:
     for value in strings(call.param("SSEKMSKeyId")):
         if isinstance(value, str):
@@ -405,7 +480,8 @@ def _query_tables(call: ApiCall) -> list[tuple[str | None, str]]:
 
 
 def _with_context(calls: list[ApiCall]) -> list[ApiCall]:
-    """Fill what one call leaves out from its siblings: Athena work groups, Step Functions executions."""
+    """Fill what one call leaves out from its siblings: Athena work groups, Step Functions
+    executions, the log groups a Logs Insights query ID stands for, DynamoDB stream ARNs."""
     workgroups = frozenset(
         v
         for c in calls
@@ -427,8 +503,28 @@ def _with_context(calls: list[ApiCall]) -> list[ApiCall]:
         for v in (c.param("StreamName") or ())
         if isinstance(v, Const)
     )
+    queried = frozenset(
+        v
+        for c in calls
+        if c.service == "logs" and c.method == "start_query"
+        for name in ("logGroupName", "logGroupNames")
+        for v in (c.param(name) or ())
+    )
+    stream_arns = frozenset(
+        v
+        for c in calls
+        if c.service == "dynamodbstreams"
+        for v in (c.param("StreamArn") or ())
+        if isinstance(v, Const)
+    )
     out = []
     for call in calls:
+        if call.service == "dynamodbstreams" and call.param("StreamArn") is None and stream_arns:
+            # get_records names only a shard iterator, made from the streams the code describes
+            call = replace(call, params=(*call.params, ("StreamArn", stream_arns)))
+        if call.service == "logs" and call.method in ("get_query_results", "stop_query") and queried:
+            # a query ID names no group: the results are authorized on the groups queried
+            call = replace(call, params=(*call.params, ("logGroupNames", queried)))
         if (
             call.service == "kinesis"
             and call.param("StreamName") is None
