@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from keyshift.planner import iam_map
-from keyshift.planner.analysis import ApiCall
 from keyshift.planner.deploy import Service
+from keyshift.planner.records import ApiCall
 from keyshift.planner.resources import Scope, queue_account_region, resolve, strings
 from keyshift.planner.values import Const, DictV, Glob, ListV, Origin, Prefix, Values
 

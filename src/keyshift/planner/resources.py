@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from itertools import product
 
 from keyshift.planner import iam_map
-from keyshift.planner.analysis import ApiCall
+from keyshift.planner.records import ApiCall
 from keyshift.planner.values import Const, DictV, EnvRead, Glob, ListV, Prefix, TupleV, Value, Values, as_data
 
 _VAR = re.compile(r"\$\{([A-Za-z0-9]+)\}")
