@@ -58,7 +58,8 @@ __all__ = [
     "fix_source",
 ]
 
-_DEAD_RHS_CALLS = frozenset({"os.getenv", "os.environ.get"})
+#: Reads of the environment with no side effect: a constant bound to one is dead with its uses.
+_DEAD_RHS_CALLS = frozenset({"os.getenv", "os.getenvb", "os.environ.get", "decouple.config"})
 
 
 @dataclass(slots=True)
