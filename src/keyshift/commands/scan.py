@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 from enum import StrEnum
@@ -90,7 +91,7 @@ def scan(
     from keyshift.progress import reporting
     from keyshift.redact import Scrubber
     from keyshift.report import render
-    from keyshift.scan import apply_policy, merge, scan_relpaths, scan_tree
+    from keyshift.scan import apply_policy, merge, rebase, scan_relpaths, scan_tree
 
     targets = list(paths or [Path(".")])
     fmt = OutputFormat.json if json_flag else output_format
@@ -141,6 +142,10 @@ def scan(
             else:
                 results.append(scan_tree(target, config))
                 results.extend(_build_contexts(target, config))
+        # one report, one root: each tree's paths start with its folder from the common parent
+        if len({os.path.abspath(r.root) for r in results}) > 1:
+            root = os.path.commonpath([os.path.abspath(r.root) for r in results])
+            results = [rebase(r, root) for r in results]
     if image:
         from keyshift.sources.image import scan_image
 

@@ -25,6 +25,8 @@ from keyshift.progress import NULL, Reporter
 
 #: bytes every file that imports boto3, botocore, aioboto3 or aiobotocore holds
 SDK_MARKER = b"boto"
+#: bytes every file that builds a LangChain Bedrock model holds (it makes its own client)
+WRAPPER_MARKER = b"Bedrock"
 #: an import statement, with its parenthesised or backslash-continued names. Linear on any input:
 #: a ``(`` never closed runs to the end (rescanning the rest of the file from each one was
 #: quadratic), and no part can give back what it matched
@@ -185,7 +187,7 @@ def select(
         data = _reachable(data, anchors, imported, words)
         out.read = len(data)
     relevant: set[str] = set()
-    frontier = [p for p, blob in data.items() if SDK_MARKER in blob]
+    frontier = [p for p, blob in data.items() if SDK_MARKER in blob or WRAPPER_MARKER in blob]
     # each file is looked at through the words of its import statements, once: scanning every
     # file again for each layer was quadratic on a chain of imports. A file that names a layer's
     # module but imports nothing relevant yet waits on what it imports.

@@ -64,7 +64,6 @@ def _within_limit(blobs: Iterable[Blob], limit: int, skipped: list[Skipped]) -> 
             yield blob
 
 
-
 def _announce(repo: GitRepo, blobs: Iterable[Blob], limit: int, progress: Reporter) -> None:
     """Start pass 1's phase; on a terminal, count the blobs first so the bar has a total in bytes.
 
