@@ -42,8 +42,13 @@ Order = Literal["completion", "submission"]
 
 
 def workers(jobs: int) -> int:
-    """The worker count for ``--jobs``: ``jobs`` itself, or one per core for 0 (or less)."""
-    return jobs if jobs > 0 else (os.cpu_count() or 1)
+    """The worker count for ``--jobs``: ``jobs`` itself, or one per core for 0 (or less); never
+    more than four per core (``jobs = 100000`` in a scanned repository's settings forked away)."""
+    cores = os.cpu_count() or 1
+    return min(jobs, MAX_PER_CORE * cores) if jobs > 0 else cores
+
+
+MAX_PER_CORE = 4
 
 
 def context() -> BaseContext:

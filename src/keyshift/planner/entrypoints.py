@@ -67,6 +67,11 @@ class Image:
     env: dict[str, str] = field(default_factory=dict)
 
 
+_MAX_STAGES = 256  # stages that inherit their base's copies and environment
+_MAX_COPIES = 1024  # files one stage records as copied (``COPY --from`` chains multiply them)
+_MAX_LOOKS = 1 << 16  # copies of other stages one Dockerfile may look through in all
+
+
 def _join_lines(text: str) -> list[tuple[int, str]]:
     """Instructions with backslash continuations joined; comment lines dropped; first line kept."""
     out: list[tuple[int, str]] = []
@@ -112,13 +117,18 @@ def parse_dockerfile(text: str, path: str) -> Image:
     """The final stage of a Dockerfile (stages built ``FROM`` an earlier one inherit it)."""
     stages: dict[str, Image] = {}
     image = Image()
+    froms = 0
+    looked = [0]  # copies of other stages looked at (``COPY --from`` of ``COPY --from`` ...)
     for line, instruction in _join_lines(text):
         keyword, _, body = instruction.partition(" ")
         keyword, body = keyword.upper(), body.strip()
         if keyword == "FROM":
             words = body.split()
             words = [w for w in words if not w.startswith("--")]
-            base = stages.get(words[0].lower()) if words else None
+            froms += 1
+            # each stage copies its base's files: past a few hundred stages (none real) a chain
+            # of them was quadratic, so later stages start empty
+            base = stages.get(words[0].lower()) if words and froms <= _MAX_STAGES else None
             image = (
                 Image(base.workdir, list(base.copies), base.entrypoint, base.cmd, dict(base.env))
                 if base
@@ -134,8 +144,8 @@ def parse_dockerfile(text: str, path: str) -> Image:
             if "=" not in body.split(" ", 1)[0]:
                 name, _, value = body.partition(" ")
                 image.env[name] = value.strip().strip("\"'")
-        elif keyword in ("COPY", "ADD"):
-            _copy(image, body, stages)
+        elif keyword in ("COPY", "ADD") and len(image.copies) < _MAX_COPIES and looked[0] < _MAX_LOOKS:
+            _copy(image, body, stages, looked)
         elif keyword in ("CMD", "ENTRYPOINT"):
             argv = _json_list(body)
             command = Command(f"{path}:{line}", argv, None if argv is not None else body)
@@ -147,7 +157,7 @@ def parse_dockerfile(text: str, path: str) -> Image:
     return image
 
 
-def _copy(image: Image, body: str, stages: dict[str, Image]) -> None:
+def _copy(image: Image, body: str, stages: dict[str, Image], looked: list[int]) -> None:
     words = body.split()
     source_stage = None
     while words and words[0].startswith("--"):
@@ -166,7 +176,10 @@ def _copy(image: Image, body: str, stages: dict[str, Image]) -> None:
             if stage is None:
                 continue  # an external image's files are not this repository's
             inside = _image_path(source, "/")
+            looked[0] += len(stage.copies)
             for src, copied_to, dirish in stage.copies:
+                if len(image.copies) >= _MAX_COPIES:
+                    return
                 if copied_to == inside or copied_to.startswith(inside.rstrip("/") + "/"):
                     rest = posixpath.relpath(copied_to, inside)
                     target = dest_path if rest == "." else posixpath.join(dest_path, rest)
@@ -318,24 +331,30 @@ def interpret(
     if depth > MAX_DEPTH:
         out.unresolved.append("commands nested too deeply")
         return
-    words = list(argv)
-    while words and _ASSIGN.match(words[0]):  # ``FLASK_APP=app flask run``
-        name, _, value = words.pop(0).partition("=")
-        env = {**env, name: value}
+    start = 0  # indexes, not ``pop(0)``/slices: 100,000 ``A=1`` words were quadratic
+    assigned: dict[str, str] = {}
+    while start < len(argv) and _ASSIGN.match(argv[start]):  # ``FLASK_APP=app flask run``
+        name, _, value = argv[start].partition("=")
+        assigned[name] = value
+        start += 1
+    if assigned:
+        env = {**env, **assigned}
+    words = list(argv[start:])
     if not words:
         return
     name = posixpath.basename(words[0])
     rest = words[1:]
     if name in _WRAPPERS or name in _WRAPPERS_ARG or name in _RUNNERS:
+        at = 0
         if name in _RUNNERS:
-            while rest and rest[0] != "run" and rest[0] != "run-program" and rest[0] != "exec":
-                rest = rest[1:]
-            rest = rest[1:]
-        while rest and (rest[0].startswith("-") or _ASSIGN.match(rest[0])):
-            rest = rest[1:]
-        if name in _WRAPPERS_ARG and rest:
-            rest = rest[1:]
-        interpret(rest, cwd, env, out, depth + 1, in_script)
+            while at < len(rest) and rest[at] not in ("run", "run-program", "exec"):
+                at += 1
+            at += 1
+        while at < len(rest) and (rest[at].startswith("-") or _ASSIGN.match(rest[at])):
+            at += 1
+        if name in _WRAPPERS_ARG and at < len(rest):
+            at += 1
+        interpret(rest[at:], cwd, env, out, depth + 1, in_script)
         return
     if name in _SHELLS:
         if "-c" in rest:

@@ -20,7 +20,6 @@ The filter itself (``might_contain``, then ``_holds``) is the detectors' necessa
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import sys
 from array import array
@@ -254,7 +253,9 @@ def scan_blobs(
     ``advance`` is called in this process with the number of bytes read since its last call.
     Less than ``_IN_PROCESS`` of content, or one job, is read here without a pool.
     """
-    jobs = config.jobs if config.jobs > 0 else (os.cpu_count() or 1)
+    from keyshift import pool
+
+    jobs = pool.workers(config.jobs)
     listing = _Listing()
     for blob in blobs:
         listing.add(blob)
