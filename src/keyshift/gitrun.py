@@ -35,6 +35,7 @@ like everyone's.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import tempfile
@@ -240,7 +241,7 @@ def _with_common(git_dir: Path) -> list[Path]:
     return out
 
 
-def _read_small(path: Path) -> str:
+def _read_small(path: Path, limit: int = 4096) -> str:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
@@ -248,7 +249,7 @@ def _read_small(path: Path) -> str:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return ""
-        return os.read(fd, 4096).decode("utf-8", "replace")
+        return os.read(fd, limit).decode("utf-8", "replace")
     finally:
         os.close(fd)
 
@@ -303,6 +304,31 @@ def _special_inside(git_dir: Path) -> str | None:
     return None
 
 
+#: config keys naming a file git opens on every command (``include.path``, ``includeIf.*.path``)
+#: or on listings (``core.excludesFile``, ``core.attributesFile``)
+_NAMED_FILE = re.compile(r"(?im)^\s*(path|excludesfile|attributesfile)\s*=\s*(.+?)\s*$")
+
+
+def _named_special(git_dir: Path) -> str | None:
+    """A FIFO, device or socket that the repository's config names as a file to read: git would
+    block on it (outside the git directory, so ``_special_inside`` does not see it)."""
+    for name in ("config", "config.worktree"):
+        for match in _NAMED_FILE.finditer(_read_small(git_dir / name, 1 << 20)):
+            value = match.group(2).strip().strip('"')
+            if not value:
+                continue
+            target = Path(os.path.expanduser(value))
+            if not target.is_absolute():
+                target = git_dir / target
+            try:
+                kind = _kind(os.stat(target).st_mode)
+            except (OSError, ValueError):
+                continue
+            if kind:
+                return f"{target} (named by {match.group(1)} in {git_dir / name}) is {kind}"
+    return None
+
+
 def preflight(start: Path) -> None:
     """Refuse (``KeyshiftError``) a repository whose git directory holds a FIFO, device or socket.
 
@@ -312,7 +338,7 @@ def preflight(start: Path) -> None:
     for git_dir in find_git_dirs(start):
         key = str(git_dir)
         if key not in _checked:
-            _checked[key] = _special_inside(git_dir)
+            _checked[key] = _special_inside(git_dir) or _named_special(git_dir)
             alternates = git_dir / "objects" / "info" / "alternates"
             if _checked[key] is None and os.path.isfile(alternates):
                 for line in _read_small(alternates).splitlines():

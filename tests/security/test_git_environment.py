@@ -8,6 +8,8 @@ another target, read the hook's repository and reported the target clean. A repo
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -54,3 +56,17 @@ def test_grafts_do_not_hide_a_commit(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     findings = json.loads(proc.stdout)["findings"]
     assert findings and all(f["source"] == "history" for f in findings)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs")
+@pytest.mark.parametrize("key", ["include.path", "core.excludesFile", "core.attributesFile"])
+def test_fifo_named_by_the_config_is_refused_not_waited_on(tmp_path: Path, key: str) -> None:
+    repo = _target(tmp_path)
+    fifo = tmp_path / "outside-fifo"
+    os.mkfifo(fifo)
+    git(repo, "config", key, str(fifo))
+    started = time.monotonic()
+    proc = keyshift("scan", "--history", str(repo), env={"KEYSHIFT_GIT_TIMEOUT": "60"}, timeout=120)
+    assert time.monotonic() - started < 50, "waited on the FIFO until the git timeout"
+    assert proc.returncode == 2
+    assert b"outside-fifo" in proc.stderr + proc.stdout

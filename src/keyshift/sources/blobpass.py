@@ -253,9 +253,9 @@ def scan_blobs(
     ``advance`` is called in this process with the number of bytes read since its last call.
     Less than ``_IN_PROCESS`` of content, or one job, is read here without a pool.
     """
-    from keyshift import pool
+    from keyshift.pool import workers
 
-    jobs = pool.workers(config.jobs)
+    jobs = workers(config.jobs)
     listing = _Listing()
     for blob in blobs:
         listing.add(blob)
