@@ -39,7 +39,9 @@ except ImportError:  # msgspec is not installed: every record goes through the f
 
 MAX_BYTES = 16 << 30  # decompressed bytes per file
 MAX_RATIO = 200  # CloudTrail JSON compresses about 10-20:1; a bomb goes far beyond
-MAX_MEMBER = 1 << 30  # compressed bytes of one member of a compressed tar (read in the parent)
+# bytes of one member of a compressed tar: it is held in memory (the parent reads it out of the
+# stream and hands it to a worker, a few in flight); a delivered file is a few MB
+MAX_MEMBER = 32 << 20
 _SUFFIXES = (".json.gz", ".json", ".csv", ".csv.gz", ".gz", ".log", ".log.gz")
 _LOGS = (".log", ".log.gz")
 IAM_EXPORT = "authorization-details"  # an `aws iam get-account-authorization-details` export
@@ -138,7 +140,13 @@ def _tar(path: Path, skipped: list[tuple[str, str]]) -> Iterator[Unit]:
         try:
             for member in tar:
                 name = f"{path}!{member.name}"
+                if member.isdir():
+                    continue
+                if member.issym() or member.islnk():
+                    skipped.append((name, "link in a tar (not followed)"))
+                    continue
                 if not member.isfile():
+                    skipped.append((name, "not a regular file in a tar"))
                     continue
                 base = member.name.rsplit("/", 1)[-1]
                 if "CloudTrail-Digest" in member.name:
@@ -149,7 +157,8 @@ def _tar(path: Path, skipped: list[tuple[str, str]]) -> Iterator[Unit]:
                     log = base.endswith(_LOGS)
                     yield Unit(name, path=str(path), offset=member.offset_data, size=member.size, log=log)
                 elif member.size > MAX_MEMBER:
-                    skipped.append((name, f"member larger than {MAX_MEMBER} bytes in a compressed tar"))
+                    why = f"member larger than {MAX_MEMBER >> 20} MiB in a compressed tar: unpack it first"
+                    skipped.append((name, why))
                 else:
                     handle = tar.extractfile(member)
                     assert handle is not None
@@ -247,6 +256,11 @@ def _open(unit: Unit, limits: Limits) -> tuple[Callable[[int], bytes], Callable[
         raw.close()
         raise TrailFormatError("compressed with something other than gzip: decompress it first")
     return raw.read, raw.close, "plain"
+
+
+def fast_available() -> bool:
+    """True when msgspec is installed: without ``--keys``, delivered files take ``quick``."""
+    return quick is not None
 
 
 def read_unit(unit: Unit, wanted: frozenset[str] | None, limits: Limits = Limits()) -> Partial:
