@@ -135,5 +135,3 @@ def _read_task(task: tuple[list[Unit], frozenset[str] | None, Limits]) -> Partia
     for unit in rest:
         merge(total, read_unit(unit, wanted, limits))
     return total
-
-
