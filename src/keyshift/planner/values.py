@@ -104,6 +104,7 @@ class Origin:
     path: str
     line: int
     secret: frozenset[Value] | None = None  # aws_secret_access_key, matched by SHA-1 to scan findings
+    endpoint: frozenset[Value] | None = None  # endpoint_url: names the API of execute-api clients
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,8 +240,11 @@ def text_of(value: Const | Prefix | Glob) -> str:
     return value.pattern
 
 
-def glob_value(glob: str) -> Const | Prefix | Glob:
-    """A glob as the narrowest value: a literal, a literal head then ``*``, or a pattern."""
+def _data_glob(glob: str) -> Const | Prefix | Glob:
+    """A glob read as data: a literal, else only its literal head then ``*``.
+
+    Unlike ``strings.glob_value``, which keeps the whole pattern for names.
+    """
     while "**" in glob:
         glob = glob.replace("**", "*")
     if "*" not in glob:
@@ -258,7 +262,7 @@ def as_data(value: Value) -> Value:
     ``f"invoices/{order_id}.pdf"`` when ``order_id`` is a parameter.
     """
     if isinstance(value, Const | Prefix | Glob) and value.wild is not None:
-        return glob_value(value.wild)
+        return _data_glob(value.wild)
     return value
 
 
