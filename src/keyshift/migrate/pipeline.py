@@ -173,13 +173,8 @@ def run_migration(
 
 
 def _run_fix(path: Path, config: Config, write: bool) -> FixResult:
-    section = config.section("fix")
-    extra = section.get("exclude", [])
-    if not isinstance(extra, list) or not all(isinstance(x, str) for x in extra):
-        raise KeyshiftError("[tool.keyshift.fix] exclude must be a list of strings")
     # a small service is analysed in this process: run_fix starts workers only for enough candidates
-    exclude = (*config.exclude, *extra)
-    result = run_fix([path], write=write, jobs=config.jobs, exclude=exclude)
+    result = run_fix([path], write=write, jobs=config.jobs, exclude=config.fix_exclude)
     return replace(result, outcomes=tuple(_relative(o, path) for o in result.outcomes))
 
 
