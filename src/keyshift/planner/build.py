@@ -235,7 +235,9 @@ def plan_repository(
         own = [
             p for p in trees if (h := _holder(services, p)) is not None and h.directory == service.directory
         ]
-        start = workload_start(root, service.directory, service.kind, service.env_value, listed, modules)
+        start = workload_start(
+            root, service.directory, service.kind, service.env_value, listed, modules, service.taskdefs
+        )
         if start.seeds is not None:
             draft = _RoleDraft(service, closure(start.seeds, graph))
             draft.notes.add("entry points followed: " + "; ".join(start.entries))
