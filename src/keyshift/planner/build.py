@@ -598,17 +598,15 @@ def _anchors(root: Path, files: list[Path], findings: list[Finding]) -> frozense
 def _findings(
     root: Path, scan_config: Config | None, scan: ScanResult | None
 ) -> tuple[list[Finding], set[str], list[str]]:
-    """The given scan's findings, else a scan of ``root``'s working tree, plus the keys in the
-    local settings files git ignores."""
+    """The given scan's findings, else a scan of ``root``'s working tree plus the local settings
+    files git ignores."""
     if scan is None:
         found_here, suppressed, errors = _scan_findings(root, scan_config)
-    else:
-        found = {f.key_id for f in scan.findings if f.key_id}
-        suppressed = {f.key_id for f in scan.suppressed if f.key_id and f.key_id not in found}
-        found_here = [f for f in scan.findings if f.source.name in ("WORKTREE", "DOCKERFILE")]
-        errors = []
-    local = _ignored_findings(root, scan_config)
-    return [*found_here, *local], suppressed, errors
+        return [*found_here, *_ignored_findings(root, scan_config)], suppressed, errors
+    # the caller's scan (``migrate``) already read the ignored local settings files
+    found = {f.key_id for f in scan.findings if f.key_id}
+    suppressed = {f.key_id for f in scan.suppressed if f.key_id and f.key_id not in found}
+    return [f for f in scan.findings if f.source.name in ("WORKTREE", "DOCKERFILE")], suppressed, []
 
 
 def _ignored_findings(root: Path, scan_config: Config | None) -> list[Finding]:
