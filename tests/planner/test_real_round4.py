@@ -342,3 +342,24 @@ def test_migrate_lists_the_key_of_an_ignored_dotenv(tmp_path: Path) -> None:
     text = json.dumps(data)
     assert "svc-task-role" in text
     assert "no hardcoded AWS key found" not in result.output
+
+
+def test_ignored_local_files_are_settings_only(tmp_path: Path) -> None:
+    """What ``ignored_local_files`` lists: ignored settings files, never dependency or build
+    folders, logs, symlinks or files over the size limit."""
+    from keyshift.sources.worktree import LOCAL_MAX_BYTES, ignored_local_files
+
+    files = {
+        ".gitignore": ".env\n*.log\nlocal_settings.py\nbuild/\nvenv/\nbig.yml\nlink.env\nsub/\n",
+        "app.py": "print('hi')\n",
+    }
+    root = make_repo(tmp_path / "repo", files)
+    (root / ".env").write_text("A=1\n")
+    (root / "local_settings.py").write_text("B = 2\n")
+    (root / "server.log").write_text("log\n")
+    (root / "big.yml").write_text("x" * (LOCAL_MAX_BYTES + 1))
+    for folder in ("build", "venv/lib", "sub"):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "settings.py").write_text("C = 3\n")
+    (root / "link.env").symlink_to(root / ".env")
+    assert ignored_local_files(root) == [".env", "local_settings.py"]
