@@ -118,14 +118,18 @@ BEDROCK = [
         {("bedrock:InvokeModel", f"{FM}/{MODEL}")},
     ),
     (
-        "cross-region-profile-is-not-a-foundation-model",
+        "cross-region-profile-grants-profile-and-routed-models",
         {
             "run.py": "import boto3\n"
             f'rt = boto3.client("bedrock-runtime", region_name="us-east-1", aws_access_key_id="{KEY}",\n'
             f'    aws_secret_access_key="{SECRET}")\n'
             f'rt.invoke_model(modelId="us.{MODEL}", body="{{}}")\n',
         },
-        {("bedrock:InvokeModel", "*")},
+        # the profile in the caller's region, and the model in every region the profile routes to
+        {
+            ("bedrock:InvokeModel", f"arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.{MODEL}"),
+            ("bedrock:InvokeModel", f"arn:aws:bedrock:*::foundation-model/{MODEL}"),
+        },
     ),
 ]
 

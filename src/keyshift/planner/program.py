@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from keyshift.awsnames import LANGCHAIN_BEDROCK_PACKAGES, SDK_MODULES
+from keyshift.planner.djstorages import storage_calls
 from keyshift.planner.pyparse import parse
 from keyshift.planner.records import (
     MAX_CONTEXTS,
@@ -224,6 +225,7 @@ class Analyzer:
         self.recording = True
         self.cur = State()
         self._pass()
+        self._guarded("django-storages settings", self._storages)
         return Analysis(
             calls=tuple(
                 sorted(self.calls, key=lambda c: (c.path, c.line, c.service, c.method, repr(c.params)))
@@ -233,6 +235,11 @@ class Analyzer:
             errors=tuple(self.errors),
             outside=tuple(sorted(self.outside)),
         )
+
+    def _storages(self) -> None:
+        calls, gaps = storage_calls(self)
+        self.calls.update(calls)
+        self.unresolved.update(gaps)
 
     def _pass(self) -> None:
         self.hierarchy = None

@@ -137,12 +137,14 @@ class Scope(Interpreter):
             for value in kwargs["config"]:
                 if isinstance(value, DictV) and value.get("region_name") is not None:
                     region = value.get("region_name")
+        endpoint = kwargs.get("endpoint_url")
         if base is not None:
             creds = creds if creds is not None else base.creds
             secret = secret if secret is not None else base.secret
             region = region if region is not None else base.region
+            endpoint = endpoint if endpoint is not None else base.endpoint
         path, line = self._loc(node)
-        return Origin(creds, region, path, line, secret)
+        return Origin(creds, region, path, line, secret, endpoint)
 
     @staticmethod
     def _service_arg(args: list[Values], kwargs: dict[str, Values]) -> Values:
@@ -332,6 +334,12 @@ class Scope(Interpreter):
         for name in rdef.get("hasMany", {}):
             if _xform(name) == attr:
                 return frozenset({CollV(res, name, ())})
+        for ident in rdef.get("identifiers", []):
+            # an identifier attribute (summary.key, table.name) is the value the resource was
+            # made with, known without a call
+            known = dict(res.ids).get(ident.get("name", ""))
+            if known and _xform(ident["name"]) == attr:
+                return known
         if node is not None and "load" in rdef and attr in _shape_members(res.service, rdef.get("shape", "")):
             # reading a loaded attribute (table.item_count) makes boto3 call the load operation
             request = rdef["load"].get("request", {})
@@ -524,6 +532,12 @@ _DERIVED = {
     ("sqs", "get_queue_url"): ("QueueName", "QueueUrl", "https://sqs.{region}.amazonaws.com/{account}/%s"),
     ("sqs", "create_queue"): ("QueueName", "QueueUrl", "https://sqs.{region}.amazonaws.com/{account}/%s"),
     ("sns", "create_topic"): ("Name", "TopicArn", "arn:aws:sns:{region}:{account}:%s"),
+    # the stream's label is a timestamp known only at run time: any stream of that table
+    ("dynamodb", "describe_table"): (
+        "TableName",
+        "Table.LatestStreamArn",
+        "arn:aws:dynamodb:{region}:{account}:table/%s/stream/*",
+    ),
 }
 
 
@@ -552,5 +566,7 @@ def _derived_result(service: str, method: str, kwargs: dict[str, Values]) -> Val
     owners = [v.value for v in kwargs.get("QueueOwnerAWSAccountId", EMPTY) if isinstance(v, Const)]
     if service == "sqs" and len(owners) == 1:
         template = template.replace("{account}", owners[0])  # another account's queue
-    values = frozenset(Const(template % n) for n in names)
-    return frozenset({DictV(((field_name, values),))})
+    values: Values = frozenset(Const(template % n) for n in names)
+    for part in reversed(field_name.split(".")):
+        values = frozenset({DictV(((part, values),))})
+    return values
