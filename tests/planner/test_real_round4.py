@@ -367,3 +367,21 @@ def test_ignored_local_files_are_settings_only(tmp_path: Path) -> None:
         (root / folder / "settings.py").write_text("C = 3\n")
     (root / "link.env").symlink_to(root / ".env")
     assert ignored_local_files(root) == [".env", "local_settings.py"]
+
+
+def test_key_code_no_entry_point_reaches_is_not_silent(tmp_path: Path) -> None:
+    """The entry point (Dockerfile CMD) does not import the module that uses the key: its calls
+    are not granted, but the plan says so and exits 1 (it said "nothing to plan", exit 0)."""
+    files = {
+        "Dockerfile": 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . /app\nCMD ["python", "server.py"]\n',
+        "server.py": "from http.server import HTTPServer, BaseHTTPRequestHandler\n"
+        "HTTPServer(('', 8000), BaseHTTPRequestHandler).serve_forever()\n",
+        "speech.py": "import boto3\n"
+        f'polly = boto3.client("polly", region_name="us-east-1", aws_access_key_id="{KEY}",\n'
+        f'    aws_secret_access_key="{SECRET}")\n\n\n'
+        "def say(text):\n    return polly.synthesize_speech(Text=text, OutputFormat='mp3', VoiceId='Joanna')\n",
+    }
+    root = make_repo(tmp_path / "svc", files)
+    code, data = _plan(root)
+    assert code == 1
+    assert any("speech.py" in item and "no entry point" in item for item in data["unresolved"])

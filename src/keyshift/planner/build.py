@@ -33,7 +33,7 @@ from keyshift.planner.candidates import LARGE_TREE, installed_code_removed, sele
 from keyshift.planner.deploy import Service, discover, rel, service_for, walk
 from keyshift.planner.deploy import _read as read_text_or_empty
 from keyshift.planner.grants import Grant, _env_region, _regions, _single_region, grants_for
-from keyshift.planner.reach import unreached, workload_start
+from keyshift.planner.reach import unreached, unreached_key_code, workload_start
 from keyshift.planner.values import Assumed, Const, EnvRead, Origin, Values
 from keyshift.planner.workloads import (
     closure,
@@ -314,6 +314,18 @@ def plan_repository(
                     deployed.setdefault(_unit(service), set()).add(match.group(0))
                     key_places.setdefault(match.group(0), set()).add(f"{setting.path}:{setting.line}")
     rejected = {k for k in key_places if k in suppressed or _placeholder(k)}
+    for unit in sorted(started):
+        draft = drafts[unit]
+        own = [
+            p
+            for p in trees
+            if (h := _holder(services, p)) is not None and h.directory == draft.service.directory
+        ]
+        for path in unreached_key_code(root, own, draft.code, credential_code):
+            draft.unresolved.add(
+                f"{path}: AWS SDK code with credentials that no entry point of {draft.service.label} "
+                "reaches: not granted; if it runs (a script, cron job, worker), give it its own role"
+            )
 
     progress.phase("analysing workloads", total=len(drafts), unit="workloads")
     for item in drafts.values():
