@@ -385,3 +385,4 @@ def test_key_code_no_entry_point_reaches_is_not_silent(tmp_path: Path) -> None:
     code, data = _plan(root)
     assert code == 1
     assert any("speech.py" in item and "no entry point" in item for item in data["unresolved"])
+    assert not any("used by no AWS SDK call" in item for item in data["unresolved"])

@@ -125,6 +125,7 @@ class _RoleDraft:
     unresolved: set[str] = field(default_factory=set)
     notes: set[str] = field(default_factory=set)
     key_locations: dict[str, set[str]] = field(default_factory=dict)  # key -> "path:line"
+    unreached_keys: bool = False  # key code no entry point reaches (its item says so)
 
 
 def _settings(config_section: Mapping[str, Any]) -> dict[str, Any]:
@@ -322,6 +323,7 @@ def plan_repository(
             if (h := _holder(services, p)) is not None and h.directory == draft.service.directory
         ]
         for path in unreached_key_code(root, own, draft.code, credential_code):
+            draft.unreached_keys = True
             draft.unresolved.add(
                 f"{path}: AWS SDK code with credentials that no entry point of {draft.service.label} "
                 "reaches: not granted; if it runs (a script, cron job, worker), give it its own role"
@@ -413,7 +415,7 @@ def plan_repository(
     for index, item in enumerate(ordered, 1):
         used = {k for _, call_keys in item.calls for k in call_keys}
         role_keys = sorted(used)
-        for key in sorted(set(item.key_locations) - used):
+        for key in sorted(set(item.key_locations) - used) if not item.unreached_keys else ():
             unused.setdefault(key, set()).add(
                 f"key {key} of {item.service.label} is used by no AWS SDK call in its code: no role replaces "
                 "it; find its other users (aws iam get-access-key-last-used, CloudTrail) before revoking it"
