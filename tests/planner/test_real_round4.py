@@ -386,3 +386,19 @@ def test_key_code_no_entry_point_reaches_is_not_silent(tmp_path: Path) -> None:
     assert code == 1
     assert any("speech.py" in item and "no entry point" in item for item in data["unresolved"])
     assert not any("used by no AWS SDK call" in item for item in data["unresolved"])
+
+
+def test_text_output_never_says_nothing_to_plan_with_open_items(tmp_path: Path) -> None:
+    files = {
+        "Dockerfile": 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . /app\nCMD ["python", "main.py"]\n',
+        "main.py": "print('up')\n",
+        "jobs/export.py": "import boto3\n"
+        f's3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="{KEY}",\n'
+        f'    aws_secret_access_key="{SECRET}")\n'
+        "s3.put_object(Bucket='exports', Key='a.csv', Body=b'')\n",
+    }
+    root = make_repo(tmp_path / "svc", files)
+    result = CliRunner().invoke(app, ["plan", str(root), "--no-color"])
+    assert result.exit_code == 1
+    assert "nothing to plan" not in result.stdout
+    assert "jobs/export.py" in result.stdout
