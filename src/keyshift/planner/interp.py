@@ -45,6 +45,7 @@ from keyshift.planner.values import (
     MetaV,
     ModV,
     PaginatorV,
+    PartialV,
     Prefix,
     ResV,
     SessionV,
@@ -502,6 +503,14 @@ class Interpreter:
     def _call_one(
         self, callee: Value, args: list[Values], kwargs: dict[str, Values], node: ast.Call
     ) -> Values:
+        if isinstance(callee, Builtin) and callee.name in ("functools.partial", "partial") and args:
+            # a partial's own arguments come first; the call's keywords override its keywords
+            made = args[0]
+            rest = tuple(args[1:])
+            bound = tuple(sorted(kwargs.items(), key=lambda kv: kv[0]))
+            return frozenset(PartialV(func, rest, bound) for func in made)
+        if isinstance(callee, PartialV):
+            return self._call_one(callee.func, [*callee.args, *args], {**dict(callee.kwargs), **kwargs}, node)
         if isinstance(callee, Builtin):
             return self._builtin(callee.name, args, kwargs, node)
         if isinstance(callee, FuncV):

@@ -28,7 +28,7 @@ from keyshift.planner.values import EMPTY, Builtin, ClassV, ImportRef, InstV, Mo
 
 # modules the interpreter models itself (the SDK family from ``awsnames``, and ``os`` for the
 # environment): names imported from them are ``Builtin`` values, never repository code
-_BUILTIN_MODULES = frozenset({*SDK_MODULES, "os"})
+_BUILTIN_MODULES = frozenset({*SDK_MODULES, "os", "functools"})  # functools: partial client factories
 _FACTORY_NAMES = frozenset(
     {"client", "resource", "Session", "create_client", "Table", "Bucket", "Queue", "Object"}
 )
@@ -85,6 +85,9 @@ class Analyzer:
         self.calls: set[ApiCall] = set()
         self.unresolved: set[Unresolved] = set()
         self.default_sessions: set[tuple[str, Origin]] = set()
+        # regions the code makes the default (setup_default_session, os.environ["AWS_REGION"]):
+        # kept from every pass, so clients made without a region use them in the next
+        self.default_regions: set[Value] = set()
         self.outside: set[tuple[str, int, str, str]] = set()
         self.trees = trees or {}  # already parsed (the workload discovery parses every file once)
         for path in files:
