@@ -240,6 +240,14 @@ CASES = [
         'boto3.client("dynamodb").get_item(TableName="t", Key={})\n',
         {("dynamodb:GetItem", f"arn:aws:dynamodb:ap-south-1:{ACCOUNT}:table/t")},
     ),
+    (
+        "fastapi-depends-provider-builds-the-client",
+        "import boto3\nfrom fastapi import Depends, FastAPI\napp = FastAPI()\n"
+        f'def sqs():\n    return boto3.client("sqs", region_name="us-east-1", aws_access_key_id="{KEY}")\n'
+        '@app.post("/x")\ndef handler(client=Depends(sqs)):\n'
+        f'    client.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/q", MessageBody="x")\n',
+        {("sqs:SendMessage", f"arn:aws:sqs:us-east-1:{ACCOUNT}:q")},
+    ),
 ]
 
 

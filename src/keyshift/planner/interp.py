@@ -492,6 +492,11 @@ class Interpreter:
                 out.update(read_env(self.a, self.module, args[0], args[1] if len(args) > 1 else None))
             elif name == "dict" and isinstance(node.func, ast.Name):
                 out.add(DictV(tuple(sorted(kwargs.items(), key=lambda kv: kv[0]))))
+            elif name == "Depends" and args:
+                # FastAPI's Depends(provider) parameter default: the handler gets what the
+                # provider returns
+                for provider in args[0]:
+                    out.update(self._call_one(provider, [], {}, node))
             elif name == "getattr" and isinstance(node.func, ast.Name) and len(args) >= 2:
                 found: set[Value] = set()
                 for attr in args[1]:
