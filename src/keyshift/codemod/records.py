@@ -98,6 +98,8 @@ NoteKind = Literal[
     "credentials-object",
     "credential-mapping",
     "passed-credentials",
+    "other-service-credentials",
+    "broker-url",
     "key-file",
     "dead-read",
     "literal-key",

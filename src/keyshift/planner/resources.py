@@ -21,6 +21,7 @@ _VAR = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 # parts that name something inside an already-named container: unknown -> "*"
 _WILDCARDABLE = frozenset({"ObjectName", "LogStreamName", "ExecutionId", "ExpressId"})
 _EMAIL = re.compile(r"[^<>\s@]+@([^<>\s@]+)")
+#: resource types with no name of their own that a call reaches only by passing their ARN
 _QUEUE_URL = re.compile(r"^https?://[^/]+/(\d{12}|[^/]+)/([^/?#]+)")
 
 
@@ -62,6 +63,14 @@ def _missing_name(variable: str, call: ApiCall) -> str:
                 if isinstance(value, EnvRead):
                     return value.name
     return variable
+
+
+def _arn_valued(name: str, call: ApiCall) -> bool:
+    """The environment variable or setting ``name`` is passed as an ARN (``TopicArn=...``)."""
+    return any(
+        key.lower().endswith("arn") and any(isinstance(v, EnvRead) and v.name == name for v in values)
+        for key, values in call.params
+    )
 
 
 def strings(values: Values | None, data: bool = False) -> list[str | Prefix | Glob | None]:
@@ -452,6 +461,11 @@ def resolve(action: str, call: ApiCall, scope: Scope, placeholders: bool = False
                     candidates.append(((len(missing) - named, special, len(fmt)), filled, missing))
         if candidates:
             _, filled, missing = min(candidates, key=lambda c: c[0])
+            whole = [m for m in missing if _arn_valued(m, call)]
+            if whole:
+                # the value is a whole ARN (TopicArn=settings.SNS_TOPIC_ARN): filling it into
+                # the name part would give "arn:...:arn:aws:sns:..."; the placeholder is the ARN
+                return Resolved(tuple(f"<{m}>" for m in sorted(set(whole))), None, tuple(sorted(set(whole))))
             return Resolved(tuple(sorted(set(filled))), None, tuple(sorted(set(missing))))
     if not specific:
         return Resolved(("*",), f"{call.via} at {call.path}:{call.line}: resource name is not a literal")

@@ -19,8 +19,10 @@ from keyshift.awsnames import (
     CONFIG_CLASSES,
     CREDENTIAL_KWARGS,
     DIRECT_TARGETS,
+    LANGCHAIN_BEDROCK_MODELS,
     SESSION_FACTORIES,
     SESSION_METHODS,
+    langchain_bedrock_class,
 )
 from keyshift.planner import iam_map
 from keyshift.planner.interp import Interpreter
@@ -101,7 +103,32 @@ class Scope(Interpreter):
             return frozenset({SessionV(self._origin(kwargs, node))})
         if name in CONFIG_CLASSES:
             return frozenset({DictV(tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))})
+        model_class = langchain_bedrock_class(name)
+        if model_class is not None:
+            self._bedrock_model(model_class, kwargs, node)
+            return EMPTY
         return super()._builtin(name, args, kwargs, node)
+
+    def _bedrock_model(self, model_class: str, kwargs: dict[str, Values], node: ast.Call) -> None:
+        """A LangChain Bedrock model: the bedrock-runtime calls its uses make, traced to where it
+        is built (its key and region are the keywords it is given, or those of ``client=``)."""
+        origin = self._origin(kwargs, node)
+        clients = [v for v in kwargs.get("client", EMPTY) if isinstance(v, ClientV)]
+        if clients and origin.creds is None:
+            origin = self._origin(kwargs, node, clients[0].origin)
+        model = kwargs.get("model_id") or kwargs.get("model")
+        default = LANGCHAIN_BEDROCK_MODELS[model_class]
+        if model is None and default is not None:
+            model = frozenset({Const(default)})
+        params = {"modelId": model} if model else {}
+        via = f"{model_class}(...)"
+        self._emit("bedrock-runtime", "invoke_model", params, origin, node, via)
+        streaming = any(
+            k.arg == "streaming" and not (isinstance(k.value, ast.Constant) and not k.value.value)
+            for k in node.keywords
+        )
+        if streaming or model_class == "ChatBedrockConverse":
+            self._emit("bedrock-runtime", "invoke_model_with_response_stream", params, origin, node, via)
 
     def _origin(self, kwargs: dict[str, Values], node: ast.Call, base: Origin | None = None) -> Origin:
         creds = kwargs.get(CREDENTIAL_KWARGS[0])
