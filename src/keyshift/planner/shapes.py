@@ -355,3 +355,54 @@ def partiql(call: ApiCall) -> list[tuple[str, str]]:
         table = (match.group(1) or match.group(2)).split(".")[0].strip('"')
         out.add((f"dynamodb:{_PARTIQL_VERB[verb]}", table))
     return sorted(out)
+
+
+_KEY_ID = re.compile(r"[0-9a-f-]{36}|mrk-[0-9a-f]{32}")
+
+
+def key_arn(values: Values | None, scope: Scope) -> str | None:
+    """The ARN of a customer managed key named by ARN or key ID (an alias names no key here)."""
+    for value in strings(values):
+        if isinstance(value, str):
+            if value.startswith("arn:") and ":key/" in value:
+                return value
+            if _KEY_ID.fullmatch(value):
+                return f"arn:{scope.partition}:kms:{scope.region}:{scope.account}:key/{value}"
+    return None
+
+
+_SSM_READS = frozenset({"get_parameter", "get_parameters", "get_parameters_by_path", "get_parameter_history"})
+
+
+def ssm_keys(call: ApiCall, calls: list[ApiCall], scope: Scope) -> list[tuple[str, str]]:
+    """(action, key ARN) for SecureString parameters under a customer managed key: a put with
+    ``KeyId`` encrypts with it; a read of a name the workload's own puts
+    write under a key decrypts with that key (the aws/ssm key needs neither)."""
+    if call.service != "ssm":
+        return []
+    if call.method == "put_parameter":
+        key = key_arn(call.param("KeyId"), scope)
+        return [("kms:Encrypt", key)] if key else []
+    if call.method not in _SSM_READS:
+        return []  # (WithDecryption is a boolean the analysis does not keep: any read counts)
+    names = _heads(call, ("Name", "Names", "Path"))
+    out: set[tuple[str, str]] = set()
+    for writer in calls:
+        if writer.service == "ssm" and writer.method == "put_parameter":
+            key = key_arn(writer.param("KeyId"), scope)
+            written = _heads(writer, ("Name",))
+            if key and any(a.startswith(b) or b.startswith(a) for a in names for b in written):
+                out.add(("kms:Decrypt", key))
+    return sorted(out)
+
+
+def _heads(call: ApiCall, params: tuple[str, ...]) -> list[str]:
+    """The literal start of each name a call passes (``/tokens/`` for ``f"/tokens/{x}"``)."""
+    out: list[str] = []
+    for param in params:
+        for text in strings(call.param(param)):
+            if isinstance(text, str):
+                out.append(text.lstrip("/"))
+            elif isinstance(text, Prefix):
+                out.append(text.value.lstrip("/"))
+    return out
