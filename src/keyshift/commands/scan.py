@@ -217,7 +217,8 @@ def scan(
         if gate is not None and result.findings:
             for line in _gate_advice(staged):
                 print(line, file=sys.stderr)
-    unread = sum(1 for s in result.skipped if s.reason.startswith("unreadable"))
+    # files, and git objects (corrupt, missing) that could not be read
+    unread = sum(1 for s in result.skipped if s.reason.startswith(_NOT_READ))
     if unread and not result.findings and not exit_zero:
         # could not look everywhere: never "clean" (exit 0); the files are named in the report
         if not quiet:
@@ -225,6 +226,10 @@ def scan(
         raise typer.Exit(2)
     failed = bool(result.findings) or (gate is not None and gate.changed and fail_on_policy_change)
     raise typer.Exit(0 if exit_zero or not failed else 1)
+
+
+#: ``skipped`` reasons that mean the scan could not look there (never clean: exit 2)
+_NOT_READ = ("unreadable", "corrupt object", "missing object")
 
 
 def _build_contexts(target: Path, config: Config) -> list[ScanResult]:

@@ -33,6 +33,7 @@ from keyshift.planner.candidates import LARGE_TREE, installed_code_removed, sele
 from keyshift.planner.deploy import Service, discover, rel, service_for, walk
 from keyshift.planner.deploy import _read as read_text_or_empty
 from keyshift.planner.grants import Grant, _env_region, _regions, _single_region, grants_for
+from keyshift.planner.reach import unreached, workload_start
 from keyshift.planner.values import Assumed, Const, EnvRead, Origin, Values
 from keyshift.planner.workloads import (
     closure,
@@ -41,6 +42,7 @@ from keyshift.planner.workloads import (
     kubernetes,
     lambda_handlers,
     main_package,
+    module_index,
     project_name,
 )
 from keyshift.progress import NULL, Reporter
@@ -225,15 +227,40 @@ def plan_repository(
     # belong to the directory workload that holds them
     drafts: dict[str, _RoleDraft] = {}
     reached: set[str] = set()
+    listed = frozenset(rel(root, p) for p in files)
+    modules = module_index(py_files)
+    started: set[str] = set()  # workloads whose code is what their entry points reach
     for service in services:
         # two families in one folder (infra/ naming every service) both run that folder's code
         own = [
             p for p in trees if (h := _holder(services, p)) is not None and h.directory == service.directory
         ]
-        drafts[_unit(service)] = _RoleDraft(service, closure(own, graph) if own else set())
-        reached |= drafts[_unit(service)].code
+        start = workload_start(root, service.directory, service.kind, service.env_value, listed, modules)
+        if start.seeds is not None:
+            draft = _RoleDraft(service, closure(start.seeds, graph))
+            draft.notes.add("entry points followed: " + "; ".join(start.entries))
+            started.add(_unit(service))
+        else:
+            draft = _RoleDraft(service, closure(own, graph) if own else set())
+            draft.notes.update(start.why)
+        drafts[_unit(service)] = draft
+        reached |= draft.code
+    for service in services:
+        if _unit(service) in started:
+            mine = [
+                p
+                for p in listed
+                if p.endswith(".py")
+                and (h := _holder(services, p)) is not None
+                and h.directory == service.directory
+            ]
+            note = unreached(root, mine, drafts[_unit(service)].code)
+            if note:
+                drafts[_unit(service)].notes.add(note)
     for path in sorted(set(trees) - reached):
         holder = _holder(services, path)
+        if holder is not None and _unit(holder) in started:
+            continue  # in the build context, but no entry point runs it (listed in the notes)
         if holder is not None:
             service = holder
         else:  # code beside the workloads that none of them runs: a unit of its own top folder
@@ -598,13 +625,33 @@ def _anchors(root: Path, files: list[Path], findings: list[Finding]) -> frozense
 def _findings(
     root: Path, scan_config: Config | None, scan: ScanResult | None
 ) -> tuple[list[Finding], set[str], list[str]]:
-    """The given scan's findings, else a scan of ``root``'s working tree."""
+    """The given scan's findings, else a scan of ``root``'s working tree, plus the keys in the
+    local settings files git ignores."""
     if scan is None:
-        return _scan_findings(root, scan_config)
-    found = {f.key_id for f in scan.findings if f.key_id}
-    suppressed = {f.key_id for f in scan.suppressed if f.key_id and f.key_id not in found}
-    rel_findings = [f for f in scan.findings if f.source.name in ("WORKTREE", "DOCKERFILE")]
-    return rel_findings, suppressed, []
+        found_here, suppressed, errors = _scan_findings(root, scan_config)
+    else:
+        found = {f.key_id for f in scan.findings if f.key_id}
+        suppressed = {f.key_id for f in scan.suppressed if f.key_id and f.key_id not in found}
+        found_here = [f for f in scan.findings if f.source.name in ("WORKTREE", "DOCKERFILE")]
+        errors = []
+    local = _ignored_findings(root, scan_config)
+    return [*found_here, *local], suppressed, errors
+
+
+def _ignored_findings(root: Path, scan_config: Config | None) -> list[Finding]:
+    """Keys in the local settings files git ignores (``.env``, ``local_settings.py``): the scan
+    of the repository passes over them, but the running app reads its key from there."""
+    from keyshift.sources.worktree import ignored_local_files, is_excluded
+
+    config = scan_config or Config()
+    rels = [r for r in ignored_local_files(root) if not is_excluded(r, config.exclude)]
+    if not rels:
+        return []
+    try:
+        from keyshift.scan import scan_relpaths
+    except ImportError:
+        return []
+    return list(scan_relpaths(root, rels, config).findings)
 
 
 def _explicit_keys(creds: Values) -> tuple[set[str], bool]:

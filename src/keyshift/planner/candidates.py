@@ -25,9 +25,14 @@ from keyshift.progress import NULL, Reporter
 
 #: bytes every file that imports boto3, botocore, aioboto3 or aiobotocore holds
 SDK_MARKER = b"boto"
-#: an import statement, with its parenthesised or backslash-continued names
+#: bytes every file that builds a LangChain Bedrock model holds (it makes its own client)
+WRAPPER_MARKER = b"Bedrock"
+#: an import statement, with its parenthesised or backslash-continued names. Linear on any input:
+#: a ``(`` never closed runs to the end (rescanning the rest of the file from each one was
+#: quadratic), and no part can give back what it matched
 _IMPORT = re.compile(
-    rb"(?m)^[ \t]*(?:from[ \t]+[.\w]+[ \t]+)?import\b(?:[ \t]*\([^)]*\)|[^\n]*(?:\\\r?\n[^\n]*)*)"
+    rb"(?m)^[ \t]*+(?:from[ \t]++[.\w]++[ \t]++)?import\b"
+    rb"(?:[ \t]*+\([^)]*+(?:\)|\Z)|[^\n\\]*+(?:\\(?:\r?\n)?[^\n\\]*+)*+)"
 )
 _WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -38,7 +43,8 @@ def _import_words(data: bytes) -> frozenset[bytes]:
     return frozenset(_WORD.findall(b"\n".join(_IMPORT.findall(data))))
 
 
-_FROM = re.compile(r"from\s+(\.*)([\w.]*)\s+import\s+(.*)", re.S)
+#: possessive: the dots of a relative import are never split between the level and the module
+_FROM = re.compile(r"from\s++(\.*+)([\w.]*+)\s+import\s+(.*)", re.S)
 
 
 def byte_imports(path: str, data: bytes, index: dict[str, list[str]]) -> set[str]:
@@ -48,7 +54,8 @@ def byte_imports(path: str, data: bytes, index: dict[str, list[str]]) -> set[str
     found: set[str] = set()
     package = list(PurePosixPath(path).parent.parts)
     for match in _IMPORT.finditer(data):
-        lines = match.group(0).decode("utf-8", "replace").replace("\\\n", " ").splitlines()
+        text = match.group(0).decode("utf-8", "replace")
+        lines = text.replace("\\\r\n", " ").replace("\\\n", " ").splitlines()
         text = " ".join(line.split("#", 1)[0] for line in lines).replace("(", " ").replace(")", " ")
         for stmt in (part.strip() for part in text.split(";")):  # ``import a; import b``
             resolve(_statement_names(stmt, package), path, index, found)
@@ -79,7 +86,7 @@ def _name(path: str) -> bytes:
     """The word an import of ``path`` must contain: its stem, or its package's for ``__init__``."""
     posix = PurePosixPath(path)
     stem = posix.parent.name if posix.stem == "__init__" else posix.stem
-    return stem.encode()
+    return stem.encode("utf-8", "surrogateescape")  # a file name that is not UTF-8 keeps its bytes
 
 
 def installed_code_removed(root: Path, py_files: list[str], all_files: Iterable[str]) -> list[str]:
@@ -180,18 +187,34 @@ def select(
         data = _reachable(data, anchors, imported, words)
         out.read = len(data)
     relevant: set[str] = set()
-    frontier = [p for p, blob in data.items() if SDK_MARKER in blob]
+    frontier = [p for p, blob in data.items() if SDK_MARKER in blob or WRAPPER_MARKER in blob]
+    # each file is looked at through the words of its import statements, once: scanning every
+    # file again for each layer was quadratic on a chain of imports. A file that names a layer's
+    # module but imports nothing relevant yet waits on what it imports.
+    saying: dict[bytes, list[str]] = {}
+    for path, blob in data.items():
+        if path not in words:
+            words[path] = _import_words(blob)
+        for word in words[path]:
+            saying.setdefault(word, []).append(path)
+    waiting: dict[str, list[str]] = {}
+    checked: set[str] = set()
     while frontier:
         relevant.update(frontier)
         names = {_name(p) for p in frontier}
-        frontier = []
-        for path, blob in data.items():
-            if path in relevant:
-                continue
-            if path not in words:
-                words[path] = _import_words(blob)
-            if words[path] & names and imported(path) & relevant:
-                frontier.append(path)
+        fresh = {q for p in frontier for q in waiting.pop(p, ()) if q not in relevant}
+        for name in names:
+            for path in saying.pop(name, ()):
+                if path in relevant or path in checked:
+                    continue
+                checked.add(path)
+                targets = imported(path)
+                if targets & relevant:
+                    fresh.add(path)
+                else:
+                    for target in targets:
+                        waiting.setdefault(target, []).append(path)
+        frontier = sorted(fresh)
     # what the relevant files import, all the way down: the values their calls read
     needed = set(relevant) | {p for p in data if _settings_module(p)}
     stack = list(needed)

@@ -65,10 +65,13 @@ class Service:
 def walk(root: Path) -> list[Path]:
     """Every regular file under ``root`` as ``scan`` and ``fix`` list them
     (``sources.worktree.walk_tree``: git's listing in a work tree, else a walk past VCS,
-    dependency and cache folders); symlinks are never followed; sorted."""
-    from keyshift.sources.worktree import walk_tree
+    dependency and cache folders), plus the local settings files git ignores (``.env``,
+    ``local_settings.py``): the running app reads them, so the plan does; symlinks are never
+    followed; sorted."""
+    from keyshift.sources.worktree import ignored_local_files, walk_tree
 
-    paths = (root / name for name in walk_tree(root, all_files=False, exclude=()).files)
+    names = {*walk_tree(root, all_files=False, exclude=()).files, *ignored_local_files(root)}
+    paths = (root / name for name in names)
     return sorted(p for p in paths if _regular(p))
 
 

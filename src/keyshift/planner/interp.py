@@ -19,9 +19,13 @@ from keyshift.planner.envmodel import (
     entry_point,
     environ_call,
     is_static,
+    pending_arguments,
+    pending_parameters,
     read_env,
     report_outside,
     set_env,
+    setting_name,
+    unset_in_module,
 )
 from keyshift.planner.records import MAX_DEPTH, MAX_NESTING, UNKNOWN, Func, Unresolved
 from keyshift.planner.strings import binop, env_fallback, fstring, str_method, union
@@ -81,6 +85,9 @@ class Interpreter:
         self.env = env
         self.inline_returns: set[Value] | None = None
         self.globals: set[str] = set()  # names a function declares ``global``
+        # parameters whose callers' values are not known yet (see ``bind_params``)
+        self.pending: frozenset[str] = frozenset()
+        self._pending_call: tuple[ast.Call, frozenset[int], frozenset[str]] | None = None
 
     # ----- names ---------------------------------------------------------------------------
     def assign(self, name: str, values: Values) -> None:
@@ -260,6 +267,7 @@ class Interpreter:
             for name in names:
                 if name != first:
                     self.env[name] = self.env.get(name, EMPTY) | UNKNOWN
+        self.pending = pending_parameters(self.a, func, names, self.env)
         if func.cls is not None and positional and not is_static(func):
             first = positional[0].arg
             kind = decorator_names(func)
@@ -396,6 +404,9 @@ class Interpreter:
                 out.update(union(*value.items))
             elif isinstance(value, Assumed):
                 out.add(value)
+        if not out and not any(isinstance(v, DictV | ListV | TupleV | Builtin | Assumed) for v in base):
+            # config["S3_SOURCE_BUCKET"] of a file the analysis cannot read: name what is missing
+            out.update(EnvRead(k.value) for k in keys if isinstance(k, Const) and setting_name(k.value))
         return frozenset(out)
 
     def _attribute(self, owners: Values, attr: str, node: ast.expr | None) -> Values:
@@ -404,7 +415,10 @@ class Interpreter:
             if isinstance(owner, Builtin):
                 out.add(Builtin(f"{owner.name}.{attr}"))
             elif isinstance(owner, ModV):
-                out.update(self._import_value(ImportRef(owner.path, attr)))
+                found = self._import_value(ImportRef(owner.path, attr))
+                if not found and setting_name(attr) and unset_in_module(self.a, owner.path, attr):
+                    found = frozenset({EnvRead(attr)})  # settings.AWS_BUCKET that no file sets
+                out.update(found)
             elif isinstance(owner, InstV | ClassV):
                 out.update(self._member(owner, attr))
             elif isinstance(owner, ClientV):
@@ -480,6 +494,8 @@ class Interpreter:
                             kwargs[key] = kwargs.get(key, EMPTY) | inner
                 continue
             kwargs[kw.arg] = values
+        if self.pending:
+            self._pending_call = pending_arguments(node, args, kwargs, self.pending)
         out: set[Value] = set()
         for callee in callees:
             out.update(self._call_one(callee, args, kwargs, node))
@@ -537,12 +553,13 @@ class Interpreter:
         if inst is not None and positional and not is_static(func):
             bound[positional[0]] = frozenset({inst})
             positional = positional[1:]
-        for name, values in zip(positional, args, strict=False):
-            bound[name] = values or UNKNOWN
+        pending = self._pending_call if self._pending_call and self._pending_call[0] is node else None
+        for index, (name, values) in enumerate(zip(positional, args, strict=False)):
+            bound[name] = values or (EMPTY if pending and index in pending[1] else UNKNOWN)
         known = set(positional) | {a.arg for a in fargs.kwonlyargs}
         for name, values in kwargs.items():
             if name in known:
-                bound[name] = values or UNKNOWN
+                bound[name] = values or (EMPTY if pending and name in pending[2] else UNKNOWN)
             elif fargs.kwarg is not None:
                 extra = frozenset({DictV(((name, values),))})
                 bound[fargs.kwarg.arg] = bound.get(fargs.kwarg.arg, EMPTY) | extra

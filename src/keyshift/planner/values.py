@@ -104,6 +104,7 @@ class Origin:
     path: str
     line: int
     secret: frozenset[Value] | None = None  # aws_secret_access_key, matched by SHA-1 to scan findings
+    endpoint: frozenset[Value] | None = None  # endpoint_url: names the API of execute-api clients
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,26 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 
-def _module_index(paths: Iterable[str]) -> dict[str, list[str]]:
-    index: dict[str, list[str]] = {}
+class ModuleIndex(dict[str, list[str]]):
+    """Dotted name -> files, with the length of its longest name (no longer dotted prefix of an
+    import can name a file) and, for names many files share, a folder tree to find the closest."""
+
+    longest: int = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tries: dict[str, _Node] = {}
+
+
+#: the longest dotted prefix looked up in an index that does not know its own longest name
+#: (a path has at most this many characters on Linux)
+_PATH_MAX = 4096
+#: above this many files for one dotted name, ``closest`` walks a folder tree, not every file
+_MANY = 32
+
+
+def _module_index(paths: Iterable[str]) -> ModuleIndex:
+    index = ModuleIndex()
     for path in paths:
         parts = list(PurePosixPath(path).with_suffix("").parts)
         if parts and parts[-1] == "__init__":
@@ -27,7 +45,53 @@ def _module_index(paths: Iterable[str]) -> dict[str, list[str]]:
             dotted = ".".join(parts[start:])
             if dotted:
                 index.setdefault(dotted, []).append(path)
+                index.longest = max(index.longest, len(dotted))
     return index
+
+
+class _Node:
+    """One folder (or file) of the candidates' paths, with the best candidate below it."""
+
+    __slots__ = ("best", "children")
+
+    def __init__(self, best: tuple[int, str]) -> None:
+        self.best = best
+        self.children: dict[str, _Node] = {}
+
+
+def _tree(candidates: list[str]) -> _Node:
+    root = _Node((len(candidates[0]), candidates[0]))
+    for path in candidates:
+        key = (len(path), path)
+        node = root
+        node.best = min(node.best, key)
+        for part in path.split("/"):
+            child = node.children.get(part)
+            if child is None:
+                child = node.children[part] = _Node(key)
+            node = child
+            node.best = min(node.best, key)
+    return root
+
+
+def _nearest(index: Mapping[str, list[str]], name: str, candidates: list[str], importer: str) -> str:
+    """``closest`` in time proportional to the importer's depth when many files share ``name``:
+    the deepest folder of the importer's path that holds a candidate, then its shortest one
+    (checked against ``closest`` by tests/security/test_planner_imports_linear.py)."""
+    tries: dict[str, _Node] | None = getattr(index, "tries", None)
+    if tries is None or len(candidates) <= _MANY:
+        return closest(candidates, importer)
+    node = tries.get(name)
+    if node is None:
+        node = tries[name] = _tree(candidates)
+    best = node.best
+    for part in importer.split("/"):
+        child = node.children.get(part)
+        if child is None:
+            break
+        node = child
+        best = node.best
+    return best[1]
 
 
 def closest(candidates: list[str], importer: str) -> str:
@@ -47,7 +111,7 @@ def closest(candidates: list[str], importer: str) -> str:
     return min(candidates, key=closeness)
 
 
-def module_index(paths: Iterable[str]) -> dict[str, list[str]]:
+def module_index(paths: Iterable[str]) -> ModuleIndex:
     """Dotted name (every suffix of the path: ``a.b.c``, ``b.c``, ``c``) -> the files it may name."""
     return _module_index(paths)
 
@@ -74,13 +138,21 @@ def imports_of(path: str, tree: ast.Module, index: Mapping[str, list[str]]) -> s
 
 def resolve(names: Iterable[str], importer: str, index: Mapping[str, list[str]], found: set[str]) -> None:
     """Add to ``found`` the repository files the dotted ``names`` load: ``import a.b.c`` runs
-    a, a.b and a.b.c, each the candidate closest to ``importer``."""
+    a, a.b and a.b.c, each the candidate closest to ``importer``. Prefixes longer than the
+    index's longest name are not looked up (``import a.a.a…`` of a megabyte was quadratic)."""
+    longest = getattr(index, "longest", _PATH_MAX)
     for name in names:
-        parts = name.split(".")
-        for end in range(1, len(parts) + 1):
-            candidates = index.get(".".join(parts[:end]))
+        end = name.find(".")
+        while True:
+            prefix = name if end == -1 else name[:end]
+            if len(prefix) > longest:
+                break
+            candidates = index.get(prefix)
             if candidates:
-                found.add(closest(candidates, importer))
+                found.add(_nearest(index, prefix, candidates, importer))
+            if end == -1:
+                break
+            end = name.find(".", end + 1)
 
 
 def import_graph(trees: Mapping[str, ast.Module]) -> dict[str, set[str]]:

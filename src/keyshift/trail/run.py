@@ -129,5 +129,3 @@ def _read_task(task: tuple[list[Unit], frozenset[str] | None, Limits]) -> Partia
     for unit in batch:
         merge(total, read_unit(unit, wanted, limits))
     return total
-
-
