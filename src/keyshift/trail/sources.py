@@ -40,8 +40,9 @@ except ImportError:  # msgspec is not installed: every record goes through the f
 MAX_BYTES = 16 << 30  # decompressed bytes per file
 MAX_RATIO = 200  # CloudTrail JSON compresses about 10-20:1; a bomb goes far beyond
 #: bytes of one member of a compressed tar: each is held in memory while it waits for a worker
-#: (a few per worker), so a 12 MB .tar.gz of 900 MB members used to exhaust memory
-MAX_MEMBER = 256 << 20
+#: (a few per worker), so a 12 MB .tar.gz of 900 MB members used to exhaust memory; a delivered
+#: file is a few MB
+MAX_MEMBER = 32 << 20
 _BOMB_SLACK = 64 << 20  # decompressed bytes allowed before the ratio of a compressed tar is judged
 _SUFFIXES = (".json.gz", ".json", ".csv", ".csv.gz", ".gz", ".log", ".log.gz")
 _LOGS = (".log", ".log.gz")
@@ -146,6 +147,8 @@ def _tar(path: Path, skipped: list[tuple[str, str]]) -> Iterator[Unit]:
             read: set[str] = set()
             for member in tar:
                 name = f"{path}!{member.name}"
+                if member.isdir():
+                    continue
                 if member.islnk() and member.linkname in read:
                     continue  # a hard link to a member already read: its events are counted once
                 if member.issym() or member.islnk() or member.isdev():  # never followed: counted
@@ -153,6 +156,7 @@ def _tar(path: Path, skipped: list[tuple[str, str]]) -> Iterator[Unit]:
                     skipped.append((name, f"{kind} in the tar (not followed)"))
                     continue
                 if not member.isfile():
+                    skipped.append((name, "not a regular file in a tar"))
                     continue
                 base = member.name.rsplit("/", 1)[-1]
                 if "CloudTrail-Digest" in member.name:
@@ -164,7 +168,8 @@ def _tar(path: Path, skipped: list[tuple[str, str]]) -> Iterator[Unit]:
                     log = base.endswith(_LOGS)
                     yield Unit(name, path=str(path), offset=member.offset_data, size=member.size, log=log)
                 elif member.size > MAX_MEMBER:
-                    skipped.append((name, f"member larger than {MAX_MEMBER} bytes in a compressed tar"))
+                    why = f"member larger than {MAX_MEMBER >> 20} MiB in a compressed tar: unpack it first"
+                    skipped.append((name, why))
                 else:
                     read.add(member.name)
                     handle = tar.extractfile(member)
@@ -273,6 +278,11 @@ def _open(unit: Unit, limits: Limits) -> tuple[Callable[[int], bytes], Callable[
         raw.close()
         raise TrailFormatError("compressed with something other than gzip: decompress it first")
     return raw.read, raw.close, "plain"
+
+
+def fast_available() -> bool:
+    """True when msgspec is installed: without ``--keys``, delivered files take ``quick``."""
+    return quick is not None
 
 
 def read_unit(unit: Unit, wanted: frozenset[str] | None, limits: Limits = Limits()) -> Partial:
