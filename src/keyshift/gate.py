@@ -179,8 +179,8 @@ def load_policy(
             else:
                 try:
                     baseline = parse_baseline(json.loads(data), f"{rel}@{where}")
-                except (ValueError, UnicodeDecodeError) as exc:
-                    raise KeyshiftError(f"baseline {rel} at {where} is not valid JSON: {exc}") from exc
+                except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+                    raise KeyshiftError(f"baseline {rel} at {where} is not valid JSON: {exc}") from None
             compare(rel, data, after, "baseline")
     if changed:
         warnings.append(

@@ -223,6 +223,8 @@ def _read_json(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise KeyshiftError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+    except (ValueError, RecursionError):  # a number of thousands of digits, nesting past the stack
+        raise KeyshiftError(f"{path}: not a readable baseline (nested too deep, or a huge number)") from None
 
 
 def load_baseline(path: Path) -> Baseline:

@@ -138,6 +138,10 @@ class _Buffer:
                     ) from None
                 self.fill(at_least=len(self.text) - self.pos)
                 continue
+            except ValueError:  # an integer of more than 4,300 digits: one file's problem, not the run's
+                raise TrailFormatError(
+                    f"the value at character {self.offset + self.pos} holds a number with too many digits"
+                ) from None
             if end >= len(self.text) and not self.eof:
                 # a number or literal may continue in the next chunk
                 self.fill(at_least=len(self.text) - self.pos)
