@@ -60,6 +60,7 @@ SAFE_OPTIONS: tuple[str, ...] = (
     "-c", "core.sshCommand=ssh",
     "-c", "credential.helper=",
     "-c", "log.showSignature=false",
+    "-c", "advice.graftFileDeprecated=false",  # GIT_GRAFT_FILE is set (to nothing) on every command
 )  # fmt: skip
 
 #: Options for commands that reach a remote (sweep clones): the user's ``ssh`` setup is kept.

@@ -399,7 +399,8 @@ def scan_history(
             tagged = []
             rev = run_git(repo.cmd("rev-list", "--count", *tips, "--"), check=False)
             if rev.returncode != 0:
-                said = rev.stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"]
+                lines = rev.stderr.decode("utf-8", "replace").strip().splitlines()
+                said = [x for x in lines if not x.startswith("hint:")] or ["no message"]
                 errors.append(f"git rev-list failed ({said[0]}); the commit count is unknown")
             commits[0] = int(rev.stdout.strip() or 0)
     else:
