@@ -508,6 +508,10 @@ class Interpreter:
                 out.update(read_env(self.a, self.module, args[0], args[1] if len(args) > 1 else None))
             elif name == "dict" and isinstance(node.func, ast.Name):
                 out.add(DictV(tuple(sorted(kwargs.items(), key=lambda kv: kv[0]))))
+            elif name == "dumps" and args and isinstance(node.func, ast.Attribute):
+                # json.dumps(payload) carries what it serializes: a key inside still leaves
+                # with the request it is sent in (a third party storing to S3 with it)
+                out.update(v for v in args[0] if isinstance(v, DictV | ListV | TupleV))
             elif name == "Depends" and args:
                 # FastAPI's Depends(provider) parameter default: the handler gets what the
                 # provider returns

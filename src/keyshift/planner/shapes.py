@@ -15,7 +15,7 @@ from typing import Any
 
 from keyshift.planner.records import ApiCall
 from keyshift.planner.resources import Scope, strings
-from keyshift.planner.values import Const, DictV, Glob, ListV, Prefix, Values
+from keyshift.planner.values import EMPTY, Const, DictV, Glob, ListV, Prefix, Values
 
 
 def present(call: ApiCall, name: str) -> bool:
@@ -156,16 +156,18 @@ def athena_extras(call: ApiCall, scope: Scope, add: Any) -> None:
             continue
         for location in strings(config.get("OutputLocation")):
             text = location.value if isinstance(location, Prefix) else location
-            if not isinstance(text, str) or not text.startswith("s3://"):
+            if isinstance(text, str) and not text.startswith("s3://"):
                 continue
-            bucket, _, prefix = text[5:].partition("/")
-            if not bucket:
-                continue
-            target = replace(
-                call, params=(("Bucket", frozenset({Const(bucket)})), ("Key", frozenset({Prefix(prefix)})))
-            )
+            path = text[5:] if isinstance(text, str) else ""
+            bucket, slash, prefix = path.partition("/")
+            # a bucket the code builds at run time is still written to: a placeholder (or "*")
+            located: tuple[tuple[str, Values], ...] = (("Key", frozenset({Prefix(prefix)})),)
+            if bucket and (isinstance(location, str) or slash):
+                located = (("Bucket", frozenset({Const(bucket)})), *located)
+            target = replace(call, params=located)
             for action in ("s3:GetBucketLocation", "s3:ListBucket", "s3:PutObject", "s3:GetObject"):
                 add(action, call, scope, "conditional", resolved_from=target)
+    _athena_ddl(call, scope, add)
     databases = [
         d
         for context in call.param("QueryExecutionContext") or ()
@@ -186,6 +188,51 @@ def athena_extras(call: ApiCall, scope: Scope, add: Any) -> None:
             names = frozenset(Const(t) for t in tables)
             table_call = replace(call, service="glue", method="get_table", params=(*params, ("Name", names)))
             add("glue:GetTable", call, scope, "conditional", resolved_from=table_call)
+
+
+_DDL = re.compile(
+    r"^\s*(CREATE|DROP)\s+(?:EXTERNAL\s+)?(DATABASE|SCHEMA|TABLE|VIEW)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?"
+    r"[\"`]?(\w+)[\"`]?(?:\.[\"`]?(\w+)[\"`]?)?",
+    re.I,
+)
+_DDL_ACTIONS = {
+    ("CREATE", "DATABASE"): "glue:CreateDatabase",
+    ("DROP", "DATABASE"): "glue:DeleteDatabase",
+    ("CREATE", "TABLE"): "glue:CreateTable",
+    ("DROP", "TABLE"): "glue:DeleteTable",
+}
+
+
+def _athena_ddl(call: ApiCall, scope: Scope, add: Any) -> None:
+    """``CREATE DATABASE``/``CREATE EXTERNAL TABLE``/``DROP ...`` run against the Glue catalog with
+    the caller's rights (only ``SELECT``'s reads were granted)."""
+    databases = [
+        d
+        for context in call.param("QueryExecutionContext") or ()
+        if isinstance(context, DictV)
+        for d in strings(context.get("Database"))
+        if isinstance(d, str)
+    ]
+    for query in strings(call.param("QueryString")):
+        text = query.value if isinstance(query, Prefix) else query
+        match = _DDL.match(text) if isinstance(text, str) else None
+        if match is None:
+            continue
+        verb, kind = match.group(1).upper(), match.group(2).upper()
+        kind = {"SCHEMA": "DATABASE", "VIEW": "TABLE"}.get(kind, kind)
+        action = _DDL_ACTIONS[(verb, kind)]
+        if kind == "DATABASE":
+            database, table = match.group(3), None
+        elif match.group(4):
+            database, table = match.group(3), match.group(4)
+        else:
+            database, table = (databases[0] if len(databases) == 1 else None), match.group(3)
+        params: tuple[tuple[str, Values], ...] = (
+            ("DatabaseName", frozenset({Const(database)}) if database else EMPTY),
+            *((("Name", frozenset({Const(table)})),) if table else ()),
+        )
+        target = replace(call, service="glue", method=action.split(":")[1], params=params)
+        add(action, call, scope, "conditional", resolved_from=target)
 
 
 def _query_tables(call: ApiCall) -> list[tuple[str | None, str]]:
