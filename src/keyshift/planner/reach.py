@@ -44,6 +44,7 @@ from keyshift.planner.startfiles import read_listed as _read
 
 MAX_COMMANDS = 64  # start commands of one workload followed; more and the folder is its code
 MAX_TARGETS = 256  # programs one command runs (scripts included)
+MAX_APPS, MAX_DOTTED = 500, 2000  # installed apps and dotted paths one settings file may name
 _SETTINGS_NAME = re.compile(r"DJANGO_SETTINGS_MODULE[\"']?\s*[,:=]\s*[\"']([A-Za-z_][\w.]*)[\"']")
 
 
@@ -201,6 +202,8 @@ def _django(
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         apps, dotted = _settings_strings(tree)
+        if len(apps) > MAX_APPS or len(dotted) > MAX_DOTTED:
+            return False  # generated or hostile settings: not followed, the folder is the code
         for name in sorted(apps):
             _app(ctx, name, target, seeds)
         for name in sorted(dotted):
@@ -389,7 +392,9 @@ def _resolve(
             if settings and _django(ctx, settings, target, seeds, entries, source):
                 found_any = True
             elif not target.optional:
-                outcome.unresolved.append("runs a Django project whose settings module keyshift cannot find")
+                outcome.unresolved.append(
+                    "runs a Django project whose settings module keyshift cannot find or follow"
+                )
             continue
         files = (
             _module(ctx, target.name, target)
