@@ -196,6 +196,65 @@ CASES = [
             ("ses:SendBulkEmail", f"arn:aws:ses:us-east-1:{ACCOUNT}:template/digest"),
         },
     ),
+    (
+        "timestream-calls-discover-their-endpoint",
+        client("timestream-write") + 'c.write_records(DatabaseName="d", TableName="t", Records=[])\n',
+        {
+            ("timestream:WriteRecords", f"arn:aws:timestream:us-east-1:{ACCOUNT}:database/d/table/t"),
+            ("timestream:DescribeEndpoints", "*"),
+        },
+    ),
+    (
+        "data-api-reads-the-secret-it-names",
+        client("rds-data")
+        + f'c.execute_statement(resourceArn="arn:aws:rds:us-east-1:{ACCOUNT}:cluster:db",'
+        f' secretArn="arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:db-AbCdEf", sql="SELECT 1")\n',
+        {
+            ("rds-data:ExecuteStatement", f"arn:aws:rds:us-east-1:{ACCOUNT}:cluster:db"),
+            ("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:db-AbCdEf"),
+        },
+    ),
+    (
+        "securestring-under-a-customer-key-encrypts-and-decrypts",
+        client("ssm")
+        + f'c.put_parameter(Name="/app/token", Value="v", Type="SecureString", KeyId="{K1}")\n'
+        'c.get_parameter(Name="/app/token", WithDecryption=True)\nc.get_parameter(Name="/other")\n',
+        {
+            ("ssm:PutParameter", f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/app/token"),
+            ("ssm:GetParameter", f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/app/token"),
+            ("ssm:GetParameter", f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/other"),
+            ("kms:Encrypt", f"{KMS}/{K1}"),
+            ("kms:Decrypt", f"{KMS}/{K1}"),
+        },
+    ),
+    (
+        "functools-partial-client-factory",
+        'import functools, boto3\nmake = functools.partial(boto3.client, region_name="eu-west-1",'
+        f' aws_access_key_id="{KEY}")\nmake("sqs").send_message(QueueUrl="https://sqs.eu-west-1.amazonaws.com/'
+        f'{ACCOUNT}/q", MessageBody="x")\n',
+        {("sqs:SendMessage", f"arn:aws:sqs:eu-west-1:{ACCOUNT}:q")},
+    ),
+    (
+        "region-the-code-sets-for-default-chain-clients",
+        f'import os, boto3\nos.environ["AWS_ACCESS_KEY_ID"] = "{KEY}"\n'
+        'os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-2")\n'
+        'boto3.client("dynamodb").get_item(TableName="t", Key={})\n',
+        {("dynamodb:GetItem", f"arn:aws:dynamodb:eu-west-2:{ACCOUNT}:table/t")},
+    ),
+    (
+        "region-of-the-default-session",
+        f'import boto3\nboto3.setup_default_session(aws_access_key_id="{KEY}", region_name="ap-south-1")\n'
+        'boto3.client("dynamodb").get_item(TableName="t", Key={})\n',
+        {("dynamodb:GetItem", f"arn:aws:dynamodb:ap-south-1:{ACCOUNT}:table/t")},
+    ),
+    (
+        "fastapi-depends-provider-builds-the-client",
+        "import boto3\nfrom fastapi import Depends, FastAPI\napp = FastAPI()\n"
+        f'def sqs():\n    return boto3.client("sqs", region_name="us-east-1", aws_access_key_id="{KEY}")\n'
+        '@app.post("/x")\ndef handler(client=Depends(sqs)):\n'
+        f'    client.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/q", MessageBody="x")\n',
+        {("sqs:SendMessage", f"arn:aws:sqs:us-east-1:{ACCOUNT}:q")},
+    ),
 ]
 
 

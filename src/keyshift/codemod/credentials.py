@@ -33,6 +33,7 @@ from keyshift.awsnames import CREDENTIAL_KWARGS, FIRST_POSITIONAL_CREDENTIAL, KE
 from keyshift.codemod.callsites import Target, find_targets, resolve_metadata
 from keyshift.codemod.edits import ArgRemover, check_parses, delete_statements, remove_import_names
 from keyshift.codemod.endpoints import other_service_reason, session_endpoint_calls
+from keyshift.codemod.metadata import Wrapper
 from keyshift.codemod.notes import config_files, dead_read_notes, kept_literal_notes, leftover_notes
 from keyshift.codemod.records import (
     Note,
@@ -247,7 +248,7 @@ def fix_source(data: bytes) -> ModuleFix:
     libcst's runner only (it renders the whole original file again to scrub libcst's diff and
     warnings, about a fifth of a file's cost); ``keyshift fix`` scrubs its own outputs.
     """
-    wrapper = MetadataWrapper(cst.parse_module(data), unsafe_skip_copy=True)
+    wrapper = Wrapper(cst.parse_module(data), unsafe_skip_copy=True)
     with quiet_compiler():  # literal evaluation compiles user strings: no warning may echo them
         return fix_module(wrapper)
 

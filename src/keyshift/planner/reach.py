@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from keyshift.planner.analysis import is_test_path
 from keyshift.planner.entrypoints import (
     MAX_DEPTH,
     Command,
@@ -490,3 +491,22 @@ def unreached(root: Path, own: list[str], code: set[str], limit: int = 8) -> str
         return None
     shown = ", ".join(missed[:limit]) + (f" and {len(missed) - limit} more" if len(missed) > limit else "")
     return f"not reached from the entry point(s), so not granted: {shown}"
+
+
+def unreached_key_code(root: Path, own: list[str], code: set[str], credential_code: set[str]) -> list[str]:
+    """The workload's own files with an AWS SDK client and a key or credential argument that no
+    entry point reaches. Their calls are not granted, so the plan is not complete: a script, cron
+    job or worker the entry points do not show may still run them with the key (exit 1, never a
+    silent "nothing to plan")."""
+    out = []
+    for path in sorted(own):
+        if path in code or path not in credential_code or is_test_path(path):
+            continue
+        try:
+            with open(root / path, "rb") as handle:
+                data = handle.read(MAX_TEXT)
+        except OSError:
+            continue
+        if b"boto" in data or b"Bedrock" in data:
+            out.append(path)
+    return out
