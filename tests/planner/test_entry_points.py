@@ -122,6 +122,24 @@ SHAPES: dict[str, dict[str, str]] = {
         + "\n\ndef on_paid(invoice):\n    s3.get_object(Bucket='acme-invoices', Key='i/x')\n",
         "scripts/reindex.py": ONE_OFF,
     },
+    "taskdef-command-override": {
+        "Dockerfile": 'FROM python:3.12\nWORKDIR /app\nCOPY . .\nCMD ["python", "other.py"]\n',
+        "ecs/taskdef.json": (
+            '{"family": "svc", "containerDefinitions": [{"name": "app", "image": "svc",'
+            ' "command": ["python", "-m", "serve"]}]}'
+        ),
+        "serve.py": "from store import save\nsave(b'')\n",
+        "store.py": _store("acme-live"),
+        "other.py": ONE_OFF,
+    },
+    "console-script": {
+        "Dockerfile": 'FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install .\nCMD ["svc-serve", "--port", "80"]\n',
+        "pyproject.toml": '[project]\nname = "svc"\n\n[project.scripts]\nsvc-serve = "svc.cli:main"\n',
+        "src/svc/__init__.py": "",
+        "src/svc/cli.py": "from svc.store import save\n\n\ndef main():\n    save(b'')\n",
+        "src/svc/store.py": _store("acme-live"),
+        "src/svc/admin.py": ONE_OFF,
+    },
 }
 #: what each shape grants: every reached call, nothing of the unreached ones
 EXPECTED: dict[str, dict[str, list[str]]] = {
@@ -137,6 +155,8 @@ UNREACHED = {
     "entrypoint-script": "cleanup.py",
     "compose-command": "api/other.py",
     "django-apps-in-sibling-folders": "scripts/reindex.py",
+    "taskdef-command-override": "other.py",
+    "console-script": "src/svc/admin.py",
 }
 
 
@@ -202,6 +222,10 @@ UNFOLLOWABLE = {
         "runs supervisord, which keyshift cannot",
     ),
     "inline-python": ('CMD ["python", "-c", "import app"]\n', "runs inline Python (python -c)"),
+    "package-without-main": (
+        'CMD ["python", "-m", "pkg"]\n',
+        "runs the package pkg, which has no __main__.py",
+    ),
     "no-cmd": ("", "no CMD or ENTRYPOINT"),
 }
 
@@ -212,6 +236,7 @@ def test_unfollowable_entry_point_falls_back_with_a_note(case: str, tmp_path: Pa
     files = {
         "svc/Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY . .\n" + line,
         "svc/app.py": "from store import save\n",
+        "svc/pkg/__init__.py": "",
         "svc/store.py": _store("acme-live"),
         "svc/oneoff.py": ONE_OFF,
     }

@@ -4,6 +4,7 @@ wrong, and the CLI result that is right for it."""
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -253,3 +254,151 @@ def test_placeholders_name_the_missing_value(
     text = " ".join(item for role in data["roles"] for item in role["unresolved"])
     for value in named:
         assert f"replace <{value}>" in text
+
+
+# ----- Athena DDL and result locations the code builds ------------------------------------------
+GLUE = "arn:aws:glue:us-east-1:111122223333"
+
+
+def test_athena_ddl_percent_formatted_and_unknown_result_bucket(tmp_path: Path) -> None:
+    """``"CREATE DATABASE IF NOT EXISTS %s" % name`` is formatted with its literal argument and
+    needs ``glue:CreateDatabase``; ``CREATE EXTERNAL TABLE`` needs ``glue:CreateTable``; a result
+    location whose bucket is built at run time is still written to (placeholder, exit 1)."""
+    files = {
+        "queries.py": "import os, boto3\n"
+        f'ath = boto3.client("athena", region_name="us-east-1", aws_access_key_id="{KEY}",\n'
+        f'    aws_secret_access_key="{SECRET}")\n\n\n'
+        "def run(query, database, output):\n"
+        "    return ath.start_query_execution(QueryString=query,\n"
+        "        QueryExecutionContext={'Database': database}, ResultConfiguration={'OutputLocation': output})\n\n\n"
+        "def main():\n    bucket = os.environ['RESULTS_BUCKET']\n    out = f's3://{bucket}/results/'\n"
+        "    run('CREATE DATABASE IF NOT EXISTS %s;' % ('sales',), 'sales', out)\n"
+        "    run('CREATE EXTERNAL TABLE IF NOT EXISTS `%s` (id bigint) LOCATION \\'%s\\'' % ('orders', out),"
+        " 'sales', out)\n"
+        "    run('SELECT id FROM %s.%s' % ('sales', 'orders'), 'sales', out)\n\n\nmain()\n",
+    }
+    root = make_repo(tmp_path / "athena", files)
+    code, data = _plan(root)
+    pairs = _pairs(data)
+    assert code == 1
+    assert {
+        ("glue:CreateDatabase", f"{GLUE}:database/sales"),
+        ("glue:CreateTable", f"{GLUE}:table/sales/orders"),
+        ("glue:GetTable", f"{GLUE}:table/sales/orders"),
+    } <= pairs
+    assert {action for action, _ in pairs} >= {"s3:PutObject", "s3:GetBucketLocation"}
+    assert not any(action == "s3:PutObject" and r == "*" for action, r in pairs)
+
+
+@pytest.mark.parametrize(
+    ("template", "right", "expected"),
+    [
+        ("%s/%s", ("a", "b"), "Const:a/b"),
+        ("x-%d-%s", ("1", None), "Prefix:x-1-"),
+        ("100%% %s", ("done",), "Const:100% done"),
+        ("%(name)s!", ("n",), "Glob:*!"),
+    ],
+)
+def test_percent_formatting(template: str, right: tuple[str | None, ...], expected: str) -> None:
+    from keyshift.planner.strings import binop
+    from keyshift.planner.values import Const, TupleV
+
+    items = tuple(frozenset({Const(v)}) if v is not None else frozenset() for v in right)
+    out = binop(ast.Mod(), frozenset({Const(template)}), frozenset({TupleV(items)}))
+    (value,) = out
+    text = value.value if hasattr(value, "value") else value.pattern  # type: ignore[attr-defined]
+    assert f"{type(value).__name__}:{text}" == expected
+
+
+# ----- a key serialized into a third party's request ---------------------------------------------
+def test_key_serialized_with_json_dumps_is_used_outside_aws(tmp_path: Path) -> None:
+    """An image service that stores to S3 with the app's key gets it inside ``json.dumps``: the
+    task role cannot replace that use, so the plan says so and exits 1."""
+    files = {
+        "settings.py": f'class Config:\n    AWS_ACCESS_KEY_ID = "{KEY}"\n    AWS_SECRET_ACCESS_KEY = "{SECRET}"\n'
+        '    AWS_BUCKET = "product-images"\n',
+        "images.py": "import json, boto3, requests\nfrom settings import Config\n"
+        's3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id=Config.AWS_ACCESS_KEY_ID,\n'
+        "    aws_secret_access_key=Config.AWS_SECRET_ACCESS_KEY)\n\n\n"
+        "def resize(image):\n    params = {'s3_store': {'key': Config.AWS_ACCESS_KEY_ID,\n"
+        "        'secret': Config.AWS_SECRET_ACCESS_KEY, 'bucket': Config.AWS_BUCKET}}\n"
+        "    return requests.post('https://images.example.invalid/upload', files={'file': image},\n"
+        "        data={'data': json.dumps(params)})\n\n\n"
+        "def drop(key):\n    s3.delete_object(Bucket=Config.AWS_BUCKET, Key=key)\n",
+    }
+    root = make_repo(tmp_path / "images", files)
+    code, data = _plan(root)
+    assert code == 1
+    assert ("s3:DeleteObject", "arn:aws:s3:::product-images/*") in _pairs(data)
+    text = json.dumps(data)
+    assert "requests.post" in text and "used outside AWS" in text
+
+
+def test_migrate_lists_the_key_of_an_ignored_dotenv(tmp_path: Path) -> None:
+    """``migrate`` scans the ignored local settings files too: its key table and its plan agree
+    (it said "no hardcoded AWS key found" while the plan wrote a role)."""
+    files = IGNORED[0][1]
+    root = make_repo(tmp_path / "svc", files)
+    out = tmp_path / "review"
+    result = CliRunner().invoke(app, ["migrate", str(root), "--out-dir", str(out), "--no-history"])
+    assert result.exit_code == 1, result.output
+    data = json.loads((out / "migration.json").read_text(encoding="utf-8"))
+    text = json.dumps(data)
+    assert "svc-task-role" in text
+    assert "no hardcoded AWS key found" not in result.output
+
+
+def test_ignored_local_files_are_settings_only(tmp_path: Path) -> None:
+    """What ``ignored_local_files`` lists: ignored settings files, never dependency or build
+    folders, logs, symlinks or files over the size limit."""
+    from keyshift.sources.worktree import LOCAL_MAX_BYTES, ignored_local_files
+
+    files = {
+        ".gitignore": ".env\n*.log\nlocal_settings.py\nbuild/\nvenv/\nbig.yml\nlink.env\nsub/\n",
+        "app.py": "print('hi')\n",
+    }
+    root = make_repo(tmp_path / "repo", files)
+    (root / ".env").write_text("A=1\n")
+    (root / "local_settings.py").write_text("B = 2\n")
+    (root / "server.log").write_text("log\n")
+    (root / "big.yml").write_text("x" * (LOCAL_MAX_BYTES + 1))
+    for folder in ("build", "venv/lib", "sub"):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "settings.py").write_text("C = 3\n")
+    (root / "link.env").symlink_to(root / ".env")
+    assert ignored_local_files(root) == [".env", "local_settings.py"]
+
+
+def test_key_code_no_entry_point_reaches_is_not_silent(tmp_path: Path) -> None:
+    """The entry point (Dockerfile CMD) does not import the module that uses the key: its calls
+    are not granted, but the plan says so and exits 1 (it said "nothing to plan", exit 0)."""
+    files = {
+        "Dockerfile": 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . /app\nCMD ["python", "server.py"]\n',
+        "server.py": "from http.server import HTTPServer, BaseHTTPRequestHandler\n"
+        "HTTPServer(('', 8000), BaseHTTPRequestHandler).serve_forever()\n",
+        "speech.py": "import boto3\n"
+        f'polly = boto3.client("polly", region_name="us-east-1", aws_access_key_id="{KEY}",\n'
+        f'    aws_secret_access_key="{SECRET}")\n\n\n'
+        "def say(text):\n    return polly.synthesize_speech(Text=text, OutputFormat='mp3', VoiceId='Joanna')\n",
+    }
+    root = make_repo(tmp_path / "svc", files)
+    code, data = _plan(root)
+    assert code == 1
+    assert any("speech.py" in item and "no entry point" in item for item in data["unresolved"])
+    assert not any("used by no AWS SDK call" in item for item in data["unresolved"])
+
+
+def test_text_output_never_says_nothing_to_plan_with_open_items(tmp_path: Path) -> None:
+    files = {
+        "Dockerfile": 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . /app\nCMD ["python", "main.py"]\n',
+        "main.py": "print('up')\n",
+        "jobs/export.py": "import boto3\n"
+        f's3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="{KEY}",\n'
+        f'    aws_secret_access_key="{SECRET}")\n'
+        "s3.put_object(Bucket='exports', Key='a.csv', Body=b'')\n",
+    }
+    root = make_repo(tmp_path / "svc", files)
+    result = CliRunner().invoke(app, ["plan", str(root), "--no-color"])
+    assert result.exit_code == 1
+    assert "nothing to plan" not in result.stdout
+    assert "jobs/export.py" in result.stdout

@@ -19,9 +19,7 @@ ACCOUNT = "111122223333"
 
 
 def client(service: str, region: str = "us-east-1", extra: str = "") -> str:
-    return (
-        f'import boto3\nc = boto3.client("{service}", region_name="{region}", aws_access_key_id="{KEY}"{extra})\n'
-    )
+    return f'import boto3\nc = boto3.client("{service}", region_name="{region}", aws_access_key_id="{KEY}"{extra})\n'
 
 
 def _pairs(root: Path) -> set[tuple[str, str]]:
@@ -41,8 +39,7 @@ ECS = f"arn:aws:ecs:us-east-1:{ACCOUNT}"
 CASES = [
     (
         "scheduler-target-role-is-passed",
-        client("scheduler")
-        + 'c.create_schedule(Name="n", GroupName="g", ScheduleExpression="rate(1 day)",'
+        client("scheduler") + 'c.create_schedule(Name="n", GroupName="g", ScheduleExpression="rate(1 day)",'
         f' FlexibleTimeWindow={{"Mode": "OFF"}}, Target={{"Arn": "arn:aws:sqs:us-east-1:{ACCOUNT}:q",'
         f' "RoleArn": "{ROLE}/sched"}})\n',
         {
@@ -88,7 +85,8 @@ CASES = [
     ),
     (
         "re-encrypt-each-side-on-its-own-key",
-        client("kms") + f'c.re_encrypt(CiphertextBlob=b"", SourceKeyId="{KMS}/{K1}", DestinationKeyId="{K2}")\n',
+        client("kms")
+        + f'c.re_encrypt(CiphertextBlob=b"", SourceKeyId="{KMS}/{K1}", DestinationKeyId="{K2}")\n',
         {("kms:ReEncryptFrom", f"{KMS}/{K1}"), ("kms:ReEncryptTo", f"{KMS}/{K2}")},
     ),
     (
@@ -107,7 +105,11 @@ CASES = [
     (
         "sse-kms-multipart-upload-also-decrypts",
         client("s3") + f'c.create_multipart_upload(Bucket="b", Key="a", SSEKMSKeyId="{K1}")\n',
-        {("s3:PutObject", "arn:aws:s3:::b/a"), ("kms:GenerateDataKey", f"{KMS}/{K1}"), ("kms:Decrypt", f"{KMS}/{K1}")},
+        {
+            ("s3:PutObject", "arn:aws:s3:::b/a"),
+            ("kms:GenerateDataKey", f"{KMS}/{K1}"),
+            ("kms:Decrypt", f"{KMS}/{K1}"),
+        },
     ),
     (
         "delete-objects-on-the-keys-listed",
@@ -128,8 +130,7 @@ CASES = [
     ),
     (
         "dynamodb-stream-arn-from-describe-table",
-        client("dynamodb")
-        + 's = boto3.client("dynamodbstreams", region_name="us-east-1")\n'
+        client("dynamodb") + 's = boto3.client("dynamodbstreams", region_name="us-east-1")\n'
         'arn = c.describe_table(TableName="t")["Table"]["LatestStreamArn"]\n'
         's.get_records(ShardIterator=s.get_shard_iterator(StreamArn=arn, ShardId="x",'
         ' ShardIteratorType="LATEST")["ShardIterator"])\n',
@@ -156,12 +157,18 @@ CASES = [
         + 'c.invoke_model(modelId="amazon.titan-text-express-v1", body="{}")\n'
         'c.converse(modelId="us.anthropic.claude-3-haiku-20240307-v1:0", messages=[])\n',
         {
-            ("bedrock:InvokeModel", "arn:aws:bedrock:us-west-2::foundation-model/amazon.titan-text-express-v1"),
+            (
+                "bedrock:InvokeModel",
+                "arn:aws:bedrock:us-west-2::foundation-model/amazon.titan-text-express-v1",
+            ),
             (
                 "bedrock:InvokeModel",
                 f"arn:aws:bedrock:us-west-2:{ACCOUNT}:inference-profile/us.anthropic.claude-3-haiku-20240307-v1:0",
             ),
-            ("bedrock:InvokeModel", "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"),
+            (
+                "bedrock:InvokeModel",
+                "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+            ),
         },
     ),
     (
@@ -175,13 +182,13 @@ CASES = [
     ),
     (
         "translate-from-a-named-language-detects-nothing",
-        client("translate") + 'c.translate_text(Text="x", SourceLanguageCode="en", TargetLanguageCode="de")\n',
+        client("translate")
+        + 'c.translate_text(Text="x", SourceLanguageCode="en", TargetLanguageCode="de")\n',
         {("translate:TranslateText", "*")},
     ),
     (
         "sesv2-bulk-template-in-default-content",
-        client("sesv2")
-        + 'c.send_bulk_email(FromEmailAddress="a@x.example", BulkEmailEntries=[],'
+        client("sesv2") + 'c.send_bulk_email(FromEmailAddress="a@x.example", BulkEmailEntries=[],'
         ' DefaultContent={"Template": {"TemplateName": "digest"}})\n',
         {
             ("ses:SendBulkEmail", f"arn:aws:ses:us-east-1:{ACCOUNT}:identity/a@x.example"),
@@ -189,9 +196,70 @@ CASES = [
             ("ses:SendBulkEmail", f"arn:aws:ses:us-east-1:{ACCOUNT}:template/digest"),
         },
     ),
+    (
+        "timestream-calls-discover-their-endpoint",
+        client("timestream-write") + 'c.write_records(DatabaseName="d", TableName="t", Records=[])\n',
+        {
+            ("timestream:WriteRecords", f"arn:aws:timestream:us-east-1:{ACCOUNT}:database/d/table/t"),
+            ("timestream:DescribeEndpoints", "*"),
+        },
+    ),
+    (
+        "data-api-reads-the-secret-it-names",
+        client("rds-data")
+        + f'c.execute_statement(resourceArn="arn:aws:rds:us-east-1:{ACCOUNT}:cluster:db",'
+        f' secretArn="arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:db-AbCdEf", sql="SELECT 1")\n',
+        {
+            ("rds-data:ExecuteStatement", f"arn:aws:rds:us-east-1:{ACCOUNT}:cluster:db"),
+            ("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:db-AbCdEf"),
+        },
+    ),
+    (
+        "securestring-under-a-customer-key-encrypts-and-decrypts",
+        client("ssm")
+        + f'c.put_parameter(Name="/app/token", Value="v", Type="SecureString", KeyId="{K1}")\n'
+        'c.get_parameter(Name="/app/token", WithDecryption=True)\nc.get_parameter(Name="/other")\n',
+        {
+            ("ssm:PutParameter", f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/app/token"),
+            ("ssm:GetParameter", f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/app/token"),
+            ("ssm:GetParameter", f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/other"),
+            ("kms:Encrypt", f"{KMS}/{K1}"),
+            ("kms:Decrypt", f"{KMS}/{K1}"),
+        },
+    ),
+    (
+        "functools-partial-client-factory",
+        'import functools, boto3\nmake = functools.partial(boto3.client, region_name="eu-west-1",'
+        f' aws_access_key_id="{KEY}")\nmake("sqs").send_message(QueueUrl="https://sqs.eu-west-1.amazonaws.com/'
+        f'{ACCOUNT}/q", MessageBody="x")\n',
+        {("sqs:SendMessage", f"arn:aws:sqs:eu-west-1:{ACCOUNT}:q")},
+    ),
+    (
+        "region-the-code-sets-for-default-chain-clients",
+        f'import os, boto3\nos.environ["AWS_ACCESS_KEY_ID"] = "{KEY}"\n'
+        'os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-2")\n'
+        'boto3.client("dynamodb").get_item(TableName="t", Key={})\n',
+        {("dynamodb:GetItem", f"arn:aws:dynamodb:eu-west-2:{ACCOUNT}:table/t")},
+    ),
+    (
+        "region-of-the-default-session",
+        f'import boto3\nboto3.setup_default_session(aws_access_key_id="{KEY}", region_name="ap-south-1")\n'
+        'boto3.client("dynamodb").get_item(TableName="t", Key={})\n',
+        {("dynamodb:GetItem", f"arn:aws:dynamodb:ap-south-1:{ACCOUNT}:table/t")},
+    ),
+    (
+        "fastapi-depends-provider-builds-the-client",
+        "import boto3\nfrom fastapi import Depends, FastAPI\napp = FastAPI()\n"
+        f'def sqs():\n    return boto3.client("sqs", region_name="us-east-1", aws_access_key_id="{KEY}")\n'
+        '@app.post("/x")\ndef handler(client=Depends(sqs)):\n'
+        f'    client.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/q", MessageBody="x")\n',
+        {("sqs:SendMessage", f"arn:aws:sqs:us-east-1:{ACCOUNT}:q")},
+    ),
 ]
 
 
 @pytest.mark.parametrize(("name", "code", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_shape(name: str, code: str, expected: set[tuple[str, str]], repo_factory: Callable[..., Path]) -> None:
+def test_shape(
+    name: str, code: str, expected: set[tuple[str, str]], repo_factory: Callable[..., Path]
+) -> None:
     assert _pairs(repo_factory({"svc/app.py": code})) == expected

@@ -87,12 +87,17 @@ def _aws_context(module: cst.Module) -> bool:
     return any(word in code for word in _AWS_CONTEXT)
 
 
+def _file_name(text: str) -> bool:
+    return len(text) < 200 and "\n" not in text and CONFIG_FILE.search(text) is not None
+
+
 def _dynamic_env_message(files: list[str]) -> str:
     """``os.environ[key] = value`` in a loop over a file's entries: the names are data."""
     return (
         f"os.environ is filled from {', '.join(files[:3])} under names keyshift cannot read (they "
-        "are data); if that file holds AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, they override the "
-        "task role for the whole process: remove the keys from it (and revoke them)"
+        f"are data); if {'that file holds' if len(files) == 1 else 'they hold'} AWS_ACCESS_KEY_ID/"
+        "AWS_SECRET_ACCESS_KEY, the keys override the task role for the whole process: remove them "
+        "from it (and revoke them)"
     )
 
 
@@ -192,8 +197,9 @@ def leftover_notes(
                     "the whole process: remove the assignment",
                 )
             elif var is None and _env_subscript(meta, target.target) and _aws_context(wrapper.module):
-                if module_files is None:
-                    module_files = [path for _, path in config_files(meta, positions)]
+                if module_files is None:  # files the module opens, or names (a parameter's default)
+                    named = [t for n in meta.strings for t in [literal_text(n)] if t and _file_name(t)]
+                    module_files = list(dict.fromkeys([p for _, p in config_files(meta, positions)] + named))
                 files = file_paths(meta, assign.value) or module_files
                 if files:
                     add(assign, "environ-write", _dynamic_env_message(files))

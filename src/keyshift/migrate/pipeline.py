@@ -112,7 +112,8 @@ def run_migration(
     image_options: dict[str, object] | None = None,
 ) -> MigrationResult:
     """Run every stage on ``path``; ``verifier`` (opt-in) adds live/dead verdicts per key."""
-    from keyshift.scan import apply_policy, merge, scan_tree
+    from keyshift.scan import apply_policy, merge, scan_relpaths, scan_tree
+    from keyshift.sources.worktree import ignored_local_files, is_excluded
 
     if not path.is_dir():
         raise KeyshiftError(f"not a directory: {path}")
@@ -121,6 +122,10 @@ def run_migration(
     notes: list[str] = []
     progress.phase("scanning files")
     results = [scan_tree(path, config)]
+    local = [r for r in ignored_local_files(path) if not is_excluded(r, config.exclude)]
+    if local:
+        # the .env or local settings module git ignores is where a checkout keeps its key
+        results.append(scan_relpaths(path, local, config))
     sources = ["worktree"]
     if history:
         if is_git_top(path):

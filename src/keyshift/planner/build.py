@@ -33,7 +33,7 @@ from keyshift.planner.candidates import LARGE_TREE, installed_code_removed, sele
 from keyshift.planner.deploy import Service, discover, rel, service_for, walk
 from keyshift.planner.deploy import _read as read_text_or_empty
 from keyshift.planner.grants import Grant, _env_region, _regions, _single_region, grants_for
-from keyshift.planner.reach import unreached, workload_start
+from keyshift.planner.reach import unreached, unreached_key_code, workload_start
 from keyshift.planner.values import Assumed, Const, EnvRead, Origin, Values
 from keyshift.planner.workloads import (
     closure,
@@ -125,6 +125,7 @@ class _RoleDraft:
     unresolved: set[str] = field(default_factory=set)
     notes: set[str] = field(default_factory=set)
     key_locations: dict[str, set[str]] = field(default_factory=dict)  # key -> "path:line"
+    unreached_keys: bool = False  # key code no entry point reaches (its item says so)
 
 
 def _settings(config_section: Mapping[str, Any]) -> dict[str, Any]:
@@ -235,7 +236,9 @@ def plan_repository(
         own = [
             p for p in trees if (h := _holder(services, p)) is not None and h.directory == service.directory
         ]
-        start = workload_start(root, service.directory, service.kind, service.env_value, listed, modules)
+        start = workload_start(
+            root, service.directory, service.kind, service.env_value, listed, modules, service.taskdefs
+        )
         if start.seeds is not None:
             draft = _RoleDraft(service, closure(start.seeds, graph))
             draft.notes.add("entry points followed: " + "; ".join(start.entries))
@@ -314,6 +317,19 @@ def plan_repository(
                     deployed.setdefault(_unit(service), set()).add(match.group(0))
                     key_places.setdefault(match.group(0), set()).add(f"{setting.path}:{setting.line}")
     rejected = {k for k in key_places if k in suppressed or _placeholder(k)}
+    for unit in sorted(started):
+        draft = drafts[unit]
+        own = [
+            p
+            for p in trees
+            if (h := _holder(services, p)) is not None and h.directory == draft.service.directory
+        ]
+        for path in unreached_key_code(root, own, draft.code, credential_code):
+            draft.unreached_keys = True
+            draft.unresolved.add(
+                f"{path}: AWS SDK code with credentials that no entry point of {draft.service.label} "
+                "reaches: not granted; if it runs (a script, cron job, worker), give it its own role"
+            )
 
     progress.phase("analysing workloads", total=len(drafts), unit="workloads")
     for item in drafts.values():
@@ -401,7 +417,7 @@ def plan_repository(
     for index, item in enumerate(ordered, 1):
         used = {k for _, call_keys in item.calls for k in call_keys}
         role_keys = sorted(used)
-        for key in sorted(set(item.key_locations) - used):
+        for key in sorted(set(item.key_locations) - used) if not item.unreached_keys else ():
             unused.setdefault(key, set()).add(
                 f"key {key} of {item.service.label} is used by no AWS SDK call in its code: no role replaces "
                 "it; find its other users (aws iam get-access-key-last-used, CloudTrail) before revoking it"
@@ -625,17 +641,15 @@ def _anchors(root: Path, files: list[Path], findings: list[Finding]) -> frozense
 def _findings(
     root: Path, scan_config: Config | None, scan: ScanResult | None
 ) -> tuple[list[Finding], set[str], list[str]]:
-    """The given scan's findings, else a scan of ``root``'s working tree, plus the keys in the
-    local settings files git ignores."""
+    """The given scan's findings, else a scan of ``root``'s working tree plus the local settings
+    files git ignores."""
     if scan is None:
         found_here, suppressed, errors = _scan_findings(root, scan_config)
-    else:
-        found = {f.key_id for f in scan.findings if f.key_id}
-        suppressed = {f.key_id for f in scan.suppressed if f.key_id and f.key_id not in found}
-        found_here = [f for f in scan.findings if f.source.name in ("WORKTREE", "DOCKERFILE")]
-        errors = []
-    local = _ignored_findings(root, scan_config)
-    return [*found_here, *local], suppressed, errors
+        return [*found_here, *_ignored_findings(root, scan_config)], suppressed, errors
+    # the caller's scan (``migrate``) already read the ignored local settings files
+    found = {f.key_id for f in scan.findings if f.key_id}
+    suppressed = {f.key_id for f in scan.suppressed if f.key_id and f.key_id not in found}
+    return [f for f in scan.findings if f.source.name in ("WORKTREE", "DOCKERFILE")], suppressed, []
 
 
 def _ignored_findings(root: Path, scan_config: Config | None) -> list[Finding]:

@@ -33,7 +33,8 @@ _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 @dataclass(frozen=True, slots=True)
 class Target:
     """One thing a command runs: ``kind`` is "path" (a file, image or relative path), "module"
-    (a dotted name), "django" (a project; ``name`` its settings module when the command says)."""
+    (a dotted name), "main" (``python -m``: a module, or a package's ``__main__``), "django" (a
+    project; ``name`` its settings module when the command says)."""
 
     kind: str
     name: str
@@ -303,6 +304,7 @@ class Outcome:
     targets: list[Target] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     scripts: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (path, cwd, "$@")
+    console: dict[str, str] = field(default_factory=dict)  # the project's console scripts: name -> "mod:func"
 
 
 def program(word: str) -> str:
@@ -374,6 +376,9 @@ def interpret(
                 out.targets.append(Target("module", match.group(1), cwd, _roots(env, cwd)))
     elif name.endswith(".py"):
         out.targets.append(Target("path", _image_path(words[0], cwd), cwd))
+    elif name in out.console and _APP.match(out.console[name]):
+        # the project's own console script (``[project.scripts]``): its module, wherever installed
+        out.targets.append(Target("module", _APP.match(out.console[name]).group(1), cwd))  # type: ignore[union-attr]
     elif name.endswith(".sh") or words[0].startswith(("./", "/")):
         out.scripts.append((_image_path(words[0], cwd), cwd, rest))
     elif (in_script and name in _INERT) or (in_script and name == "$@"):
@@ -440,8 +445,7 @@ def _python(
             elif module == "django":
                 interpret(["django-admin", *tail], cwd, env, out, depth + 1, in_script)
             elif _DOTTED.match(module):
-                out.targets.append(Target("module", module, cwd, _roots(env, cwd)))
-                out.targets.append(Target("module", module + ".__main__", cwd, _roots(env, cwd), True))
+                out.targets.append(Target("main", module, cwd, _roots(env, cwd)))
             else:
                 out.unresolved.append("runs a module whose name is not a Python name")
             return

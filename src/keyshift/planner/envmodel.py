@@ -253,6 +253,10 @@ def set_env(analyzer: Analyzer, module: str, keys: Values, values: Values, line:
     """``os.environ["AWS_ACCESS_KEY_ID"] = KEY`` makes every default-chain client use the key."""
     if Const("AWS_ACCESS_KEY_ID") in keys and analyzer.recording:
         analyzer.default_sessions.add((module, Origin(values, None, module, line)))
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+        if Const(name) in keys and analyzer.env_value(module, name) is None:
+            # the code's region for default-chain clients, unless the deployment sets one
+            analyzer.default_regions.update(v for v in values if isinstance(v, Const))
 
 
 def environ_call(

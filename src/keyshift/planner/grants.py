@@ -24,6 +24,7 @@ from keyshift.planner.shapes import (
     present,
     s3_objects_read,
     sms_only,
+    ssm_keys,
     transact_actions,
     with_context,
 )
@@ -198,6 +199,7 @@ def grants_for(
                     add(action, call, scope, "mapped", resolved_from=replace(call, params=params))
                 continue
             actions = transact_actions(call) or list(mapping.actions)
+            actions += iam_map.companions(call.service, call.method)
             if sms_only(call):
                 for action in actions:
                     add(action, call, scope, mapping.confidence, forced=("*",), forced_why=SMS_WHY)
@@ -249,7 +251,10 @@ def grants_for(
                 multipart = call.method == "create_multipart_upload"
                 if call.method not in _KMS_ENCRYPT or call.transfer or multipart:
                     add("kms:Decrypt", call, scope, "conditional", condition, forced=forced)
-            elif call.service == "s3":
+            for action, key in ssm_keys(call, calls, scope):
+                via = (("StringEquals", "kms:ViaService", f"ssm.{scope.region}.amazonaws.com"),)
+                add(action, call, scope, "conditional", via, forced=(key,))
+            if call.service == "s3" and not _kms(call):
                 for key in _kms_keys_of_read(call, calls, scope):
                     via = (("StringEquals", "kms:ViaService", f"s3.{scope.region}.amazonaws.com"),)
                     add("kms:Decrypt", call, scope, "conditional", via, forced=(key,))

@@ -49,6 +49,7 @@ from keyshift.planner.values import (
     MetaV,
     ModV,
     PaginatorV,
+    PartialV,
     Prefix,
     ResV,
     SessionV,
@@ -507,6 +508,15 @@ class Interpreter:
                 out.update(read_env(self.a, self.module, args[0], args[1] if len(args) > 1 else None))
             elif name == "dict" and isinstance(node.func, ast.Name):
                 out.add(DictV(tuple(sorted(kwargs.items(), key=lambda kv: kv[0]))))
+            elif name == "dumps" and args and isinstance(node.func, ast.Attribute):
+                # json.dumps(payload) carries what it serializes: a key inside still leaves
+                # with the request it is sent in (a third party storing to S3 with it)
+                out.update(v for v in args[0] if isinstance(v, DictV | ListV | TupleV))
+            elif name == "Depends" and args:
+                # FastAPI's Depends(provider) parameter default: the handler gets what the
+                # provider returns
+                for provider in args[0]:
+                    out.update(self._call_one(provider, [], {}, node))
             elif name == "getattr" and isinstance(node.func, ast.Name) and len(args) >= 2:
                 found: set[Value] = set()
                 for attr in args[1]:
@@ -518,6 +528,14 @@ class Interpreter:
     def _call_one(
         self, callee: Value, args: list[Values], kwargs: dict[str, Values], node: ast.Call
     ) -> Values:
+        if isinstance(callee, Builtin) and callee.name in ("functools.partial", "partial") and args:
+            # a partial's own arguments come first; the call's keywords override its keywords
+            made = args[0]
+            rest = tuple(args[1:])
+            bound = tuple(sorted(kwargs.items(), key=lambda kv: kv[0]))
+            return frozenset(PartialV(func, rest, bound) for func in made)
+        if isinstance(callee, PartialV):
+            return self._call_one(callee.func, [*callee.args, *args], {**dict(callee.kwargs), **kwargs}, node)
         if isinstance(callee, Builtin):
             return self._builtin(callee.name, args, kwargs, node)
         if isinstance(callee, FuncV):

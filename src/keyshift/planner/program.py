@@ -29,7 +29,8 @@ from keyshift.planner.values import EMPTY, Builtin, ClassV, ImportRef, InstV, Mo
 
 # modules the interpreter models itself (the SDK family from ``awsnames``, and ``os`` for the
 # environment): names imported from them are ``Builtin`` values, never repository code
-_BUILTIN_MODULES = frozenset({*SDK_MODULES, *LANGCHAIN_BEDROCK_PACKAGES, "os"})
+# functools: partial client factories (``functools.partial(boto3.client, ...)``)
+_BUILTIN_MODULES = frozenset({*SDK_MODULES, *LANGCHAIN_BEDROCK_PACKAGES, "os", "functools"})
 _FACTORY_NAMES = frozenset(
     {"client", "resource", "Session", "create_client", "Table", "Bucket", "Queue", "Object"}
 )
@@ -86,6 +87,9 @@ class Analyzer:
         self.calls: set[ApiCall] = set()
         self.unresolved: set[Unresolved] = set()
         self.default_sessions: set[tuple[str, Origin]] = set()
+        # regions the code makes the default (setup_default_session, os.environ["AWS_REGION"]):
+        # kept from every pass, so clients made without a region use them in the next
+        self.default_regions: set[Value] = set()
         self.outside: set[tuple[str, int, str, str]] = set()
         self.trees = trees or {}  # already parsed (the workload discovery parses every file once)
         self.binds: dict[str, frozenset[str] | None] = {}  # module -> names it binds (``module_binds``)

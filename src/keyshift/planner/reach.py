@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from keyshift.planner.analysis import is_test_path
 from keyshift.planner.entrypoints import (
     MAX_DEPTH,
     Command,
@@ -35,6 +36,7 @@ from keyshift.planner.entrypoints import (
     interpret,
     parse_dockerfile,
     parse_procfile,
+    program,
     shell,
 )
 from keyshift.planner.pyparse import parse
@@ -328,6 +330,60 @@ def _normal_image(path: str) -> str:
     return posixpath.normpath(path if path.startswith("/") else "/" + path)
 
 
+def _taskdef_overrides(
+    root: Path, files: frozenset[str], path: str
+) -> list[tuple[Command | None, Command | None]]:
+    """(command, entryPoint) overrides of each container of one task definition JSON file."""
+    import json
+
+    try:
+        data = json.loads(_read(root, path, files) or "null")
+    except (ValueError, RecursionError):
+        return []
+    data = data.get("taskDefinition", data) if isinstance(data, dict) else None
+    containers = data.get("containerDefinitions") if isinstance(data, dict) else None
+    out = []
+    for container in containers if isinstance(containers, list) else []:
+        if isinstance(container, dict):
+            cmd = compose_command(container.get("command"), f"{path} (command)")
+            ep = compose_command(container.get("entryPoint"), f"{path} (entryPoint)")
+            out.append((cmd, ep))
+    return out
+
+
+def console_scripts(root: Path, files: frozenset[str], directory: str) -> dict[str, str]:
+    """The console scripts the project installs (``[project.scripts]``, Poetry's scripts,
+    setup.cfg ``console_scripts``), from the build context's and the repository's metadata."""
+    import configparser
+    import tomllib
+
+    out: dict[str, str] = {}
+    for folder in dict.fromkeys(["", directory]):
+        prefix = folder + "/" if folder else ""
+        try:
+            data = tomllib.loads(_read(root, prefix + "pyproject.toml", files))
+        except (ValueError, RecursionError):
+            data = {}
+        tables = [
+            data.get("project", {}).get("scripts"),
+            data.get("tool", {}).get("poetry", {}).get("scripts"),
+        ]
+        for table in tables:
+            if isinstance(table, dict):
+                out.update({str(k): v for k, v in table.items() if isinstance(v, str)})
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read_string(_read(root, prefix + "setup.cfg", files))
+            lines = parser.get("options.entry_points", "console_scripts", fallback="")
+        except configparser.Error:
+            lines = ""
+        for line in lines.splitlines():
+            name, equals, target = line.partition("=")
+            if equals and name.strip():
+                out[name.strip()] = target.strip()
+    return out
+
+
 def _normal(path: str) -> str:
     normal = posixpath.normpath(path)
     return "" if normal == "." else normal.lstrip("/")
@@ -341,12 +397,14 @@ def reach(
     files: frozenset[str],
     index: Mapping[str, list[str]],
     default_django: bool = False,
+    taskdefs: tuple[str, ...] = (),
 ) -> Reach:
     """The files a workload built from ``directory`` starts with, and how they were found.
 
     ``compose_files``: compose files that may build it; ``env``: its deployment environment
     (``DJANGO_SETTINGS_MODULE``, ``FLASK_APP``, ``PYTHONPATH``); ``default_django``: no start
-    command anywhere, but ``manage.py`` says the folder is a Django project.
+    command anywhere, but ``manage.py`` says the folder is a Django project; ``taskdefs``: its
+    ECS task definition files, whose containers' ``command``/``entryPoint`` override the image's.
     """
     dirs = _dirs(files)
     result = Reach()
@@ -367,7 +425,15 @@ def reach(
             chosen = combine(ep, cmd) if ep is not None else combine(image.entrypoint, cmd or image.cmd)
             if chosen is not None:
                 commands.append((chosen, image, context))
-    if not commands:
+    image_runs = False  # a task definition container keeps the image's own command
+    for taskdef in taskdefs:
+        base = next(iter(images.values()), None) or _identity(directory)
+        for cmd, ep in _taskdef_overrides(root, files, taskdef):
+            image_runs = image_runs or (cmd is None and ep is None)
+            chosen = combine(ep, cmd) if ep is not None else combine(base.entrypoint, cmd or base.cmd)
+            if chosen is not None and (cmd is not None or ep is not None):
+                commands.append((chosen, base, directory))
+    if not commands or image_runs:
         for image in images.values():
             chosen = command_of(image)
             if chosen is not None:
@@ -389,10 +455,11 @@ def reach(
     if len(commands) > MAX_COMMANDS:  # a generated Procfile of thousands of lines: not followed
         result.why.append(f"more than {MAX_COMMANDS} start commands; the workload's code is its folder")
         return result
+    console = console_scripts(root, files, directory)
     seeds: set[str] = set()
     for command, image, context in commands:
         ctx = _Context(root, files, dirs, index, context, image)
-        outcome = Outcome()
+        outcome = Outcome(console=console)
         image_env = {**image.env, **env}
         interpret(command.words(), image.workdir, image_env, outcome)
         _scripts(ctx, outcome, image_env)
@@ -416,9 +483,7 @@ def _scripts(ctx: _Context, outcome: Outcome, env: dict[str, str]) -> None:
         done += 1
         repo = to_repo(ctx, path)
         if repo is None or repo not in ctx.files:
-            outcome.unresolved.append(
-                f"runs the script {posixpath.basename(path) or path}, which is not in the build context"
-            )
+            outcome.unresolved.append(f"runs the script {program(path)}, which is not in the build context")
             continue
         text = _read(ctx.root, repo, ctx.files)
         if text.startswith("#!") and "python" in text.split("\n", 1)[0]:
@@ -444,14 +509,21 @@ def _resolve(
             continue
         files = (
             _module(ctx, target.name, target)
-            if target.kind == "module"
+            if target.kind in ("module", "main")
             else [p for p in [_path(ctx, target.name)] if p is not None]
         )
         if not files:
             if not target.optional:
-                what = target.name if target.kind == "module" else posixpath.basename(target.name)
+                what = target.name if target.kind != "path" else program(target.name)
                 outcome.unresolved.append(f"runs {what}, which is not in the build context")
             continue
+        if target.kind == "main" and files[0].endswith("__init__.py"):
+            # ``python -m pkg`` runs ``pkg/__main__.py``; without one the command fails as written
+            main = _module(ctx, target.name + ".__main__", target)
+            if not main:
+                outcome.unresolved.append(f"runs the package {target.name}, which has no __main__.py")
+                continue
+            files = main + files
         found_any = True
         seeds.update(files)
         entries.append(f"{source} -> {files[0]}")
@@ -494,6 +566,7 @@ def workload_start(
     env_value: Any,
     files: frozenset[str],
     index: Mapping[str, list[str]],
+    taskdefs: list[str] | tuple[str, ...] = (),
 ) -> Reach:
     """``reach`` for one workload: its compose files, the start settings of its environment
     (``env_value(name)`` -> setting or None), and ``manage.py`` for a project no file starts."""
@@ -508,7 +581,7 @@ def workload_start(
         setting = env_value(name)
         if setting is not None and setting.kind != "taskdef-secret":
             env[name] = setting.value
-    return reach(root, directory, compose, env, files, index, default_django=kind == "directory")
+    return reach(root, directory, compose, env, files, index, kind == "directory", tuple(taskdefs))
 
 
 def unreached(root: Path, own: list[str], code: set[str], limit: int = 8) -> str | None:
@@ -528,3 +601,22 @@ def unreached(root: Path, own: list[str], code: set[str], limit: int = 8) -> str
         return None
     shown = ", ".join(missed[:limit]) + (f" and {len(missed) - limit} more" if len(missed) > limit else "")
     return f"not reached from the entry point(s), so not granted: {shown}"
+
+
+def unreached_key_code(root: Path, own: list[str], code: set[str], credential_code: set[str]) -> list[str]:
+    """The workload's own files with an AWS SDK client and a key or credential argument that no
+    entry point reaches. Their calls are not granted, so the plan is not complete: a script, cron
+    job or worker the entry points do not show may still run them with the key (exit 1, never a
+    silent "nothing to plan")."""
+    out = []
+    for path in sorted(own):
+        if path in code or path not in credential_code or is_test_path(path):
+            continue
+        try:
+            with open(root / path, "rb") as handle:
+                data = handle.read(MAX_TEXT)
+        except OSError:
+            continue
+        if b"boto" in data or b"Bedrock" in data:
+            out.append(path)
+    return out

@@ -95,6 +95,7 @@ class Scope(Interpreter):
             return self._make(factory, self._service_arg(args, kwargs), self._origin(kwargs, node), node)
         if factory == "setup_default_session":
             origin = self._origin(kwargs, node)
+            self.a.default_regions.update(v for v in origin.region or () if isinstance(v, Const))
             if self.a.recording:
                 self.a.default_sessions.add((self.module, origin))
             return EMPTY
@@ -143,6 +144,8 @@ class Scope(Interpreter):
             secret = secret if secret is not None else base.secret
             region = region if region is not None else base.region
             endpoint = endpoint if endpoint is not None else base.endpoint
+        if region is None and self.a.default_regions:
+            region = frozenset(self.a.default_regions)
         path, line = self._loc(node)
         return Origin(creds, region, path, line, secret, endpoint)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from keyshift.planner.records import ApiCall
 from keyshift.planner.resources import Scope, strings
-from keyshift.planner.values import Const, DictV, Glob, ListV, Prefix, Values
+from keyshift.planner.values import EMPTY, Const, DictV, Glob, ListV, Prefix, Values
 
 
 def present(call: ApiCall, name: str) -> bool:
@@ -155,16 +155,18 @@ def athena_extras(call: ApiCall, scope: Scope, add: Any) -> None:
             continue
         for location in strings(config.get("OutputLocation")):
             text = location.value if isinstance(location, Prefix) else location
-            if not isinstance(text, str) or not text.startswith("s3://"):
+            if isinstance(text, str) and not text.startswith("s3://"):
                 continue
-            bucket, _, prefix = text[5:].partition("/")
-            if not bucket:
-                continue
-            target = replace(
-                call, params=(("Bucket", frozenset({Const(bucket)})), ("Key", frozenset({Prefix(prefix)})))
-            )
+            path = text[5:] if isinstance(text, str) else ""
+            bucket, slash, prefix = path.partition("/")
+            # a bucket the code builds at run time is still written to: a placeholder (or "*")
+            located: tuple[tuple[str, Values], ...] = (("Key", frozenset({Prefix(prefix)})),)
+            if bucket and (isinstance(location, str) or slash):
+                located = (("Bucket", frozenset({Const(bucket)})), *located)
+            target = replace(call, params=located)
             for action in ("s3:GetBucketLocation", "s3:ListBucket", "s3:PutObject", "s3:GetObject"):
                 add(action, call, scope, "conditional", resolved_from=target)
+    _athena_ddl(call, scope, add)
     databases = [
         d
         for context in call.param("QueryExecutionContext") or ()
@@ -185,6 +187,51 @@ def athena_extras(call: ApiCall, scope: Scope, add: Any) -> None:
             names = frozenset(Const(t) for t in tables)
             table_call = replace(call, service="glue", method="get_table", params=(*params, ("Name", names)))
             add("glue:GetTable", call, scope, "conditional", resolved_from=table_call)
+
+
+_DDL = re.compile(
+    r"^\s*(CREATE|DROP)\s+(?:EXTERNAL\s+)?(DATABASE|SCHEMA|TABLE|VIEW)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?"
+    r"[\"`]?(\w+)[\"`]?(?:\.[\"`]?(\w+)[\"`]?)?",
+    re.I,
+)
+_DDL_ACTIONS = {
+    ("CREATE", "DATABASE"): "glue:CreateDatabase",
+    ("DROP", "DATABASE"): "glue:DeleteDatabase",
+    ("CREATE", "TABLE"): "glue:CreateTable",
+    ("DROP", "TABLE"): "glue:DeleteTable",
+}
+
+
+def _athena_ddl(call: ApiCall, scope: Scope, add: Any) -> None:
+    """``CREATE DATABASE``/``CREATE EXTERNAL TABLE``/``DROP ...`` run against the Glue catalog with
+    the caller's rights (only ``SELECT``'s reads were granted)."""
+    databases = [
+        d
+        for context in call.param("QueryExecutionContext") or ()
+        if isinstance(context, DictV)
+        for d in strings(context.get("Database"))
+        if isinstance(d, str)
+    ]
+    for query in strings(call.param("QueryString")):
+        text = query.value if isinstance(query, Prefix) else query
+        match = _DDL.match(text) if isinstance(text, str) else None
+        if match is None:
+            continue
+        verb, kind = match.group(1).upper(), match.group(2).upper()
+        kind = {"SCHEMA": "DATABASE", "VIEW": "TABLE"}.get(kind, kind)
+        action = _DDL_ACTIONS[(verb, kind)]
+        if kind == "DATABASE":
+            database, table = match.group(3), None
+        elif match.group(4):
+            database, table = match.group(3), match.group(4)
+        else:
+            database, table = (databases[0] if len(databases) == 1 else None), match.group(3)
+        params: tuple[tuple[str, Values], ...] = (
+            ("DatabaseName", frozenset({Const(database)}) if database else EMPTY),
+            *((("Name", frozenset({Const(table)})),) if table else ()),
+        )
+        target = replace(call, service="glue", method=action.split(":")[1], params=params)
+        add(action, call, scope, "conditional", resolved_from=target)
 
 
 def _query_tables(call: ApiCall) -> list[tuple[str | None, str]]:
@@ -308,3 +355,54 @@ def partiql(call: ApiCall) -> list[tuple[str, str]]:
         table = (match.group(1) or match.group(2)).split(".")[0].strip('"')
         out.add((f"dynamodb:{_PARTIQL_VERB[verb]}", table))
     return sorted(out)
+
+
+_KEY_ID = re.compile(r"[0-9a-f-]{36}|mrk-[0-9a-f]{32}")
+
+
+def key_arn(values: Values | None, scope: Scope) -> str | None:
+    """The ARN of a customer managed key named by ARN or key ID (an alias names no key here)."""
+    for value in strings(values):
+        if isinstance(value, str):
+            if value.startswith("arn:") and ":key/" in value:
+                return value
+            if _KEY_ID.fullmatch(value):
+                return f"arn:{scope.partition}:kms:{scope.region}:{scope.account}:key/{value}"
+    return None
+
+
+_SSM_READS = frozenset({"get_parameter", "get_parameters", "get_parameters_by_path", "get_parameter_history"})
+
+
+def ssm_keys(call: ApiCall, calls: list[ApiCall], scope: Scope) -> list[tuple[str, str]]:
+    """(action, key ARN) for SecureString parameters under a customer managed key: a put with
+    ``KeyId`` encrypts with it; a read of a name the workload's own puts
+    write under a key decrypts with that key (the aws/ssm key needs neither)."""
+    if call.service != "ssm":
+        return []
+    if call.method == "put_parameter":
+        key = key_arn(call.param("KeyId"), scope)
+        return [("kms:Encrypt", key)] if key else []
+    if call.method not in _SSM_READS:
+        return []  # (WithDecryption is a boolean the analysis does not keep: any read counts)
+    names = _heads(call, ("Name", "Names", "Path"))
+    out: set[tuple[str, str]] = set()
+    for writer in calls:
+        if writer.service == "ssm" and writer.method == "put_parameter":
+            key = key_arn(writer.param("KeyId"), scope)
+            written = _heads(writer, ("Name",))
+            if key and any(a.startswith(b) or b.startswith(a) for a in names for b in written):
+                out.add(("kms:Decrypt", key))
+    return sorted(out)
+
+
+def _heads(call: ApiCall, params: tuple[str, ...]) -> list[str]:
+    """The literal start of each name a call passes (``/tokens/`` for ``f"/tokens/{x}"``)."""
+    out: list[str] = []
+    for param in params:
+        for text in strings(call.param(param)):
+            if isinstance(text, str):
+                out.append(text.lstrip("/"))
+            elif isinstance(text, Prefix):
+                out.append(text.value.lstrip("/"))
+    return out

@@ -168,6 +168,16 @@ class Builtin:
 
 
 @dataclass(frozen=True, slots=True)
+class PartialV:
+    """``functools.partial(boto3.client, region_name=..., aws_access_key_id=...)``: a callable
+    that adds its arguments to every call (client factories are often spelled this way)."""
+
+    func: Value
+    args: tuple[Values, ...]
+    kwargs: tuple[tuple[str, Values], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class FuncV:
     key: tuple[str, str]  # (module path, qualname)
 
@@ -220,6 +230,7 @@ Value = (
     | WaiterV
     | BoundHelper
     | Builtin
+    | PartialV
     | FuncV
     | ClassV
     | InstV

@@ -125,8 +125,8 @@ _LOCAL_SUFFIXES = frozenset(
     {".py", ".env", ".ini", ".cfg", ".conf", ".toml", ".yml", ".yaml", ".json", ".properties"}
 )
 _LOCAL_SKIP_DIRS = DEPENDENCY_DIRS | {"build", "dist", ".eggs", "env", "ENV", "htmlcov"}
-LOCAL_MAX_FILES = 500
-LOCAL_MAX_BYTES = 1 << 20
+LOCAL_MAX_FILES = 200
+LOCAL_MAX_BYTES = 256 * 1024
 
 
 def _local_settings_name(rel: str) -> bool:
