@@ -495,9 +495,9 @@ def unreached(root: Path, own: list[str], code: set[str], limit: int = 8) -> str
 
 def unreached_key_code(root: Path, own: list[str], code: set[str], credential_code: set[str]) -> list[str]:
     """The workload's own files with an AWS SDK client and a key or credential argument that no
-    entry point reaches. Their calls are not granted, so the plan is not complete: a script, cron
-    job or worker the entry points do not show may still run them with the key (exit 1, never a
-    silent "nothing to plan")."""
+    entry point reaches. A script, cron job or worker the entry points do not show may still run
+    them with the key, and the key is revoked after the migration: the role grants their calls
+    and names them, rather than leaving them to fail (or a silent "nothing to plan")."""
     out = []
     for path in sorted(own):
         if path in code or path not in credential_code or is_test_path(path):
