@@ -29,7 +29,8 @@ def _store(bucket: str) -> str:
     return CLIENT + f"\n\ndef save(data):\n    s3.put_object(Bucket='{bucket}', Key='in/x', Body=data)\n"
 
 
-ONE_OFF = CLIENT + "s3.delete_bucket(Bucket='acme-live')\n"
+#: a one-off admin script on the default chain (it never used the key): not reached, not granted
+ONE_OFF = "import boto3\ns3 = boto3.client('s3')\ns3.delete_bucket(Bucket='acme-live')\n"
 TEST = "import boto3\n\n\ndef test_x():\n    boto3.client('s3').delete_object(Bucket='acme-live', Key='k')\n"
 
 SHAPES: dict[str, dict[str, str]] = {
@@ -182,6 +183,22 @@ def test_entry_points_decide_the_grants(shape: str, tmp_path: Path) -> None:
     assert "s3:DeleteBucket" not in json.dumps(data)
 
 
+def test_unreached_code_using_the_key_is_granted_and_named(tmp_path: Path) -> None:
+    """A script in the image that calls AWS with the key still runs after the key is revoked: its
+    calls are granted and the note names it. A default-chain script beside it is not granted."""
+    files = {
+        **SHAPES["procfile"],
+        "rotate_keys.py": CLIENT + "s3.delete_object(Bucket='acme-live', Key='stale')\n",
+    }
+    data = plan(make_repo(tmp_path / "svc", files))
+    (role,) = data["roles"]
+    assert permissions(role)["s3:DeleteObject"] == ["arn:aws:s3:::acme-live/stale"]
+    assert "s3:DeleteBucket" not in permissions(role)
+    notes = "\n".join(role["notes"])
+    assert "granted although no entry point reaches it" in notes and "rotate_keys.py" in notes
+    assert f"so not granted: {UNREACHED['procfile']}" in notes
+
+
 MONOREPO = {
     "billing/Dockerfile": 'FROM python:3.12\nWORKDIR /app\nCOPY . .\nCMD ["python", "-m", "billing.main"]\n',
     "billing/__init__.py": "",
@@ -247,6 +264,20 @@ def test_unfollowable_entry_point_falls_back_with_a_note(case: str, tmp_path: Pa
     notes = "\n".join(role["notes"])
     assert why in notes and "the workload's code is its folder and everything it imports" in notes
     assert "entry points followed" not in notes
+
+
+def test_settings_naming_thousands_of_apps_fall_back(tmp_path: Path) -> None:
+    apps = ", ".join(f"'app{i}'" for i in range(600))
+    files = {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n",
+        "mysite/__init__.py": "",
+        "mysite/settings.py": f"INSTALLED_APPS = [{apps}]\n",
+        "mysite/store.py": _store("acme-live"),
+        "scripts/oneoff.py": ONE_OFF,
+    }
+    (role,) = plan(make_repo(tmp_path / "many", files))["roles"]
+    assert set(permissions(role)) == {"s3:PutObject", "s3:DeleteBucket"}
+    assert any("cannot find or follow" in n for n in role["notes"])
 
 
 def test_migrate_writes_the_entry_point_plan(tmp_path: Path) -> None:

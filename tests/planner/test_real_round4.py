@@ -369,9 +369,10 @@ def test_ignored_local_files_are_settings_only(tmp_path: Path) -> None:
     assert ignored_local_files(root) == [".env", "local_settings.py"]
 
 
-def test_key_code_no_entry_point_reaches_is_not_silent(tmp_path: Path) -> None:
-    """The entry point (Dockerfile CMD) does not import the module that uses the key: its calls
-    are not granted, but the plan says so and exits 1 (it said "nothing to plan", exit 0)."""
+def test_key_code_no_entry_point_reaches_is_granted_and_named(tmp_path: Path) -> None:
+    """The entry point (Dockerfile CMD) does not import the module that uses the key. The key is
+    revoked after the migration, so its calls are granted and the note names the file (it said
+    "nothing to plan", exit 0)."""
     files = {
         "Dockerfile": 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . /app\nCMD ["python", "server.py"]\n',
         "server.py": "from http.server import HTTPServer, BaseHTTPRequestHandler\n"
@@ -382,9 +383,10 @@ def test_key_code_no_entry_point_reaches_is_not_silent(tmp_path: Path) -> None:
         "def say(text):\n    return polly.synthesize_speech(Text=text, OutputFormat='mp3', VoiceId='Joanna')\n",
     }
     root = make_repo(tmp_path / "svc", files)
-    code, data = _plan(root)
-    assert code == 1
-    assert any("speech.py" in item and "no entry point" in item for item in data["unresolved"])
+    _, data = _plan(root)
+    (role,) = data["roles"]
+    assert {p["action"] for p in role["permissions"]} == {"polly:SynthesizeSpeech"}
+    assert any("no entry point reaches it" in note and "speech.py" in note for note in role["notes"])
     assert not any("used by no AWS SDK call" in item for item in data["unresolved"])
 
 
@@ -392,13 +394,15 @@ def test_text_output_never_says_nothing_to_plan_with_open_items(tmp_path: Path) 
     files = {
         "Dockerfile": 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . /app\nCMD ["python", "main.py"]\n',
         "main.py": "print('up')\n",
-        "jobs/export.py": "import boto3\n"
-        f's3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="{KEY}",\n'
-        f'    aws_secret_access_key="{SECRET}")\n'
+        # credentials from a helper the analysis cannot follow: an open item, and no role
+        "jobs/export.py": "import boto3\nfrom vault import fetch\n"
+        's3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id=fetch("id"),\n'
+        '    aws_secret_access_key=fetch("secret"))\n'
         "s3.put_object(Bucket='exports', Key='a.csv', Body=b'')\n",
     }
     root = make_repo(tmp_path / "svc", files)
     result = CliRunner().invoke(app, ["plan", str(root), "--no-color"])
+    assert "could not be traced" in result.stdout, result.stdout
     assert result.exit_code == 1
     assert "nothing to plan" not in result.stdout
     assert "jobs/export.py" in result.stdout

@@ -218,3 +218,20 @@ def test_session_token_in_assume_role_response_never_printed(tmp_path: Path, fmt
         assert code == 0 and "sts:AssumeRole" in out and "role/r" in out  # the call is reported...
         for encoded in _encodings(token):
             assert encoded not in out and encoded not in err  # ...the token never shown
+
+
+@pytest.mark.parametrize("with_keys", [False, True])
+def test_truncated_gzip_keeps_the_records_before_the_cut(tmp_path: Path, with_keys: bool) -> None:
+    """A file smaller than the read chunk, cut short: its readable records are counted, and the
+    file is a partial read (with how many records were read), not a skip that loses them all."""
+    path = _write(tmp_path, _recs(300))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    keys = ["--keys", KEY] if with_keys else []
+    code, out = run_json("trail", str(tmp_path), *keys)
+    assert code == 1
+    cov = out["coverage"]
+    assert cov["skipped"] == []
+    ((_, reason, read),) = cov["partial"]
+    assert "truncated" in reason and 0 < read < 300
+    assert 0 < out["keys"][0]["events"] == read

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import libcst as cst
 from libcst.codemod import CodemodContext, SkipFile, VisitorBasedCodemodCommand
-from libcst.metadata import MetadataWrapper
 
 from keyshift.codemod import libcst_route
 from keyshift.codemod.credentials import ModuleFix, fix_module
+from keyshift.codemod.metadata import Wrapper
 from keyshift.redact import quiet_compiler
 
 libcst_route.install()  # under libcst's runner the diffs and warnings are libcst's: scrub them
@@ -35,9 +35,9 @@ class RemoveStaticCredentialsCommand(VisitorBasedCodemodCommand):
         self._redacted_diffs = libcst_route.install()  # libcst prints the diffs: scrub them
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        wrapper = self.context.wrapper
-        if wrapper is None or wrapper.module is not tree:
-            wrapper = MetadataWrapper(tree)
+        # libcst's runner already copied the tree for its wrapper: ours may share that copy
+        copied = self.context.wrapper is not None and self.context.wrapper.module is tree
+        wrapper = Wrapper(tree, unsafe_skip_copy=copied)
         with quiet_compiler():  # literal evaluation compiles user strings: no warning may echo them
             fix = fix_module(wrapper)
         self.last_fix = fix

@@ -125,7 +125,6 @@ class _RoleDraft:
     unresolved: set[str] = field(default_factory=set)
     notes: set[str] = field(default_factory=set)
     key_locations: dict[str, set[str]] = field(default_factory=dict)  # key -> "path:line"
-    unreached_keys: bool = False  # key code no entry point reaches (its item says so)
 
 
 def _settings(config_section: Mapping[str, Any]) -> dict[str, Any]:
@@ -248,18 +247,6 @@ def plan_repository(
             draft.notes.update(start.why)
         drafts[_unit(service)] = draft
         reached |= draft.code
-    for service in services:
-        if _unit(service) in started:
-            mine = [
-                p
-                for p in listed
-                if p.endswith(".py")
-                and (h := _holder(services, p)) is not None
-                and h.directory == service.directory
-            ]
-            note = unreached(root, mine, drafts[_unit(service)].code)
-            if note:
-                drafts[_unit(service)].notes.add(note)
     for path in sorted(set(trees) - reached):
         holder = _holder(services, path)
         if holder is not None and _unit(holder) in started:
@@ -324,12 +311,27 @@ def plan_repository(
             for p in trees
             if (h := _holder(services, p)) is not None and h.directory == draft.service.directory
         ]
-        for path in unreached_key_code(root, own, draft.code, credential_code):
-            draft.unreached_keys = True
-            draft.unresolved.add(
-                f"{path}: AWS SDK code with credentials that no entry point of {draft.service.label} "
-                "reaches: not granted; if it runs (a script, cron job, worker), give it its own role"
+        # code that makes calls with the key this role replaces still runs somewhere once the key
+        # is revoked (a script, cron job or worker in the same image): granted, and named
+        extra = unreached_key_code(root, own, draft.code, credential_code)
+        if extra:
+            draft.code |= closure(extra, graph)
+            draft.notes.add(
+                "granted although no entry point reaches it, because it calls AWS with a key this role "
+                f"replaces: {', '.join(extra)}; if it does not run in this task, give it its own role"
             )
+    for service in services:
+        if _unit(service) in started:
+            mine = [
+                p
+                for p in listed
+                if p.endswith(".py")
+                and (h := _holder(services, p)) is not None
+                and h.directory == service.directory
+            ]
+            note = unreached(root, mine, drafts[_unit(service)].code)
+            if note:
+                drafts[_unit(service)].notes.add(note)
 
     progress.phase("analysing workloads", total=len(drafts), unit="workloads")
     for item in drafts.values():
@@ -417,7 +419,7 @@ def plan_repository(
     for index, item in enumerate(ordered, 1):
         used = {k for _, call_keys in item.calls for k in call_keys}
         role_keys = sorted(used)
-        for key in sorted(set(item.key_locations) - used) if not item.unreached_keys else ():
+        for key in sorted(set(item.key_locations) - used):
             unused.setdefault(key, set()).add(
                 f"key {key} of {item.service.label} is used by no AWS SDK call in its code: no role replaces "
                 "it; find its other users (aws iam get-access-key-last-used, CloudTrail) before revoking it"

@@ -201,6 +201,10 @@ class _Slice(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def close(self) -> None:
+        self._handle.close()  # the tar file this slice was opened on
+        super().close()
+
     def readinto(self, b: Any) -> int:
         n = min(len(b), self._left)
         data = self._handle.read(n)

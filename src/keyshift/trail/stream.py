@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import zlib
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
@@ -62,7 +63,7 @@ class Bounded:
 class _Buffer:
     """Decoded text with a cursor; ``fill`` appends the next chunk (or at least doubles the tail)."""
 
-    __slots__ = ("_decoder", "_read", "eof", "offset", "pos", "text")
+    __slots__ = ("_decoder", "_error", "_read", "eof", "offset", "pos", "text")
 
     def __init__(self, read: Callable[[int], bytes]) -> None:
         self._read = read
@@ -71,15 +72,26 @@ class _Buffer:
         self.pos = 0
         self.offset = 0  # characters dropped before ``text``
         self.eof = False
+        self._error: Exception | None = None  # a read that failed after text was read: raised next
 
     def fill(self, at_least: int = 0) -> None:
         if self.eof:
             return
+        if self._error is not None:
+            raise self._error
         want = max(CHUNK, at_least)
         parts = [self.text[self.pos :]]
         got = 0
         while got < want:
-            raw = self._read(CHUNK)
+            try:
+                raw = self._read(CHUNK)
+            except (EOFError, OSError, zlib.error) as exc:
+                if not got:
+                    raise
+                # a truncated or corrupt stream: the records before the damage are read first,
+                # and the error surfaces when the parser needs what was lost (a counted partial read)
+                self._error = exc
+                break
             if not raw:
                 parts.append(self._decode(b"", final=True))
                 self.eof = True
