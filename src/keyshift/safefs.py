@@ -112,8 +112,12 @@ def _is_symlink(name: str, dir_fd: int) -> bool:
         return False
 
 
-def _replace(dir_fd: int, name: str, data: bytes, where: Path) -> None:
-    """Write ``data`` to a fresh temporary in ``dir_fd`` and rename it over ``name``."""
+def _replace(dir_fd: int, name: str, data: bytes, where: Path, mode: int | None = None) -> None:
+    """Write ``data`` to a fresh temporary in ``dir_fd`` and rename it over ``name``.
+
+    The temporary is synced before the rename, so a crash leaves the old file or the new one,
+    never an empty one; ``mode`` (a rewritten source file's own) is set on it first.
+    """
     for _ in range(100):
         tmp = f".{name[:100]}.{secrets.token_hex(8)}.tmp"
         try:
@@ -130,6 +134,10 @@ def _replace(dir_fd: int, name: str, data: bytes, where: Path) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            handle.flush()
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
+            os.fsync(handle.fileno())
         os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -177,8 +185,17 @@ def open_output_dir(out: Path, within: Path | None = None) -> SafeDir:
     return current
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Replace the single file ``path`` (in a folder the user chose) atomically, via a safe temporary."""
+def atomic_write(path: Path, text: str | bytes, *, keep_mode: bool = False) -> None:
+    """Replace the single file ``path`` atomically, via a safe temporary: readers see the old
+    file or the new one, never a mix. ``keep_mode`` keeps an existing file's permissions (a
+    source file ``fix --write`` rewrites); the file itself is replaced, never written through."""
+    data = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
     with SafeDir(_open_trusted(Path(os.path.abspath(path)).parent), path.parent) as folder:
         _check_name(path.name, path.parent)
-        _replace(folder.fd, path.name, text.encode("utf-8", "surrogateescape"), path.parent)
+        mode = None
+        if keep_mode:
+            try:
+                mode = stat.S_IMODE(os.stat(path.name, dir_fd=folder.fd, follow_symlinks=False).st_mode)
+            except OSError as exc:
+                raise KeyshiftError(f"cannot write {path}: {exc.strerror}") from exc
+        _replace(folder.fd, path.name, data, path.parent, mode)

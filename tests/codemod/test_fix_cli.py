@@ -184,10 +184,10 @@ def test_write_keeps_file_mode(tmp_path: Path) -> None:
 def test_failed_write_leaves_old_file_and_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _tree(tmp_path, {"env.py": ENV_APP})
 
-    def boom(src: str, dst: str) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("keyshift.codemod.runner.os.replace", boom)
+    monkeypatch.setattr("keyshift.safefs.os.replace", boom)
     code, out = _invoke(str(root), "--write", "--jobs", "1")
     assert code == 1
     assert "cannot write" in out
@@ -296,3 +296,18 @@ def test_internal_error_costs_one_file_not_the_sweep(tmp_path: Path, monkeypatch
     assert "internal error (RuntimeError)" in out
     assert (root / "a.py").read_text() == ENV_APP + "# boom\n"
     assert (root / "b.py").read_text() == ENV_APP_FIXED
+
+
+def test_write_keeps_the_file_mode_and_never_follows_a_symlinked_file(tmp_path: Path) -> None:
+    """``fix --write`` goes through the one safe writer: the rewritten file keeps its mode, and a
+    candidate that is a symlink to a file outside the tree is never written through."""
+    outside = tmp_path / "outside.py"
+    outside.write_text(ENV_APP)
+    root = _tree(tmp_path, {"env.py": ENV_APP})
+    (root / "env.py").chmod(0o750)
+    (root / "linked.py").symlink_to(outside)
+    code, _ = _invoke(str(root), "--write", "--jobs", "1")
+    assert code == 0
+    assert (root / "env.py").read_text() != ENV_APP
+    assert (root / "env.py").stat().st_mode & 0o777 == 0o750
+    assert outside.read_text() == ENV_APP

@@ -17,13 +17,11 @@ fragments; the outcome carries those secrets on so the command's final write scr
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import errno
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -36,6 +34,7 @@ from keyshift.cwdpath import shown
 from keyshift.errors import KeyshiftError
 from keyshift.model import Secret
 from keyshift.redact import Scrubber, scrub
+from keyshift.safefs import atomic_write
 
 if TYPE_CHECKING:
     from keyshift.codemod.credentials import ModuleFix
@@ -210,23 +209,6 @@ def _diff(old: str, new: str, shown: str) -> str:
     return "".join(out)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so readers see the old or the new file, never a mix."""
-    mode = stat.S_IMODE(path.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".keyshift-tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def fix_source(data: bytes) -> ModuleFix:
     """Parse and rewrite one file's bytes (raises ``libcst.ParserSyntaxError``)."""
     from keyshift.codemod.credentials import fix_source as fix
@@ -262,9 +244,11 @@ def process_data(path: str, shown: str, write: bool, data: bytes) -> FileOutcome
         status = FileStatus.WOULD_FIX
         if write:
             try:
-                atomic_write(Path(path), new)
+                atomic_write(Path(path), new, keep_mode=True)
             except OSError as exc:
                 return FileOutcome(shown, FileStatus.ERROR, scrub(f"cannot write: {exc.strerror or exc}"))
+            except KeyshiftError as exc:  # the safe writer's own refusal, already worded for a person
+                return FileOutcome(shown, FileStatus.ERROR, scrub(str(exc)))
             status = FileStatus.FIXED
     outcome = FileOutcome(
         shown,
