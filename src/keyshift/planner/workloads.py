@@ -16,18 +16,72 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
+from keyshift.awsnames import SDK_MODULES
 
-def _module_index(paths: Iterable[str]) -> dict[str, list[str]]:
-    index: dict[str, list[str]] = {}
-    for path in paths:
-        parts = list(PurePosixPath(path).with_suffix("").parts)
-        if parts and parts[-1] == "__init__":
-            parts = parts[:-1]
-        for start in range(len(parts)):
-            dotted = ".".join(parts[start:])
-            if dotted:
-                index.setdefault(dotted, []).append(path)
-    return index
+
+class ModuleIndex:
+    """Which repository files a dotted name may load, as Python's import system would find them.
+
+    The folders on ``sys.path`` are unknown, so every suffix of a file's path is a name it may be
+    imported by (``a.b.c``, ``b.c``, ``c``), except a suffix that starts inside a regular package
+    (a folder holding ``__init__.py``): ``rich/json.py`` is ``rich.json``, never ``json``, unless the
+    importer runs from ``rich/`` or below it (a script's own folder is on ``sys.path``). Without
+    that rule, ``import json`` in a service resolved to whichever vendored ``json.py`` had the
+    shortest path, and one service's code reached most of a copied ``site-packages``. The
+    repository root is always a possible import root. Answers are memoised per importer folder.
+    """
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.names: dict[str, list[str]] = {}
+        #: for each (name, file) the folder the name starts in: "" for the root
+        self._start: dict[tuple[str, str], str] = {}
+        self.packages: set[str] = set()
+        self._memo: dict[tuple[str, str], str | None] = {}
+        for path in paths:
+            parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
+            if parts and parts[-1] == "__init__":
+                parts = parts[:-1]
+                self.packages.add("/".join(parts))
+            for start in range(len(parts)):
+                dotted = ".".join(parts[start:])
+                if dotted:
+                    self.names.setdefault(dotted, []).append(path)
+                    self._start[(dotted, path)] = "/".join(parts[:start])
+
+    def __contains__(self, dotted: object) -> bool:
+        return dotted in self.names
+
+    def get(self, dotted: str) -> list[str] | None:
+        """Every file the name may denote, wherever it starts (before the package rule)."""
+        return self.names.get(dotted)
+
+    def find(self, dotted: str, importer: str) -> str | None:
+        """The file ``import dotted`` in ``importer`` loads, closest to it; None: not in the repository."""
+        folder = importer.rpartition("/")[0]
+        key = (dotted, folder)
+        if key in self._memo:
+            return self._memo[key]
+        found = None
+        candidates = self.names.get(dotted)
+        if candidates:
+            usable = [p for p in candidates if self._importable(self._start[(dotted, p)], folder)]
+            found = closest(usable, folder + "/") if usable else None
+        self._memo[key] = found
+        return found
+
+    def package_of(self, path: str) -> str:
+        """The outermost regular package holding ``path``, else its folder: a library's boundary."""
+        folder = path.rpartition("/")[0]
+        top = folder
+        while folder in self.packages:
+            top = folder
+            folder = folder.rpartition("/")[0]
+        return top
+
+    def _importable(self, start: str, folder: str) -> bool:
+        if not start or start not in self.packages:
+            return True
+        return folder == start or folder.startswith(start + "/")
 
 
 def closest(candidates: list[str], importer: str) -> str:
@@ -47,12 +101,12 @@ def closest(candidates: list[str], importer: str) -> str:
     return min(candidates, key=closeness)
 
 
-def module_index(paths: Iterable[str]) -> dict[str, list[str]]:
-    """Dotted name (every suffix of the path: ``a.b.c``, ``b.c``, ``c``) -> the files it may name."""
-    return _module_index(paths)
+def module_index(paths: Iterable[str]) -> ModuleIndex:
+    """The import index of ``paths`` (repo-relative ``.py`` files): see ``ModuleIndex``."""
+    return ModuleIndex(paths)
 
 
-def imports_of(path: str, tree: ast.Module, index: Mapping[str, list[str]]) -> set[str]:
+def imports_of(path: str, tree: ast.Module, index: ModuleIndex) -> set[str]:
     """The repository files ``path`` imports (absolute and relative imports), by ``index``."""
     found: set[str] = set()
     package = list(PurePosixPath(path).parent.parts)
@@ -72,20 +126,27 @@ def imports_of(path: str, tree: ast.Module, index: Mapping[str, list[str]]) -> s
     return found
 
 
-def resolve(names: Iterable[str], importer: str, index: Mapping[str, list[str]], found: set[str]) -> None:
+#: modules the analysis models itself (the SDK family, and ``os`` for the environment): an import
+#: of them never loads repository code, even where a copy of them is vendored in the tree
+MODELLED = frozenset({*SDK_MODULES, "os"})
+
+
+def resolve(names: Iterable[str], importer: str, index: ModuleIndex, found: set[str]) -> None:
     """Add to ``found`` the repository files the dotted ``names`` load: ``import a.b.c`` runs
     a, a.b and a.b.c, each the candidate closest to ``importer``."""
     for name in names:
         parts = name.split(".")
+        if parts[0] in MODELLED:
+            continue
         for end in range(1, len(parts) + 1):
-            candidates = index.get(".".join(parts[:end]))
-            if candidates:
-                found.add(closest(candidates, importer))
+            target = index.find(".".join(parts[:end]), importer)
+            if target is not None:
+                found.add(target)
 
 
 def import_graph(trees: Mapping[str, ast.Module]) -> dict[str, set[str]]:
     """For each file, the repository files it imports (absolute and relative imports)."""
-    index = _module_index(trees)
+    index = ModuleIndex(trees)
     return {path: imports_of(path, tree, index) for path, tree in trees.items()}
 
 
