@@ -13,7 +13,7 @@ import ast
 import configparser
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from keyshift.awsnames import SDK_MODULES
@@ -142,24 +142,6 @@ def resolve(names: Iterable[str], importer: str, index: ModuleIndex, found: set[
             target = index.find(".".join(parts[:end]), importer)
             if target is not None:
                 found.add(target)
-
-
-def import_graph(trees: Mapping[str, ast.Module]) -> dict[str, set[str]]:
-    """For each file, the repository files it imports (absolute and relative imports)."""
-    index = ModuleIndex(trees)
-    return {path: imports_of(path, tree, index) for path, tree in trees.items()}
-
-
-def closure(seeds: Iterable[str], graph: Mapping[str, set[str]]) -> set[str]:
-    seen: set[str] = set()
-    stack = list(seeds)
-    while stack:
-        path = stack.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        stack.extend(graph.get(path, ()))
-    return seen
 
 
 _LAMBDA_ARGS = ("event", "context")
