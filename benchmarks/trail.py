@@ -22,7 +22,7 @@ import gzip
 import json
 import os
 import random
-import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -118,14 +118,25 @@ def files(root: Path) -> list[str]:
     return sorted(str(p) for p in root.rglob("*.json.gz") if "Digest" not in p.name)
 
 
-def timed(cmd: list[str], **kw: object) -> tuple[float, float]:
-    """(wall seconds, peak RSS MB of the process tree) of one command, output discarded."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True, **kw)  # type: ignore[call-overload]
-    wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(peak, before) / 1024
+_MEASURE = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
+wall = time.perf_counter() - start
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps([wall, r.ru_utime + r.ru_stime, r.ru_maxrss / 1024]))
+"""
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak RSS MB) of one command, output discarded. Measured from a fresh
+    helper process, so the peak is this command's own: the largest resident set among its
+    processes (the parent or one worker), not a maximum carried over from earlier commands."""
+    out = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *cmd], capture_output=True, text=True, check=True, env=env
+    )
+    wall, cpu, peak = json.loads(out.stdout)
+    return wall, cpu, peak
 
 
 def keyshift(args: list[str]) -> list[str]:
@@ -216,43 +227,80 @@ def per_file(paths: list[str]) -> dict[str, float]:
     return out
 
 
+def duckdb_cmd(paths: list[str]) -> list[str] | None:
+    """The same grouping in DuckDB (``read_json`` of the gzip files, ``unnest(Records)``), if installed."""
+    try:
+        import duckdb  # type: ignore[import-not-found]  # noqa: F401
+    except ImportError:
+        return None
+    script = (
+        "import duckdb, sys; con = duckdb.connect(); con.execute("
+        "\"SELECT r.userIdentity.accessKeyId, r.eventSource, r.eventName, r.userAgent, "
+        "r.sourceIPAddress, count(*), min(r.eventTime), max(r.eventTime) FROM (SELECT unnest(Records) "
+        "AS r FROM read_json(?, format='auto', maximum_object_size=268435456)) GROUP BY ALL\", "
+        "[sys.argv[1:]]).fetchall()"
+    )
+    return [sys.executable, "-c", script, *paths]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--dir", type=Path, default=Path("/tmp/keyshift-trail-bench"))
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--per-file", type=int, default=1000)
+    ap.add_argument("--repeat", type=int, default=3, help="interleaved runs of each command")
+    ap.add_argument("--no-per-file", action="store_true", help="skip the per-file parser table")
     args = ap.parse_args()
     t0 = time.perf_counter()
     generate(args.dir, args.events, args.per_file)
-    print(f"data: {args.events} events in {len(files(args.dir))} files, "
-          f"{sum(os.path.getsize(p) for p in files(args.dir)) / 1e6:.0f} MB gzip "
+    all_files = files(args.dir)
+    print(f"data: {args.events} events in {len(all_files)} files, "
+          f"{sum(os.path.getsize(p) for p in all_files) / 1e6:.0f} MB gzip "
           f"(ready in {time.perf_counter() - t0:.0f} s)")  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    all_files = files(args.dir)
     wanted = ",".join(keys()[:3])
-    # warm the page cache
-    subprocess.run(["cat", *all_files[:1]], stdout=subprocess.DEVNULL, check=True)
-    for p in all_files:
+    for p in all_files:  # warm the page cache
         with open(p, "rb") as fh:
             fh.read()
-    gz, _ = timed(["sh", "-c", f"find {args.dir} -name '*_CloudTrail_*.json.gz' -print0 | xargs -0 gzip -dc"])
-    rows = [("gzip -dc (all files, one process)", gz, 0.0)]
-    wall, peak = timed(keyshift(["trail", str(args.dir), "--keys", wanted, "--format", "json"]), env=env)
-    rows.append(("keyshift trail --keys K1,K2,K3", wall, peak))
-    days_dir = args.dir / "AWSLogs" / ACCOUNT / "CloudTrail" / "eu-west-1" / "2026" / "11"
-    days = sorted(days_dir.iterdir())
-    part = days[: max(1, len(days) // 4)]
-    part_files = sum(1 for d in part for _ in d.glob("*.json.gz"))
-    wall_q, peak_q = timed(
-        keyshift(["trail", *map(str, part), "--keys", wanted, "--format", "json"]), env=env
-    )
-    rows.append((f"keyshift trail --keys, {part_files} of {len(all_files)} files", wall_q, peak_q))
-    wall_f, peak_f = timed(keyshift(["trail", str(args.dir), "--format", "json"]), env=env)
-    rows.append(("keyshift trail (no --keys: every record parsed)", wall_f, peak_f))
-    print(f"{'command':<52} {'wall s':>8} {'x gzip':>7} {'peak MB':>8}")
-    for name, w, mem in rows:
-        print(f"{name:<52} {w:8.2f} {w / gz:7.2f} {mem:8.0f}")
-    print("load average:", " ".join(f"{x:.1f}" for x in os.getloadavg()))
+    quarter = all_files[: len(all_files) // 4]
+    with open(args.dir / ".quarter", "w") as fh:
+        fh.write("\n".join(quarter))
+    commands: list[tuple[str, list[str], dict[str, str] | None]] = [
+        ("gzip -dc (all files, one process)", ["gzip", "-dc", *all_files], None),
+        ("keyshift trail --keys K1,K2,K3", keyshift(["trail", str(args.dir), "--keys", wanted, "-f", "json"]),
+         env),
+        (f"keyshift trail, no --keys, {len(quarter)} files", keyshift(["trail", *quarter, "-f", "json"]),
+         env),
+        ("keyshift trail, no --keys (every record read)", keyshift(["trail", str(args.dir), "-f", "json"]),
+         env),
+    ]  # fmt: skip
+    duck = duckdb_cmd(all_files)
+    if duck is not None:
+        commands.append(("DuckDB read_json + unnest, group by (all files)", duck, None))
+    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _, _ in commands}
+    loads = [os.getloadavg()[0]]
+    for _ in range(args.repeat):
+        for name, cmd, cmd_env in commands:
+            results[name].append(timed(cmd, cmd_env))
+            loads.append(os.getloadavg()[0])
+    gz = results[commands[0][0]]
+    gz_best = min(w for w, _, _ in gz)
+    gz_median = statistics.median(w for w, _, _ in gz)
+    gz_cpu = min(c for _, c, _ in gz)
+    head = ("command", "wall best", "median", "x gzip", "CPU s", "x gzip", "peak MB")
+    print("{:<50} {:>9} {:>7} {:>7} {:>6} {:>7} {:>8}".format(*head))
+    for name, runs in results.items():
+        best = min(w for w, _, _ in runs)
+        median = statistics.median(w for w, _, _ in runs)
+        cpu = min(c for _, c, _ in runs)
+        peak = max(m for _, _, m in runs)
+        row = (name, best, median, median / gz_median, cpu, cpu / gz_cpu, peak)
+        print("{:<50} {:9.2f} {:7.2f} {:7.2f} {:6.2f} {:7.2f} {:8.0f}".format(*row))
+    ratios = (f"{n.split(',')[0]}: {min(w for w, _, _ in r) / gz_best:.2f}x" for n, r in results.items())
+    print("best wall ratios:", ", ".join(ratios))
+    print("load average (1 min) during the runs:", " ".join(f"{x:.1f}" for x in loads))
+    if args.no_per_file:
+        return
     print("per-file parsers, 50 files (50,000 events), one process:")
     for name, secs in per_file(all_files[:50]).items():
         print(f"  {name:<44} {secs:6.2f} s")

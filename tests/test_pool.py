@@ -39,6 +39,19 @@ def sigint_ignored(_: int) -> bool:
     return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
 
 
+def reports(n: int) -> int:
+    for _ in range(n):
+        pool.report(10)
+    return n
+
+
+def reports_then_sleeps(n: int) -> float:
+    """Reports before a long pause: the parent must hear of it during the pause."""
+    pool.report(n)
+    time.sleep(1.0)
+    return time.monotonic()
+
+
 def sleeps_after_first(n: int) -> int:
     if n > 0:
         time.sleep(30)
@@ -146,6 +159,33 @@ def test_closing_early_stops_busy_workers() -> None:
         time.sleep(0.05)  # a stopped worker is reaped a moment after its pool returns
     assert _children() <= before
     assert time.monotonic() - started < 15
+
+
+@pytest.mark.parametrize(("jobs", "order"), [(1, "completion"), (2, "completion"), (2, "submission")])
+def test_progress_reaches_the_caller(jobs: int, order: pool.Order) -> None:
+    said: list[int] = []
+    got = list(pool.imap(reports, range(8), jobs=jobs, inline_below=1, order=order, progress=said.append))
+    assert sorted(got) == list(range(8))
+    assert sum(said) == 10 * sum(range(8))
+
+
+def test_progress_arrives_while_items_are_in_flight() -> None:
+    heard: list[tuple[int, float]] = []
+    stream = pool.imap(
+        reports_then_sleeps,
+        [5, 7],
+        jobs=2,
+        inline_below=1,
+        progress=lambda n: heard.append((n, time.monotonic())),
+        tick=0.05,
+    )
+    finished = min(stream)
+    assert sum(n for n, _ in heard) == 12
+    assert heard[0][1] < finished  # told before the first item even returned
+
+
+def test_report_outside_imap_goes_nowhere() -> None:
+    pool.report(5)  # no caller listening: nothing happens, nothing raises
 
 
 def _children() -> set[int]:

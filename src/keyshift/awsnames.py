@@ -86,6 +86,29 @@ S3FS_FACTORIES: Final = frozenset({"s3fs.S3FileSystem", "s3fs.core.S3FileSystem"
 S3FS_KEYS: Final = frozenset(
     {"key", "secret", "token", "aws_access_key_id", "aws_secret_access_key", "aws_session_token"}
 )
+#: LangChain's Bedrock models: building one makes a bedrock-runtime client from the keywords it
+#: is given (``aws_access_key_id``, ``region_name``, ``client=``), else the default chain, and
+#: every use invokes the model: class -> the model it uses when ``model_id``/``model`` is not given.
+LANGCHAIN_BEDROCK_PACKAGES: Final = ("langchain_aws", "langchain_community", "langchain")
+LANGCHAIN_BEDROCK_MODELS: Final[Mapping[str, str | None]] = {
+    "ChatBedrock": None,
+    "ChatBedrockConverse": None,
+    "BedrockChat": None,
+    "BedrockLLM": None,
+    "Bedrock": None,
+    "BedrockEmbeddings": "amazon.titan-embed-text-v1",
+}
+
+
+def langchain_bedrock_class(name: str) -> str | None:
+    """``ChatBedrock`` for ``langchain_aws.ChatBedrock`` (any submodule), else None."""
+    package, _, rest = name.partition(".")
+    cls = rest.rsplit(".", 1)[-1]
+    if package in LANGCHAIN_BEDROCK_PACKAGES and cls in LANGCHAIN_BEDROCK_MODELS:
+        return cls
+    return None
+
+
 #: The table of every client factory keyshift knows, for readers that want one place to look.
 CLIENT_FACTORIES: Final[Mapping[str, str]] = {
     **DIRECT_TARGETS,

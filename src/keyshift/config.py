@@ -1,8 +1,9 @@
 """Settings: defaults < ``[tool.keyshift]`` in pyproject.toml (or ``KEYSHIFT_CONFIG``) < CLI flags.
 
 Unknown keys are an error naming the key, so a typo never silently disables a setting.
-Sub-tables (``[tool.keyshift.plan]``, ``.image``, ``.history``, ``.fix``) are kept as plain
-mappings for the stage that owns them to validate.
+Sub-tables (``[tool.keyshift.plan]``, ``.image``, ``.fix``) are kept as plain mappings for the
+stage that owns them to validate (``.fix`` is checked here: its one key is read through
+``Config.fix_exclude``). Tables no stage reads (``.history``, ``.sweep``) are errors.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from keyshift.errors import KeyshiftError
 
 DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024
-_SECTIONS = ("plan", "image", "fix")
+#: the sub-tables a stage reads
+Section = Literal["plan", "image", "fix"]
+_SECTIONS: tuple[Section, ...] = get_args(Section)
 # tables earlier versions accepted without reading them: an error now, so no setting is silently ignored
 _RETIRED_SECTIONS = {
     "history": "history scans are configured with command-line flags (--history, --since, --unreachable)",
@@ -40,8 +43,13 @@ class Config:
     source_file: str | None = None  # where the settings came from, for messages
     sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
-    def section(self, name: str) -> Mapping[str, Any]:
+    def section(self, name: Section) -> Mapping[str, Any]:
         return self.sections.get(name, {})
+
+    @property
+    def fix_exclude(self) -> tuple[str, ...]:
+        """What ``fix`` skips: ``exclude`` plus ``[tool.keyshift.fix] exclude`` (checked on load)."""
+        return (*self.exclude, *self.section("fix").get("exclude", ()))
 
     def with_overrides(self, **overrides: Any) -> Config:
         """Apply CLI flags; ``None`` means 'not given'."""

@@ -17,7 +17,7 @@ from keyshift.model import Finding, ScanResult, SourceKind
 
 # sources whose paths are files under the scanned root (image paths live inside a layer,
 # unreachable ones are blob IDs)
-_ON_DISK = (SourceKind.WORKTREE, SourceKind.DOCKERFILE, SourceKind.HISTORY)
+ON_DISK = (SourceKind.WORKTREE, SourceKind.DOCKERFILE, SourceKind.HISTORY)
 
 
 def shown(path: str | os.PathLike[str], root: str | os.PathLike[str] | None = None) -> str:
@@ -53,7 +53,7 @@ class Renamer:
         self._skipped: dict[str, str] = {}
         for result in results:
             for f in (*result.findings, *result.suppressed):
-                if f.source in _ON_DISK and f.location.path:
+                if f.source in ON_DISK and f.location.path:
                     self._findings.setdefault(_key(f), shown(PurePosixPath(f.location.path), result.root))
             for s in result.skipped:
                 if not s.path.startswith(("blob ", "<")):

@@ -12,7 +12,8 @@ repository is attacker-controlled, so every git command keyshift issues goes thr
   ``refs/replace`` cannot hide a committed key;
 - run with ``env()``: no system config or system attributes, no prompts, no pager, no lazy fetch
   from a promisor remote, and a protocol allowlist (``file`` only, unless a sweep asks for the
-  network);
+  network); no ``info/grafts``; none of the caller's variables that point git at another
+  repository (``GIT_DIR``, ``GIT_OBJECT_DIRECTORY``, ... set by some other repository's hook);
 - refuse to start on a git directory that holds a FIFO, device or socket (``preflight``): git
   would block forever opening it;
 - kill git after a timeout (``run``) or when it stays silent too long while keyshift waits on it
@@ -101,16 +102,32 @@ def idle_default() -> float:
     return _seconds("KEYSHIFT_GIT_IDLE_TIMEOUT", DEFAULT_IDLE)
 
 
+#: variables that make git read another repository (or part of one) than the one ``-C`` names:
+#: set by a hook of some other repository, they would make keyshift scan that one and report
+#: the target clean. ``GIT_INDEX_FILE`` stays: a pre-commit hook's staged index is the target's.
+_ELSEWHERE = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_SHALLOW_FILE",
+    "GIT_REPLACE_REF_BASE",
+)
+
+
 def env(*, network: bool = False) -> dict[str, str]:
     """The caller's environment (``GIT_INDEX_FILE`` matters inside hooks), hardened for untrusted input."""
     out = dict(os.environ)
-    for name in ("GIT_EXTERNAL_DIFF", "GIT_SSH", "GIT_PROXY_COMMAND", "GIT_CONFIG_PARAMETERS"):
+    for name in ("GIT_EXTERNAL_DIFF", "GIT_SSH", "GIT_PROXY_COMMAND", "GIT_CONFIG_PARAMETERS", *_ELSEWHERE):
         out.pop(name, None)
     if not network:
         out.pop("GIT_SSH_COMMAND", None)
     out.update(
         {
             "GIT_NO_REPLACE_OBJECTS": "1",
+            "GIT_GRAFT_FILE": os.devnull,  # ``info/grafts`` hides commits like a replace ref does
             "GIT_CONFIG_NOSYSTEM": "1",
             "GIT_ATTR_NOSYSTEM": "1",
             "GIT_TERMINAL_PROMPT": "0",

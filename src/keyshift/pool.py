@@ -18,7 +18,11 @@ and each used to meet them with its own pool and its own threshold:
   worker);
 - a worker that dies (out of memory, killed) loses the items in the pool with it; ``lost`` lets
   the caller decide what such an item becomes (run inline, an error outcome, a retry list),
-  otherwise ``BrokenProcessPool`` is raised.
+  otherwise ``BrokenProcessPool`` is raised;
+- progress from inside a long item (history pass 1 reads gigabytes in a few items): ``fn`` calls
+  ``report(amount)`` wherever it runs, and the caller's ``progress`` receives the amounts in this
+  process, at least every ``tick`` seconds while items are in flight (a counter shared with the
+  workers; inline, ``report`` calls ``progress`` directly).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -63,6 +67,42 @@ def _one(_: object) -> int:
     return 1
 
 
+#: where ``report`` sends amounts in this process: the caller's ``progress`` while an inline item
+#: runs, the pool's shared counter in a worker, nothing otherwise
+_report_to: Callable[[int], None] | None = None
+
+
+def report(amount: int) -> None:
+    """Count ``amount`` of progress from inside an item (see ``imap``'s ``progress``)."""
+    if amount and _report_to is not None:
+        _report_to(amount)
+
+
+def _init_worker(counter: Any) -> None:
+    """A worker: Ctrl-C is the parent's; ``report`` adds to the counter the parent polls."""
+    global _report_to
+    _quiet_worker()
+    _report_to = None  # never a callback inherited from the forking parent
+
+    def add(amount: int) -> None:
+        with counter.get_lock():
+            counter.value += amount
+
+    if counter is not None:
+        _report_to = add
+
+
+def _inline(fn: Callable[[T], R], items: Iterable[T], progress: Callable[[int], None] | None) -> Iterator[R]:
+    global _report_to
+    for item in items:
+        before, _report_to = _report_to, progress
+        try:
+            result = fn(item)
+        finally:
+            _report_to = before
+        yield result
+
+
 def imap(
     fn: Callable[[T], R],
     items: Iterable[T],
@@ -75,6 +115,8 @@ def imap(
     lost: Callable[[T], R] | None = None,
     warm: Callable[[], object] | None = None,
     isolate: bool = False,
+    progress: Callable[[int], None] | None = None,
+    tick: float = 0.25,
 ) -> Iterator[R]:
     """``fn`` over ``items``, inline or on a process pool; results are yielded as they come.
 
@@ -83,7 +125,8 @@ def imap(
     pool of ``workers(jobs)`` processes runs them with at most ``window`` (default: two per
     worker) in flight. ``warm`` runs once in this process before the workers fork, so each starts
     with it done. ``isolate`` uses a pool even for one worker (an item that may kill its process).
-    ``fn`` and the items must pickle; ``fn`` must be a module-level function.
+    ``fn`` and the items must pickle; ``fn`` must be a module-level function. ``progress`` gets,
+    in this process, what ``fn`` passes to ``report``: every ``tick`` seconds from a pool.
 
     Close the iterator (or consume it) to release the pool; leaving early cancels what is queued.
     """
@@ -91,7 +134,7 @@ def imap(
     it = iter(items)
     head: list[T] = []
     if count <= 1 and not isolate:
-        yield from map(fn, it)
+        yield from _inline(fn, it, progress)
         return
     seen = 0
     for item in it:
@@ -101,11 +144,11 @@ def imap(
             break
     else:
         if not isolate or not head:
-            yield from map(fn, head)
+            yield from _inline(fn, head, progress)
             return
     if warm is not None:
         warm()
-    yield from _pooled(fn, head, it, count, window or 2 * count, order, lost)
+    yield from _pooled(fn, head, it, count, window or 2 * count, order, lost, _Ticker(progress, tick))
 
 
 def _pooled(
@@ -116,11 +159,16 @@ def _pooled(
     window: int,
     order: Order,
     lost: Callable[[T], R] | None,
+    ticker: _Ticker,
 ) -> Iterator[R]:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    pool = ProcessPoolExecutor(max_workers=count, mp_context=context(), initializer=_quiet_worker)
+    ctx = context()
+    counter = ticker.start(ctx)
+    pool = ProcessPoolExecutor(
+        max_workers=count, mp_context=ctx, initializer=_init_worker, initargs=(counter,)
+    )
     queue: deque[Future[R]] = deque()  # submission order
     items: dict[Future[R], T] = {}
     clean = False
@@ -156,14 +204,42 @@ def _pooled(
             if not items:
                 break
             if order == "submission":
+                while not wait([queue[0]], timeout=ticker.every).done:
+                    ticker.poll()
+                ticker.poll()
                 yield result(queue.popleft())
             else:
-                done, _ = wait(list(items), return_when=FIRST_COMPLETED)
+                done, _ = wait(list(items), timeout=ticker.every, return_when=FIRST_COMPLETED)
+                ticker.poll()
                 for future in done:
                     yield result(future)
         clean = True
     finally:
         _shutdown(pool, clean)
+
+
+class _Ticker:
+    """The parent's side of ``report``: a counter shared with the workers, polled every ``every``
+    seconds while items are in flight; the growth since the last poll goes to ``progress``."""
+
+    def __init__(self, progress: Callable[[int], None] | None, every: float) -> None:
+        self.progress = progress
+        self.every: float | None = every if progress is not None else None
+        self.counter: Any = None
+        self.seen = 0
+
+    def start(self, ctx: BaseContext) -> Any:
+        if self.progress is not None:
+            self.counter = ctx.Value("q", 0)
+        return self.counter
+
+    def poll(self) -> None:
+        if self.progress is None or self.counter is None:
+            return
+        total = int(self.counter.value)
+        if total != self.seen:
+            self.progress(total - self.seen)
+            self.seen = total
 
 
 def _submit(pool: ProcessPoolExecutor, fn: Callable[[T], R], item: T) -> Future[R] | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from keyshift import pool
 from keyshift.config import Config
+from keyshift.cwdpath import ON_DISK
 from keyshift.detect.pairing import propagate
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding, ScanResult, Skipped
@@ -153,6 +154,33 @@ def merge(results: Sequence[ScanResult], root: str) -> ScanResult:
         bytes_scanned=sum(r.bytes_scanned for r in results),
         errors=tuple(e for r in results for e in r.errors),
         stats={k: v for r in results for k, v in r.stats.items()},
+    )
+
+
+def rebase(result: ScanResult, root: str) -> ScanResult:
+    """``result`` with on-disk paths relative to ``root``, an ancestor of its own root.
+
+    ``scan a b`` merges two trees into one report with one root: without this, both trees'
+    ``Dockerfile`` would be the same path in JSON, SARIF and baselines.
+    """
+    prefix = Path(os.path.relpath(os.path.abspath(result.root), os.path.abspath(root))).as_posix()
+    if prefix == ".":
+        return result
+
+    def moved(f: Finding) -> Finding:
+        if f.source not in ON_DISK or not f.location.path:
+            return f
+        return replace(f, location=replace(f.location, path=f"{prefix}/{f.location.path}"))
+
+    return replace(
+        result,
+        root=root,
+        findings=tuple(moved(f) for f in result.findings),
+        suppressed=tuple(moved(f) for f in result.suppressed),
+        skipped=tuple(
+            s if s.path.startswith(("blob ", "<")) else replace(s, path=f"{prefix}/{s.path}")
+            for s in result.skipped
+        ),
     )
 
 

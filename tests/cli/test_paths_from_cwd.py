@@ -75,3 +75,25 @@ def test_json_and_sarif_stay_relative_to_the_scanned_root(tree: Path, cwd: str, 
         for loc in result["locations"]
     }
     assert "orders/settings.py" in uris
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "text"])
+def test_two_trees_in_one_scan_keep_their_files_apart(tmp_path: Path, fmt: str) -> None:
+    """``scan a b`` is one report with one root: each tree's files start with its own folder."""
+    for name in ("a", "b"):
+        shutil.copytree(DEMO, tmp_path / "copies" / name)
+    out = keyshift("scan", "copies/a", "copies/b", "--format", fmt, cwd=tmp_path)
+    assert out.returncode == 1, out.stderr
+    if fmt == "json":
+        paths = {f["path"] for f in json.loads(out.stdout)["findings"]}
+    elif fmt == "sarif":
+        paths = {
+            loc["physicalLocation"]["artifactLocation"]["uri"]
+            for result in json.loads(out.stdout)["runs"][0]["results"]
+            for loc in result["locations"]
+        }
+    else:
+        paths = set(re.findall(r"^  (\S+):\d+:\d+ ", out.stdout, re.M))
+    prefix = "" if fmt != "text" else "copies/"
+    for name in ("a", "b"):
+        assert {f"{prefix}{name}/orders/settings.py", f"{prefix}{name}/Dockerfile"} <= paths, sorted(paths)

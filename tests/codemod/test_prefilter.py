@@ -32,6 +32,10 @@ SHAPES = (
     "import boto3\ndef c(creds):\n    return boto3.client('s3', **creds)\n",
     "import pandas as pd\ndf = pd.read_csv(p, storage_options={'key': k, 'secret': s})\n",
     "spark.conf.set(f'fs.s3a.bucket.{b}.secret.key', s)\n",
+    "broker_url = 'sqs://{}:{}@'.format(k, s)\n",
+    "import os\nimport configparser\n# AWS_ keys for s3a\nc = configparser.ConfigParser()\nc.read('a.cfg')\n"
+    "for k, v in c.items('x'):\n    os.environ[k] = v\n",
+    "def f(access_key, secret_key):\n    return Wrapper(access_key, secret_key)\n",
 )
 
 

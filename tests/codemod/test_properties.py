@@ -71,6 +71,14 @@ def call_sites(draw: st.DrawFn) -> tuple[str, list[str], list[str]]:
     return HEADER + source, [a for a in args if a.split("=")[0] not in CREDENTIALS], kept_comments
 
 
+def _placeholders_for_endpoint(source: str) -> bool:
+    """Every credential is ``CONST`` ("value", no key shape) beside ``endpoint_url``: another
+    service's placeholder keys, which keyshift leaves alone and reports (``endpoints.py``)."""
+    call = _last_call(ast.parse(source))
+    values = [ast.unparse(k.value) for k in call.keywords if k.arg in CREDENTIALS]
+    return any(k.arg == "endpoint_url" for k in call.keywords) and all(v == "CONST" for v in values)
+
+
 def _last_call(tree: ast.Module) -> ast.Call:
     stmt = tree.body[-1]
     assert isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)
@@ -82,6 +90,9 @@ def _last_call(tree: ast.Module) -> ast.Call:
 def test_generated_sites(case: tuple[str, list[str], list[str]]) -> None:
     source, kept_args, kept_comments = case
     out, result = fix(source)
+    if _placeholders_for_endpoint(source):
+        assert out == source and [s.status for s in result.sites] == ["report-only"]
+        return
     assert result.changed
     tree = ast.parse(out)  # output always parses
     call = _last_call(tree)

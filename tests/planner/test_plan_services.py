@@ -83,7 +83,9 @@ SCORER_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("granted", "recall", "precision", "specificity", "forbidden", "errors"), SCORER_CASES)
+@pytest.mark.parametrize(
+    ("granted", "recall", "precision", "specificity", "forbidden", "errors"), SCORER_CASES
+)
 def test_scorer(
     granted: tuple[tuple[str, str], ...],
     recall: float,

@@ -33,6 +33,7 @@ from keyshift.awsnames import (
     SESSION_FACTORIES,
     SESSION_METHODS,
 )
+from keyshift.codemod.metadata import Wrapper
 from keyshift.codemod.values import Metadata, bound_value, dotted_name, literal_text
 from keyshift.model import CallSite, Location
 from keyshift.redact import quiet_compiler, sha1_hex
@@ -272,7 +273,7 @@ def collect_call_sites(module_source: str, path: str) -> list[CallSite]:
             module = cst.parse_module(module_source)
         except cst.ParserSyntaxError:
             return []
-        return call_sites_of(MetadataWrapper(module, unsafe_skip_copy=True), path)
+        return call_sites_of(Wrapper(module, unsafe_skip_copy=True), path)
 
 
 def call_sites_of(

@@ -32,6 +32,8 @@ from libcst.metadata import (
 from keyshift.awsnames import CREDENTIAL_KWARGS, FIRST_POSITIONAL_CREDENTIAL, KEY_ID, is_credential_name
 from keyshift.codemod.callsites import Target, find_targets, resolve_metadata
 from keyshift.codemod.edits import ArgRemover, check_parses, delete_statements, remove_import_names
+from keyshift.codemod.endpoints import other_service_reason, session_endpoint_calls
+from keyshift.codemod.metadata import Wrapper
 from keyshift.codemod.notes import config_files, dead_read_notes, kept_literal_notes, leftover_notes
 from keyshift.codemod.records import (
     Note,
@@ -57,7 +59,8 @@ __all__ = [
     "fix_source",
 ]
 
-_DEAD_RHS_CALLS = frozenset({"os.getenv", "os.environ.get"})
+#: Reads of the environment with no side effect: a constant bound to one is dead with its uses.
+_DEAD_RHS_CALLS = frozenset({"os.getenv", "os.getenvb", "os.environ.get", "decouple.config"})
 
 
 @dataclass(slots=True)
@@ -245,7 +248,7 @@ def fix_source(data: bytes) -> ModuleFix:
     libcst's runner only (it renders the whole original file again to scrub libcst's diff and
     warnings, about a fifth of a file's cost); ``keyshift fix`` scrubs its own outputs.
     """
-    wrapper = MetadataWrapper(cst.parse_module(data), unsafe_skip_copy=True)
+    wrapper = Wrapper(cst.parse_module(data), unsafe_skip_copy=True)
     with quiet_compiler():  # literal evaluation compiles user strings: no warning may echo them
         return fix_module(wrapper)
 
@@ -278,13 +281,18 @@ def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
     sites = [_analyse(t, tracer) for t in find_targets(wrapper, meta)]
     result = ModuleFix(module=original, changed=False)
     result.config_files = config_files(meta, positions)
+    # a LocalStack/MinIO endpoint set on a session's client/resource (``self.session.resource``,
+    # a session passed in), not on the session call itself
+    session_endpoint = bool(session_endpoint_calls(meta))
+    other_service: set[str] = set()  # constants holding another service's keys: not AWS settings
+    for site in sites:
+        if site.drop and site.reason is None:
+            site.reason = other_service_reason(
+                site.target.call, meta, site.traces, session_endpoint and site.target.factory == "Session"
+            )
+            if site.reason is not None:
+                other_service.update(n.value for n in site.names)
     blocked = any(s.reason is not None for s in sites)
-    # a LocalStack/MinIO endpoint set on the session's client/resource, not on the session call
-    session_endpoint = any(
-        "()." in t.target.qualified
-        and any(a.keyword and a.keyword.value == "endpoint_url" for a in t.target.call.args)
-        for t in sites
-    )
     for site in sites:
         for text in site.unseen:
             result.notes.append(unseen_note(positions[site.target.call].start.line, text))
@@ -317,7 +325,11 @@ def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
         return _dict_keys(node, meta)
 
     if blocked or not edits:
-        result.notes.extend(leftover_notes(wrapper, meta, positions, dict_keys=dict_keys, targets=targets))
+        result.notes.extend(
+            leftover_notes(
+                wrapper, meta, positions, frozenset(other_service), dict_keys=dict_keys, targets=targets
+            )
+        )
         if blocked:  # the report-only sites already send a human to the file
             result.notes = [n for n in result.notes if n.kind != "literal-key"]
         return result

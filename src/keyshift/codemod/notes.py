@@ -37,8 +37,9 @@ from keyshift.awsnames import (
     is_access_key_name,
     is_credential_name,
 )
+from keyshift.codemod.passed import passed_credentials
 from keyshift.codemod.records import Note, NoteKind, key_file_note, value_notes
-from keyshift.codemod.values import CONFIG_FILE, Metadata, dotted_name, file_paths, literal_text
+from keyshift.codemod.values import CONFIG_FILE, Metadata, file_paths, literal_text
 
 __all__ = [
     "KEY_FILE_NAME",
@@ -56,12 +57,48 @@ KEY_FILE_NAME = re.compile(
 )
 
 
+#: A Celery/kombu SQS broker URL with a key and secret in it (``sqs://{}:{}@``, ``sqs://KEY:SECRET@``).
+SQS_BROKER_WITH_KEYS = re.compile(r"(?i)sqs://[^/@\s:]+:[^/@\s]+@")
+_BROKER_MESSAGE = (
+    "a Celery/kombu SQS broker URL carries an access key and secret (sqs://KEY:SECRET@); kombu hands "
+    "them to boto3, overriding the task role: use sqs:// with no credentials in it"
+)
+
+
 def _env_key(meta: Metadata, node: cst.BaseExpression) -> str | None:
     if isinstance(node, cst.Subscript) and "os.environ" in meta.names(node.value) and len(node.slice) == 1:
         index = node.slice[0].slice
         if isinstance(index, cst.Index):
             return literal_text(index.value)
     return None
+
+
+def _env_subscript(meta: Metadata, node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Subscript) and "os.environ" in meta.names(node.value)
+
+
+#: Words (each also a marker of the runner's prefilter) that tie a module to AWS: dynamic
+#: ``os.environ`` writes are reported only there, not in every script that exports a file.
+_AWS_CONTEXT = ("aws_", "boto", "fs.s3", "secret", "credentials", "access_key", "accesskey")
+
+
+def _aws_context(module: cst.Module) -> bool:
+    code = module.code.lower()
+    return any(word in code for word in _AWS_CONTEXT)
+
+
+def _file_name(text: str) -> bool:
+    return len(text) < 200 and "\n" not in text and CONFIG_FILE.search(text) is not None
+
+
+def _dynamic_env_message(files: list[str]) -> str:
+    """``os.environ[key] = value`` in a loop over a file's entries: the names are data."""
+    return (
+        f"os.environ is filled from {', '.join(files[:3])} under names keyshift cannot read (they "
+        f"are data); if {'that file holds' if len(files) == 1 else 'they hold'} AWS_ACCESS_KEY_ID/"
+        "AWS_SECRET_ACCESS_KEY, the keys override the task role for the whole process: remove them "
+        "from it (and revoke them)"
+    )
 
 
 def _env_credential(var: str | None) -> bool:
@@ -148,6 +185,7 @@ def leftover_notes(
     def add(node: cst.CSTNode, kind: NoteKind, message: str, needs_human: bool = True) -> None:
         out.append(Note(positions[node].start.line, kind, message, needs_human))
 
+    module_files: list[str] | None = None
     for assign in meta.assigns:
         for target in assign.targets:
             var = _env_key(meta, target.target)
@@ -158,6 +196,13 @@ def leftover_notes(
                     f"credentials are written to os.environ[{var!r}]; that overrides the task role for "
                     "the whole process: remove the assignment",
                 )
+            elif var is None and _env_subscript(meta, target.target) and _aws_context(wrapper.module):
+                if module_files is None:  # files the module opens, or names (a parameter's default)
+                    named = [t for n in meta.strings for t in [literal_text(n)] if t and _file_name(t)]
+                    module_files = list(dict.fromkeys([p for _, p in config_files(meta, positions)] + named))
+                files = file_paths(meta, assign.value) or module_files
+                if files:
+                    add(assign, "environ-write", _dynamic_env_message(files))
     for call in meta.calls:
         if id(call) in skip_nodes:
             continue
@@ -178,6 +223,8 @@ def leftover_notes(
         if id(fstring) in skip_nodes:
             continue
         shape = "".join(p.value if isinstance(p, cst.FormattedStringText) else "{}" for p in fstring.parts)
+        if SQS_BROKER_WITH_KEYS.match(shape):
+            add(fstring, "broker-url", _BROKER_MESSAGE)
         if SPARK_CREDENTIAL_SETTING.search(shape):
             add(
                 fstring,
@@ -199,6 +246,8 @@ def leftover_notes(
                 f"Spark/Hadoop setting {text!r} hands a key to the S3 connector; keyshift does not rewrite "
                 "it: remove it so the connector uses the default chain (and revoke the key)",
             )
+        elif SQS_BROKER_WITH_KEYS.match(text):
+            add(node, "broker-url", _BROKER_MESSAGE)
         elif len(text) < 300 and KEY_FILE_NAME.search(text):
             add(node, "key-file", key_file_note(text))
         for match in KEY_ID_TOKEN.finditer(text):
@@ -220,7 +269,7 @@ def leftover_notes(
 def _call_notes(
     node: cst.Call,
     meta: Metadata,
-    add: Callable[[cst.CSTNode, NoteKind, str], None],
+    add: Callable[..., None],
     dict_keys: Callable[[cst.BaseExpression], set[str] | None] | None,
     is_target: bool = False,
 ) -> None:
@@ -234,10 +283,15 @@ def _call_notes(
                 f"credentials are written to the environment ({var}); that overrides the task role: "
                 "remove the call",
             )
+        elif var is None and len(node.args) > 1 and file_paths(meta, node.args[1].value):
+            add(node, "environ-write", _dynamic_env_message(file_paths(meta, node.args[1].value)))
     if "os.environ.update" in names and node.args:
         written = [a.keyword.value for a in node.args if a.keyword is not None]  # update(AWS_...=...)
         written += [k for a in node.args if a.keyword is None for k in _dict_literal_keys(a.value)]
         hits = sorted(k for k in set(written) if _env_credential(k))
+        read = [f for a in node.args if a.keyword is None for f in file_paths(meta, a.value)]
+        if not hits and read:  # os.environ.update(dotenv_values("aws.env")): the names are data
+            add(node, "environ-write", _dynamic_env_message(read))
         if hits:
             add(
                 node,
@@ -247,7 +301,7 @@ def _call_notes(
             )
     set_credentials = isinstance(node.func, cst.Attribute) and node.func.attr.value == "set_credentials"
     if not (is_target or set_credentials or names & (CREDENTIAL_CLASSES | S3FS_FACTORIES | _ENV_WRITES)):
-        _passed_credentials(node, names, add)
+        passed_credentials(node, names, meta, add)
     if set_credentials and node.args:
         add(
             node,
@@ -463,29 +517,3 @@ def _target_argument(meta: Metadata, node: cst.CSTNode, targets: frozenset[int])
     """Is ``node`` an argument of a boto3-family call (``**{...}``), which its site reports?"""
     parent = meta.parents.get(node)
     return isinstance(parent, cst.Arg) and id(meta.parents.get(parent)) in targets
-
-
-def _passed_credentials(
-    node: cst.Call, names: set[str], add: Callable[[cst.CSTNode, NoteKind, str], None]
-) -> None:
-    """Credentials handed to a call keyshift does not rewrite: a wrapper (``make_client(aws_access_key_id=
-    ...)``), legacy boto (``boto.connect_s3(key, secret)``, ``S3Connection(key, secret)``), another
-    library. The code that receives them passes them on; keyshift cannot follow it there."""
-    callee = dotted_name(node.func) or "a call"
-    keywords = [a.keyword.value for a in node.args if a.keyword is not None and not _is_none(a.value)]
-    paired = any(is_access_key_name(k) for k in keywords)
-    hits = sorted({k for k in keywords if is_credential_name(k, beside_access_key=paired)})
-    positional = sum(1 for a in node.args if a.keyword is None and not a.star and not _is_none(a.value))
-    boto2 = any(
-        n.startswith("boto.") and (n.rsplit(".", 1)[-1].startswith("connect") or n.endswith("Connection"))
-        for n in names
-    )
-    if boto2 and not hits and positional >= 2:
-        hits = ["positional key and secret"]
-    if hits:
-        add(
-            node,
-            "passed-credentials",
-            f"{callee}(...) is given credentials ({', '.join(hits)}); keyshift rewrites only boto3-family "
-            "factories: remove them (and from the code that passes them on) so AWS uses the default chain",
-        )

@@ -39,12 +39,28 @@ ARGV_REASON = "value comes from command-line arguments; the user chooses the cre
 PROMPT_REASON = "value is typed in by the user at run time"
 
 
+#: where a credential value comes from (the JSON report's ``values[].kind``): a closed set
+ValueKind = Literal[
+    "literal",
+    "env",
+    "module-name",
+    "imported-name",
+    "attribute",
+    "local",
+    "call",
+    "subscript",
+    "builtin",
+    "name",
+    "expression",
+]
+
+
 @dataclass(frozen=True, slots=True)
 class Trace:
     """Where a value comes from; ``reason`` says why it is not ambient (``None`` when it is)."""
 
     reason: str | None = None
-    kind: str = "expression"  # literal | env | module-name | imported-name | attribute | local | call | ...
+    kind: ValueKind = "expression"
     literals: tuple[str, ...] = ()  # string literals the value is built from
     env_vars: tuple[str, ...] = ()  # environment variable names read (literal names only)
     origins: tuple[str, ...] = ()  # e.g. "settings.AWS_ACCESS_KEY_ID", "AWS_KEY from config"
@@ -54,7 +70,7 @@ class Trace:
         return self.reason is None
 
 
-def merge(kind: str, parts: list[Trace], *, origins: tuple[str, ...] = ()) -> Trace:
+def merge(kind: ValueKind, parts: list[Trace], *, origins: tuple[str, ...] = ()) -> Trace:
     reason = next((p.reason for p in parts if p.reason is not None), None)
     return Trace(
         reason=reason,
@@ -76,7 +92,7 @@ class ValueReport:
     """One credential argument's value, as safe to print: never a secret."""
 
     kwarg: str
-    kind: str
+    kind: ValueKind
     env_vars: tuple[str, ...] = ()
     key_ids: tuple[str, ...] = ()
     origins: tuple[str, ...] = ()
@@ -98,6 +114,8 @@ NoteKind = Literal[
     "credentials-object",
     "credential-mapping",
     "passed-credentials",
+    "other-service-credentials",
+    "broker-url",
     "key-file",
     "dead-read",
     "literal-key",

@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 #: ``boto`` covers boto3/botocore/aioboto3/aiobotocore; ``aws_``, ``access``+``key`` spellings and
 #: ``secret`` cover settings, environment writes, dict and config-file keys; the key-ID prefixes
 #: cover literal keys; ``fs.s3`` covers Spark/Hadoop; ``credentials`` covers ``set_credentials``
-#: and botocore ``Credentials(...)``; ``keys.``/``rootkey`` (and ``credentials``) cover key files.
+#: and botocore ``Credentials(...)``; ``keys.``/``rootkey`` (and ``credentials``) cover key files;
+#: ``sqs://`` covers Celery/kombu broker URLs with a key and secret in them.
 MARKERS = (
     b"boto",
     b"s3fs",
@@ -59,6 +60,7 @@ MARKERS = (
     b"secret",
     b"credentials",
     b"fs.s3",
+    b"sqs://",
     b"keys.",
     b"rootkey",
     b"akia",

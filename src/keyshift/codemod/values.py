@@ -172,7 +172,10 @@ def _contains_sts_call(node: cst.CSTNode) -> str | None:
 
 
 #: Configuration files a credential may be read from.
-CONFIG_FILE = re.compile(r"(?i)\.(?:csv|json|ya?ml|ini|cfg|cnf|conf|properties|toml|txt|env)$")
+#: ``.env.local``/``.env.production`` are dotenv files too.
+CONFIG_FILE = re.compile(
+    r"(?i)(?:\.(?:csv|json|ya?ml|ini|cfg|cnf|conf|properties|toml|txt|env)|\.env\.[\w-]+)$"
+)
 #: Methods that fill an already made reader from a path (``ConfigParser().read("aws.ini")``).
 _READ_METHODS = frozenset({"read", "read_file", "load", "safe_load", "read_csv", "read_json"})
 

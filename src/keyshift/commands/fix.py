@@ -55,11 +55,7 @@ def fix(
         if not target.exists():
             raise KeyshiftError(f"path does not exist: {target}")
     config = load_config(targets[0], config_file)
-    section = config.section("fix")
-    extra = section.get("exclude", [])
-    if not isinstance(extra, list) or not all(isinstance(x, str) for x in extra):
-        raise KeyshiftError("[tool.keyshift.fix] exclude must be a list of strings")
-    patterns = (*config.exclude, *extra, *(exclude or ()))
+    patterns = (*config.fix_exclude, *(exclude or ()))
     result = run_fix(
         targets,
         write=write,

@@ -121,7 +121,10 @@ def _text(result: object) -> str:
 
     assert isinstance(result, PlanResult)
     lines: list[str] = []
-    if not result.roles:
+    if not result.roles and (result.unresolved or result.errors):
+        # never "nothing to plan" when something kept the plan from looking (exit 1 says so too)
+        lines.append("No role written, but the plan is not complete: see what is listed below.")
+    elif not result.roles:
         lines.append("No hardcoded key is used by AWS calls in this code: nothing to plan.")
     for role in result.roles:
         target = {"ecs": "ECS task role", "lambda": "Lambda role", "eks": "EKS Pod Identity role"}[

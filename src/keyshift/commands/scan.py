@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 from enum import StrEnum
@@ -90,7 +91,7 @@ def scan(
     from keyshift.progress import reporting
     from keyshift.redact import Scrubber
     from keyshift.report import render
-    from keyshift.scan import apply_policy, merge, scan_relpaths, scan_tree
+    from keyshift.scan import apply_policy, merge, rebase, scan_relpaths, scan_tree
 
     targets = list(paths or [Path(".")])
     fmt = OutputFormat.json if json_flag else output_format
@@ -141,6 +142,10 @@ def scan(
             else:
                 results.append(scan_tree(target, config))
                 results.extend(_build_contexts(target, config))
+        # one report, one root: each tree's paths start with its folder from the common parent
+        if len({os.path.abspath(r.root) for r in results}) > 1:
+            root = os.path.commonpath([os.path.abspath(r.root) for r in results])
+            results = [rebase(r, root) for r in results]
     if image:
         from keyshift.sources.image import scan_image
 
@@ -212,7 +217,8 @@ def scan(
         if gate is not None and result.findings:
             for line in _gate_advice(staged):
                 print(line, file=sys.stderr)
-    unread = sum(1 for s in result.skipped if s.reason.startswith("unreadable"))
+    # files, and git objects (corrupt, missing) that could not be read
+    unread = sum(1 for s in result.skipped if s.reason.startswith(_NOT_READ))
     if unread and not result.findings and not exit_zero:
         # could not look everywhere: never "clean" (exit 0); the files are named in the report
         if not quiet:
@@ -220,6 +226,10 @@ def scan(
         raise typer.Exit(2)
     failed = bool(result.findings) or (gate is not None and gate.changed and fail_on_policy_change)
     raise typer.Exit(0 if exit_zero or not failed else 1)
+
+
+#: ``skipped`` reasons that mean the scan could not look there (never clean: exit 2)
+_NOT_READ = ("unreadable", "corrupt object", "missing object")
 
 
 def _build_contexts(target: Path, config: Config) -> list[ScanResult]:

@@ -112,7 +112,8 @@ def run_migration(
     image_options: dict[str, object] | None = None,
 ) -> MigrationResult:
     """Run every stage on ``path``; ``verifier`` (opt-in) adds live/dead verdicts per key."""
-    from keyshift.scan import apply_policy, merge, scan_tree
+    from keyshift.scan import apply_policy, merge, scan_relpaths, scan_tree
+    from keyshift.sources.worktree import ignored_local_files, is_excluded
 
     if not path.is_dir():
         raise KeyshiftError(f"not a directory: {path}")
@@ -121,6 +122,10 @@ def run_migration(
     notes: list[str] = []
     progress.phase("scanning files")
     results = [scan_tree(path, config)]
+    local = [r for r in ignored_local_files(path) if not is_excluded(r, config.exclude)]
+    if local:
+        # the .env or local settings module git ignores is where a checkout keeps its key
+        results.append(scan_relpaths(path, local, config))
     sources = ["worktree"]
     if history:
         if is_git_top(path):
@@ -173,13 +178,8 @@ def run_migration(
 
 
 def _run_fix(path: Path, config: Config, write: bool) -> FixResult:
-    section = config.section("fix")
-    extra = section.get("exclude", [])
-    if not isinstance(extra, list) or not all(isinstance(x, str) for x in extra):
-        raise KeyshiftError("[tool.keyshift.fix] exclude must be a list of strings")
     # a small service is analysed in this process: run_fix starts workers only for enough candidates
-    exclude = (*config.exclude, *extra)
-    result = run_fix([path], write=write, jobs=config.jobs, exclude=exclude)
+    result = run_fix([path], write=write, jobs=config.jobs, exclude=config.fix_exclude)
     return replace(result, outcomes=tuple(_relative(o, path) for o in result.outcomes))
 
 

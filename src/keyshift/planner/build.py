@@ -12,9 +12,8 @@ workload whose deployment files set ``AWS_ACCESS_KEY_ID``. Calls through credent
 
 from __future__ import annotations
 
-import ast
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,19 +27,29 @@ from keyshift.errors import KeyshiftError
 from keyshift.model import CredentialKind, Secret
 from keyshift.planner import names as role_names
 from keyshift.planner.analysis import ApiCall, analyze, is_test_path
-from keyshift.planner.candidates import LARGE_TREE, follow, installed_code_removed, nearest, select
-from keyshift.planner.deploy import Service, discover, rel, service_for, walk
+from keyshift.planner.candidates import (
+    LARGE_TREE,
+    Selection,
+    follow,
+    installed_code_removed,
+    nearest,
+    select,
+)
+from keyshift.planner.deploy import Service, discover, rel, service_for, single_project, walk
 from keyshift.planner.deploy import _read as read_text_or_empty
 from keyshift.planner.grants import Grant, _env_region, _regions, _single_region, grants_for
 from keyshift.planner.keys import (
     Blocker,
     anchor_folders,
+    assume_role_steps,
     blockers_of,
     explicit_keys,
     keys_of,
+    no_credentials,
     placeholder_key,
     plan_findings,
 )
+from keyshift.planner.reach import unreached, unreached_key_code, workload_start
 from keyshift.planner.values import Assumed, Const, EnvRead, Origin, Values
 from keyshift.planner.workloads import (
     has_main,
@@ -50,7 +59,7 @@ from keyshift.planner.workloads import (
     project_name,
 )
 from keyshift.progress import NULL, Reporter
-from keyshift.redact import secrets_of, sha1_hex
+from keyshift.redact import secrets_of
 
 if TYPE_CHECKING:
     from keyshift.model import ScanResult
@@ -115,6 +124,7 @@ class _RoleDraft:
     unresolved: set[str] = field(default_factory=set)
     notes: set[str] = field(default_factory=set)
     key_locations: dict[str, set[str]] = field(default_factory=dict)  # key -> "path:line"
+    unreached_keys: bool = False  # key code no entry point reaches (its item says so)
 
 
 def _settings(config_section: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,21 +139,6 @@ def _settings(config_section: Mapping[str, Any]) -> dict[str, Any]:
 
 def _top(path: str) -> str:
     return path.split("/", 1)[0] if "/" in path else ""
-
-
-def _single_project(root: Path, trees: Mapping[str, ast.Module], files: list[Path]) -> bool:
-    """One deployable project at the root: a Procfile, ``manage.py`` or a Django settings module."""
-    names = {rel(root, p) for p in files}
-    if "Procfile" in names or "manage.py" in names:
-        return True
-    for path, tree in trees.items():
-        if path.endswith("settings.py") or "/settings/" in path:
-            for node in tree.body:
-                if isinstance(node, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id == "INSTALLED_APPS" for t in node.targets
-                ):
-                    return True
-    return False
 
 
 def partition_of(regions: set[str]) -> str | None:
@@ -209,7 +204,7 @@ def plan_repository(
         if _top(target) != _top(source)
     ) - {""}
     project = project_name(root) or main_package(py_files) or root.resolve().name
-    services = discover(root, files, libraries, project, _single_project(root, trees, files))
+    services = discover(root, files, libraries, project, single_project(root, trees, files))
     on_k8s = kubernetes(root, files)
     explicit = [s for s in services if s.kind != "directory"]
 
@@ -217,16 +212,42 @@ def plan_repository(
     # belong to the directory workload that holds them
     drafts: dict[str, _RoleDraft] = {}
     reached: set[str] = set()
+    listed = frozenset(rel(root, p) for p in files)
+    modules = selection.index  # the one import index, built by the selection over every file it read
+    started: set[str] = set()  # workloads whose code is what their entry points reach
     for service in services:
         # two families in one folder (infra/ naming every service) both run that folder's code
         own = [
             p for p in trees if (h := _holder(services, p)) is not None and h.directory == service.directory
         ]
-        reach = follow(own, graph.__getitem__, selection.relevant, selection.index) if own else set()
-        drafts[_unit(service)] = _RoleDraft(service, reach)
-        reached |= drafts[_unit(service)].code
+        start = workload_start(
+            root, service.directory, service.kind, service.env_value, listed, modules, service.taskdefs
+        )
+        if start.seeds is not None:
+            draft = _RoleDraft(service, _follow(start.seeds, selection))
+            draft.notes.add("entry points followed: " + "; ".join(start.entries))
+            started.add(_unit(service))
+        else:
+            draft = _RoleDraft(service, _follow(own, selection))
+            draft.notes.update(start.why)
+        drafts[_unit(service)] = draft
+        reached |= draft.code
+    for service in services:
+        if _unit(service) in started:
+            mine = [
+                p
+                for p in listed
+                if p.endswith(".py")
+                and (h := _holder(services, p)) is not None
+                and h.directory == service.directory
+            ]
+            note = unreached(root, mine, drafts[_unit(service)].code)
+            if note:
+                drafts[_unit(service)].notes.add(note)
     for path in sorted(set(trees) - reached):
         holder = _holder(services, path)
+        if holder is not None and _unit(holder) in started:
+            continue  # in the build context, but no entry point runs it (listed in the notes)
         if holder is not None:
             service = holder
         else:  # code beside the workloads that none of them runs: a unit of its own top folder
@@ -280,6 +301,19 @@ def plan_repository(
                     deployed.setdefault(_unit(service), set()).add(match.group(0))
                     key_places.setdefault(match.group(0), set()).add(f"{setting.path}:{setting.line}")
     rejected = {k for k in key_places if k in suppressed or placeholder_key(k)}
+    for unit in sorted(started):
+        draft = drafts[unit]
+        own = [
+            p
+            for p in trees
+            if (h := _holder(services, p)) is not None and h.directory == draft.service.directory
+        ]
+        for path in unreached_key_code(root, own, draft.code, credential_code):
+            draft.unreached_keys = True
+            draft.unresolved.add(
+                f"{path}: AWS SDK code with credentials that no entry point of {draft.service.label} "
+                "reaches: not granted; if it runs (a script, cron job, worker), give it its own role"
+            )
 
     progress.phase("analysing workloads", total=len(drafts), unit="workloads")
     for item in drafts.values():
@@ -378,7 +412,7 @@ def plan_repository(
     for index, item in enumerate(ordered, 1):
         used = {k for _, call_keys in item.calls for k in call_keys}
         role_keys = sorted(used)
-        for key in sorted(set(item.key_locations) - used):
+        for key in sorted(set(item.key_locations) - used) if not item.unreached_keys else ():
             unused.setdefault(key, set()).add(
                 f"key {key} of {item.service.label} is used by no AWS SDK call in its code: no role replaces "
                 "it; find its other users (aws iam get-access-key-last-used, CloudTrail) before revoking it"
@@ -400,9 +434,9 @@ def plan_repository(
         grants, notes = grants_for(
             calls, account or "*", default_region, service, partition, tags, placeholders
         )
-        grants = _no_credentials(grants, secret_keys)
+        grants = no_credentials(grants, secret_keys)
         notes |= item.notes
-        notes |= _assume_role_steps(calls)
+        notes |= assume_role_steps(calls)
         for source in service.other_taskdefs:
             notes.add(
                 f"{source}: set this role as the task role there (Terraform task_role_arn, CloudFormation "
@@ -483,6 +517,12 @@ def plan_repository(
     )
 
 
+def _follow(seeds: Iterable[str], selection: Selection) -> set[str]:
+    """The code a workload runs from ``seeds``: the selection's imports, by its rule."""
+    graph = selection.graph
+    return follow(seeds, lambda p: graph.get(p, ()), selection.relevant, selection.index)
+
+
 def _serverless(root: Path, directory: str) -> bool:
     folder = root / directory if directory else root
     for name in ("serverless.yml", "serverless.yaml", "zappa_settings.json"):
@@ -494,27 +534,6 @@ def _serverless(root: Path, directory: str) -> bool:
         if small and "AWS::Serverless::Function" in path.read_text(encoding="utf-8", errors="replace"):
             return True
     return False
-
-
-_SECRETISH = re.compile(r"[A-Za-z0-9/+]{40}")
-
-
-def _no_credentials(grants: tuple[Grant, ...], secrets: Mapping[str, str]) -> tuple[Grant, ...]:
-    """A resource built from a credential value (a settings helper whose return value the
-    analysis merged across names) is no resource: it is dropped, and never printed."""
-    out = []
-    for grant in grants:
-        keep = tuple(
-            r
-            for r in grant.resources
-            if not KEY_ID.search(r) and not any(sha1_hex(t) in secrets for t in _SECRETISH.findall(r))
-        )
-        if keep != grant.resources:
-            keep = keep or ("*",)
-            why = grant.why_any or "a resource name the analysis found was a credential value"
-            grant = replace(grant, resources=keep, why_any=why if "*" in keep else grant.why_any)
-        out.append(grant)
-    return tuple(out)
 
 
 def _unit(service: Service) -> str:
@@ -547,20 +566,6 @@ def _belongs(place: str, item: _RoleDraft, services: list[Service], project: str
         return True
     holder = _holder(services, path)
     return holder is not None and holder.directory == item.service.directory
-
-
-def _assume_role_steps(calls: list[ApiCall]) -> set[str]:
-    """Roles this workload assumes must trust the new role."""
-    out = set()
-    for call in calls:
-        if call.service == "sts" and call.method == "assume_role":
-            for value in call.param("RoleArn") or ():
-                target = value.value if isinstance(value, Const) else "the assumed role"
-                out.add(
-                    f"{call.path}:{call.line}: the new role only needs sts:AssumeRole; make {target} "
-                    "trust it (add the new role's ARN as an AWS principal of its trust policy)"
-                )
-    return out
 
 
 _ECR_IMAGE = re.compile(

@@ -25,9 +25,14 @@ from keyshift.progress import NULL, Reporter
 
 #: bytes every file that imports boto3, botocore, aioboto3 or aiobotocore holds
 SDK_MARKER = b"boto"
-#: an import statement, with its parenthesised or backslash-continued names
+#: bytes every file that builds a LangChain Bedrock model holds (it makes its own client)
+WRAPPER_MARKER = b"Bedrock"
+#: an import statement, with its parenthesised or backslash-continued names. Linear on any input:
+#: a ``(`` never closed runs to the end (rescanning the rest of the file from each one was
+#: quadratic), and no part can give back what it matched
 _IMPORT = re.compile(
-    rb"(?m)^[ \t]*(?:from[ \t]+[.\w]+[ \t]+)?import\b(?:[ \t]*\([^)]*\)|[^\n]*(?:\\\r?\n[^\n]*)*)"
+    rb"(?m)^[ \t]*+(?:from[ \t]++[.\w]++[ \t]++)?import\b"
+    rb"(?:[ \t]*+\([^)]*+(?:\)|\Z)|[^\n\\]*+(?:\\(?:\r?\n)?[^\n\\]*+)*+)"
 )
 _WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -38,7 +43,8 @@ def _import_words(data: bytes) -> frozenset[bytes]:
     return frozenset(_WORD.findall(b"\n".join(_IMPORT.findall(data))))
 
 
-_FROM = re.compile(r"from\s+(\.*)([\w.]*)\s+import\s+(.*)", re.S)
+#: possessive: the dots of a relative import are never split between the level and the module
+_FROM = re.compile(r"from\s++(\.*+)([\w.]*+)\s+import\s+(.*)", re.S)
 
 
 def byte_imports(path: str, data: bytes, index: ModuleIndex) -> set[str]:
@@ -48,7 +54,8 @@ def byte_imports(path: str, data: bytes, index: ModuleIndex) -> set[str]:
     found: set[str] = set()
     package = list(PurePosixPath(path).parent.parts)
     for match in _IMPORT.finditer(data):
-        lines = match.group(0).decode("utf-8", "replace").replace("\\\n", " ").splitlines()
+        text = match.group(0).decode("utf-8", "replace")
+        lines = text.replace("\\\r\n", " ").replace("\\\n", " ").splitlines()
         text = " ".join(line.split("#", 1)[0] for line in lines).replace("(", " ").replace(")", " ")
         for stmt in (part.strip() for part in text.split(";")):  # ``import a; import b``
             resolve(_statement_names(stmt, package), path, index, found)
@@ -79,7 +86,7 @@ def _name(path: str) -> bytes:
     """The word an import of ``path`` must contain: its stem, or its package's for ``__init__``."""
     posix = PurePosixPath(path)
     stem = posix.parent.name if posix.stem == "__init__" else posix.stem
-    return stem.encode()
+    return stem.encode("utf-8", "surrogateescape")  # a file name that is not UTF-8 keeps its bytes
 
 
 def installed_code_removed(root: Path, py_files: list[str], all_files: Iterable[str]) -> list[str]:
@@ -121,7 +128,7 @@ class Selection:
     trees: dict[str, ast.Module] = field(default_factory=dict)
     graph: dict[str, set[str]] = field(default_factory=dict)
     relevant: set[str] = field(default_factory=set)
-    index: ModuleIndex = field(default_factory=lambda: ModuleIndex(()))
+    index: ModuleIndex = field(default_factory=ModuleIndex)
     errors: list[str] = field(default_factory=list)
     read: int = 0
     parsed: int = 0
@@ -189,7 +196,7 @@ def select(
         out.read = len(data)
     importers = _Importers(data, imported, words)
     relevant: set[str] = set()
-    frontier = [p for p, blob in data.items() if SDK_MARKER in blob]
+    frontier = [p for p, blob in data.items() if SDK_MARKER in blob or WRAPPER_MARKER in blob]
     while frontier:
         relevant.update(frontier)
         frontier = importers(frontier, relevant)

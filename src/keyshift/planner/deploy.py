@@ -9,10 +9,12 @@ because an ``AWS_ACCESS_KEY_ID`` there overrides the task role.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -65,10 +67,13 @@ class Service:
 def walk(root: Path) -> list[Path]:
     """Every regular file under ``root`` as ``scan`` and ``fix`` list them
     (``sources.worktree.walk_tree``: git's listing in a work tree, else a walk past VCS,
-    dependency and cache folders); symlinks are never followed; sorted."""
-    from keyshift.sources.worktree import walk_tree
+    dependency and cache folders), plus the local settings files git ignores (``.env``,
+    ``local_settings.py``): the running app reads them, so the plan does; symlinks are never
+    followed; sorted."""
+    from keyshift.sources.worktree import ignored_local_files, walk_tree
 
-    paths = (root / name for name in walk_tree(root, all_files=False, exclude=()).files)
+    names = {*walk_tree(root, all_files=False, exclude=()).files, *ignored_local_files(root)}
+    paths = (root / name for name in names)
     return sorted(p for p in paths if _regular(p))
 
 
@@ -415,3 +420,18 @@ def _infrastructure(root: Path, path: Path, relpath: str, get: Any, by_dir: dict
             if directory is None:
                 directory = _norm(PurePosixPath(*parts[: parts.index("copilot")]))
             _taskdef(root, path, relpath, text, data, get, by_dir, directory)
+
+
+def single_project(root: Path, trees: Mapping[str, ast.Module], files: list[Path]) -> bool:
+    """One deployable project at the root: a Procfile, ``manage.py`` or a Django settings module."""
+    names = {rel(root, p) for p in files}
+    if "Procfile" in names or "manage.py" in names:
+        return True
+    for path, tree in trees.items():
+        if path.endswith("settings.py") or "/settings/" in path:
+            for node in tree.body:
+                if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "INSTALLED_APPS" for t in node.targets
+                ):
+                    return True
+    return False

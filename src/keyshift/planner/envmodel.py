@@ -10,6 +10,7 @@ handed to anything but an SDK or an in-memory helper is a use the migration must
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -252,6 +253,10 @@ def set_env(analyzer: Analyzer, module: str, keys: Values, values: Values, line:
     """``os.environ["AWS_ACCESS_KEY_ID"] = KEY`` makes every default-chain client use the key."""
     if Const("AWS_ACCESS_KEY_ID") in keys and analyzer.recording:
         analyzer.default_sessions.add((module, Origin(values, None, module, line)))
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+        if Const(name) in keys and analyzer.env_value(module, name) is None:
+            # the code's region for default-chain clients, unless the deployment sets one
+            analyzer.default_regions.update(v for v in values if isinstance(v, Const))
 
 
 def environ_call(
@@ -299,3 +304,74 @@ def report_outside(
         ):
             for key in key_ids(args):
                 analyzer.outside.add((module, node.lineno, key, called))
+
+
+#: a configuration constant's name (``AWS_STORAGE_BUCKET_NAME``); credentials are never guessed
+_SETTING_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+_CREDENTIAL_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "CREDENTIAL", "ACCESS", "AUTH")
+
+
+def setting_name(name: str) -> bool:
+    """``name`` is an UPPER_CASE setting that is not a credential: when nothing in the repository
+    sets it, the plan names it (``EnvRead``) in placeholders instead of the API's parameter."""
+    return bool(_SETTING_NAME.fullmatch(name)) and not any(w in name for w in _CREDENTIAL_WORDS)
+
+
+def module_binds(tree: ast.Module) -> frozenset[str] | None:
+    """The names a module binds at top level; None when it may bind others (a star import,
+    ``globals()``, a module ``__getattr__``), so an absent name is not known to be unset."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            return None
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            if node.name == "__getattr__":
+                return None
+            names.add(node.name)
+    for sub in ast.walk(tree):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+            names.add(sub.id)
+        elif isinstance(sub, ast.alias):
+            names.add((sub.asname or sub.name).split(".")[0])
+        elif isinstance(sub, ast.Name) and sub.id in ("globals", "setattr", "vars"):
+            return None
+    return frozenset(names)
+
+
+def unset_in_module(analyzer: Analyzer, path: str, name: str) -> bool:
+    """``name`` is certainly not bound in module ``path`` (read syntactically, once per module)."""
+    module = analyzer.modules.get(path)
+    if module is None:
+        return False
+    if path not in analyzer.binds:
+        analyzer.binds[path] = module_binds(module.tree)
+    binds = analyzer.binds[path]
+    return binds is not None and name not in binds
+
+
+def pending_parameters(
+    analyzer: Analyzer, func: Func, names: list[str], env: dict[str, Values]
+) -> frozenset[str]:
+    """Parameters with no value yet, of a function something calls (or any on the first pass,
+    when nothing is known): their callers' values arrive in a later pass, so passing one on is
+    not an unknown argument. Treating it as one made mutual recursion (``is_active`` calling
+    ``create`` calling ``is_active``) keep "unknown" for good: a grant on ``*``."""
+    first_pass = not analyzer.prev.params and not analyzer.prev.sites
+    if first_pass or analyzer.prev.sites.get(func.key):
+        return frozenset(n for n in names if not env.get(n))
+    return frozenset()
+
+
+def pending_arguments(
+    node: ast.Call, args: list[Values], kwargs: dict[str, Values], pending: frozenset[str]
+) -> tuple[ast.Call, frozenset[int], frozenset[str]]:
+    """The positions and keywords of ``node`` that pass a pending parameter on (see above)."""
+    positions = frozenset(
+        i for i, a in enumerate(node.args) if isinstance(a, ast.Name) and a.id in pending and not args[i]
+    )
+    keywords = frozenset(
+        k.arg
+        for k in node.keywords
+        if k.arg and isinstance(k.value, ast.Name) and k.value.id in pending and not kwargs.get(k.arg)
+    )
+    return node, positions, keywords

@@ -11,10 +11,24 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from keyshift.planner import iam_map
-from keyshift.planner.analysis import ApiCall
 from keyshift.planner.deploy import Service
+from keyshift.planner.records import ApiCall
 from keyshift.planner.resources import Scope, queue_account_region, resolve, strings
-from keyshift.planner.values import Const, DictV, Glob, ListV, Origin, Prefix, Values
+from keyshift.planner.shapes import (
+    REENCRYPT,
+    SMS_WHY,
+    athena_extras,
+    kms_aliases,
+    partiql,
+    passed_roles,
+    present,
+    s3_objects_read,
+    sms_only,
+    ssm_keys,
+    transact_actions,
+    with_context,
+)
+from keyshift.planner.values import Const, DictV, Origin, Prefix, Values
 
 _KMS_ENCRYPT = frozenset({"put_object", "copy_object", "create_multipart_upload", "upload_part"})
 
@@ -98,14 +112,16 @@ def _names_from_parameters(call: ApiCall) -> list[str]:
     ]
 
 
-def _present(call: ApiCall, name: str) -> bool:
-    values = call.param(name)
-    return bool(values)
+def _equals(call: ApiCall, extra: dict[str, Any]) -> bool:
+    """An extra with ``equals`` applies when the argument can be that literal (``auto``)."""
+    if "equals" not in extra:
+        return True
+    return any(s == extra["equals"] for s in strings(call.param(extra["param"])))
 
 
 def _kms(call: ApiCall) -> bool:
     """A customer managed key is named: the role needs KMS rights (the aws/s3 key needs none)."""
-    return _present(call, "SSEKMSKeyId")
+    return present(call, "SSEKMSKeyId")
 
 
 def _kms_default(call: ApiCall) -> bool:
@@ -128,7 +144,7 @@ def grants_for(
     notes: set[str] = set()
     tags = tags or {}
     acc: dict[tuple[str, tuple[tuple[str, str, str], ...]], dict[str, Any]] = {}
-    calls = _with_context(calls)
+    calls = with_context(calls)
 
     def add(
         action: str,
@@ -175,19 +191,20 @@ def grants_for(
                 f"{call.via} at {call.path}:{call.line}: {', '.join(passed)} from a function parameter: "
                 "granted for the values the repository's own calls pass; add any other caller's"
             )
-        statements = _partiql(call)
+        statements = partiql(call)
         for scope in _scopes(call, account, default_region, service, partition):
             if statements:
                 for action, table in statements:
                     params: tuple[tuple[str, Values], ...] = (("TableName", frozenset({Const(table)})),)
                     add(action, call, scope, "mapped", resolved_from=replace(call, params=params))
                 continue
-            actions = _transact_actions(call) or list(mapping.actions)
-            if _sms_only(call):
+            actions = transact_actions(call) or list(mapping.actions)
+            actions += iam_map.companions(call.service, call.method)
+            if sms_only(call):
                 for action in actions:
-                    add(action, call, scope, mapping.confidence, forced=("*",), forced_why=_SMS)
+                    add(action, call, scope, mapping.confidence, forced=("*",), forced_why=SMS_WHY)
                 continue
-            aliases = _kms_aliases(call)
+            aliases = kms_aliases(call)
             if aliases:
                 # a key named by alias is authorized on the key it points to, unknown here: any key
                 # of the account, only when the request names that alias
@@ -199,12 +216,21 @@ def grants_for(
                 continue
             for extra in iam_map.overlay()["extras"]:
                 applies = extra["service"] == call.service and call.method in extra["methods"]
-                if applies and _present(call, extra["param"]):
+                if applies and present(call, extra["param"]) and _equals(call, extra):
                     if extra.get("replaces") in actions:
                         actions.remove(extra["replaces"])
-                    actions.append(extra["action"])
+                    if extra["action"] not in actions:
+                        actions.append(extra["action"])
             for action in actions:
+                keyed = REENCRYPT.get(action) if call.method == "re_encrypt" else None
+                if keyed is not None:
+                    # the source key decrypts, the destination key encrypts: each only its own
+                    key_ids = (("KeyId", call.param(keyed) or frozenset()),)
+                    add(action, call, scope, mapping.confidence, resolved_from=replace(call, params=key_ids))
+                    continue
                 add(action, call, scope, mapping.confidence)
+            for role in passed_roles(call):
+                add("iam:PassRole", call, scope, "mapped", forced=(role,))
             if call.service == "s3" and call.method == "head_object":
                 # a missing object answers 404 only to a caller that may list the bucket (else 403),
                 # and code that checks existence expects the 404
@@ -221,8 +247,17 @@ def grants_for(
                 forced = (key,) if key else ("*",)
                 if call.method in _KMS_ENCRYPT:
                     add("kms:GenerateDataKey", call, scope, "conditional", condition, forced=forced)
-                if call.method not in _KMS_ENCRYPT or call.transfer:
+                # S3 decrypts the parts of a multipart upload to complete it
+                multipart = call.method == "create_multipart_upload"
+                if call.method not in _KMS_ENCRYPT or call.transfer or multipart:
                     add("kms:Decrypt", call, scope, "conditional", condition, forced=forced)
+            for action, key in ssm_keys(call, calls, scope):
+                via = (("StringEquals", "kms:ViaService", f"ssm.{scope.region}.amazonaws.com"),)
+                add(action, call, scope, "conditional", via, forced=(key,))
+            if call.service == "s3" and not _kms(call):
+                for key in _kms_keys_of_read(call, calls, scope):
+                    via = (("StringEquals", "kms:ViaService", f"s3.{scope.region}.amazonaws.com"),)
+                    add("kms:Decrypt", call, scope, "conditional", via, forced=(key,))
             if call.service == "s3" and _kms_default(call):
                 notes.add(
                     f"{call.via} at {call.path}:{call.line}: SSE-KMS with the AWS managed key aws/s3 "
@@ -230,8 +265,8 @@ def grants_for(
                     "add kms:GenerateDataKey and kms:Decrypt on it"
                 )
             if call.service == "athena" and call.method == "start_query_execution":
-                _athena_extras(call, scope, add)
-            for source in _s3_objects_read(call):
+                athena_extras(call, scope, add)
+            for source in s3_objects_read(call):
                 add("s3:GetObject", call, scope, "conditional", resolved_from=source)
     grants = []
     for (action, condition), slot in sorted(acc.items()):
@@ -250,95 +285,25 @@ def grants_for(
     return tuple(grants), notes
 
 
-_TRANSACT = {
-    "Put": "PutItem",
-    "Update": "UpdateItem",
-    "Delete": "DeleteItem",
-    "ConditionCheck": "ConditionCheckItem",
-}
+_S3_READS = frozenset({"get_object", "select_object_content", "copy_object", "upload_part_copy"})
 
 
-def _transact_actions(call: ApiCall) -> list[str]:
-    """DynamoDB transactions need only the item actions their literal items use."""
-    if call.service != "dynamodb" or call.method not in ("transact_write_items", "transact_get_items"):
+def _kms_keys_of_read(call: ApiCall, calls: list[ApiCall], scope: Scope) -> list[str]:
+    """Customer managed keys the workload's own writes encrypt a bucket's objects with: reading
+    those objects back (``get_object``, a copy's source) needs ``kms:Decrypt`` on the key."""
+    if call.method not in _S3_READS:
         return []
-    if call.method == "transact_get_items":
-        return ["dynamodb:GetItem"]
-    found: set[str] = set()
-    for value in call.param("TransactItems") or ():
-        if not isinstance(value, ListV):
-            return []
-        for item in value.items:
-            if not isinstance(item, DictV):
-                return []
-            for key, _ in item.items:
-                if key in _TRANSACT:
-                    found.add(f"dynamodb:{_TRANSACT[key]}")
-    return sorted(found)
-
-
-# services that read an S3 object named in the request with the caller's own rights
-_READS_S3_OBJECT = frozenset({"rekognition", "textract"})
-
-
-def _s3_objects_read(call: ApiCall) -> list[ApiCall]:
-    """``S3Object`` arguments (``Image``, ``Video``, ``Document``, ``DocumentLocation``) that
-    Rekognition and Textract fetch as the caller: each is an s3:GetObject on that object."""
-    if call.service not in _READS_S3_OBJECT:
-        return []
-    found: list[ApiCall] = []
-
-    def visit(values: Values) -> None:
-        for value in values:
-            if isinstance(value, DictV):
-                for name, inner in value.items:
-                    if name == "S3Object":
-                        for obj in inner:
-                            if isinstance(obj, DictV):
-                                params = (
-                                    ("Bucket", obj.get("Bucket") or frozenset()),
-                                    ("Key", obj.get("Name") or frozenset()),
-                                )
-                                found.append(replace(call, service="s3", method="get_object", params=params))
-                    else:
-                        visit(inner)
-
-    for _, values in call.params:
-        visit(values)
-    return found
-
-
-_SMS = "an SMS to a phone number has no topic to scope to"
-
-
-def _sms_only(call: ApiCall) -> bool:
-    """``sns.publish(PhoneNumber=...)`` with no topic or target: IAM checks it against ``*``."""
-    return (
-        call.service == "sns"
-        and call.method == "publish"
-        and _present(call, "PhoneNumber")
-        and not _present(call, "TopicArn")
-        and not _present(call, "TargetArn")
-    )
-
-
-def _kms_aliases(call: ApiCall) -> list[str]:
-    """``alias/NAME`` for each value of a KMS call's ``KeyId`` when every value is a literal
-    alias (or alias ARN) of the caller's account; empty otherwise."""
-    if call.service != "kms":
-        return []
-    values = strings(call.param("KeyId"))
-    out: set[str] = set()
-    for value in values:
-        if not isinstance(value, str):
-            return []
-        if value.startswith("alias/"):
-            out.add(value)
-        elif value.startswith("arn:") and ":alias/" in value:
-            out.add("alias/" + value.split(":alias/", 1)[1])
-        else:
-            return []
-    return sorted(out)
+    source = _copy_source(call) if call.method in ("copy_object", "upload_part_copy") else call
+    buckets = {b for b in strings(source.param("Bucket")) if isinstance(b, str)} if source else set()
+    keys = {
+        key
+        for writer in calls
+        if writer.service == "s3" and _kms(writer) and writer.method in _KMS_ENCRYPT
+        if buckets & {b for b in strings(writer.param("Bucket")) if isinstance(b, str)}
+        for key in [_kms_key_arn(writer, scope)]
+        if key
+    }
+    return sorted(keys)
 
 
 def _kms_key_arn(call: ApiCall, scope: Scope) -> str | None:
@@ -349,104 +314,6 @@ def _kms_key_arn(call: ApiCall, scope: Scope) -> str | None:
             if re.fullmatch(r"[0-9a-f-]{36}|mrk-[0-9a-f]{32}", value):
                 return f"arn:{scope.partition}:kms:{scope.region}:{scope.account}:key/{value}"
     return None
-
-
-def _athena_extras(call: ApiCall, scope: Scope, add: Any) -> None:
-    """Athena runs the query with the caller's rights: Glue catalog reads and result writes."""
-    for config in call.param("ResultConfiguration") or ():
-        if not isinstance(config, DictV):
-            continue
-        for location in strings(config.get("OutputLocation")):
-            text = location.value if isinstance(location, Prefix) else location
-            if not isinstance(text, str) or not text.startswith("s3://"):
-                continue
-            bucket, _, prefix = text[5:].partition("/")
-            if not bucket:
-                continue
-            target = replace(
-                call, params=(("Bucket", frozenset({Const(bucket)})), ("Key", frozenset({Prefix(prefix)})))
-            )
-            for action in ("s3:GetBucketLocation", "s3:ListBucket", "s3:PutObject", "s3:GetObject"):
-                add(action, call, scope, "conditional", resolved_from=target)
-    databases = [
-        d
-        for context in call.param("QueryExecutionContext") or ()
-        if isinstance(context, DictV)
-        for d in strings(context.get("Database"))
-        if isinstance(d, str)
-    ]
-    pairs: set[tuple[str | None, str | None]] = {
-        (db or (databases[0] if len(databases) == 1 else None), table) for db, table in _query_tables(call)
-    }
-    pairs |= {(db, None) for db in databases}
-    for database in sorted({db for db, _ in pairs if db}):
-        params: tuple[tuple[str, Values], ...] = (("DatabaseName", frozenset({Const(database)})),)
-        database_call = replace(call, service="glue", method="get_database", params=params)
-        add("glue:GetDatabase", call, scope, "conditional", resolved_from=database_call)
-        tables = sorted(t for db, t in pairs if db == database and t)
-        if tables:
-            names = frozenset(Const(t) for t in tables)
-            table_call = replace(call, service="glue", method="get_table", params=(*params, ("Name", names)))
-            add("glue:GetTable", call, scope, "conditional", resolved_from=table_call)
-
-
-def _query_tables(call: ApiCall) -> list[tuple[str | None, str]]:
-    """(database, table) pairs a literal query reads; database None when not qualified."""
-    out: set[tuple[str | None, str]] = set()
-    for query in strings(call.param("QueryString")):
-        if isinstance(query, str):
-            pattern = r"\b(?:from|join)\s+[\"`]?([A-Za-z_]\w*)[\"`]?(?:\.[\"`]?([A-Za-z_]\w*)[\"`]?)?"
-            for match in re.finditer(pattern, query, re.I):
-                if match.group(2):
-                    out.add((match.group(1), match.group(2)))
-                else:
-                    out.add((None, match.group(1)))
-    return sorted(out, key=lambda p: (p[0] or "", p[1]))
-
-
-def _with_context(calls: list[ApiCall]) -> list[ApiCall]:
-    """Fill what one call leaves out from its siblings: Athena work groups, Step Functions executions."""
-    workgroups = frozenset(
-        v
-        for c in calls
-        if c.service == "athena"
-        for v in (c.param("WorkGroup") or ())
-        if isinstance(v, Const)
-    )
-    machines = frozenset(
-        Const(v.value.replace(":stateMachine:", ":execution:") + ":*")
-        for c in calls
-        if c.service == "stepfunctions"
-        for v in (c.param("stateMachineArn") or ())
-        if isinstance(v, Const) and ":stateMachine:" in v.value
-    )
-    streams = frozenset(
-        v
-        for c in calls
-        if c.service == "kinesis"
-        for v in (c.param("StreamName") or ())
-        if isinstance(v, Const)
-    )
-    out = []
-    for call in calls:
-        if (
-            call.service == "kinesis"
-            and call.param("StreamName") is None
-            and call.param("StreamARN") is None
-            and streams
-        ):
-            call = replace(call, params=(*call.params, ("StreamName", streams)))
-        if call.service == "athena" and call.param("WorkGroup") is None and workgroups:
-            call = replace(call, params=(*call.params, ("WorkGroup", workgroups)))
-        if (
-            call.service == "stepfunctions"
-            and call.param("executionArn") is None
-            and call.method in ("describe_execution", "stop_execution", "get_execution_history")
-            and machines
-        ):
-            call = replace(call, params=(*call.params, ("executionArn", machines)))
-        out.append(call)
-    return out
 
 
 def _scopes(
@@ -504,44 +371,3 @@ def _single_region(calls: list[ApiCall]) -> str | None:
 
 def _regions(origin: Origin) -> list[str]:
     return sorted(v.value for v in origin.region or () if isinstance(v, Const))
-
-
-_PARTIQL_VERB = {
-    "SELECT": "PartiQLSelect",
-    "INSERT": "PartiQLInsert",
-    "UPDATE": "PartiQLUpdate",
-    "DELETE": "PartiQLDelete",
-}
-_PARTIQL_TABLE = re.compile(
-    r"^\s*(?:SELECT\b.*?\bFROM|INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:\"([^\"]+)\"|([A-Za-z0-9_.-]+))",
-    re.I | re.S,
-)
-
-
-def _partiql(call: ApiCall) -> list[tuple[str, str]]:
-    """(action, table) for each literal PartiQL statement of an ``execute_statement`` family
-    call; empty when any statement is not a literal (the table's mapping then applies)."""
-    if call.service != "dynamodb" or call.method not in (
-        "execute_statement",
-        "batch_execute_statement",
-        "execute_transaction",
-    ):
-        return []
-    texts: list[str | Prefix | Glob | None] = strings(call.param("Statement"))
-    for name in ("Statements", "TransactStatements"):
-        for value in call.param(name) or ():
-            items = value.items if isinstance(value, ListV) else frozenset({value})
-            for item in items:
-                texts.extend(strings(item.get("Statement")) if isinstance(item, DictV) else [None])
-    out: set[tuple[str, str]] = set()
-    for text in texts:
-        statement = text if isinstance(text, str) else text.value if isinstance(text, Prefix) else None
-        if statement is None:
-            return []
-        verb = statement.strip().split(None, 1)[0].upper() if statement.strip() else ""
-        match = _PARTIQL_TABLE.match(statement)
-        if verb not in _PARTIQL_VERB or match is None:
-            return []
-        table = (match.group(1) or match.group(2)).split(".")[0].strip('"')
-        out.add((f"dynamodb:{_PARTIQL_VERB[verb]}", table))
-    return sorted(out)

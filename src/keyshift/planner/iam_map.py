@@ -140,6 +140,14 @@ def waiter_operation(service: str, waiter: str) -> str | None:
     return None
 
 
+def companions(service: str, method: str) -> tuple[str, ...]:
+    """Actions every call of ``service`` needs besides its own (Timestream's SDK discovers its
+    endpoint with DescribeEndpoints before each client's first call)."""
+    found = overlay().get("companions", {}).get(service, [])
+    own = lookup(service, method).actions
+    return tuple(a for a in found if a not in own)
+
+
 def no_permission_note(service: str, method: str) -> str | None:
     note = overlay()["no_permission"].get(service, {}).get(method)
     return str(note) if note else None

@@ -19,9 +19,13 @@ from keyshift.planner.envmodel import (
     entry_point,
     environ_call,
     is_static,
+    pending_arguments,
+    pending_parameters,
     read_env,
     report_outside,
     set_env,
+    setting_name,
+    unset_in_module,
 )
 from keyshift.planner.records import MAX_DEPTH, MAX_NESTING, UNKNOWN, Func, Unresolved
 from keyshift.planner.strings import binop, env_fallback, fstring, str_method, union
@@ -45,6 +49,7 @@ from keyshift.planner.values import (
     MetaV,
     ModV,
     PaginatorV,
+    PartialV,
     Prefix,
     ResV,
     SessionV,
@@ -81,6 +86,9 @@ class Interpreter:
         self.env = env
         self.inline_returns: set[Value] | None = None
         self.globals: set[str] = set()  # names a function declares ``global``
+        # parameters whose callers' values are not known yet (see ``bind_params``)
+        self.pending: frozenset[str] = frozenset()
+        self._pending_call: tuple[ast.Call, frozenset[int], frozenset[str]] | None = None
 
     # ----- names ---------------------------------------------------------------------------
     def assign(self, name: str, values: Values) -> None:
@@ -260,6 +268,7 @@ class Interpreter:
             for name in names:
                 if name != first:
                     self.env[name] = self.env.get(name, EMPTY) | UNKNOWN
+        self.pending = pending_parameters(self.a, func, names, self.env)
         if func.cls is not None and positional and not is_static(func):
             first = positional[0].arg
             kind = decorator_names(func)
@@ -396,6 +405,9 @@ class Interpreter:
                 out.update(union(*value.items))
             elif isinstance(value, Assumed):
                 out.add(value)
+        if not out and not any(isinstance(v, DictV | ListV | TupleV | Builtin | Assumed) for v in base):
+            # config["S3_SOURCE_BUCKET"] of a file the analysis cannot read: name what is missing
+            out.update(EnvRead(k.value) for k in keys if isinstance(k, Const) and setting_name(k.value))
         return frozenset(out)
 
     def _attribute(self, owners: Values, attr: str, node: ast.expr | None) -> Values:
@@ -404,7 +416,10 @@ class Interpreter:
             if isinstance(owner, Builtin):
                 out.add(Builtin(f"{owner.name}.{attr}"))
             elif isinstance(owner, ModV):
-                out.update(self._import_value(ImportRef(owner.path, attr)))
+                found = self._import_value(ImportRef(owner.path, attr))
+                if not found and setting_name(attr) and unset_in_module(self.a, owner.path, attr):
+                    found = frozenset({EnvRead(attr)})  # settings.AWS_BUCKET that no file sets
+                out.update(found)
             elif isinstance(owner, InstV | ClassV):
                 out.update(self._member(owner, attr))
             elif isinstance(owner, ClientV):
@@ -480,6 +495,8 @@ class Interpreter:
                             kwargs[key] = kwargs.get(key, EMPTY) | inner
                 continue
             kwargs[kw.arg] = values
+        if self.pending:
+            self._pending_call = pending_arguments(node, args, kwargs, self.pending)
         out: set[Value] = set()
         for callee in callees:
             out.update(self._call_one(callee, args, kwargs, node))
@@ -491,6 +508,15 @@ class Interpreter:
                 out.update(read_env(self.a, self.module, args[0], args[1] if len(args) > 1 else None))
             elif name == "dict" and isinstance(node.func, ast.Name):
                 out.add(DictV(tuple(sorted(kwargs.items(), key=lambda kv: kv[0]))))
+            elif name == "dumps" and args and isinstance(node.func, ast.Attribute):
+                # json.dumps(payload) carries what it serializes: a key inside still leaves
+                # with the request it is sent in (a third party storing to S3 with it)
+                out.update(v for v in args[0] if isinstance(v, DictV | ListV | TupleV))
+            elif name == "Depends" and args:
+                # FastAPI's Depends(provider) parameter default: the handler gets what the
+                # provider returns
+                for provider in args[0]:
+                    out.update(self._call_one(provider, [], {}, node))
             elif name == "getattr" and isinstance(node.func, ast.Name) and len(args) >= 2:
                 found: set[Value] = set()
                 for attr in args[1]:
@@ -502,6 +528,14 @@ class Interpreter:
     def _call_one(
         self, callee: Value, args: list[Values], kwargs: dict[str, Values], node: ast.Call
     ) -> Values:
+        if isinstance(callee, Builtin) and callee.name in ("functools.partial", "partial") and args:
+            # a partial's own arguments come first; the call's keywords override its keywords
+            made = args[0]
+            rest = tuple(args[1:])
+            bound = tuple(sorted(kwargs.items(), key=lambda kv: kv[0]))
+            return frozenset(PartialV(func, rest, bound) for func in made)
+        if isinstance(callee, PartialV):
+            return self._call_one(callee.func, [*callee.args, *args], {**dict(callee.kwargs), **kwargs}, node)
         if isinstance(callee, Builtin):
             return self._builtin(callee.name, args, kwargs, node)
         if isinstance(callee, FuncV):
@@ -537,12 +571,13 @@ class Interpreter:
         if inst is not None and positional and not is_static(func):
             bound[positional[0]] = frozenset({inst})
             positional = positional[1:]
-        for name, values in zip(positional, args, strict=False):
-            bound[name] = values or UNKNOWN
+        pending = self._pending_call if self._pending_call and self._pending_call[0] is node else None
+        for index, (name, values) in enumerate(zip(positional, args, strict=False)):
+            bound[name] = values or (EMPTY if pending and index in pending[1] else UNKNOWN)
         known = set(positional) | {a.arg for a in fargs.kwonlyargs}
         for name, values in kwargs.items():
             if name in known:
-                bound[name] = values or UNKNOWN
+                bound[name] = values or (EMPTY if pending and name in pending[2] else UNKNOWN)
             elif fargs.kwarg is not None:
                 extra = frozenset({DictV(((name, values),))})
                 bound[fargs.kwarg.arg] = bound.get(fargs.kwarg.arg, EMPTY) | extra

@@ -2,14 +2,16 @@
 
 Split from ``build`` (which assembles the roles): everything here answers a question about
 credentials, not about roles. The scan's findings, the anchor folders a large tree is read from
-(``candidates.select``), the key a client's origin names, placeholder key IDs, and the
-deployment settings (``Blocker``) that would keep overriding a task role once it exists.
+(``candidates.select``), the key a client's origin names, placeholder key IDs, the
+deployment settings (``Blocker``) that would keep overriding a task role once it exists, the
+assumed roles that must trust the new one, and resources that are really credential values.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -20,6 +22,8 @@ from keyshift.config import Config
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding
 from keyshift.planner.deploy import Service, rel
+from keyshift.planner.grants import Grant
+from keyshift.planner.records import ApiCall
 from keyshift.planner.values import Assumed, Const, EnvRead, Origin, Values
 from keyshift.redact import sha1_hex
 
@@ -83,13 +87,31 @@ def anchor_folders(root: Path, files: list[Path], findings: list[Finding]) -> fr
 def plan_findings(
     root: Path, scan_config: Config | None, scan: ScanResult | None
 ) -> tuple[list[Finding], set[str], list[str]]:
-    """The given scan's findings, else a scan of ``root``'s working tree."""
+    """The given scan's findings, else a scan of ``root``'s working tree plus the local settings
+    files git ignores."""
     if scan is None:
-        return _scan_findings(root, scan_config)
+        found_here, suppressed, errors = _scan_findings(root, scan_config)
+        return [*found_here, *_ignored_findings(root, scan_config)], suppressed, errors
+    # the caller's scan (``migrate``) already read the ignored local settings files
     found = {f.key_id for f in scan.findings if f.key_id}
     suppressed = {f.key_id for f in scan.suppressed if f.key_id and f.key_id not in found}
-    rel_findings = [f for f in scan.findings if f.source.name in ("WORKTREE", "DOCKERFILE")]
-    return rel_findings, suppressed, []
+    return [f for f in scan.findings if f.source.name in ("WORKTREE", "DOCKERFILE")], suppressed, []
+
+
+def _ignored_findings(root: Path, scan_config: Config | None) -> list[Finding]:
+    """Keys in the local settings files git ignores (``.env``, ``local_settings.py``): the scan
+    of the repository passes over them, but the running app reads its key from there."""
+    from keyshift.sources.worktree import ignored_local_files, is_excluded
+
+    config = scan_config or Config()
+    rels = [r for r in ignored_local_files(root) if not is_excluded(r, config.exclude)]
+    if not rels:
+        return []
+    try:
+        from keyshift.scan import scan_relpaths
+    except ImportError:
+        return []
+    return list(scan_relpaths(root, rels, config).findings)
 
 
 def explicit_keys(creds: Values) -> tuple[set[str], bool]:
@@ -202,3 +224,38 @@ def blockers_of(service: Service, paired: Mapping[str, str], keys: set[str]) -> 
             )
         )
     return tuple(sorted(out, key=lambda b: (b.path, b.line, b.name)))
+
+
+_SECRETISH = re.compile(r"[A-Za-z0-9/+]{40}")
+
+
+def no_credentials(grants: tuple[Grant, ...], secrets: Mapping[str, str]) -> tuple[Grant, ...]:
+    """A resource built from a credential value (a settings helper whose return value the
+    analysis merged across names) is no resource: it is dropped, and never printed."""
+    out = []
+    for grant in grants:
+        keep = tuple(
+            r
+            for r in grant.resources
+            if not KEY_ID.search(r) and not any(sha1_hex(t) in secrets for t in _SECRETISH.findall(r))
+        )
+        if keep != grant.resources:
+            keep = keep or ("*",)
+            why = grant.why_any or "a resource name the analysis found was a credential value"
+            grant = replace(grant, resources=keep, why_any=why if "*" in keep else grant.why_any)
+        out.append(grant)
+    return tuple(out)
+
+
+def assume_role_steps(calls: list[ApiCall]) -> set[str]:
+    """Roles this workload assumes must trust the new role."""
+    out = set()
+    for call in calls:
+        if call.service == "sts" and call.method == "assume_role":
+            for value in call.param("RoleArn") or ():
+                target = value.value if isinstance(value, Const) else "the assumed role"
+                out.add(
+                    f"{call.path}:{call.line}: the new role only needs sts:AssumeRole; make {target} "
+                    "trust it (add the new role's ARN as an AWS principal of its trust policy)"
+                )
+    return out

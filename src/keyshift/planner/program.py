@@ -11,7 +11,8 @@ import ast
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from keyshift.awsnames import SDK_MODULES
+from keyshift.awsnames import LANGCHAIN_BEDROCK_PACKAGES, SDK_MODULES
+from keyshift.planner.djstorages import storage_calls
 from keyshift.planner.pyparse import parse
 from keyshift.planner.records import (
     MAX_CONTEXTS,
@@ -28,7 +29,8 @@ from keyshift.planner.values import EMPTY, Builtin, ClassV, ImportRef, InstV, Mo
 
 # modules the interpreter models itself (the SDK family from ``awsnames``, and ``os`` for the
 # environment): names imported from them are ``Builtin`` values, never repository code
-_BUILTIN_MODULES = frozenset({*SDK_MODULES, "os"})
+# functools: partial client factories (``functools.partial(boto3.client, ...)``)
+_BUILTIN_MODULES = frozenset({*SDK_MODULES, *LANGCHAIN_BEDROCK_PACKAGES, "os", "functools"})
 _FACTORY_NAMES = frozenset(
     {"client", "resource", "Session", "create_client", "Table", "Bucket", "Queue", "Object"}
 )
@@ -85,8 +87,12 @@ class Analyzer:
         self.calls: set[ApiCall] = set()
         self.unresolved: set[Unresolved] = set()
         self.default_sessions: set[tuple[str, Origin]] = set()
+        # regions the code makes the default (setup_default_session, os.environ["AWS_REGION"]):
+        # kept from every pass, so clients made without a region use them in the next
+        self.default_regions: set[Value] = set()
         self.outside: set[tuple[str, int, str, str]] = set()
         self.trees = trees or {}  # already parsed (the workload discovery parses every file once)
+        self.binds: dict[str, frozenset[str] | None] = {}  # module -> names it binds (``module_binds``)
         for path in files:
             self._load(path)
 
@@ -223,6 +229,7 @@ class Analyzer:
         self.recording = True
         self.cur = State()
         self._pass()
+        self._guarded("django-storages settings", self._storages)
         return Analysis(
             calls=tuple(
                 sorted(self.calls, key=lambda c: (c.path, c.line, c.service, c.method, repr(c.params)))
@@ -232,6 +239,11 @@ class Analyzer:
             errors=tuple(self.errors),
             outside=tuple(sorted(self.outside)),
         )
+
+    def _storages(self) -> None:
+        calls, gaps = storage_calls(self)
+        self.calls.update(calls)
+        self.unresolved.update(gaps)
 
     def _pass(self) -> None:
         self.hierarchy = None

@@ -14,13 +14,14 @@ from dataclasses import dataclass, replace
 from itertools import product
 
 from keyshift.planner import iam_map
-from keyshift.planner.analysis import ApiCall
+from keyshift.planner.records import ApiCall
 from keyshift.planner.values import Const, DictV, EnvRead, Glob, ListV, Prefix, TupleV, Value, Values, as_data
 
 _VAR = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 # parts that name something inside an already-named container: unknown -> "*"
 _WILDCARDABLE = frozenset({"ObjectName", "LogStreamName", "ExecutionId", "ExpressId"})
 _EMAIL = re.compile(r"[^<>\s@]+@([^<>\s@]+)")
+#: resource types with no name of their own that a call reaches only by passing their ARN
 _QUEUE_URL = re.compile(r"^https?://[^/]+/(\d{12}|[^/]+)/([^/?#]+)")
 
 
@@ -40,6 +41,10 @@ class Resolved:
     missing: tuple[str, ...] = ()  # placeholders (``<AWS_STORAGE_BUCKET_NAME>``) in ``resources``
 
 
+# resource types with a fixed ARN that a request uses only when it names that ARN (a Bedrock
+# marketplace endpoint is not involved in invoking a foundation model)
+_ONLY_NAMED = frozenset({"bedrock-marketplace-model-endpoint"})
+
 # data-plane writes and deletes: on an unknown resource they get a placeholder, never ``*``
 _WRITE = re.compile(r"^(Put|Delete|Update|BatchWrite|Send|Publish|Write|Upload|Append|Abort|Restore)")
 
@@ -58,6 +63,14 @@ def _missing_name(variable: str, call: ApiCall) -> str:
                 if isinstance(value, EnvRead):
                     return value.name
     return variable
+
+
+def _arn_valued(name: str, call: ApiCall) -> bool:
+    """The environment variable or setting ``name`` is passed as an ARN (``TopicArn=...``)."""
+    return any(
+        key.lower().endswith("arn") and any(isinstance(v, EnvRead) and v.name == name for v in values)
+        for key, values in call.params
+    )
 
 
 def strings(values: Values | None, data: bool = False) -> list[str | Prefix | Glob | None]:
@@ -140,7 +153,9 @@ def _variable(name: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] |
     if name == "Partition":
         return [scope.partition]
     if name == "Region":
-        return [scope.region]
+        # a cross-region inference profile routes to the foundation model in any of its regions
+        cross = rtype == "foundation-model" and any(_profile(m) for m in strings(call.param("modelId")))
+        return ["*"] if cross else [scope.region]
     if name == "Account":
         return [scope.account]
     alternatives: list[str | Prefix | Glob | None] = []
@@ -148,6 +163,8 @@ def _variable(name: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] |
         alternatives = strings(call.param("Bucket"))
     elif name == "ObjectName":
         alternatives = strings(call.param("Key"), data=True)
+        if not alternatives and call.param("Delete") is not None:
+            alternatives = _deleted_keys(call.param("Delete") or frozenset())
         if not alternatives and call.param("Prefix") is not None:
             alternatives = [
                 Prefix(p) if isinstance(p, str) else p for p in strings(call.param("Prefix"), data=True)
@@ -211,8 +228,9 @@ def _variable(name: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] |
                 alternatives.append(function)
     elif name == "TemplateName":
         alternatives = strings(_case_get(call, "Template", "TemplateName"))
-        # SES v2 names the template inside Content (a template ARN literal is matched directly)
-        for content in call.param("Content") or ():
+        # SES v2 names the template inside Content, send_bulk_email inside DefaultContent (a
+        # template ARN literal is matched directly)
+        for content in (call.param("Content") or frozenset()) | (call.param("DefaultContent") or frozenset()):
             if isinstance(content, DictV):
                 for template in content.get("Template") or ():
                     if isinstance(template, DictV) and template.get("TemplateName") is not None:
@@ -223,6 +241,36 @@ def _variable(name: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] |
                 alternatives.append(key_id)
             else:
                 alternatives.append(None)
+    elif service == "ecs" and name in ("TaskDefinitionFamilyName", "TaskDefinitionRevisionNumber"):
+        # "family:revision", or a bare family: its latest active revision, any number
+        for definition in strings(call.param("taskDefinition")):
+            if isinstance(definition, str) and not definition.startswith("arn:"):
+                family, _, revision = definition.partition(":")
+                alternatives.append(family if name.endswith("FamilyName") else revision or "*")
+            else:
+                alternatives.append(None)
+    elif service == "ecs" and name == "ClusterName":
+        for cluster in strings(call.param("cluster")) or ["default"]:
+            alternatives.append(cluster.rsplit("/", 1)[-1] if isinstance(cluster, str) else cluster)
+    elif service == "ecs" and name == "TaskId":
+        # a task of a named cluster: its ID is data the code gets back from run_task
+        tasks = strings(_case_get(call, "task", "tasks"))
+        plain = [t for t in tasks if isinstance(t, str) and "/" not in t]
+        alternatives = [*plain] if tasks and len(plain) == len(tasks) else ["*"]
+    elif name == "ResourceId" and rtype in ("foundation-model", "inference-profile"):
+        for model in strings(call.param("modelId")):
+            if not isinstance(model, str) or model.startswith("arn:"):
+                alternatives.append(None)  # an ARN literal is matched against the formats
+            elif rtype == "foundation-model":
+                alternatives.append(model.split(".", 1)[1] if _profile(model) else model)
+            else:
+                alternatives.append(model if _profile(model) else None)
+    elif service == "apigatewaymanagementapi":
+        alternatives = _connections_arn_part(name, call)
+    elif name == "ResourceName" and service == "translate":
+        # a custom terminology a translation names; parallel data is not named by a translation
+        if rtype == "terminology":
+            alternatives = strings(call.param("TerminologyNames"))
     elif name == "DatabaseName":
         alternatives = strings(_case_get(call, "DatabaseName", "Database"))
     else:
@@ -243,6 +291,58 @@ def _variable(name: str, rtype: str, call: ApiCall, scope: Scope) -> list[str] |
     if not alternatives or any(a is None for a in alternatives):
         return ["*"] if name in _WILDCARDABLE else None
     return sorted({_text(a) for a in alternatives if a is not None})
+
+
+def _profile(model: str | Prefix | Glob | None) -> bool:
+    """A system inference profile ID (``us.anthropic.claude-...``): geography, provider, model."""
+    return (
+        isinstance(model, str)
+        and not model.startswith("arn:")
+        and model.count(".") >= 2
+        and (model.split(".", 1)[0] in ("us", "eu", "apac", "us-gov", "ca", "jp", "au", "global"))
+    )
+
+
+_EXECUTE_API = re.compile(
+    r"^(?:wss|https)://([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com[^/]*/([^/?#]+)"
+)
+_CONNECTION_VERB = {"post_to_connection": "POST", "get_connection": "GET", "delete_connection": "DELETE"}
+
+
+def _connections_arn_part(name: str, call: ApiCall) -> list[str | Prefix | Glob | None]:
+    """A WebSocket API's ``@connections`` ARN: API ID and stage from the client's
+    ``endpoint_url``, the verb from the method, any connection (IDs are data)."""
+    if name == "Method":
+        return [_CONNECTION_VERB.get(call.method)]
+    if name == "ApiSpecificResourcePath":
+        return ["@connections/*"]
+    out: list[str | Prefix | Glob | None] = []
+    for endpoint in strings(call.origin.endpoint):
+        match = _EXECUTE_API.match(endpoint) if isinstance(endpoint, str) else None
+        if match is None:
+            return [None]
+        out.append(match.group(1) if name == "ApiId" else match.group(2) if name == "Stage" else None)
+    return out
+
+
+def _deleted_keys(values: Values) -> list[str | Prefix | Glob | None]:
+    """The keys of ``delete_objects(Delete={"Objects": [{"Key": ...}, ...]})``; None when the
+    list is not literal (the grant is then on every key of the bucket)."""
+    out: list[str | Prefix | Glob | None] = []
+    for value in values:
+        objects = value.get("Objects") if isinstance(value, DictV) else None
+        if not objects:
+            return [None]
+        for listing in objects:
+            items = listing.items if isinstance(listing, ListV) else frozenset()
+            if not isinstance(listing, ListV) or not items:
+                return [None]
+            for item in items:
+                keys = item.get("Key") if isinstance(item, DictV) else None
+                if not keys:
+                    return [None]
+                out.extend(strings(keys, data=True))
+    return out
 
 
 def _strip_slash(value: str | Prefix | Glob | None) -> str | Prefix | Glob | None:
@@ -334,6 +434,8 @@ def resolve(action: str, call: ApiCall, scope: Scope, placeholders: bool = False
                 found.extend(matched)
                 specific = True
                 continue
+            if rtype in _ONLY_NAMED:
+                continue
             filled = _fill(fmt, rtype, call, scope)
             if filled:
                 found.extend(filled)
@@ -359,6 +461,11 @@ def resolve(action: str, call: ApiCall, scope: Scope, placeholders: bool = False
                     candidates.append(((len(missing) - named, special, len(fmt)), filled, missing))
         if candidates:
             _, filled, missing = min(candidates, key=lambda c: c[0])
+            whole = [m for m in missing if _arn_valued(m, call)]
+            if whole:
+                # the value is a whole ARN (TopicArn=settings.SNS_TOPIC_ARN): filling it into
+                # the name part would give "arn:...:arn:aws:sns:..."; the placeholder is the ARN
+                return Resolved(tuple(f"<{m}>" for m in sorted(set(whole))), None, tuple(sorted(set(whole))))
             return Resolved(tuple(sorted(set(filled))), None, tuple(sorted(set(missing))))
     if not specific:
         return Resolved(("*",), f"{call.via} at {call.path}:{call.line}: resource name is not a literal")

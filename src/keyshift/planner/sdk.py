@@ -19,8 +19,10 @@ from keyshift.awsnames import (
     CONFIG_CLASSES,
     CREDENTIAL_KWARGS,
     DIRECT_TARGETS,
+    LANGCHAIN_BEDROCK_MODELS,
     SESSION_FACTORIES,
     SESSION_METHODS,
+    langchain_bedrock_class,
 )
 from keyshift.planner import iam_map
 from keyshift.planner.interp import Interpreter
@@ -93,6 +95,7 @@ class Scope(Interpreter):
             return self._make(factory, self._service_arg(args, kwargs), self._origin(kwargs, node), node)
         if factory == "setup_default_session":
             origin = self._origin(kwargs, node)
+            self.a.default_regions.update(v for v in origin.region or () if isinstance(v, Const))
             if self.a.recording:
                 self.a.default_sessions.add((self.module, origin))
             return EMPTY
@@ -100,7 +103,32 @@ class Scope(Interpreter):
             return frozenset({SessionV(self._origin(kwargs, node))})
         if name in CONFIG_CLASSES:
             return frozenset({DictV(tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))})
+        model_class = langchain_bedrock_class(name)
+        if model_class is not None:
+            self._bedrock_model(model_class, kwargs, node)
+            return EMPTY
         return super()._builtin(name, args, kwargs, node)
+
+    def _bedrock_model(self, model_class: str, kwargs: dict[str, Values], node: ast.Call) -> None:
+        """A LangChain Bedrock model: the bedrock-runtime calls its uses make, traced to where it
+        is built (its key and region are the keywords it is given, or those of ``client=``)."""
+        origin = self._origin(kwargs, node)
+        clients = [v for v in kwargs.get("client", EMPTY) if isinstance(v, ClientV)]
+        if clients and origin.creds is None:
+            origin = self._origin(kwargs, node, clients[0].origin)
+        model = kwargs.get("model_id") or kwargs.get("model")
+        default = LANGCHAIN_BEDROCK_MODELS[model_class]
+        if model is None and default is not None:
+            model = frozenset({Const(default)})
+        params = {"modelId": model} if model else {}
+        via = f"{model_class}(...)"
+        self._emit("bedrock-runtime", "invoke_model", params, origin, node, via)
+        streaming = any(
+            k.arg == "streaming" and not (isinstance(k.value, ast.Constant) and not k.value.value)
+            for k in node.keywords
+        )
+        if streaming or model_class == "ChatBedrockConverse":
+            self._emit("bedrock-runtime", "invoke_model_with_response_stream", params, origin, node, via)
 
     def _origin(self, kwargs: dict[str, Values], node: ast.Call, base: Origin | None = None) -> Origin:
         creds = kwargs.get(CREDENTIAL_KWARGS[0])
@@ -110,12 +138,16 @@ class Scope(Interpreter):
             for value in kwargs["config"]:
                 if isinstance(value, DictV) and value.get("region_name") is not None:
                     region = value.get("region_name")
+        endpoint = kwargs.get("endpoint_url")
         if base is not None:
             creds = creds if creds is not None else base.creds
             secret = secret if secret is not None else base.secret
             region = region if region is not None else base.region
+            endpoint = endpoint if endpoint is not None else base.endpoint
+        if region is None and self.a.default_regions:
+            region = frozenset(self.a.default_regions)
         path, line = self._loc(node)
-        return Origin(creds, region, path, line, secret)
+        return Origin(creds, region, path, line, secret, endpoint)
 
     @staticmethod
     def _service_arg(args: list[Values], kwargs: dict[str, Values]) -> Values:
@@ -305,6 +337,12 @@ class Scope(Interpreter):
         for name in rdef.get("hasMany", {}):
             if _xform(name) == attr:
                 return frozenset({CollV(res, name, ())})
+        for ident in rdef.get("identifiers", []):
+            # an identifier attribute (summary.key, table.name) is the value the resource was
+            # made with, known without a call
+            known = dict(res.ids).get(ident.get("name", ""))
+            if known and _xform(ident["name"]) == attr:
+                return known
         if node is not None and "load" in rdef and attr in _shape_members(res.service, rdef.get("shape", "")):
             # reading a loaded attribute (table.item_count) makes boto3 call the load operation
             request = rdef["load"].get("request", {})
@@ -497,6 +535,12 @@ _DERIVED = {
     ("sqs", "get_queue_url"): ("QueueName", "QueueUrl", "https://sqs.{region}.amazonaws.com/{account}/%s"),
     ("sqs", "create_queue"): ("QueueName", "QueueUrl", "https://sqs.{region}.amazonaws.com/{account}/%s"),
     ("sns", "create_topic"): ("Name", "TopicArn", "arn:aws:sns:{region}:{account}:%s"),
+    # the stream's label is a timestamp known only at run time: any stream of that table
+    ("dynamodb", "describe_table"): (
+        "TableName",
+        "Table.LatestStreamArn",
+        "arn:aws:dynamodb:{region}:{account}:table/%s/stream/*",
+    ),
 }
 
 
@@ -525,5 +569,7 @@ def _derived_result(service: str, method: str, kwargs: dict[str, Values]) -> Val
     owners = [v.value for v in kwargs.get("QueueOwnerAWSAccountId", EMPTY) if isinstance(v, Const)]
     if service == "sqs" and len(owners) == 1:
         template = template.replace("{account}", owners[0])  # another account's queue
-    values = frozenset(Const(template % n) for n in names)
-    return frozenset({DictV(((field_name, values),))})
+    values: Values = frozenset(Const(template % n) for n in names)
+    for part in reversed(field_name.split(".")):
+        values = frozenset({DictV(((part, values),))})
+    return values

@@ -8,10 +8,11 @@ caller's literal may stand for every caller.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from keyshift.planner.values import EMPTY, Const, EnvRead, Glob, Prefix, Value, Values, text_of
+from keyshift.planner.values import EMPTY, Const, EnvRead, Glob, Prefix, TupleV, Value, Values, text_of
 
 
 def pattern(pieces: list[str | None]) -> Value:
@@ -108,9 +109,44 @@ def binop(op: ast.operator, left: Values, right: Values) -> Values:
                 if "%" not in lv.value:
                     out.add(lv)
                 else:
-                    head = lv.value.split("%", 1)[0]
-                    out.add(Prefix(head, None if lv.wild is None else "*"))
+                    out.add(_percent(lv, right))
     return frozenset(out)
+
+
+_CONVERSION = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])")
+
+
+def _percent(template: Const, right: Values) -> Value:
+    """``"SELECT * FROM %s.%s" % (db, table)``: each ``%s`` filled with its argument when
+    that is one literal, else unknown (the head stays a prefix, as before)."""
+    tuples = [v for v in right if isinstance(v, TupleV)]
+    if len(right) == 1 and tuples:
+        slots: list[Values] = list(tuples[0].items)
+    else:
+        slots = [right]
+    pieces: list[str | None] = []
+    wild: list[str | None] = []
+    index, at = 0, 0
+    for match in _CONVERSION.finditer(template.value):
+        pieces.append(template.value[at : match.start()])
+        wild.append(pieces[-1])
+        at = match.end()
+        if match.group(1) == "%":
+            pieces.append("%")
+            wild.append("%")
+            continue
+        values = slots[index] if index < len(slots) and "(" not in match.group(0) else EMPTY
+        index += 1
+        consts = [v for v in values if isinstance(v, Const)]
+        known = len(values) == 1 and len(consts) == 1 and match.group(1) in "sdir"
+        pieces.append(consts[0].value if known else None)
+        wild.append(consts[0].value if known and consts[0].wild is None else None)
+    pieces.append(template.value[at:])
+    wild.append(pieces[-1])
+    value = _with_wild(pattern(pieces), pattern(wild))
+    if template.wild is not None and isinstance(value, Const | Prefix | Glob) and value.wild is None:
+        value = replace(value, wild="*")
+    return value
 
 
 def str_method(owner: Const, name: str) -> Values:

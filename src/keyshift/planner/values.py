@@ -104,6 +104,7 @@ class Origin:
     path: str
     line: int
     secret: frozenset[Value] | None = None  # aws_secret_access_key, matched by SHA-1 to scan findings
+    endpoint: frozenset[Value] | None = None  # endpoint_url: names the API of execute-api clients
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +168,16 @@ class Builtin:
 
 
 @dataclass(frozen=True, slots=True)
+class PartialV:
+    """``functools.partial(boto3.client, region_name=..., aws_access_key_id=...)``: a callable
+    that adds its arguments to every call (client factories are often spelled this way)."""
+
+    func: Value
+    args: tuple[Values, ...]
+    kwargs: tuple[tuple[str, Values], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class FuncV:
     key: tuple[str, str]  # (module path, qualname)
 
@@ -219,6 +230,7 @@ Value = (
     | WaiterV
     | BoundHelper
     | Builtin
+    | PartialV
     | FuncV
     | ClassV
     | InstV
@@ -239,8 +251,11 @@ def text_of(value: Const | Prefix | Glob) -> str:
     return value.pattern
 
 
-def glob_value(glob: str) -> Const | Prefix | Glob:
-    """A glob as the narrowest value: a literal, a literal head then ``*``, or a pattern."""
+def _data_glob(glob: str) -> Const | Prefix | Glob:
+    """A glob read as data: a literal, else only its literal head then ``*``.
+
+    Unlike ``strings.glob_value``, which keeps the whole pattern for names.
+    """
     while "**" in glob:
         glob = glob.replace("**", "*")
     if "*" not in glob:
@@ -258,7 +273,7 @@ def as_data(value: Value) -> Value:
     ``f"invoices/{order_id}.pdf"`` when ``order_id`` is a parameter.
     """
     if isinstance(value, Const | Prefix | Glob) and value.wild is not None:
-        return glob_value(value.wild)
+        return _data_glob(value.wild)
     return value
 
 

@@ -13,59 +13,56 @@ import ast
 import configparser
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 from keyshift.awsnames import SDK_MODULES
 
 
-class ModuleIndex:
-    """Which repository files a dotted name may load, as Python's import system would find them.
+class ModuleIndex(dict[str, list[str]]):
+    """Dotted name -> the files it may load, as Python's import system would find them.
 
     The folders on ``sys.path`` are unknown, so every suffix of a file's path is a name it may be
-    imported by (``a.b.c``, ``b.c``, ``c``), except a suffix that starts inside a regular package
-    (a folder holding ``__init__.py``): ``rich/json.py`` is ``rich.json``, never ``json``, unless the
-    importer runs from ``rich/`` or below it (a script's own folder is on ``sys.path``). Without
-    that rule, ``import json`` in a service resolved to whichever vendored ``json.py`` had the
-    shortest path, and one service's code reached most of a copied ``site-packages``. The
-    repository root is always a possible import root. Answers are memoised per importer folder.
+    imported by (``a.b.c``, ``b.c``, ``c``), except that a suffix starting inside a regular
+    package (a folder holding ``__init__.py``) is usable only by importers in or below that
+    folder (a script's own folder is on ``sys.path``): ``rich/json.py`` is ``rich.json``, never
+    ``json`` for a service elsewhere. Without that rule, ``import json`` in a service resolved to
+    whichever vendored ``json.py`` had the shortest path, and one service's code reached most of
+    a copied ``site-packages``. The repository root is always an import root.
+
+    The mapping holds every suffix (``get``); ``find`` applies the rule. ``longest``: no longer
+    dotted prefix of an import can name a file. For names many files share, a folder tree finds
+    the closest (``_nearest``); answers are memoised per (name, importer folder).
     """
 
-    def __init__(self, paths: Iterable[str]) -> None:
-        self.names: dict[str, list[str]] = {}
-        #: for each (name, file) the folder the name starts in: "" for the root
-        self._start: dict[tuple[str, str], str] = {}
+    longest: int = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tries: dict[str, _Node] = {}
         self.packages: set[str] = set()
+        self._outer: dict[str, list[str]] = {}  # names usable from anywhere
+        self._inner: dict[tuple[str, str], list[str]] = {}  # (name, package it starts in)
         self._memo: dict[tuple[str, str], str | None] = {}
-        for path in paths:
-            parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
-            if parts and parts[-1] == "__init__":
-                parts = parts[:-1]
-                self.packages.add("/".join(parts))
-            for start in range(len(parts)):
-                dotted = ".".join(parts[start:])
-                if dotted:
-                    self.names.setdefault(dotted, []).append(path)
-                    self._start[(dotted, path)] = "/".join(parts[:start])
-
-    def __contains__(self, dotted: object) -> bool:
-        return dotted in self.names
-
-    def get(self, dotted: str) -> list[str] | None:
-        """Every file the name may denote, wherever it starts (before the package rule)."""
-        return self.names.get(dotted)
 
     def find(self, dotted: str, importer: str) -> str | None:
-        """The file ``import dotted`` in ``importer`` loads, closest to it; None: not in the repository."""
+        """The file ``import dotted`` in ``importer`` loads, closest to it; None: none here."""
         folder = importer.rpartition("/")[0]
         key = (dotted, folder)
         if key in self._memo:
             return self._memo[key]
-        found = None
-        candidates = self.names.get(dotted)
-        if candidates:
-            usable = [p for p in candidates if self._importable(self._start[(dotted, p)], folder)]
-            found = closest(usable, folder + "/") if usable else None
+        usable: list[str] = []
+        outer = self._outer.get(dotted)
+        if outer:
+            usable.append(_nearest(self._outer, dotted, outer, folder + "/", self.tries))
+        if self._inner:
+            start = folder
+            while True:  # the importer's folder and each one above it (depth, not file count)
+                usable.extend(self._inner.get((dotted, start), ()))
+                if not start:
+                    break
+                start = start.rpartition("/")[0]
+        found = closest(usable, folder + "/") if usable else None
         self._memo[key] = found
         return found
 
@@ -78,10 +75,82 @@ class ModuleIndex:
             folder = folder.rpartition("/")[0]
         return top
 
-    def _importable(self, start: str, folder: str) -> bool:
-        if not start or start not in self.packages:
-            return True
-        return folder == start or folder.startswith(start + "/")
+
+#: above this many files for one dotted name, ``closest`` walks a folder tree, not every file
+_MANY = 32
+
+
+def _module_index(paths: Iterable[str]) -> ModuleIndex:
+    index = ModuleIndex()
+    entries: list[tuple[str, str, str]] = []
+    for path in paths:
+        parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
+        if parts and parts[-1] == "__init__":
+            parts = parts[:-1]
+            index.packages.add("/".join(parts))
+        for start in range(len(parts)):
+            dotted = ".".join(parts[start:])
+            if dotted:
+                index.setdefault(dotted, []).append(path)
+                index.longest = max(index.longest, len(dotted))
+                entries.append((dotted, path, "/".join(parts[:start])))
+    for dotted, path, folder in entries:
+        if folder and folder in index.packages:
+            index._inner.setdefault((dotted, folder), []).append(path)
+        else:
+            index._outer.setdefault(dotted, []).append(path)
+    return index
+
+
+class _Node:
+    """One folder (or file) of the candidates' paths, with the best candidate below it."""
+
+    __slots__ = ("best", "children")
+
+    def __init__(self, best: tuple[int, str]) -> None:
+        self.best = best
+        self.children: dict[str, _Node] = {}
+
+
+def _tree(candidates: list[str]) -> _Node:
+    root = _Node((len(candidates[0]), candidates[0]))
+    for path in candidates:
+        key = (len(path), path)
+        node = root
+        node.best = min(node.best, key)
+        for part in path.split("/"):
+            child = node.children.get(part)
+            if child is None:
+                child = node.children[part] = _Node(key)
+            node = child
+            node.best = min(node.best, key)
+    return root
+
+
+def _nearest(
+    index: Mapping[str, list[str]],
+    name: str,
+    candidates: list[str],
+    importer: str,
+    tries: dict[str, _Node] | None = None,
+) -> str:
+    """``closest`` in time proportional to the importer's depth when many files share ``name``:
+    the deepest folder of the importer's path that holds a candidate, then its shortest one
+    (checked against ``closest`` by tests/security/test_planner_imports_linear.py)."""
+    tries = tries if tries is not None else getattr(index, "tries", None)
+    if tries is None or len(candidates) <= _MANY:
+        return closest(candidates, importer)
+    node = tries.get(name)
+    if node is None:
+        node = tries[name] = _tree(candidates)
+    best = node.best
+    for part in importer.split("/"):
+        child = node.children.get(part)
+        if child is None:
+            break
+        node = child
+        best = node.best
+    return best[1]
 
 
 def closest(candidates: list[str], importer: str) -> str:
@@ -102,8 +171,8 @@ def closest(candidates: list[str], importer: str) -> str:
 
 
 def module_index(paths: Iterable[str]) -> ModuleIndex:
-    """The import index of ``paths`` (repo-relative ``.py`` files): see ``ModuleIndex``."""
-    return ModuleIndex(paths)
+    """Dotted name (every suffix of the path: ``a.b.c``, ``b.c``, ``c``) -> the files it may name."""
+    return _module_index(paths)
 
 
 def imports_of(path: str, tree: ast.Module, index: ModuleIndex) -> set[str]:
@@ -133,15 +202,24 @@ MODELLED = frozenset({*SDK_MODULES, "os"})
 
 def resolve(names: Iterable[str], importer: str, index: ModuleIndex, found: set[str]) -> None:
     """Add to ``found`` the repository files the dotted ``names`` load: ``import a.b.c`` runs
-    a, a.b and a.b.c, each the candidate closest to ``importer``."""
+    a, a.b and a.b.c, each the candidate closest to ``importer`` (``ModuleIndex.find``).
+    Prefixes longer than the index's longest name are not looked up (``import a.a.a…`` of a
+    megabyte was quadratic)."""
+    longest = index.longest
     for name in names:
-        parts = name.split(".")
-        if parts[0] in MODELLED:
+        end = name.find(".")
+        if (name if end == -1 else name[:end]) in MODELLED:
             continue
-        for end in range(1, len(parts) + 1):
-            target = index.find(".".join(parts[:end]), importer)
+        while True:
+            prefix = name if end == -1 else name[:end]
+            if len(prefix) > longest:
+                break
+            target = index.find(prefix, importer)
             if target is not None:
                 found.add(target)
+            if end == -1:
+                break
+            end = name.find(".", end + 1)
 
 
 _LAMBDA_ARGS = ("event", "context")

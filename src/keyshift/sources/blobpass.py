@@ -20,14 +20,12 @@ The filter itself (``might_contain``, then ``_holds``) is the detectors' necessa
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
+from keyshift import pool
 from keyshift.awsnames import KEY_ID_PATTERN
 from keyshift.config import Config
 from keyshift.detect import detect_bytes, might_contain
@@ -208,6 +206,10 @@ class _Listing:
 
         One worker: one piece, everything in one reader.
         """
+        return (piece for piece, _ in self.costed_pieces(workers))
+
+    def costed_pieces(self, workers: int) -> Iterator[tuple[bytes, int]]:
+        """``pieces`` with the cost of each (content bytes plus ``_BLOB_COST`` a blob)."""
         left = self.cost()
         start = 0
         count = len(self.sizes)
@@ -218,7 +220,7 @@ class _Listing:
                 taken += self.sizes[end] + _BLOB_COST
                 end += 1
             left -= taken
-            yield bytes(self.ids[start * self.width : end * self.width])
+            yield bytes(self.ids[start * self.width : end * self.width]), taken
             start = end
 
 
@@ -226,24 +228,17 @@ def _ids(piece: bytes) -> list[str]:
     return piece.decode("ascii").split()
 
 
-# set in each worker process by the pool's initializer: the parent's shared byte counter
-_shared: Any = None
+#: one piece for a worker: the reader's command, the id lines, ``inline_ignores`` and its cost
+_Piece = tuple[list[str], bytes, bool, int]
 
 
-def _init_worker(counter: Any) -> None:
-    global _shared
-    _shared = counter
+def _scan(task: _Piece) -> Counts:
+    cmd, piece, inline_ignores, _ = task
+    return _scan_piece(cmd, _ids(piece), inline_ignores, pool.report)
 
 
-def _report_shared(amount: int) -> None:
-    if amount and _shared is not None:
-        with _shared.get_lock():
-            _shared.value += amount
-
-
-def _pooled(task: tuple[list[str], bytes, bool]) -> Counts:
-    cmd, piece, inline_ignores = task
-    return _scan_piece(cmd, _ids(piece), inline_ignores, _report_shared)
+def _cost(task: _Piece) -> int:
+    return task[3]
 
 
 def scan_blobs(
@@ -251,34 +246,21 @@ def scan_blobs(
 ) -> Counts:
     """Pass 1 over every blob in ``blobs`` (pack order), on one worker process per core.
 
-    ``advance`` is called in this process with the number of bytes read since its last call.
-    Less than ``_IN_PROCESS`` of content, or one job, is read here without a pool.
+    ``advance`` is called in this process with the number of bytes read since its last call
+    (from a pool, every quarter second: ``keyshift.pool``'s ``progress``). Less than
+    ``_IN_PROCESS`` of content, or one job, is read here in one piece without a pool.
     """
-    jobs = config.jobs if config.jobs > 0 else (os.cpu_count() or 1)
     listing = _Listing()
     for blob in blobs:
         listing.add(blob)
+    workers = pool.workers(config.jobs)
+    tasks = (
+        (cmd, piece, config.inline_ignores, cost) for piece, cost in listing.costed_pieces(workers)
+    )
     counts = Counts()
-    if jobs <= 1 or listing.cost() < _IN_PROCESS:
-        for piece in listing.pieces(1):
-            counts.add(_scan_piece(cmd, _ids(piece), config.inline_ignores, advance))
-        return counts
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-
-    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-    counter = context.Value("q", 0)
-    reported = 0
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(counter,)) as pool:
-        pending: set[Future[Counts]] = {
-            pool.submit(_pooled, (cmd, piece, config.inline_ignores)) for piece in listing.pieces(jobs)
-        }
-        del listing
-        while pending:
-            done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-            for future in done:
-                counts.add(future.result())
-            total = counter.value
-            advance(total - reported)
-            reported = total
+    # below ``_IN_PROCESS`` the listing is one piece (``_PIECE_MIN`` is larger), read here
+    for done in pool.imap(
+        _scan, tasks, jobs=workers, inline_below=_IN_PROCESS, weight=_cost, progress=advance
+    ):
+        counts.add(done)
     return counts

@@ -64,7 +64,6 @@ def _within_limit(blobs: Iterable[Blob], limit: int, skipped: list[Skipped]) -> 
             yield blob
 
 
-
 def _announce(repo: GitRepo, blobs: Iterable[Blob], limit: int, progress: Reporter) -> None:
     """Start pass 1's phase; on a terminal, count the blobs first so the bar has a total in bytes.
 
@@ -388,6 +387,10 @@ def scan_history(
                 errors.append(
                     f"{len(hits - reached)} blob(s) holding credentials could not be attributed to a commit"
                 )
+                skipped += [  # the walk failed: never clean
+                    Skipped(f"blob {sha}", "unreadable: holds a credential, but the commit walk failed")
+                    for sha in sorted(hits - reached)
+                ]
             else:
                 unreachable = unreachable_findings(
                     repo.cmd(), repo.git_dir, sorted(hits - reached), PROBE_PATHS, config.inline_ignores
@@ -396,7 +399,8 @@ def scan_history(
             tagged = []
             rev = run_git(repo.cmd("rev-list", "--count", *tips, "--"), check=False)
             if rev.returncode != 0:
-                errors.append("git rev-list failed; the commit count is unknown")
+                said = rev.stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"]
+                errors.append(f"git rev-list failed ({said[0]}); the commit count is unknown")
             commits[0] = int(rev.stdout.strip() or 0)
     else:
         progress.phase("walking commits", unit="commits")
@@ -410,7 +414,8 @@ def scan_history(
         changes = [c for c in changes if _relevant(c, hits)]
         tagged = []
     if not commits[0] and since is None:
-        raise KeyshiftError(f"{repo.toplevel}: no commits are reachable from any ref; nothing to scan")
+        why = f" ({'; '.join(errors)[:600]})" if errors else ""  # a dangling ref, a corrupt commit: say which
+        raise KeyshiftError(f"{repo.toplevel}: no commits are reachable from any ref{why}; nothing to scan")
     changes = [c for c in _under(changes, prefix) if not _excluded(c.path, config.exclude)]
     det = _Detections(repo, SourceKind.HISTORY, config.inline_ignores)
     head = [

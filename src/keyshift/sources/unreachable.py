@@ -13,6 +13,8 @@ By default the CLI turns what survives into one warning naming each key ID and b
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -30,11 +32,17 @@ def unreachable_findings(
     """Findings in blobs no ref reaches, one per (value, line) whichever probe path found it."""
     out: list[Finding] = []
     stats = ReadStats()
+    packs = _LocalPacks(git_dir / "objects" / "pack")
     for sha, data in read_blobs(cmd, sorted(shas), stats):
         if b"\0" in data[:BINARY_PROBE]:
             continue
         seen: set[tuple[str, int, str]] = set()
-        origin = "loose" if (git_dir / "objects" / sha[:2] / sha[2:]).is_file() else "packed"
+        if _regular(git_dir / "objects" / sha[:2] / sha[2:]):
+            origin = "loose"
+        elif packs.holds(sha):
+            origin = "packed"
+        else:  # only in an alternate object store (objects/info/alternates): another repository's
+            continue
         for path in probe_paths:
             for f in detect_bytes(data, path, source=SourceKind.UNREACHABLE, inline_ignores=inline_ignores):
                 key = (f.value_sha1, f.line, f.kind.value)
@@ -50,6 +58,59 @@ def unreachable_findings(
                     )
                 )
     return out
+
+
+def _regular(path: Path) -> bool:
+    """A regular file reached without a symlink in its last two steps (a loose object, a pack index)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode) and not os.path.islink(path.parent)
+    except OSError:
+        return False
+
+
+class _LocalPacks:
+    """The object ids in this repository's own pack indexes (v1 and v2), so a blob that only an
+    alternate object store (or a symlinked pack) holds is told apart: no ref of this repository
+    reaches it, and it is the other repository's to report."""
+
+    def __init__(self, folder: Path) -> None:
+        self._indexes: list[tuple[memoryview, bool]] = []  # (index bytes, version 1)
+        try:
+            names = [] if os.path.islink(folder) else sorted(os.listdir(folder))
+        except OSError:
+            names = []
+        for name in names:
+            if name.endswith(".idx") and _regular(folder / name):
+                try:
+                    data = memoryview((folder / name).read_bytes())
+                except OSError:
+                    continue
+                self._indexes.append((data, bytes(data[:4]) != b"\xfftOc"))
+
+    def holds(self, sha: str) -> bool:
+        try:
+            wanted = bytes.fromhex(sha)
+        except ValueError:
+            return False
+        width = len(wanted)
+        for data, v1 in self._indexes:
+            fanout = 0 if v1 else 8  # v2: magic and version first
+            table, entry, skip = (fanout + 1024, width + 4, 4) if v1 else (fanout + 1024, width, 0)
+            if len(data) < table or not wanted:
+                continue
+            first = wanted[0]
+            lo = int.from_bytes(data[fanout + 4 * (first - 1) : fanout + 4 * first], "big") if first else 0
+            hi = int.from_bytes(data[fanout + 4 * first : fanout + 4 * first + 4], "big")
+            while lo < hi:
+                mid = (lo + hi) // 2
+                at = table + mid * entry + skip
+                found = bytes(data[at : at + width])
+                if found == wanted:
+                    return True
+                if len(found) < width:
+                    break
+                lo, hi = (mid + 1, hi) if found < wanted else (lo, mid)
+        return False
 
 
 _NOTES = {

@@ -119,6 +119,60 @@ def _git_files(root: Path, notes: list[str]) -> list[str] | None:
     return sorted({n for n in names if n})
 
 
+#: What an ignored local settings file can be: dotenv files, Python settings modules and
+#: configuration files. Logs, databases, build outputs and compiled files are never read.
+_LOCAL_SUFFIXES = frozenset(
+    {".py", ".env", ".ini", ".cfg", ".conf", ".toml", ".yml", ".yaml", ".json", ".properties"}
+)
+_LOCAL_SKIP_DIRS = DEPENDENCY_DIRS | {"build", "dist", ".eggs", "env", "ENV", "htmlcov"}
+LOCAL_MAX_FILES = 200
+LOCAL_MAX_BYTES = 256 * 1024
+
+
+def _local_settings_name(rel: str) -> bool:
+    parts = rel.split("/")
+    if any(p in _LOCAL_SKIP_DIRS or p.endswith(".egg-info") for p in parts[:-1]):
+        return False
+    name = parts[-1]
+    if name == ".env" or name.startswith(".env.") or name.endswith(".env"):
+        return True
+    return os.path.splitext(name)[1].lower() in _LOCAL_SUFFIXES
+
+
+def ignored_local_files(root: Path) -> list[str]:
+    """Files git ignores that a running app still reads: ``.env``, ``local_settings.py``,
+    ``.config.yml`` (``plan`` needs them: that is where a checkout keeps its key).
+
+    Only files ignored one by one (an ignored folder is one entry and is not entered), outside
+    dependency and build folders, regular, at most ``LOCAL_MAX_BYTES`` and ``LOCAL_MAX_FILES`` of
+    them; nothing outside a work tree (a plain walk already lists them)."""
+    if not gitrun.find_git_dirs(root):
+        return []
+    try:
+        proc = gitrun.run(
+            gitrun.command(
+                "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory", cwd=root
+            )
+        )
+    except (KeyshiftError, OSError):
+        return []
+    if proc.returncode != 0:
+        return []
+    out: list[str] = []
+    for name in sorted(set(proc.stdout.decode("utf-8", "surrogateescape").split("\0"))):
+        if not name or name.endswith("/") or not _local_settings_name(name):
+            continue
+        try:
+            st = os.lstat(root / name)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode) and st.st_size <= LOCAL_MAX_BYTES:
+            out.append(name)
+            if len(out) >= LOCAL_MAX_FILES:
+                break
+    return out
+
+
 def _walk(root: Path, skipped: list[Skipped], *, everything: bool) -> Iterator[str]:
     """Every entry below ``root`` except VCS folders (and, unless ``everything``, dependency and
     cache folders); those, symlinked and unreadable folders go to ``skipped``."""

@@ -10,7 +10,7 @@ in files that different workers read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from keyshift.trail import agents, arns
@@ -23,10 +23,6 @@ ISSUERS = frozenset({"AssumeRole", "GetSessionToken", "GetFederationToken"})
 CAP = 500  # distinct entries per table per key; more are counted in ``overflow``
 
 Partial = dict[str, Any]
-
-
-class OrderSensitive(Exception):
-    """Folding records out of order would change the result (a table reached its cap)."""
 
 
 def new_partial() -> Partial:
@@ -91,16 +87,15 @@ def fold(
     counted: bool = False,
     weight: int = 1,
     last: str = "",
-    variants: Iterable[tuple[Any, Any, int]] | None = None,
+    resources: Iterable[tuple[str, int]] | None = None,
 ) -> None:
     """Add one record to ``p``; ``wanted`` limits the per-key tables to those key IDs.
 
     ``counted``: the caller has already counted the record in the coverage statistics.
     ``weight`` and ``last``: ``rec`` stands for ``weight`` records that differ only in their time
     and event ID; ``rec`` carries the earliest (with its example ID) and ``last`` the latest time.
-    ``variants``: those records' (request parameters, resources) and how many had each; they
-    name the resources in place of ``rec``'s own. Raises ``OrderSensitive`` when they would not
-    all fit under the per-key cap.
+    ``resources``: the (ARN, records naming it) of those records, in place of what ``rec``'s own
+    parameters and resources name.
     """
     stats = p["stats"]
     if (
@@ -176,28 +171,18 @@ def fold(
         if arn[:512] in ident or len(ident) < CAP:
             ident[arn[:512]] = ident.get(arn[:512], 0) + weight
     if error is None:
-        resources = agg["resources"]
-        for view, n in ((rec, weight),) if variants is None else _views(rec, variants):
-            for res in arns.from_record(view):
-                rkey = (ckey, res)
-                if rkey in resources:
-                    resources[rkey] += n
-                elif len(resources) < CAP * 4:
-                    resources[rkey] = n
-                elif variants is not None:
-                    raise OrderSensitive  # which resources fit under the cap depends on record order
-                else:
-                    agg["overflow"] += n
+        table = agg["resources"]
+        named = ((res, weight) for res in arns.from_record(rec)) if resources is None else resources
+        for res, n in named:
+            rkey = (ckey, res)
+            if rkey in table:
+                table[rkey] += n
+            elif len(table) < CAP * 4:
+                table[rkey] = n
+            else:
+                agg["overflow"] += n
         if name in ISSUERS and source == "sts.amazonaws.com":
             _fold_issue(p, rec, kid, name, time)
-
-
-def _views(rec: dict[str, Any], variants: Iterable[tuple[Any, Any, int]]) -> Iterator[tuple[Any, int]]:
-    for params, res, n in variants:
-        view = dict(rec)
-        view["requestParameters"] = params
-        view["resources"] = res
-        yield view, n
 
 
 def _count(
@@ -234,7 +219,20 @@ def _fold_issue(p: Partial, rec: Mapping[str, Any], kid: str, name: str, time: s
     params = rec.get("requestParameters")
     if isinstance(params, dict) and isinstance(params.get("roleArn"), str):
         role = params["roleArn"][:512]
-    p["issued"][temp] = (kid, role, time, name)
+    note_issue(p["issued"], temp, (kid, role, time, name))
+
+
+def note_issue(issued: dict[str, Any], temp: str, entry: tuple[str, str | None, str, str]) -> None:
+    """Record who was issued ``temp``; of several issues (AWS never repeats a key ID, but input
+    can), the earliest wins, so the answer does not depend on the order files are read in."""
+    have = issued.get(temp)
+    if have is None or _order(entry) < _order(have):
+        issued[temp] = entry
+
+
+def _order(entry: tuple[str, str | None, str, str]) -> tuple[str, str, str, str]:
+    kid, role, time, name = entry
+    return time, kid, role or "", name
 
 
 def _fold_denial(
@@ -288,7 +286,8 @@ def merge(into: Partial, other: Partial) -> None:
     into["skipped"] += other["skipped"]
     into["unresolved"] += other["unresolved"][: max(0, CAP - len(into["unresolved"]))]
     into["partial"] += other["partial"]
-    into["issued"].update(other["issued"])
+    for temp, entry in other["issued"].items():
+        note_issue(into["issued"], temp, entry)
     for role, table in other["denials"].items():
         mine = into["denials"].setdefault(role, {})
         for dkey, entry in table.items():
@@ -327,6 +326,26 @@ def merge(into: Partial, other: Partial) -> None:
         for table in ("resources", "identities"):
             for k, n in agg[table].items():
                 have[table][k] = have[table].get(k, 0) + n
+        if len(have["resources"]) > CAP * 8:
+            prune(have)
+
+
+def prune(agg: dict[str, Any]) -> None:
+    """Keep a key's ``CAP * 4`` first resources in sorted order; count the rest in ``overflow``.
+
+    Each file's fold keeps what fits, but merged over a month (S3 data events name every
+    object) the table would grow with the input. Keeping the smallest entries is the one cut
+    that does not depend on the order workers finish in: an entry among the smallest of all is
+    among the smallest of every part, so it is never dropped and its count is exact.
+    ``summary`` prunes once more at the end, so the cut is the same however often it ran.
+    """
+    table = agg["resources"]
+    if len(table) <= CAP * 4:
+        return
+    keep = sorted(table)[: CAP * 4]
+    kept = {k: table[k] for k in keep}
+    agg["overflow"] += sum(table.values()) - sum(kept.values())
+    agg["resources"] = kept
 
 
 def chains(issued: Mapping[str, tuple[str, str | None, str, str]], key: str) -> tuple[str, str | None] | None:

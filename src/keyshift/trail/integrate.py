@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -69,6 +70,15 @@ class RoleTrail:
     after: Radius | None = None  # what the role grants, additions included
 
 
+#: one IAM action, no wildcard: what a log may add to a role. A forged record or a log line that
+#: quotes user input (``not authorized to perform: iam:** on resource: *``) proposed ``iam:**``.
+_ACTION = re.compile(r"[a-z0-9][a-z0-9-]{0,63}:[A-Za-z][A-Za-z0-9]{0,127}")
+
+
+def _concrete(action: str) -> bool:
+    return _ACTION.fullmatch(action) is not None
+
+
 def _granted(action: str, grants: tuple[Grant, ...]) -> bool:
     return any(fnmatch.fnmatchcase(action, g.action) for g in grants)
 
@@ -107,7 +117,9 @@ def _role(
             if call.via_role or not call.by_python_sdk or call.count <= call.errors:
                 continue
             for action in call.actions:
-                if action in _FREE or _granted(action, role.grants) or action in additions:
+                if not _concrete(action) or action in _FREE or action in additions:
+                    continue
+                if _granted(action, role.grants):
                     continue
                 evidence = (
                     f"{call.event_name} x{call.count}, first {call.first}, last {call.last}, "
@@ -116,7 +128,9 @@ def _role(
                 resources = call.resources if call.resources and not call.more_resources else ("*",)
                 additions[action] = Addition(action, resources, evidence, "observed")
     for denial in summary.denials:
-        if not _is_role(denial.role_arn, role.name) or _granted(denial.action, role.grants):
+        if not _concrete(denial.action) or not _is_role(denial.role_arn, role.name):
+            continue
+        if _granted(denial.action, role.grants):
             continue
         evidence = f"{denial.error_code} x{denial.count} in {denial.origin}, e.g. {denial.example}"
         have = additions.get(denial.action)

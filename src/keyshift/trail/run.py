@@ -16,8 +16,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from keyshift import pool
-from keyshift.trail.fold import Partial, merge, new_partial
-from keyshift.trail.sources import Limits, Unit, read_unit, units
+from keyshift.trail.fold import Partial, merge, new_partial, note_issue
+from keyshift.trail.sources import Limits, Unit, fast_available, read_unit, units
 
 _INLINE_BYTES = 8 << 20
 _DAY = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/[^/]*$")
@@ -60,7 +60,8 @@ def read_all(
         extra = _pool(again, frozenset(fresh), jobs, limits)
         # the second look reads files already counted: keep only what it adds about the new keys
         total["keys"].update(extra["keys"])
-        total["issued"].update(extra["issued"])
+        for temp, entry in extra["issued"].items():
+            note_issue(total["issued"], temp, entry)
         for name, reason in extra["skipped"]:
             if (name, reason) not in total["skipped"]:
                 total["skipped"].append((name, reason))
@@ -126,8 +127,11 @@ def _batches(todo: Iterable[Unit]) -> Iterator[list[Unit]]:
 def _read_task(task: tuple[list[Unit], frozenset[str] | None, Limits]) -> Partial:
     batch, wanted, limits = task
     total = new_partial()
-    for unit in batch:
+    rest = batch
+    if wanted is None and fast_available():
+        from keyshift.trail.batch import read_batch
+
+        rest = read_batch(batch, limits, total)
+    for unit in rest:
         merge(total, read_unit(unit, wanted, limits))
     return total
-
-

@@ -39,7 +39,11 @@ except ImportError:  # msgspec is not installed: every record goes through the f
 
 MAX_BYTES = 16 << 30  # decompressed bytes per file
 MAX_RATIO = 200  # CloudTrail JSON compresses about 10-20:1; a bomb goes far beyond
-MAX_MEMBER = 1 << 30  # compressed bytes of one member of a compressed tar (read in the parent)
+#: bytes of one member of a compressed tar: each is held in memory while it waits for a worker
+#: (a few per worker), so a 12 MB .tar.gz of 900 MB members used to exhaust memory; a delivered
+#: file is a few MB
+MAX_MEMBER = 32 << 20
+_BOMB_SLACK = 64 << 20  # decompressed bytes allowed before the ratio of a compressed tar is judged
 _SUFFIXES = (".json.gz", ".json", ".csv", ".csv.gz", ".gz", ".log", ".log.gz")
 _LOGS = (".log", ".log.gz")
 IAM_EXPORT = "authorization-details"  # an `aws iam get-account-authorization-details` export
@@ -126,19 +130,33 @@ def _is_tar(path: Path) -> bool:
 
 def _tar(path: Path, skipped: list[tuple[str, str]]) -> Iterator[Unit]:
     try:
-        tar = tarfile.open(path, mode="r:*")  # noqa: SIM115 (closed by the with below)
+        raw = open(path, "rb")  # noqa: SIM115 (closed with the tar below)
+        tar = tarfile.open(fileobj=raw, mode="r:*")  # noqa: SIM115
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         skipped.append((str(path), f"unreadable tar: {exc}"))
+        with contextlib.suppress(UnboundLocalError, OSError):
+            raw.close()
         return
+    unpacked = 0  # decompressed member bytes so far, against the compressed bytes read (``raw``)
     with open(path, "rb") as fh:
         magic = fh.read(6)
     compressed = magic[:2] == b"\x1f\x8b" or magic[:3] == b"BZh" or magic[:6] == b"\xfd7zXZ\x00"
     plain = not compressed  # members of a plain tar are read in place by the workers
-    with tar:
+    with raw, tar:
         try:
+            read: set[str] = set()
             for member in tar:
                 name = f"{path}!{member.name}"
+                if member.isdir():
+                    continue
+                if member.islnk() and member.linkname in read:
+                    continue  # a hard link to a member already read: its events are counted once
+                if member.issym() or member.islnk() or member.isdev():  # never followed: counted
+                    kind = "symbolic link" if member.issym() else "hard link" if member.islnk() else "device"
+                    skipped.append((name, f"{kind} in the tar (not followed)"))
+                    continue
                 if not member.isfile():
+                    skipped.append((name, "not a regular file in a tar"))
                     continue
                 base = member.name.rsplit("/", 1)[-1]
                 if "CloudTrail-Digest" in member.name:
@@ -146,14 +164,27 @@ def _tar(path: Path, skipped: list[tuple[str, str]]) -> Iterator[Unit]:
                 if not base.endswith(_SUFFIXES):
                     skipped.append((name, "not a trail file name (.json, .json.gz, .csv)"))
                 elif plain:
+                    read.add(member.name)
                     log = base.endswith(_LOGS)
                     yield Unit(name, path=str(path), offset=member.offset_data, size=member.size, log=log)
                 elif member.size > MAX_MEMBER:
-                    skipped.append((name, f"member larger than {MAX_MEMBER} bytes in a compressed tar"))
+                    why = f"member larger than {MAX_MEMBER >> 20} MiB in a compressed tar: unpack it first"
+                    skipped.append((name, why))
                 else:
+                    read.add(member.name)
                     handle = tar.extractfile(member)
                     assert handle is not None
-                    yield Unit(name, data=handle.read(), log=base.endswith(_LOGS))
+                    data = bytearray()
+                    while chunk := handle.read(CHUNK):
+                        data += chunk
+                        unpacked += len(chunk)
+                        if unpacked > MAX_RATIO * raw.tell() + _BOMB_SLACK:
+                            skipped.append(
+                                (name, f"compressed more than {MAX_RATIO}:1 (a decompression bomb?); "
+                                 "this member and the rest of the tar were not read")
+                            )
+                            return
+                    yield Unit(name, data=bytes(data), log=base.endswith(_LOGS))
         except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
             skipped.append((str(path), f"tar ends early or is corrupt ({exc}); members before it were read"))
 
@@ -247,6 +278,11 @@ def _open(unit: Unit, limits: Limits) -> tuple[Callable[[int], bytes], Callable[
         raw.close()
         raise TrailFormatError("compressed with something other than gzip: decompress it first")
     return raw.read, raw.close, "plain"
+
+
+def fast_available() -> bool:
+    """True when msgspec is installed: without ``--keys``, delivered files take ``quick``."""
+    return quick is not None
 
 
 def read_unit(unit: Unit, wanted: frozenset[str] | None, limits: Limits = Limits()) -> Partial:

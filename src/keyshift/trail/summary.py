@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from keyshift.detect.account import account_id
 from keyshift.trail import agents
 from keyshift.trail.actions import is_data_action, to_actions
-from keyshift.trail.fold import Partial, chains
+from keyshift.trail.fold import Partial, chains, prune
 
 _MAX_RESOURCES = 20
 
@@ -199,6 +199,7 @@ def _activity(
     sessions: list[tuple[str, str | None]] = []
     for kid, role in sorted(members, key=lambda m: (m[0] != owner, m[0])):
         agg = p["keys"][kid]
+        prune(agg)
         events += agg["n"]
         overflow += agg["overflow"]
         if kid != owner:

@@ -337,5 +337,3 @@ def _bounded(task: LayerTask, budget: int, done: list[tuple[int, LayerResult]]) 
     if left < task.limits.max_layer_bytes:
         task = replace(task, limits=replace(task.limits, max_layer_bytes=left))
     return scan_layer(task)
-
-
