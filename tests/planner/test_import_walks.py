@@ -8,7 +8,9 @@ single-line import statement; the old loop scanned the whole tree once per step 
 
 from __future__ import annotations
 
+import shutil
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -170,3 +172,18 @@ def test_nearest_keeps_the_budget_and_the_seeds_first(
     assert len(set(kept)) == len(kept) and set(kept) <= allowed
     unique = list(dict.fromkeys(named))
     assert kept[: min(limit, len(unique))] == unique[:limit]
+
+
+def test_a_workload_over_the_analysis_bound_says_what_was_not_analysed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import keyshift.planner.build as build
+
+    root = tmp_path / "demo"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "fixtures" / "demo", root)
+    monkeypatch.setattr(build, "MAX_ANALYSED", 3)
+    result = build.plan_repository(root)
+    bound = [e for e in result.errors if "were not analysed" in e]
+    assert len(bound) == 1 and "6 Python files, more than the 3" in bound[0], result.errors
+    # the files nearest the keys (settings.py holds them) are the ones analysed: a role is planned
+    assert result.roles
