@@ -249,6 +249,20 @@ def test_unfollowable_entry_point_falls_back_with_a_note(case: str, tmp_path: Pa
     assert "entry points followed" not in notes
 
 
+def test_settings_naming_thousands_of_apps_fall_back(tmp_path: Path) -> None:
+    apps = ", ".join(f"'app{i}'" for i in range(600))
+    files = {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n",
+        "mysite/__init__.py": "",
+        "mysite/settings.py": f"INSTALLED_APPS = [{apps}]\n",
+        "mysite/store.py": _store("acme-live"),
+        "scripts/oneoff.py": ONE_OFF,
+    }
+    (role,) = plan(make_repo(tmp_path / "many", files))["roles"]
+    assert set(permissions(role)) == {"s3:PutObject", "s3:DeleteBucket"}
+    assert any("cannot find or follow" in n for n in role["notes"])
+
+
 def test_migrate_writes_the_entry_point_plan(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "svc", SHAPES["root-dockerfile-module-in-subfolder"])
     out = tmp_path / "review"

@@ -255,6 +255,11 @@ CASES = [
         f'    client.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/q", MessageBody="x")\n',
         {("sqs:SendMessage", f"arn:aws:sqs:us-east-1:{ACCOUNT}:q")},
     ),
+    (
+        "timestream-query-selects-and-lists-nothing",
+        client("timestream-query") + 'c.query(QueryString="SELECT * FROM db.t")\n',
+        {("timestream:Select", "*"), ("timestream:DescribeEndpoints", "*")},
+    ),
 ]
 
 

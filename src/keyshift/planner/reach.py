@@ -40,10 +40,12 @@ from keyshift.planner.entrypoints import (
     shell,
 )
 from keyshift.planner.pyparse import parse
+from keyshift.planner.startfiles import MAX_TEXT, compose_overrides, console_scripts, taskdef_overrides
+from keyshift.planner.startfiles import read_listed as _read
 
 MAX_COMMANDS = 64  # start commands of one workload followed; more and the folder is its code
 MAX_TARGETS = 256  # programs one command runs (scripts included)
-MAX_TEXT = 512_000  # a Dockerfile, Procfile, script or settings module larger than this is not read
+MAX_APPS, MAX_DOTTED = 500, 2000  # installed apps and dotted paths one settings file may name
 _SETTINGS_NAME = re.compile(r"DJANGO_SETTINGS_MODULE[\"']?\s*[,:=]\s*[\"']([A-Za-z_][\w.]*)[\"']")
 
 
@@ -64,18 +66,6 @@ class _Context:
     index: Mapping[str, list[str]]
     context: str  # the build context, repo-relative ("" the root)
     image: Image
-
-
-def _read(root: Path, path: str, files: frozenset[str]) -> str:
-    """A listed regular file's text (never through a symlink: ``files`` holds none)."""
-    if path not in files:
-        return ""
-    try:
-        with open(root / path, "rb") as handle:
-            data = handle.read(MAX_TEXT + 1)
-    except OSError:
-        return ""
-    return "" if len(data) > MAX_TEXT else data.decode("utf-8", "replace")
 
 
 def _dirs(files: frozenset[str]) -> frozenset[str]:
@@ -213,6 +203,8 @@ def _django(
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         apps, dotted = _settings_strings(tree)
+        if len(apps) > MAX_APPS or len(dotted) > MAX_DOTTED:
+            return False  # generated or hostile settings: not followed, the folder is the code
         for name in sorted(apps):
             _app(ctx, name, target, seeds)
         for name in sorted(dotted):
@@ -281,112 +273,8 @@ def _app(ctx: _Context, name: str, target: Target, seeds: set[str]) -> None:
         return
 
 
-def _compose_overrides(
-    root: Path, files: frozenset[str], compose_path: str, directory: str
-) -> list[tuple[Any, Any, Any, str, str]]:
-    """(command, entrypoint, working_dir, Dockerfile, build context) of each compose service
-    whose image is built from ``directory``'s Dockerfile (``build.dockerfile`` there, or no
-    ``dockerfile`` and ``directory`` as the context)."""
-    import yaml  # type: ignore[import-untyped]
-
-    text = _read(root, compose_path, files)
-    try:
-        data = yaml.safe_load(text) if text else None
-    except (yaml.YAMLError, RecursionError):
-        return []
-    services = data.get("services") if isinstance(data, dict) else None
-    if not isinstance(services, dict):
-        return []
-    base = PurePosixPath(compose_path).parent
-    out = []
-    for _name, spec in sorted(services.items(), key=lambda kv: str(kv[0])):
-        if not isinstance(spec, dict):
-            continue
-        build = spec.get("build")
-        context = build.get("context", ".") if isinstance(build, dict) else build
-        if not isinstance(context, str):
-            continue
-        context = _normal((base / context).as_posix())
-        dockerfile = build.get("dockerfile") if isinstance(build, dict) else None
-        dockerfile = _normal(posixpath.join(context, dockerfile)) if isinstance(dockerfile, str) else None
-        # a Dockerfile beside code is that code's workload (billing/Dockerfile, context "."); one
-        # in a folder of Dockerfiles (docker/local.Dockerfile) builds the context's workload
-        beside_code = dockerfile is not None and _holds_code(files, posixpath.dirname(dockerfile))
-        built_here = posixpath.dirname(dockerfile or "") == directory if beside_code else context == directory
-        if built_here:
-            dockerfile = dockerfile or posixpath.join(context, "Dockerfile").lstrip("/")
-            out.append(
-                (spec.get("command"), spec.get("entrypoint"), spec.get("working_dir"), dockerfile, context)
-            )
-    return out
-
-
-def _holds_code(files: frozenset[str], directory: str) -> bool:
-    prefix = directory + "/" if directory else ""
-    return any(p.startswith(prefix) and p.endswith(".py") and "/" not in p[len(prefix) :] for p in files)
-
-
 def _normal_image(path: str) -> str:
     return posixpath.normpath(path if path.startswith("/") else "/" + path)
-
-
-def _taskdef_overrides(
-    root: Path, files: frozenset[str], path: str
-) -> list[tuple[Command | None, Command | None]]:
-    """(command, entryPoint) overrides of each container of one task definition JSON file."""
-    import json
-
-    try:
-        data = json.loads(_read(root, path, files) or "null")
-    except (ValueError, RecursionError):
-        return []
-    data = data.get("taskDefinition", data) if isinstance(data, dict) else None
-    containers = data.get("containerDefinitions") if isinstance(data, dict) else None
-    out = []
-    for container in containers if isinstance(containers, list) else []:
-        if isinstance(container, dict):
-            cmd = compose_command(container.get("command"), f"{path} (command)")
-            ep = compose_command(container.get("entryPoint"), f"{path} (entryPoint)")
-            out.append((cmd, ep))
-    return out
-
-
-def console_scripts(root: Path, files: frozenset[str], directory: str) -> dict[str, str]:
-    """The console scripts the project installs (``[project.scripts]``, Poetry's scripts,
-    setup.cfg ``console_scripts``), from the build context's and the repository's metadata."""
-    import configparser
-    import tomllib
-
-    out: dict[str, str] = {}
-    for folder in dict.fromkeys(["", directory]):
-        prefix = folder + "/" if folder else ""
-        try:
-            data = tomllib.loads(_read(root, prefix + "pyproject.toml", files))
-        except (ValueError, RecursionError):
-            data = {}
-        tables = [
-            data.get("project", {}).get("scripts"),
-            data.get("tool", {}).get("poetry", {}).get("scripts"),
-        ]
-        for table in tables:
-            if isinstance(table, dict):
-                out.update({str(k): v for k, v in table.items() if isinstance(v, str)})
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read_string(_read(root, prefix + "setup.cfg", files))
-            lines = parser.get("options.entry_points", "console_scripts", fallback="")
-        except configparser.Error:
-            lines = ""
-        for line in lines.splitlines():
-            name, equals, target = line.partition("=")
-            if equals and name.strip():
-                out[name.strip()] = target.strip()
-    return out
-
-
-def _normal(path: str) -> str:
-    normal = posixpath.normpath(path)
-    return "" if normal == "." else normal.lstrip("/")
 
 
 def reach(
@@ -413,7 +301,7 @@ def reach(
         path: parse_dockerfile(_read(root, path, files), path) for path in _dockerfiles(files, directory)
     }
     for compose in compose_files:
-        for command, entrypoint, workdir, dockerfile, context in _compose_overrides(
+        for command, entrypoint, workdir, dockerfile, context in compose_overrides(
             root, files, compose, directory
         ):
             image = images.get(dockerfile) or _identity(context)
@@ -428,7 +316,7 @@ def reach(
     image_runs = False  # a task definition container keeps the image's own command
     for taskdef in taskdefs:
         base = next(iter(images.values()), None) or _identity(directory)
-        for cmd, ep in _taskdef_overrides(root, files, taskdef):
+        for cmd, ep in taskdef_overrides(root, files, taskdef):
             image_runs = image_runs or (cmd is None and ep is None)
             chosen = combine(ep, cmd) if ep is not None else combine(base.entrypoint, cmd or base.cmd)
             if chosen is not None and (cmd is not None or ep is not None):
@@ -505,7 +393,9 @@ def _resolve(
             if settings and _django(ctx, settings, target, seeds, entries, source):
                 found_any = True
             elif not target.optional:
-                outcome.unresolved.append("runs a Django project whose settings module keyshift cannot find")
+                outcome.unresolved.append(
+                    "runs a Django project whose settings module keyshift cannot find or follow"
+                )
             continue
         files = (
             _module(ctx, target.name, target)

@@ -59,8 +59,9 @@ _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
 def passed_roles(call: ApiCall) -> list[str]:
     """Literal role ARNs a call hands to a service to act as (``Target.RoleArn`` of a schedule,
     ``overrides.taskRoleArn`` of a task, a notification channel's role): each is an
-    ``iam:PassRole`` on that role. STS and IAM name roles they do not pass."""
-    if call.service in ("sts", "iam"):
+    ``iam:PassRole`` on that role. STS, IAM and Cognito identity pools (``CustomRoleArn``: the
+    role the caller assumes) name roles they do not pass."""
+    if call.service in ("sts", "iam", "cognito-identity"):
         return []
     found: set[str] = set()
 
