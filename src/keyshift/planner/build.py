@@ -12,12 +12,10 @@ workload whose deployment files set ``AWS_ACCESS_KEY_ID``. Calls through credent
 
 from __future__ import annotations
 
-import ast
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from itertools import pairwise
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from keyshift.awsnames import CHAIN_ENV_VARS, CREDENTIAL_KWARGS
@@ -26,27 +24,42 @@ from keyshift.awsnames import KEY_ID_TOKEN as KEY_ID
 from keyshift.config import Config
 from keyshift.detect.account import account_id as decode_account
 from keyshift.errors import KeyshiftError
-from keyshift.model import CredentialKind, Finding, Secret
+from keyshift.model import CredentialKind, Secret
 from keyshift.planner import names as role_names
 from keyshift.planner.analysis import ApiCall, analyze, is_test_path
-from keyshift.planner.candidates import LARGE_TREE, installed_code_removed, select
-from keyshift.planner.deploy import Service, discover, rel, service_for, walk
+from keyshift.planner.candidates import (
+    LARGE_TREE,
+    Selection,
+    follow,
+    installed_code_removed,
+    nearest,
+    select,
+)
+from keyshift.planner.deploy import Service, discover, rel, service_for, single_project, walk
 from keyshift.planner.deploy import _read as read_text_or_empty
 from keyshift.planner.grants import Grant, _env_region, _regions, _single_region, grants_for
+from keyshift.planner.keys import (
+    Blocker,
+    anchor_folders,
+    assume_role_steps,
+    blockers_of,
+    explicit_keys,
+    keys_of,
+    no_credentials,
+    placeholder_key,
+    plan_findings,
+)
 from keyshift.planner.reach import unreached, unreached_key_code, workload_start
 from keyshift.planner.values import Assumed, Const, EnvRead, Origin, Values
 from keyshift.planner.workloads import (
-    closure,
     has_main,
-    import_graph,
     kubernetes,
     lambda_handlers,
     main_package,
-    module_index,
     project_name,
 )
 from keyshift.progress import NULL, Reporter
-from keyshift.redact import secrets_of, sha1_hex
+from keyshift.redact import secrets_of
 
 if TYPE_CHECKING:
     from keyshift.model import ScanResult
@@ -55,28 +68,14 @@ DEFAULT_TEMPLATE = role_names.DEFAULT_TEMPLATE
 # a Lambda function's or an EKS pod's role is not a task role: the default name says which it is
 _TARGET_TEMPLATES = {"lambda": "{service}-lambda-role", "eks": "{service}-pod-role"}
 MAX_PY_BYTES = 2_000_000
+#: Python files one workload's whole-program analysis follows; beyond it, the nearest to the keys
+#: (``candidates.nearest``) and an error naming the rest, so the plan is never silently short
+MAX_ANALYSED = 400
 DEFAULT_CHAIN = "previously default chain (instance profile or environment)"
 #: names a file must hold for a client built in it to carry a key (arguments, environment writes)
 _CREDENTIAL_NAMES = (*CREDENTIAL_KWARGS, *CHAIN_ENV_VARS)
 
 __all__ = ["Blocker", "Grant", "PlanResult", "RolePlan", "plan_repository"]
-
-
-@dataclass(frozen=True, slots=True)
-class Blocker:
-    """A deployment setting that overrides the task role.
-
-    ``key_id`` is the key the setting holds (a key ID, or the key a secret or token pairs with);
-    None when no file says which key it is (``${AWS_ACCESS_KEY_ID}``): it blocks the whole
-    workload.
-    """
-
-    path: str
-    line: int
-    name: str
-    kind: str
-    message: str
-    key_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,21 +140,6 @@ def _top(path: str) -> str:
     return path.split("/", 1)[0] if "/" in path else ""
 
 
-def _single_project(root: Path, trees: Mapping[str, ast.Module], files: list[Path]) -> bool:
-    """One deployable project at the root: a Procfile, ``manage.py`` or a Django settings module."""
-    names = {rel(root, p) for p in files}
-    if "Procfile" in names or "manage.py" in names:
-        return True
-    for path, tree in trees.items():
-        if path.endswith("settings.py") or "/settings/" in path:
-            for node in tree.body:
-                if isinstance(node, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id == "INSTALLED_APPS" for t in node.targets
-                ):
-                    return True
-    return False
-
-
 def partition_of(regions: set[str]) -> str | None:
     """``aws-cn`` for China regions, ``aws-us-gov`` for GovCloud; None when no region says."""
     found = {
@@ -205,12 +189,12 @@ def plan_repository(
     py_files = installed_code_removed(root, py_files, [rel(root, p) for p in files])
     if scan is None:
         progress.phase("scanning for keys")
-    findings, suppressed, scan_errors = _findings(root, scan_config, scan)
-    anchors = _anchors(root, files, findings) if len(py_files) > LARGE_TREE else None
+    findings, suppressed, scan_errors = plan_findings(root, scan_config, scan)
+    anchors = anchor_folders(root, files, findings) if len(py_files) > LARGE_TREE else None
     selection = select(root, py_files, MAX_PY_BYTES, progress, anchors)
     trees, parse_errors = selection.trees, selection.errors
     progress.phase("finding workloads")
-    graph = import_graph(trees)
+    graph = selection.graph
     # a top-level folder other folders import is a library, never a workload of its own
     libraries = frozenset(
         _top(target)
@@ -219,7 +203,7 @@ def plan_repository(
         if _top(target) != _top(source)
     ) - {""}
     project = project_name(root) or main_package(py_files) or root.resolve().name
-    services = discover(root, files, libraries, project, _single_project(root, trees, files))
+    services = discover(root, files, libraries, project, single_project(root, trees, files))
     on_k8s = kubernetes(root, files)
     explicit = [s for s in services if s.kind != "directory"]
 
@@ -228,7 +212,7 @@ def plan_repository(
     drafts: dict[str, _RoleDraft] = {}
     reached: set[str] = set()
     listed = frozenset(rel(root, p) for p in files)
-    modules = module_index(py_files)
+    modules = selection.index  # the one import index, built by the selection over every file it read
     started: set[str] = set()  # workloads whose code is what their entry points reach
     for service in services:
         # two families in one folder (infra/ naming every service) both run that folder's code
@@ -239,11 +223,11 @@ def plan_repository(
             root, service.directory, service.kind, service.env_value, listed, modules, service.taskdefs
         )
         if start.seeds is not None:
-            draft = _RoleDraft(service, closure(start.seeds, graph))
+            draft = _RoleDraft(service, _follow(start.seeds, selection))
             draft.notes.add("entry points followed: " + "; ".join(start.entries))
             started.add(_unit(service))
         else:
-            draft = _RoleDraft(service, closure(own, graph) if own else set())
+            draft = _RoleDraft(service, _follow(own, selection))
             draft.notes.update(start.why)
         drafts[_unit(service)] = draft
         reached |= draft.code
@@ -303,7 +287,7 @@ def plan_repository(
                 for match in KEY_ID.finditer(setting.value):
                     deployed.setdefault(_unit(service), set()).add(match.group(0))
                     key_places.setdefault(match.group(0), set()).add(f"{setting.path}:{setting.line}")
-    rejected = {k for k in key_places if k in suppressed or _placeholder(k)}
+    rejected = {k for k in key_places if k in suppressed or placeholder_key(k)}
     for unit in sorted(started):
         draft = drafts[unit]
         own = [
@@ -358,16 +342,27 @@ def plan_repository(
             # no key can reach this workload's calls: it needs no role, and its code (often most
             # of a large tree) is not analysed
             continue
+        if len(code) > MAX_ANALYSED:
+            places = {p.rsplit(":", 1)[0] for key in own_keys for p in key_places.get(key, ())}
+            seeds = sorted(places & item.code) + sorted(item.code & (credential_code | finding_paths))
+            kept = sorted(nearest(seeds, graph, set(code), MAX_ANALYSED))
+            left = sorted(set(code) - set(kept))
+            errors.append(
+                f"{service.label}: {len(code):,} Python files, more than the {MAX_ANALYSED:,} one "
+                f"workload's analysis follows; the {len(left):,} farthest from its keys by imports "
+                f"(first: {left[0]}) were not analysed, so AWS calls in them may be missing from the plan"
+            )
+            code = kept
         analysis = analyze(root, code, env_lookup, trees)
         errors.extend(e for e in analysis.errors if e not in errors)
         session_keys: set[str] = set()
         for _path, origin in analysis.default_sessions:
-            keys, _ = _explicit_keys(origin.creds or frozenset())
+            keys, _ = explicit_keys(origin.creds or frozenset())
             session_keys.update(keys)
         for call in analysis.calls:
             if any(isinstance(v, Assumed) for v in call.origin.creds or ()):
                 continue  # the assumed role's call, not this role's
-            keys, problem = _keys_of(call.origin, service, session_keys, secret_keys)
+            keys, problem = keys_of(call.origin, service, session_keys, secret_keys)
             keys -= rejected
             from_env = any(isinstance(v, EnvRead) for v in call.origin.creds or ())
             if problem and not keys and len(own_keys) == 1 and not from_env:
@@ -441,9 +436,9 @@ def plan_repository(
         grants, notes = grants_for(
             calls, account or "*", default_region, service, partition, tags, placeholders
         )
-        grants = _no_credentials(grants, secret_keys)
+        grants = no_credentials(grants, secret_keys)
         notes |= item.notes
-        notes |= _assume_role_steps(calls)
+        notes |= assume_role_steps(calls)
         for source in service.other_taskdefs:
             notes.add(
                 f"{source}: set this role as the task role there (Terraform task_role_arn, CloudFormation "
@@ -485,7 +480,7 @@ def plan_repository(
                 region=role_region,
                 grants=grants,
                 unresolved=tuple(sorted(open_items)),
-                blockers=_blockers(service, paired, set(role_keys)),
+                blockers=blockers_of(service, paired, set(role_keys)),
                 taskdefs=tuple(sorted(service.taskdefs)),
                 notes=tuple(sorted(notes)),
                 key_locations=tuple(sorted({p for k in role_keys for p in item.key_locations.get(k, set())})),
@@ -524,6 +519,12 @@ def plan_repository(
     )
 
 
+def _follow(seeds: Iterable[str], selection: Selection) -> set[str]:
+    """The code a workload runs from ``seeds``: the selection's imports, by its rule."""
+    graph = selection.graph
+    return follow(seeds, lambda p: graph.get(p, ()), selection.relevant, selection.index)
+
+
 def _serverless(root: Path, directory: str) -> bool:
     folder = root / directory if directory else root
     for name in ("serverless.yml", "serverless.yaml", "zappa_settings.json"):
@@ -535,27 +536,6 @@ def _serverless(root: Path, directory: str) -> bool:
         if small and "AWS::Serverless::Function" in path.read_text(encoding="utf-8", errors="replace"):
             return True
     return False
-
-
-_SECRETISH = re.compile(r"[A-Za-z0-9/+]{40}")
-
-
-def _no_credentials(grants: tuple[Grant, ...], secrets: Mapping[str, str]) -> tuple[Grant, ...]:
-    """A resource built from a credential value (a settings helper whose return value the
-    analysis merged across names) is no resource: it is dropped, and never printed."""
-    out = []
-    for grant in grants:
-        keep = tuple(
-            r
-            for r in grant.resources
-            if not KEY_ID.search(r) and not any(sha1_hex(t) in secrets for t in _SECRETISH.findall(r))
-        )
-        if keep != grant.resources:
-            keep = keep or ("*",)
-            why = grant.why_any or "a resource name the analysis found was a credential value"
-            grant = replace(grant, resources=keep, why_any=why if "*" in keep else grant.why_any)
-        out.append(grant)
-    return tuple(out)
 
 
 def _unit(service: Service) -> str:
@@ -609,99 +589,6 @@ def _belongs(place: str, item: _RoleDraft, services: list[Service], project: str
     return holder is not None and holder.directory == item.service.directory
 
 
-def _assume_role_steps(calls: list[ApiCall]) -> set[str]:
-    """Roles this workload assumes must trust the new role."""
-    out = set()
-    for call in calls:
-        if call.service == "sts" and call.method == "assume_role":
-            for value in call.param("RoleArn") or ():
-                target = value.value if isinstance(value, Const) else "the assumed role"
-                out.add(
-                    f"{call.path}:{call.line}: the new role only needs sts:AssumeRole; make {target} "
-                    "trust it (add the new role's ARN as an AWS principal of its trust policy)"
-                )
-    return out
-
-
-_DEPLOY_SUFFIXES = frozenset({".json", ".yml", ".yaml", ".tf", ".env", ".cfg", ".ini", ".toml"})
-_DOC_SUFFIXES = frozenset({".rst", ".md", ".txt", ".html", ".htm", ".ipynb", ".adoc"})
-_CREDENTIAL_BYTES = (b"AWS_ACCESS_KEY_ID", b"AWS_SECRET_ACCESS_KEY", b"aws_access_key_id")
-# folders that hold a service's deployment files rather than its code: the service is their parent
-_DEPLOY_FOLDERS = frozenset(
-    {"ecs", "deploy", "deployment", "deployments", "infra", "k8s", "kubernetes", "helm", "taskdefs", "config"}
-)
-
-
-def _anchor(path: str) -> str:
-    parent = PurePosixPath(path).parent
-    if parent.name.lower() in _DEPLOY_FOLDERS:
-        parent = parent.parent
-    return "" if str(parent) == "." else str(parent)
-
-
-def _anchors(root: Path, files: list[Path], findings: list[Finding]) -> frozenset[str]:
-    """Folders a key can reach code from: those holding a finding outside documentation, or a
-    deployment file that names a credential variable (a task definition's ``secrets``, a
-    compose file), each with everything below it."""
-    out = {_anchor(f.path) for f in findings if PurePosixPath(f.path).suffix.lower() not in _DOC_SUFFIXES}
-    for path in files:
-        name = path.name
-        if not (path.suffix in _DEPLOY_SUFFIXES or name.startswith((".env", "Dockerfile", "Procfile"))):
-            continue
-        try:
-            with open(path, "rb") as handle:
-                head = handle.read(1 << 20)
-        except OSError:
-            continue
-        deployment = b"containerDefinitions" in head or b"services:" in head or not path.suffix
-        if deployment and any(word in head for word in _CREDENTIAL_BYTES):
-            out.add(_anchor(rel(root, path)))
-    return frozenset(out)
-
-
-def _findings(
-    root: Path, scan_config: Config | None, scan: ScanResult | None
-) -> tuple[list[Finding], set[str], list[str]]:
-    """The given scan's findings, else a scan of ``root``'s working tree plus the local settings
-    files git ignores."""
-    if scan is None:
-        found_here, suppressed, errors = _scan_findings(root, scan_config)
-        return [*found_here, *_ignored_findings(root, scan_config)], suppressed, errors
-    # the caller's scan (``migrate``) already read the ignored local settings files
-    found = {f.key_id for f in scan.findings if f.key_id}
-    suppressed = {f.key_id for f in scan.suppressed if f.key_id and f.key_id not in found}
-    return [f for f in scan.findings if f.source.name in ("WORKTREE", "DOCKERFILE")], suppressed, []
-
-
-def _ignored_findings(root: Path, scan_config: Config | None) -> list[Finding]:
-    """Keys in the local settings files git ignores (``.env``, ``local_settings.py``): the scan
-    of the repository passes over them, but the running app reads its key from there."""
-    from keyshift.sources.worktree import ignored_local_files, is_excluded
-
-    config = scan_config or Config()
-    rels = [r for r in ignored_local_files(root) if not is_excluded(r, config.exclude)]
-    if not rels:
-        return []
-    try:
-        from keyshift.scan import scan_relpaths
-    except ImportError:
-        return []
-    return list(scan_relpaths(root, rels, config).findings)
-
-
-def _explicit_keys(creds: Values) -> tuple[set[str], bool]:
-    keys: set[str] = set()
-    unknown = False
-    for value in creds:
-        if isinstance(value, Const) and KEY_ID.fullmatch(value.value.strip()):
-            keys.add(value.value.strip())
-        elif isinstance(value, Assumed) or (isinstance(value, EnvRead) and value.name == "AWS_ACCESS_KEY_ID"):
-            continue
-        else:
-            unknown = True
-    return keys, unknown
-
-
 _ECR_IMAGE = re.compile(
     r"(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([a-z0-9][a-z0-9._/-]*)(?=[:@\"'\s]|$)"
 )
@@ -724,102 +611,3 @@ def _image_pulls(root: Path, code: list[str], login: ApiCall) -> list[ApiCall]:
                 via = f"pull of {match.group(0)}"
                 calls.extend(ApiCall("ecr", m, params, origin, path, number, via) for m in _PULL_METHODS)
     return calls
-
-
-def _scan_findings(root: Path, scan_config: Config | None) -> tuple[list[Finding], set[str], list[str]]:
-    """The scanner's findings for ``root`` (key IDs in any file, secrets paired with their key),
-    and the key IDs it suppressed (documentation examples, placeholders, allowlisted keys)."""
-    try:
-        from keyshift.scan import scan_tree
-    except ImportError:
-        return [], set(), []
-    try:
-        result = scan_tree(root, scan_config or Config())
-    except KeyshiftError as exc:
-        return [], set(), [f"scan: {exc}"]
-    found = {f.key_id for f in result.findings if f.key_id}
-    suppressed = {f.key_id for f in result.suppressed if f.key_id and f.key_id not in found}
-    return list(result.findings), suppressed, []
-
-
-def _placeholder(key_id: str) -> bool:
-    """AWS documentation examples and filler such as AKIAXXXXXXXXXXXXXXXX are never real keys."""
-    body = key_id[4:]
-    sequential = sum(1 for a, b in pairwise(body) if ord(b) - ord(a) == 1)
-    return key_id.endswith("EXAMPLE") or len(set(body)) <= 4 or sequential >= 10
-
-
-def _keys_of(
-    origin: Origin, service: Service, session_keys: set[str], secret_keys: Mapping[str, str]
-) -> tuple[set[str], str | None]:
-    """The keys a client built at ``origin`` authenticates with, and any doubt about it."""
-    implicit: set[str] = set(session_keys)
-    setting = service.env_value("AWS_ACCESS_KEY_ID")
-    if setting is not None and KEY_ID.fullmatch(setting.value.strip()):
-        implicit.add(setting.value.strip())
-    if origin.creds is None:
-        return implicit, None
-    if any(isinstance(v, Assumed) for v in origin.creds):
-        return set(), None
-    keys, unknown = _explicit_keys(origin.creds)
-    for secret in origin.secret or ():
-        if isinstance(secret, Const) and sha1_hex(secret.value) in secret_keys:
-            keys.add(secret_keys[sha1_hex(secret.value)])
-    if any(isinstance(v, EnvRead) and v.name == "AWS_ACCESS_KEY_ID" for v in origin.creds):
-        keys |= implicit
-    if not origin.creds and not keys:
-        return keys, "credentials passed to the client could not be traced to a key"
-    if unknown and not keys:
-        return keys, "credentials passed to the client could not be traced to a key"
-    return keys, None
-
-
-def _blockers(service: Service, paired: Mapping[str, str], keys: set[str]) -> tuple[Blocker, ...]:
-    """Every credential setting of ``service``, each with the key it holds (None: any of ``keys``)."""
-    chain: list[Service] = []
-    current: Service | None = service
-    while current is not None and all(c is not current for c in chain):
-        chain.append(current)
-        current = current.parent
-    # an enclosing directory's settings (a repo-level .env) reach this service too; they
-    # block its roles only when they hold its keys, so they are never service-wide here
-    settings = [
-        (s, owner is service)
-        for owner in chain
-        for s in owner.env
-        if s.name in CREDENTIAL_VARS and s.kind != "dotenv-example"
-    ]
-    # a file that sets one key ID: its secret and token are that key's
-    file_keys: dict[str, set[str]] = {}
-    for setting, _ in settings:
-        if setting.name == "AWS_ACCESS_KEY_ID" and KEY_ID.fullmatch(setting.value.strip()):
-            file_keys.setdefault(setting.path, set()).add(setting.value.strip())
-    out = []
-    for setting, own in settings:
-        value = setting.value.strip().strip("\"'")
-        owner: str | None = None
-        if setting.name == "AWS_ACCESS_KEY_ID":
-            owner = value if KEY_ID.fullmatch(value) else None
-        elif value:
-            owner = paired.get(sha1_hex(value))
-            if owner is None and len(file_keys.get(setting.path, ())) == 1:
-                owner = next(iter(file_keys[setting.path]))
-        if not own and owner not in keys:
-            continue
-        where = {
-            "dockerfile": "Dockerfile",
-            "taskdef": "task definition",
-            "taskdef-secret": "task definition's secrets",
-            "compose": "compose file",
-        }.get(setting.kind, ".env file")
-        out.append(
-            Blocker(
-                setting.path,
-                setting.line,
-                setting.name,
-                setting.kind,
-                f"{setting.name} set in the {where} overrides the task role: remove it",
-                owner if owner in keys else None,
-            )
-        )
-    return tuple(sorted(out, key=lambda b: (b.path, b.line, b.name)))

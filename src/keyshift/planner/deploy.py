@@ -9,10 +9,12 @@ because an ``AWS_ACCESS_KEY_ID`` there overrides the task role.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -418,3 +420,18 @@ def _infrastructure(root: Path, path: Path, relpath: str, get: Any, by_dir: dict
             if directory is None:
                 directory = _norm(PurePosixPath(*parts[: parts.index("copilot")]))
             _taskdef(root, path, relpath, text, data, get, by_dir, directory)
+
+
+def single_project(root: Path, trees: Mapping[str, ast.Module], files: list[Path]) -> bool:
+    """One deployable project at the root: a Procfile, ``manage.py`` or a Django settings module."""
+    names = {rel(root, p) for p in files}
+    if "Procfile" in names or "manage.py" in names:
+        return True
+    for path, tree in trees.items():
+        if path.endswith("settings.py") or "/settings/" in path:
+            for node in tree.body:
+                if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "INSTALLED_APPS" for t in node.targets
+                ):
+                    return True
+    return False

@@ -16,36 +16,89 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
+from keyshift.awsnames import SDK_MODULES
+
 
 class ModuleIndex(dict[str, list[str]]):
-    """Dotted name -> files, with the length of its longest name (no longer dotted prefix of an
-    import can name a file) and, for names many files share, a folder tree to find the closest."""
+    """Dotted name -> the files it may load, as Python's import system would find them.
+
+    The folders on ``sys.path`` are unknown, so every suffix of a file's path is a name it may be
+    imported by (``a.b.c``, ``b.c``, ``c``), except that a suffix starting inside a regular
+    package (a folder holding ``__init__.py``) is usable only by importers in or below that
+    folder (a script's own folder is on ``sys.path``): ``rich/json.py`` is ``rich.json``, never
+    ``json`` for a service elsewhere. Without that rule, ``import json`` in a service resolved to
+    whichever vendored ``json.py`` had the shortest path, and one service's code reached most of
+    a copied ``site-packages``. The repository root is always an import root.
+
+    The mapping holds every suffix (``get``); ``find`` applies the rule. ``longest``: no longer
+    dotted prefix of an import can name a file. For names many files share, a folder tree finds
+    the closest (``_nearest``); answers are memoised per (name, importer folder).
+    """
 
     longest: int = 0
 
     def __init__(self) -> None:
         super().__init__()
         self.tries: dict[str, _Node] = {}
+        self.packages: set[str] = set()
+        self._outer: dict[str, list[str]] = {}  # names usable from anywhere
+        self._inner: dict[tuple[str, str], list[str]] = {}  # (name, package it starts in)
+        self._memo: dict[tuple[str, str], str | None] = {}
+
+    def find(self, dotted: str, importer: str) -> str | None:
+        """The file ``import dotted`` in ``importer`` loads, closest to it; None: none here."""
+        folder = importer.rpartition("/")[0]
+        key = (dotted, folder)
+        if key in self._memo:
+            return self._memo[key]
+        usable: list[str] = []
+        outer = self._outer.get(dotted)
+        if outer:
+            usable.append(_nearest(self._outer, dotted, outer, folder + "/", self.tries))
+        if self._inner:
+            start = folder
+            while True:  # the importer's folder and each one above it (depth, not file count)
+                usable.extend(self._inner.get((dotted, start), ()))
+                if not start:
+                    break
+                start = start.rpartition("/")[0]
+        found = closest(usable, folder + "/") if usable else None
+        self._memo[key] = found
+        return found
+
+    def package_of(self, path: str) -> str:
+        """The outermost regular package holding ``path``, else its folder: a library's boundary."""
+        folder = path.rpartition("/")[0]
+        top = folder
+        while folder in self.packages:
+            top = folder
+            folder = folder.rpartition("/")[0]
+        return top
 
 
-#: the longest dotted prefix looked up in an index that does not know its own longest name
-#: (a path has at most this many characters on Linux)
-_PATH_MAX = 4096
 #: above this many files for one dotted name, ``closest`` walks a folder tree, not every file
 _MANY = 32
 
 
 def _module_index(paths: Iterable[str]) -> ModuleIndex:
     index = ModuleIndex()
+    entries: list[tuple[str, str, str]] = []
     for path in paths:
-        parts = list(PurePosixPath(path).with_suffix("").parts)
+        parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
         if parts and parts[-1] == "__init__":
             parts = parts[:-1]
+            index.packages.add("/".join(parts))
         for start in range(len(parts)):
             dotted = ".".join(parts[start:])
             if dotted:
                 index.setdefault(dotted, []).append(path)
                 index.longest = max(index.longest, len(dotted))
+                entries.append((dotted, path, "/".join(parts[:start])))
+    for dotted, path, folder in entries:
+        if folder and folder in index.packages:
+            index._inner.setdefault((dotted, folder), []).append(path)
+        else:
+            index._outer.setdefault(dotted, []).append(path)
     return index
 
 
@@ -74,11 +127,17 @@ def _tree(candidates: list[str]) -> _Node:
     return root
 
 
-def _nearest(index: Mapping[str, list[str]], name: str, candidates: list[str], importer: str) -> str:
+def _nearest(
+    index: Mapping[str, list[str]],
+    name: str,
+    candidates: list[str],
+    importer: str,
+    tries: dict[str, _Node] | None = None,
+) -> str:
     """``closest`` in time proportional to the importer's depth when many files share ``name``:
     the deepest folder of the importer's path that holds a candidate, then its shortest one
     (checked against ``closest`` by tests/security/test_planner_imports_linear.py)."""
-    tries: dict[str, _Node] | None = getattr(index, "tries", None)
+    tries = tries if tries is not None else getattr(index, "tries", None)
     if tries is None or len(candidates) <= _MANY:
         return closest(candidates, importer)
     node = tries.get(name)
@@ -116,7 +175,7 @@ def module_index(paths: Iterable[str]) -> ModuleIndex:
     return _module_index(paths)
 
 
-def imports_of(path: str, tree: ast.Module, index: Mapping[str, list[str]]) -> set[str]:
+def imports_of(path: str, tree: ast.Module, index: ModuleIndex) -> set[str]:
     """The repository files ``path`` imports (absolute and relative imports), by ``index``."""
     found: set[str] = set()
     package = list(PurePosixPath(path).parent.parts)
@@ -136,41 +195,31 @@ def imports_of(path: str, tree: ast.Module, index: Mapping[str, list[str]]) -> s
     return found
 
 
-def resolve(names: Iterable[str], importer: str, index: Mapping[str, list[str]], found: set[str]) -> None:
+#: modules the analysis models itself (the SDK family, and ``os`` for the environment): an import
+#: of them never loads repository code, even where a copy of them is vendored in the tree
+MODELLED = frozenset({*SDK_MODULES, "os"})
+
+
+def resolve(names: Iterable[str], importer: str, index: ModuleIndex, found: set[str]) -> None:
     """Add to ``found`` the repository files the dotted ``names`` load: ``import a.b.c`` runs
-    a, a.b and a.b.c, each the candidate closest to ``importer``. Prefixes longer than the
-    index's longest name are not looked up (``import a.a.a…`` of a megabyte was quadratic)."""
-    longest = getattr(index, "longest", _PATH_MAX)
+    a, a.b and a.b.c, each the candidate closest to ``importer`` (``ModuleIndex.find``).
+    Prefixes longer than the index's longest name are not looked up (``import a.a.a…`` of a
+    megabyte was quadratic)."""
+    longest = index.longest
     for name in names:
         end = name.find(".")
+        if (name if end == -1 else name[:end]) in MODELLED:
+            continue
         while True:
             prefix = name if end == -1 else name[:end]
             if len(prefix) > longest:
                 break
-            candidates = index.get(prefix)
-            if candidates:
-                found.add(_nearest(index, prefix, candidates, importer))
+            target = index.find(prefix, importer)
+            if target is not None:
+                found.add(target)
             if end == -1:
                 break
             end = name.find(".", end + 1)
-
-
-def import_graph(trees: Mapping[str, ast.Module]) -> dict[str, set[str]]:
-    """For each file, the repository files it imports (absolute and relative imports)."""
-    index = _module_index(trees)
-    return {path: imports_of(path, tree, index) for path, tree in trees.items()}
-
-
-def closure(seeds: Iterable[str], graph: Mapping[str, set[str]]) -> set[str]:
-    seen: set[str] = set()
-    stack = list(seeds)
-    while stack:
-        path = stack.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        stack.extend(graph.get(path, ()))
-    return seen
 
 
 _LAMBDA_ARGS = ("event", "context")
