@@ -299,7 +299,7 @@ def plan_repository(
         # is revoked (a script, cron job or worker in the same image): granted, and named
         extra = unreached_key_code(root, own, draft.code, credential_code)
         if extra:
-            draft.code |= closure(extra, graph)
+            draft.code |= _follow(extra, selection)
             draft.notes.add(
                 "granted although no entry point reaches it, because it calls AWS with a key this role "
                 f"replaces: {', '.join(extra)}; if it does not run in this task, give it its own role"
