@@ -144,6 +144,8 @@ def fold(
             agg["overflow"] += weight
             return
         call = calls[ckey] = [0, 0, "", "", "", category or "Management", set()]
+    elif category:
+        call[5] = "Data"  # one data event makes the call a data event, whatever order files come in
     call[0] += weight
     if error is not None:
         call[1] += weight
@@ -312,6 +314,8 @@ def merge(into: Partial, other: Partial) -> None:
                 continue
             mine_call[0] += call[0]
             mine_call[1] += call[1]
+            if call[5] == "Data":
+                mine_call[5] = "Data"
             _seen(mine_call, 2, 4, call[2], call[4])
             _span(mine_call, call[3], 2)
             mine_call[6] |= call[6]
