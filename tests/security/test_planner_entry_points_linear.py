@@ -9,38 +9,16 @@ Each shape is built at n and 4n; 4n must cost less than ``RATIO`` times n in CPU
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.security.linear import assert_linear
 
 from keyshift.planner import entrypoints as ep
 from keyshift.planner.build import _holder
 from keyshift.planner.deploy import Service
-
-RATIO = 10.0
-FLOOR = 0.03
-
-
-def _cpu(fn: Callable[[], object], runs: int = 2) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        start = time.process_time()
-        fn()
-        best = min(best, time.process_time() - start)
-    return best
-
-
-def _assert_linear(make: Callable[[int], Callable[[], object]], n: int) -> None:
-    small, large = make(n), make(4 * n)
-    t_small, t_large = _cpu(small), _cpu(large)
-    if t_large < FLOOR:
-        return
-    if t_large > RATIO * max(t_small, FLOOR / 4):
-        t_small, t_large = _cpu(small, 4), _cpu(large, 4)
-    assert t_large <= RATIO * max(t_small, FLOOR / 4), f"n: {t_small:.3f}s, 4n: {t_large:.3f}s"
 
 
 def _dockerfile_chain(k: int) -> str:
@@ -66,7 +44,7 @@ SHAPES: dict[str, Callable[[int], Callable[[], object]]] = {
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_entry_point_shapes_are_linear(shape: str) -> None:
-    _assert_linear(SHAPES[shape], 3000)
+    assert_linear(SHAPES[shape], 3000)
 
 
 def test_commands_still_read_their_environment_and_wrappers() -> None:
@@ -101,7 +79,7 @@ def test_holder_is_linear_in_workloads() -> None:
         paths = [f"svc{i}/app.py" for i in range(k)]
         return lambda: [_holder(services, p) for p in paths]
 
-    _assert_linear(make, 3000)
+    assert_linear(make, 3000)
 
 
 @pytest.mark.parametrize("jobs", [100_000, 10**9])

@@ -9,40 +9,18 @@ Each shape is built at n and 4n; 4n must cost less than ``RATIO`` times n in CPU
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.security.linear import assert_linear
 
 from keyshift.planner.candidates import _import_words, byte_imports, select
 from keyshift.planner.workloads import _nearest, closest, module_index, resolve
 
-RATIO = 10.0  # for 4x the input: linear is ~4 (up to ~8 on a busy machine), quadratic ~16
-FLOOR = 0.03  # seconds below which a run is too short to judge
-
 INDEX = module_index(["a/b.py", "a/__init__.py", "x/y/z.py", "m.py"])
-
-
-def _cpu(fn: Callable[[], object], runs: int = 2) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        start = time.process_time()
-        fn()
-        best = min(best, time.process_time() - start)
-    return best
-
-
-def _assert_linear(make: Callable[[int], Callable[[], object]], n: int) -> None:
-    small, large = make(n), make(4 * n)
-    t_small, t_large = _cpu(small), _cpu(large)
-    if t_large < FLOOR:
-        return
-    if t_large > RATIO * max(t_small, FLOOR / 4):  # one retry on a noisy machine
-        t_small, t_large = _cpu(small, 4), _cpu(large, 4)
-    assert t_large <= RATIO * max(t_small, FLOOR / 4), f"n: {t_small:.3f}s, 4n: {t_large:.3f}s"
 
 
 BYTE_SHAPES: dict[str, Callable[[int], bytes]] = {
@@ -67,7 +45,7 @@ def test_byte_imports_linear(shape: str) -> None:
         data = BYTE_SHAPES[shape](k)
         return lambda: (byte_imports("p/q/m.py", data, INDEX), _import_words(data))
 
-    _assert_linear(make, 20_000)
+    assert_linear(make, 20_000)
 
 
 ATOMS = ["import ", "from ", ".", "a", "b.", "(", ")", "\\\n", ";", ",", " ", "\n", "#", "\x00", "é", "\t"]
@@ -82,7 +60,7 @@ def test_composed_import_text_linear(atoms: list[str]) -> None:
         data = unit * (k // len(unit) + 1)
         return lambda: (byte_imports("p/m.py", data, INDEX), _import_words(data))
 
-    _assert_linear(make, 40_000)
+    assert_linear(make, 40_000)
 
 
 def test_long_dotted_name_still_resolves_its_short_prefixes() -> None:
@@ -152,7 +130,7 @@ def test_select_linear_on_import_graphs(tmp_path: Path, shape: str, n: int) -> N
         files = build(root, k)
         return lambda: select(root, files, 1 << 20)
 
-    _assert_linear(make, n)
+    assert_linear(make, n)
     if shape == "fan-in":  # each main.py still imports the utils.py beside it
         index = module_index(f"d{i}/{f}" for i in range(100) for f in ("utils.py", "main.py"))
         assert byte_imports("d57/main.py", b"import utils\n", index) == {"d57/utils.py"}
