@@ -289,3 +289,19 @@ def test_migrate_writes_the_entry_point_plan(tmp_path: Path) -> None:
     (role,) = plan_json["roles"]
     assert permissions(role) == {"s3:PutObject": ["arn:aws:s3:::acme-live/in/x"]}
     assert any("scripts/backfill.py" in n for n in role["notes"])
+
+
+def test_unreached_key_client_is_granted_where_its_users_call_it(tmp_path: Path) -> None:
+    """The key's client is built in one module and called in another that imports it; no entry
+    point reaches either. The calls are made in the importer, so that is what is granted."""
+    files = {
+        **SHAPES["procfile"],
+        "helpers/__init__.py": "",
+        "helpers/clients.py": CLIENT,
+        "helpers/mail.py": "from helpers.clients import s3\n\n\ndef purge():\n"
+        "    s3.delete_object(Bucket='acme-live', Key='old')\n",
+    }
+    data = plan(make_repo(tmp_path / "svc", files))
+    (role,) = data["roles"]
+    assert permissions(role)["s3:DeleteObject"] == ["arn:aws:s3:::acme-live/old"]
+    assert any("helpers/clients.py" in n and "no entry point reaches it" in n for n in role["notes"])

@@ -299,7 +299,9 @@ def plan_repository(
         # is revoked (a script, cron job or worker in the same image): granted, and named
         extra = unreached_key_code(root, own, draft.code, credential_code)
         if extra:
-            draft.code |= _follow(extra, selection)
+            # with the modules of the workload that use the key's clients (a helper module that
+            # imports ``services.s3``): the calls are made there, not where the client is built
+            draft.code |= _follow(_importers_within(extra, own, selection.graph), selection)
             draft.notes.add(
                 "granted although no entry point reaches it, because it calls AWS with a key this role "
                 f"replaces: {', '.join(extra)}; if it does not run in this task, give it its own role"
@@ -517,6 +519,23 @@ def plan_repository(
         errors=tuple(dict.fromkeys(errors)),
         secrets=secrets_of(findings),
     )
+
+
+def _importers_within(seeds: list[str], own: list[str], graph: Mapping[str, Iterable[str]]) -> list[str]:
+    """``seeds`` and the files of ``own`` that import them, directly or through each other
+    (one reverse index, each edge walked once)."""
+    users: dict[str, list[str]] = {}
+    for path in own:
+        for target in graph.get(path, ()):
+            users.setdefault(target, []).append(path)
+    found = dict.fromkeys(seeds)
+    todo = list(seeds)
+    while todo:
+        for user in users.get(todo.pop(), ()):
+            if user not in found:
+                found[user] = None
+                todo.append(user)
+    return list(found)
 
 
 def _follow(seeds: Iterable[str], selection: Selection) -> set[str]:
