@@ -20,3 +20,19 @@ def keyshift(
         cwd=cwd,
         timeout=timeout,
     )
+
+
+#: the README's libcst route: ``python -m libcst.tool codemod`` running keyshift's command
+LIBCST_CODEMOD = (
+    "-m",
+    "libcst.tool",
+    "codemod",
+    "-x",
+    "keyshift.codemod.credentials.RemoveStaticCredentialsCommand",
+    "--no-format",
+)
+
+
+def libcst_codemod(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """keyshift's codemod command through libcst's own tool, in a fresh interpreter."""
+    return subprocess.run([sys.executable, *LIBCST_CODEMOD, *args], capture_output=True, text=True, cwd=cwd)

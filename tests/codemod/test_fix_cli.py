@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.cli.subprocess_cli import libcst_codemod
 from typer.testing import CliRunner
 
 from keyshift.cli import app
@@ -236,21 +237,7 @@ def test_subprocess_json_stdout_is_clean(tmp_path: Path) -> None:
 
 def test_libcst_tool_codemod_runs_the_command(tmp_path: Path) -> None:
     root = _tree(tmp_path, {"env.py": ENV_APP, "b.py": REPORT_ONLY_APP})
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "libcst.tool",
-            "codemod",
-            "-x",
-            "keyshift.codemod.credentials.RemoveStaticCredentialsCommand",
-            "--no-format",
-            str(root),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    proc = libcst_codemod(str(root), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert (root / "env.py").read_text() == ENV_APP_FIXED
     assert (root / "b.py").read_text() == REPORT_ONLY_APP

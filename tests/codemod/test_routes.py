@@ -5,10 +5,9 @@ leave the same bytes in every file of the same input."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.cli.subprocess_cli import libcst_codemod
 from typer.testing import CliRunner
 
 from keyshift.cli import app
@@ -64,22 +63,7 @@ def test_fix_migrate_and_libcst_tool_write_the_same_bytes(tmp_path: Path) -> Non
     assert result.exit_code in (0, 1), result.output
 
     tool_root = _copy(tmp_path, "tool")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "libcst.tool",
-            "codemod",
-            "-x",
-            "keyshift.codemod.credentials.RemoveStaticCredentialsCommand",
-            "--no-format",
-            str(tool_root),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
-    )
+    proc = libcst_codemod(str(tool_root), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
 
     fixed = _contents(fix_root)

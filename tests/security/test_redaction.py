@@ -17,16 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.cli.subprocess_cli import LIBCST_CODEMOD
 from tests.security.redaction_helpers import Creds, build_repo, files_under, leaks, make_creds, run
 
-LIBCST = [
-    "-m",
-    "libcst.tool",
-    "codemod",
-    "-x",
-    "keyshift.codemod.credentials.RemoveStaticCredentialsCommand",
-    "--no-format",
-]
+LIBCST = list(LIBCST_CODEMOD)
 
 #: id, argv ({repo}, {out}, {fleet} filled in), exit codes that mean "it ran and found something"
 RUNS: list[tuple[str, list[str], tuple[int, ...]]] = [
