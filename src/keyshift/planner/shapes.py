@@ -249,16 +249,17 @@ def _query_tables(call: ApiCall) -> list[tuple[str | None, str]]:
     return sorted(out, key=lambda p: (p[0] or "", p[1]))
 
 
+def _literals(calls: list[ApiCall], service: str, param: str) -> frozenset[Const]:
+    """The literal values any of ``service``'s calls passes as ``param``."""
+    return frozenset(
+        v for c in calls if c.service == service for v in (c.param(param) or ()) if isinstance(v, Const)
+    )
+
+
 def with_context(calls: list[ApiCall]) -> list[ApiCall]:
     """Fill what one call leaves out from its siblings: Athena work groups, Step Functions
     executions, the log groups a Logs Insights query ID stands for, DynamoDB stream ARNs."""
-    workgroups = frozenset(
-        v
-        for c in calls
-        if c.service == "athena"
-        for v in (c.param("WorkGroup") or ())
-        if isinstance(v, Const)
-    )
+    workgroups = _literals(calls, "athena", "WorkGroup")
     machines = frozenset(
         Const(v.value.replace(":stateMachine:", ":execution:") + ":*")
         for c in calls
@@ -266,13 +267,7 @@ def with_context(calls: list[ApiCall]) -> list[ApiCall]:
         for v in (c.param("stateMachineArn") or ())
         if isinstance(v, Const) and ":stateMachine:" in v.value
     )
-    streams = frozenset(
-        v
-        for c in calls
-        if c.service == "kinesis"
-        for v in (c.param("StreamName") or ())
-        if isinstance(v, Const)
-    )
+    streams = _literals(calls, "kinesis", "StreamName")
     queried = frozenset(
         v
         for c in calls
@@ -280,13 +275,7 @@ def with_context(calls: list[ApiCall]) -> list[ApiCall]:
         for name in ("logGroupName", "logGroupNames")
         for v in (c.param(name) or ())
     )
-    stream_arns = frozenset(
-        v
-        for c in calls
-        if c.service == "dynamodbstreams"
-        for v in (c.param("StreamArn") or ())
-        if isinstance(v, Const)
-    )
+    stream_arns = _literals(calls, "dynamodbstreams", "StreamArn")
     out = []
     for call in calls:
         if call.service == "dynamodbstreams" and call.param("StreamArn") is None and stream_arns:
