@@ -214,9 +214,10 @@ def plan_repository(
     listed = frozenset(rel(root, p) for p in files)
     modules = selection.index  # the one import index, built by the selection over every file it read
     started: set[str] = set()  # workloads whose code is what their entry points reach
+    owned: dict[str, list[str]] = {}  # workload -> the parsed files its folder holds
     for service in services:
         # two families in one folder (infra/ naming every service) both run that folder's code
-        own = [
+        own = owned[_unit(service)] = [
             p for p in trees if (h := _holder(services, p)) is not None and h.directory == service.directory
         ]
         start = workload_start(
@@ -290,11 +291,7 @@ def plan_repository(
     rejected = {k for k in key_places if k in suppressed or placeholder_key(k)}
     for unit in sorted(started):
         draft = drafts[unit]
-        own = [
-            p
-            for p in trees
-            if (h := _holder(services, p)) is not None and h.directory == draft.service.directory
-        ]
+        own = owned[unit]
         # code that makes calls with the key this role replaces still runs somewhere once the key
         # is revoked (a script, cron job or worker in the same image): granted, and named
         extra = unreached_key_code(root, own, draft.code, credential_code)
