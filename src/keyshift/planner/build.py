@@ -24,7 +24,7 @@ from keyshift.awsnames import KEY_ID_TOKEN as KEY_ID
 from keyshift.config import Config
 from keyshift.detect.account import account_id as decode_account
 from keyshift.errors import KeyshiftError
-from keyshift.model import CredentialKind, Secret
+from keyshift.model import CredentialKind
 from keyshift.planner import names as role_names
 from keyshift.planner.analysis import ApiCall, analyze, is_test_path
 from keyshift.planner.candidates import (
@@ -49,6 +49,7 @@ from keyshift.planner.keys import (
     placeholder_key,
     plan_findings,
 )
+from keyshift.planner.plans import PlanResult, RolePlan
 from keyshift.planner.reach import unreached, unreached_key_code, workload_start
 from keyshift.planner.values import Assumed, Const, EnvRead, Origin, Values
 from keyshift.planner.workloads import (
@@ -76,44 +77,6 @@ DEFAULT_CHAIN = "previously default chain (instance profile or environment)"
 _CREDENTIAL_NAMES = (*CREDENTIAL_KWARGS, *CHAIN_ENV_VARS)
 
 __all__ = ["Blocker", "Grant", "PlanResult", "RolePlan", "plan_repository"]
-
-
-@dataclass(frozen=True, slots=True)
-class RolePlan:
-    """The one role of one workload, replacing every key the workload's code used."""
-
-    name: str
-    service: str
-    directory: str
-    key_ids: tuple[str, ...]
-    account_id: str | None
-    region: str
-    grants: tuple[Grant, ...]
-    unresolved: tuple[str, ...]
-    blockers: tuple[Blocker, ...]
-    taskdefs: tuple[str, ...]
-    notes: tuple[str, ...]
-    key_locations: tuple[str, ...]
-    target: str = "ecs"  # "ecs" | "lambda" | "eks"
-    partition: str = "aws"
-    execution_needs: tuple[str, ...] = ()  # what the task's execution role must allow
-    write_execution_role: bool = False  # the task definition names none: keyshift writes one
-    regions: tuple[str, ...] = ()  # every region the workload's calls name
-
-    @property
-    def key_id(self) -> str:
-        """The first key the role replaces (role-name templates, one-key reports)."""
-        return self.key_ids[0] if self.key_ids else ""
-
-
-@dataclass(frozen=True, slots=True)
-class PlanResult:
-    root: str
-    roles: tuple[RolePlan, ...]
-    unresolved: tuple[str, ...]
-    errors: tuple[str, ...]
-    #: secrets the plan's scan found, for the outputs' ``Scrubber`` only; never shown
-    secrets: frozenset[Secret] = field(default=frozenset(), repr=False, compare=False)
 
 
 @dataclass(slots=True)
@@ -185,8 +148,9 @@ def plan_repository(
         from keyshift.sources.worktree import is_excluded
 
         files = [p for p in files if not is_excluded(rel(root, p), scan_config.exclude)]
-    py_files = [rel(root, p) for p in files if p.suffix == ".py" and not is_test_path(rel(root, p))]
-    py_files = installed_code_removed(root, py_files, [rel(root, p) for p in files])
+    relnames = [rel(root, p) for p in files]  # each listed file's repo-relative name, computed once
+    py_files = [n for n, p in zip(relnames, files, strict=True) if p.suffix == ".py" and not is_test_path(n)]
+    py_files = installed_code_removed(root, py_files, relnames)
     if scan is None:
         progress.phase("scanning for keys")
     findings, suppressed, scan_errors = plan_findings(root, scan_config, scan)
@@ -211,7 +175,7 @@ def plan_repository(
     # belong to the directory workload that holds them
     drafts: dict[str, _RoleDraft] = {}
     reached: set[str] = set()
-    listed = frozenset(rel(root, p) for p in files)
+    listed = frozenset(relnames)
     modules = selection.index  # the one import index, built by the selection over every file it read
     started: set[str] = set()  # workloads whose code is what their entry points reach
     owned: dict[str, list[str]] = {}  # workload -> the parsed files its folder holds
@@ -381,6 +345,8 @@ def plan_repository(
                 f"{unresolved.path}:{unresolved.line}: {unresolved.what}: {unresolved.reason}"
             )
         for where, at, key, callee in analysis.outside:
+            if key in rejected:
+                continue  # a documentation example or placeholder: no credential to keep
             # deleting the setting would break this call: the role cannot stand in for the key here
             outside.add(
                 f"{where}:{at}: key {key} is passed to {callee}: used outside AWS: a task role cannot "
