@@ -22,8 +22,9 @@ than the grouped form carries (denials, calls that issue temporary keys, request
 that are not an object, hold escapes or may hold more values than ``arns.from_record`` walks,
 missing times or event IDs) are folded one by one from their decoded fields. ARN values in the
 parameters are found in the raw JSON by one C-level regex per record and join the grouped form
-(``_ARN_VALUES``), so calls that name KMS keys, topics or functions stay on the grouped path. The property tests compare this path's partial with the full
-parse's on adversarial and generated trails. msgspec is an optional dependency (``pip install
+(``_ARN_VALUES``), so calls that name KMS keys, topics or functions stay on the grouped path.
+The property tests compare this path's partial with the full parse's on adversarial and
+generated trails. msgspec is an optional dependency (``pip install
 keyshift[fast]``); without it every record goes through the full parse.
 """
 
@@ -461,6 +462,8 @@ def _capped(p: Partial) -> bool:
             or len(agg["resources"]) >= CAP * 4
         ):
             return True
+    if p["stats"]["denials_dropped"] or len(p["denials"]) >= CAP:
+        return True
     return any(len(table) >= CAP for table in p["denials"].values())
 
 
