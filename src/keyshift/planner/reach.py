@@ -286,13 +286,16 @@ def reach(
     index: Mapping[str, list[str]],
     default_django: bool = False,
     taskdefs: tuple[str, ...] = (),
+    family: str | None = None,
 ) -> Reach:
     """The files a workload built from ``directory`` starts with, and how they were found.
 
     ``compose_files``: compose files that may build it; ``env``: its deployment environment
     (``DJANGO_SETTINGS_MODULE``, ``FLASK_APP``, ``PYTHONPATH``); ``default_django``: no start
     command anywhere, but ``manage.py`` says the folder is a Django project; ``taskdefs``: its
-    ECS task definition files, whose containers' ``command``/``entryPoint`` override the image's.
+    ECS task definition files (JSON, Terraform, CloudFormation, Copilot), whose containers'
+    ``command``/``entryPoint`` override the image's; ``family``: the workload's task family, when
+    one file defines several.
     """
     dirs = _dirs(files)
     result = Reach()
@@ -316,7 +319,7 @@ def reach(
     image_runs = False  # a task definition container keeps the image's own command
     for taskdef in taskdefs:
         base = next(iter(images.values()), None) or _identity(directory)
-        for cmd, ep in taskdef_overrides(root, files, taskdef):
+        for cmd, ep in taskdef_overrides(root, files, taskdef, family):
             image_runs = image_runs or (cmd is None and ep is None)
             chosen = combine(ep, cmd) if ep is not None else combine(base.entrypoint, cmd or base.cmd)
             if chosen is not None and (cmd is not None or ep is not None):
@@ -457,6 +460,7 @@ def workload_start(
     files: frozenset[str],
     index: Mapping[str, list[str]],
     taskdefs: list[str] | tuple[str, ...] = (),
+    family: str | None = None,
 ) -> Reach:
     """``reach`` for one workload: its compose files, the start settings of its environment
     (``env_value(name)`` -> setting or None), and ``manage.py`` for a project no file starts."""
@@ -471,7 +475,7 @@ def workload_start(
         setting = env_value(name)
         if setting is not None and setting.kind != "taskdef-secret":
             env[name] = setting.value
-    return reach(root, directory, compose, env, files, index, kind == "directory", tuple(taskdefs))
+    return reach(root, directory, compose, env, files, index, kind == "directory", tuple(taskdefs), family)
 
 
 def unreached(root: Path, own: list[str], code: set[str], limit: int = 8) -> str | None:
