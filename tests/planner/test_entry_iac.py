@@ -51,7 +51,9 @@ TF_FILE = """resource "aws_ecs_task_definition" "svc" {
   container_definitions = templatefile("${path.module}/containers.json", { tag = var.tag })
 }
 """
-CONTAINERS_JSON = '[{"name": "app", "image": "svc:${tag}", "entryPoint": ["python"], "command": ["serve.py"]}]'
+CONTAINERS_JSON = (
+    '[{"name": "app", "image": "svc:${tag}", "entryPoint": ["python"], "command": ["serve.py"]}]'
+)
 CFN = """AWSTemplateFormatVersion: "2010-09-09"
 Resources:
   Task:

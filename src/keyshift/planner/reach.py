@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from keyshift.planner import startconfigs
 from keyshift.planner.analysis import is_test_path
 from keyshift.planner.entrypoints import (
     MAX_DEPTH,
@@ -367,11 +368,22 @@ def reach(
 
 
 def _scripts(ctx: _Context, outcome: Outcome, env: dict[str, str]) -> None:
-    """Shell scripts the command runs, read (never run) and interpreted line by line."""
+    """Shell scripts the command runs, read (never run) and interpreted line by line, and the
+    config files of its app servers and supervisord (``startconfigs``), which may run more."""
     done = 0
-    while outcome.scripts and done < MAX_DEPTH * 4:
-        path, cwd, args = outcome.scripts.pop(0)
+    while (outcome.scripts or outcome.configs) and done < MAX_DEPTH * 4:
         done += 1
+        if not outcome.scripts:
+            startconfigs.follow(
+                outcome.configs.pop(0),
+                lambda image_path: _listed(to_repo(ctx, image_path), ctx.files),
+                lambda path: _read(ctx.root, path, ctx.files),
+                lambda pattern: _matching(ctx, pattern),
+                env,
+                outcome,
+            )
+            continue
+        path, cwd, args = outcome.scripts.pop(0)
         repo = to_repo(ctx, path)
         if repo is None or repo not in ctx.files:
             outcome.unresolved.append(f"runs the script {program(path)}, which is not in the build context")
@@ -381,6 +393,29 @@ def _scripts(ctx: _Context, outcome: Outcome, env: dict[str, str]) -> None:
             outcome.targets.append(Target("path", path, cwd))
             continue
         shell(text, cwd, env, outcome, 1, args, in_script=True)
+    if outcome.scripts or outcome.configs:
+        outcome.unresolved.append("runs more scripts and config files than keyshift follows")
+
+
+def _listed(path: str | None, files: frozenset[str]) -> str | None:
+    return path if path is not None and path in files else None
+
+
+def _matching(ctx: _Context, pattern: str) -> list[str]:
+    """The build context's files an image path pattern (``/etc/supervisor/conf.d/*.conf``)
+    matches: its folder mapped back through the copies, its name matched there."""
+    folder = to_repo(ctx, posixpath.dirname(pattern))
+    if folder is None:
+        return []
+    prefix = "" if folder == "." else folder + "/"
+    name = posixpath.basename(pattern)
+    return sorted(
+        p
+        for p in ctx.files
+        if p.startswith(prefix)
+        and "/" not in p[len(prefix) :]
+        and fnmatch.fnmatchcase(p[len(prefix) :], name)
+    )
 
 
 def _resolve(
