@@ -37,6 +37,7 @@ from keyshift.planner.candidates import (
 )
 from keyshift.planner.deploy import Service, discover, rel, service_for, single_project, walk
 from keyshift.planner.deploy import _read as read_text_or_empty
+from keyshift.planner.ecrpulls import image_pulls
 from keyshift.planner.grants import Grant, _env_region, _regions, _single_region, grants_for
 from keyshift.planner.keys import (
     Blocker,
@@ -51,7 +52,7 @@ from keyshift.planner.keys import (
 )
 from keyshift.planner.plans import PlanResult, RolePlan
 from keyshift.planner.reach import unreached, unreached_key_code, workload_start
-from keyshift.planner.values import Assumed, Const, EnvRead, Origin, Values
+from keyshift.planner.values import Assumed, EnvRead
 from keyshift.planner.workloads import (
     has_main,
     kubernetes,
@@ -377,7 +378,7 @@ def plan_repository(
             (c, k) for c, k in item.calls if c.service == "ecr" and c.method == "get_authorization_token"
         ]
         if logins:
-            pulls = _image_pulls(root, sorted(item.code & set(trees)), logins[0][0])
+            pulls = image_pulls(root, sorted(item.code & set(trees)), logins[0][0])
             item.calls.extend((pull, logins[0][1]) for pull in pulls)
 
     roles: list[RolePlan] = []
@@ -586,27 +587,3 @@ def _belongs(place: str, item: _RoleDraft, services: list[Service], project: str
         return True
     holder = _holder(services, path)
     return holder is not None and holder.directory == item.service.directory
-
-
-_ECR_IMAGE = re.compile(
-    r"(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([a-z0-9][a-z0-9._/-]*)(?=[:@\"'\s]|$)"
-)
-_PULL_METHODS = ("batch_get_image", "get_download_url_for_layer", "batch_check_layer_availability")
-
-
-def _image_pulls(root: Path, code: list[str], login: ApiCall) -> list[ApiCall]:
-    """Pulls of ECR images whose full URI the workload's code spells out (docker SDK, subprocess)."""
-    calls: list[ApiCall] = []
-    for path in code:
-        text = read_text_or_empty(root / path)  # unreadable: the scan names it, the plan goes on
-        for number, line in enumerate(text.splitlines(), 1):
-            for match in _ECR_IMAGE.finditer(line):
-                account, region, repository = match.groups()
-                origin = Origin(login.origin.creds, frozenset({Const(region)}), path, number)
-                params: tuple[tuple[str, Values], ...] = (
-                    ("registryId", frozenset({Const(account)})),
-                    ("repositoryName", frozenset({Const(repository)})),
-                )
-                via = f"pull of {match.group(0)}"
-                calls.extend(ApiCall("ecr", m, params, origin, path, number, via) for m in _PULL_METHODS)
-    return calls
