@@ -1,10 +1,9 @@
 import os
 
 from flask import Flask, request
+from jobs import welcome
 from redis import Redis
 from rq import Queue
-
-from jobs import welcome
 
 app = Flask(__name__)
 queue = Queue(connection=Redis.from_url(os.environ["REDIS_URL"]))

@@ -2,7 +2,6 @@ import json
 import time
 
 import boto3
-
 import orders
 
 session = boto3.Session(

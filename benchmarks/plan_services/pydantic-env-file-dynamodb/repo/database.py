@@ -1,5 +1,4 @@
 import boto3
-
 from config import settings
 
 _kw = dict(

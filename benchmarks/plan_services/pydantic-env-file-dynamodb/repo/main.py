@@ -1,9 +1,8 @@
 import uuid
 
-from fastapi import FastAPI, HTTPException, UploadFile
-
 from config import settings
 from database import s3, table
+from fastapi import FastAPI, HTTPException, UploadFile
 
 app = FastAPI()
 
