@@ -221,7 +221,14 @@ def plan_repository(
             p for p in trees if (h := _holder(services, p)) is not None and h.directory == service.directory
         ]
         start = workload_start(
-            root, service.directory, service.kind, service.env_value, listed, modules, service.taskdefs
+            root,
+            service.directory,
+            service.kind,
+            service.env_value,
+            listed,
+            modules,
+            (*service.taskdefs, *service.other_taskdefs),
+            service.family,
         )
         if start.seeds is not None:
             draft = _RoleDraft(service, _follow(start.seeds, selection))
