@@ -288,6 +288,20 @@ def test_kubernetes_env_reaches_the_workload_it_names(tmp_path: Path) -> None:
     assert code == 1
 
 
+def test_kubernetes_env_reaches_code_no_dockerfile_here_builds(tmp_path: Path) -> None:
+    """No Dockerfile (the image is built elsewhere): the manifest's key reaches the repository's
+    only workload, the code at its root."""
+    files = {
+        "app.py": 'import boto3\ns3 = boto3.client("s3", region_name="us-east-1")\n'
+        's3.put_object(Bucket="reports-out", Key="daily.csv", Body=b"x")\n',
+        "k8s/deploy.yaml": _deployment("reporter", "registry.example/reporter:1"),
+    }
+    root = make_repo(tmp_path / "reporter", files)
+    _, data = _plan(root)
+    assert _pairs(data) == {("s3:PutObject", "arn:aws:s3:::reports-out/daily.csv")}
+    assert [role["target"] for role in data["roles"]] == ["eks"]
+
+
 def test_a_key_no_workload_holds_is_never_nothing_to_plan(tmp_path: Path) -> None:
     """A manifest whose names match none of the workloads: no workload claims the key, and the
     plan says so (it said "nothing to plan", exit 0)."""

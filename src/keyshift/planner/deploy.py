@@ -212,12 +212,6 @@ def discover(
             _taskdef(root, path, relpath, text, data, get, by_dir)
     for path in files:
         _infrastructure(root, path, rel(root, path), get, by_dir)
-    for manifest in k8senv.manifests(root, files):  # Kubernetes env reaches default-chain clients
-        key = k8senv.owner(manifest, {k: s.name for k, s in services.items()})
-        if key is not None:
-            services[key].env.extend(
-                EnvSetting(n, v, manifest.path, line, "k8s") for n, v, line in manifest.env
-            )
     explicit = bool(services)
     # without a Dockerfile, compose file or task definition anywhere, each top-level directory
     # holding Python code is a service of its own (a repository of several small services)
@@ -256,6 +250,14 @@ def discover(
                     service.env.append(setting)
     if not services:
         get("", root_name)
+    # Kubernetes env reaches the default-chain clients of the workload a manifest names (after
+    # the directory workloads exist: manifests often deploy code no Dockerfile here builds)
+    for manifest in k8senv.manifests(root, files):  # Kubernetes env reaches default-chain clients
+        key = k8senv.owner(manifest, {k: s.name for k, s in services.items()})
+        if key is not None:
+            services[key].env.extend(
+                EnvSetting(n, v, manifest.path, line, "k8s") for n, v, line in manifest.env
+            )
     for service in services.values():
         candidates = [
             other
