@@ -24,7 +24,7 @@ def _token(prefix: str, quote: str, body: str) -> str | None:
     token = f"{prefix}{quote}{body}{quote}"
     try:
         module = cst.parse_module(f"x = {token}\n")
-    except cst.ParserSyntaxError:
+    except (cst.ParserSyntaxError, cst.CSTValidationError):  # e.g. b'a' 'b': not one token
         return None
     value = module.body[0].body[0].value  # type: ignore[attr-defined]
     return token if isinstance(value, cst.SimpleString) and value.value == token else None
