@@ -33,6 +33,7 @@ from libcst.metadata import (
     Scope,
 )
 
+from keyshift.awsnames import is_credential_name
 from keyshift.codemod.records import (
     ARGV_METHODS,
     ARGV_REASON,
@@ -241,6 +242,26 @@ def file_paths(meta: Metadata, node: cst.BaseExpression, depth: int = 0) -> list
                 ):
                     out.extend(file_paths(meta, grand, depth + 1))
     return list(dict.fromkeys(out))
+
+
+def credential_read_key(meta: Metadata, node: cst.CSTNode) -> tuple[str, cst.BaseExpression] | None:
+    """``conf["aws"]["access_key"]`` / ``conf.get("aws", "secret_key")``: (key, the object read)."""
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+        index = node.slice[0].slice
+        if isinstance(index, cst.Index):
+            key = literal_text(index.value)
+            if key and is_credential_name(key, beside_access_key=True):
+                return key, node.value
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value in ("get", "getstr")
+    ):
+        for arg in node.args[:2]:
+            key = literal_text(arg.value)
+            if key and is_credential_name(key, beside_access_key=True):
+                return key, node.func.value
+    return None
 
 
 class ValueTracer:
