@@ -85,7 +85,6 @@ def _endpoint_text(node: cst.Call) -> str | None:
 
 def passed_credentials(node: cst.Call, names: set[str], meta: Metadata, add: Add) -> None:
     """Report credentials given to a call that is not a boto3-family factory (see module doc)."""
-    callee = dotted_name(node.func) or cst.Module([]).code_for_node(node.func)[:40]
     keywords = [a.keyword.value for a in node.args if a.keyword is not None and not _is_none(a.value)]
     paired = any(is_access_key_name(k) for k in keywords)
     hits = sorted({k for k in keywords if is_credential_name(k, beside_access_key=paired)})
@@ -100,6 +99,7 @@ def passed_credentials(node: cst.Call, names: set[str], meta: Metadata, add: Add
         hits = [f"{h} (positional)" for h in _positional_hits(node, meta)]
     if not hits:
         return
+    callee = dotted_name(node.func) or cst.Module([]).code_for_node(node.func)[:40]  # rendered only here
     endpoint = _endpoint_text(node) or ""
     if names & OTHER_SERVICE_CLIENTS and "amazonaws.com" not in endpoint.lower():
         add(
