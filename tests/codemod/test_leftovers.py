@@ -399,6 +399,12 @@ NEGATIVES = [
         '    return creds["AccessKeyId"], creds["SecretAccessKey"]\n',
     ),
     (
+        "returns-instance-metadata-keys",
+        "import json\nimport requests\ndef role_credentials(url):\n"
+        "    creds = json.loads(requests.get(url).text)\n"
+        '    return creds["AccessKeyId"], creds["SecretAccessKey"], creds["Token"]\n',
+    ),
+    (
         "returns-a-client-built-from-the-environment",
         "import os\nfrom .aws import make_client\ndef client():\n"
         '    return len(os.getenv("AWS_ACCESS_KEY_ID"))\n',
