@@ -16,8 +16,10 @@ local of the same name as a constant is a different binding.
 from __future__ import annotations
 
 import re
+from ast import literal_eval
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import libcst as cst
@@ -109,11 +111,30 @@ def literal_text(node: cst.BaseExpression) -> str | None:
             continue
         if not isinstance(current, cst.SimpleString | cst.ConcatenatedString):
             return None
-        value = current.evaluated_value
+        value = (
+            _evaluated(current.value) if isinstance(current, cst.SimpleString) else current.evaluated_value
+        )
         if not isinstance(value, str):
             return None
         parts.append(value)
     return "".join(parts)
+
+
+@lru_cache(maxsize=4096)
+def _evaluated(token: str) -> str | bytes:
+    """A string token's value (``SimpleString.evaluated_value``), without compiling the token
+    when it is its own text: no prefix or ``u``, no backslash (or an ``r`` prefix), no carriage
+    return (a triple-quoted CR LF reads as LF). Cached: the analysis asks for the same strings."""
+    prefix = len(token) - len(token.lstrip("uUrR"))
+    quote = token[-1]
+    if prefix <= 1 and quote in "'\"" and token[prefix] == quote:
+        width = 3 if len(token) - prefix >= 6 and token.startswith(quote * 3, prefix) else 1
+        body = token[prefix + width : len(token) - width]
+        raw = prefix == 1 and token[0] in "rR"
+        if (raw or "\\" not in body) and "\r" not in body:
+            return body
+    value: str | bytes = literal_eval(token)
+    return value
 
 
 def _sub_expressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
