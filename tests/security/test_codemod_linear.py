@@ -57,3 +57,16 @@ def test_matchers_never_raise(text: str) -> None:
     SPARK_CREDENTIAL_SETTING.search(text)
     KEY_FILE_NAME.search(text)
     is_candidate(text.encode("utf-8", "surrogatepass"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=200), st.booleans())
+def test_any_endpoint_text_is_judged_without_raising(url: str, session: bool) -> None:
+    """``endpoint_url`` is whatever the scanned code wrote: bad ports, brackets, NULs, no scheme."""
+    literal = repr(url)
+    if session:
+        source = f"import boto3\ns = boto3.Session(aws_access_key_id='x')\nc = s.client('s3', endpoint_url={literal})\n"
+    else:
+        source = f"import boto3\nc = boto3.client('s3', aws_access_key_id='x', endpoint_url={literal})\n"
+    result = fix_source(source.encode())
+    assert [s.status for s in result.sites] in (["rewritten"], ["report-only"])
