@@ -37,7 +37,7 @@ _MAX_HOPS = 12  # a read is at most this many expression levels below its statem
 
 def returned_credentials(meta: Metadata, positions: Mapping[cst.CSTNode, CodeRange]) -> list[Note]:
     """One note per function that returns credentials read in it (see module doc)."""
-    found: dict[cst.FunctionDef, tuple[int, list[str]]] = {}
+    found: dict[cst.FunctionDef, tuple[int, dict[str, None]]] = {}  # line, keys in order
     tracer: ValueTracer | None = None
     followed: dict[tuple[int, str], cst.Return | None] = {}  # each local's uses are read once
     for read, key in _credential_reads(meta):
@@ -51,20 +51,22 @@ def returned_credentials(meta: Metadata, positions: Mapping[cst.CSTNode, CodeRan
         func = _enclosing_function(meta, returned)
         if func is None:
             continue
-        _, keys = found.setdefault(func, (positions[returned].start.line, []))
-        if key not in keys:
-            keys.append(key)
+        found.setdefault(func, (positions[returned].start.line, {}))[1][key] = None
     return [
         Note(
             line,
             "returned-credentials",
-            f"{func.name.value}() returns AWS credentials ({', '.join(keys)}) to its callers, which "
+            f"{func.name.value}() returns AWS credentials ({_shown(list(keys))}) to its callers, which "
             "hand a static key to AWS clients (in another module keyshift cannot tell where it came "
             "from): have the callers use the default chain and delete the helper",
             True,
         )
         for func, (line, keys) in found.items()
     ]
+
+
+def _shown(keys: list[str]) -> str:
+    return ", ".join(keys[:6]) + (f" and {len(keys) - 6} more" if len(keys) > 6 else "")
 
 
 def _credential_reads(meta: Metadata) -> Iterator[tuple[cst.BaseExpression, str]]:
