@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from keyshift.planner import k8senv
+
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*[=:]\s*(.*?)\s*$")
 _DOCKER_ENV = re.compile(r"^\s*(ENV|ARG)\s+(.*)$", re.IGNORECASE)
 
@@ -31,7 +33,7 @@ class EnvSetting:
     value: str
     path: str
     line: int
-    kind: str  # "dotenv" | "compose" | "dockerfile" | "taskdef" | "taskdef-secret"
+    kind: str  # "dotenv" | "compose" | "dockerfile" | "taskdef" | "taskdef-secret" | "k8s"
 
 
 @dataclass(slots=True)
@@ -255,6 +257,14 @@ def discover(
                     service.env.append(setting)
     if not services:
         get("", root_name)
+    # Kubernetes env reaches the default-chain clients of the workload a manifest names (after
+    # the directory workloads exist: manifests often deploy code no Dockerfile here builds)
+    for manifest in k8senv.manifests(root, files):  # Kubernetes env reaches default-chain clients
+        key = k8senv.owner(manifest, {k: s.name for k, s in services.items()})
+        if key is not None:
+            services[key].env.extend(
+                EnvSetting(n, v, manifest.path, line, "k8s") for n, v, line in manifest.env
+            )
     for service in services.values():
         candidates = [
             other

@@ -212,6 +212,7 @@ def blockers_of(service: Service, paired: Mapping[str, str], keys: set[str]) -> 
             "taskdef": "task definition",
             "taskdef-secret": "task definition's secrets",
             "compose": "compose file",
+            "k8s": "Kubernetes manifest",
         }.get(setting.kind, ".env file")
         out.append(
             Blocker(
