@@ -84,6 +84,7 @@ class Interpreter:
         self.func = func
         self.cls = cls
         self.env = env
+        self.shared = False  # ``env`` is the module's globals in the current state (a module body)
         self.inline_returns: set[Value] | None = None
         self.globals: set[str] = set()  # names a function declares ``global``
         # parameters whose callers' values are not known yet (see ``bind_params``)
@@ -92,19 +93,27 @@ class Interpreter:
 
     # ----- names ---------------------------------------------------------------------------
     def assign(self, name: str, values: Values) -> None:
-        self.a.merge(self.env, name, values)
+        if self.shared:
+            self.a.put_name(self.module, name, values)
+        else:
+            self.a.merge(self.env, name, values)
         if name in self.globals:
-            self.a.merge(self.a.cur.names.setdefault(self.module, {}), name, values)
+            self.a.put_name(self.module, name, values)
 
     def lookup(self, name: str) -> Values:
         if name in self.env:
             return self._deref(self.env[name])
         func = self.func
+        log = self.a.log
         while func is not None and func.parent is not None:
+            if log is not None:
+                log.reads.add(("l", func.parent, name))
             outer = self.a.prev.locals.get(func.parent, {})
             if name in outer:
                 return outer[name]
             func = self.a.funcs.get(func.parent)
+        if log is not None:
+            log.reads.add(("n", self.module, name))
         names = self.a.prev.names.get(self.module, {})
         if name in names:
             return self._deref(names[name])
@@ -132,6 +141,8 @@ class Interpreter:
             return frozenset({FuncV(key)})
         if key in self.a.classes:
             return frozenset({ClassV(key)})
+        if self.a.log is not None:
+            self.a.log.reads.add(("n", ref.path, ref.name))
         values = self.a.prev.names.get(ref.path, {}).get(ref.name, EMPTY)
         out: set[Value] = set()
         for value in values:
@@ -163,7 +174,7 @@ class Interpreter:
             if node.value is not None and self.inline_returns is not None:
                 self.inline_returns.update(self.eval(node.value))
             elif node.value is not None and self.func is not None:
-                self.a.merge(self.a.cur.returns, self.func.key, self.eval(node.value))
+                self.a.put_return(self.func.key, self.eval(node.value))
         elif isinstance(node, ast.For | ast.AsyncFor):
             self.bind(node.target, self.iterate(self.eval(node.iter), node.iter))
             self.exec_block(node.body)
@@ -197,7 +208,7 @@ class Interpreter:
                 if isinstance(stmt, ast.Assign | ast.AnnAssign):
                     scope.exec_stmt(stmt, False)
             for name, values in scope.env.items():
-                self.a.merge(self.a.cur.attrs, (key, None, name), values)
+                self.a.put_attr((key, None, name), values)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             key = (self.module, self._qual(node.name))
             if key in self.a.funcs:
@@ -224,11 +235,11 @@ class Interpreter:
         elif isinstance(target, ast.Attribute):
             for owner in self.eval(target.value):
                 if isinstance(owner, InstV):
-                    self.a.merge(self.a.cur.attrs, (owner.key, owner.site, target.attr), values)
+                    self.a.put_attr((owner.key, owner.site, target.attr), values)
                 elif isinstance(owner, ClassV):
-                    self.a.merge(self.a.cur.attrs, (owner.key, None, target.attr), values)
+                    self.a.put_attr((owner.key, None, target.attr), values)
                 elif isinstance(owner, ModV) and owner.path in self.a.modules:
-                    self.a.merge(self.a.cur.names.setdefault(owner.path, {}), target.attr, values)
+                    self.a.put_name(owner.path, target.attr, values)
         elif isinstance(target, ast.Tuple | ast.List):
             tuples = [v for v in values if isinstance(v, TupleV) and len(v.items) == len(target.elts)]
             if tuples and not any(isinstance(e, ast.Starred) for e in target.elts):
@@ -259,7 +270,10 @@ class Interpreter:
         for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=False):
             if kw_default is not None:
                 self.assign(arg.arg, taint(self.eval(kw_default)))
+        log = self.a.log
         for name in names:
+            if context is None and log is not None:
+                log.reads.add(("p", (func.key, name)))
             values = context.get(name) if context is not None else self.a.prev.params.get((func.key, name))
             if values:
                 self.env[name] = taint(values)
@@ -268,6 +282,9 @@ class Interpreter:
             for name in names:
                 if name != first:
                     self.env[name] = self.env.get(name, EMPTY) | UNKNOWN
+        if log is not None:
+            log.reads.add(("first",))
+            log.reads.add(("s", func.key))
         self.pending = pending_parameters(self.a, func, names, self.env)
         if func.cls is not None and positional and not is_static(func):
             first = positional[0].arg
@@ -441,13 +458,20 @@ class Interpreter:
 
     def _member(self, owner: InstV | ClassV, attr: str) -> Values:
         out: set[Value] = set()
+        log = self.a.log
         if isinstance(owner, InstV) and owner.site is not None:
+            if log is not None:
+                log.reads.add(("a", (owner.key, owner.site, attr)))
             out.update(self._deref(self.a.prev.attrs.get((owner.key, owner.site, attr), EMPTY)))
         elif isinstance(owner, InstV):
             # an instance from nowhere in particular (a method no code calls) sees every instance's state
             for cls in self._classes_of(owner.key):
+                if log is not None:
+                    log.reads.add(("aa", cls, attr))
                 out.update(self._deref(self.a.any_site_attrs().get((cls, attr), EMPTY)))
         for cls in self._classes_of(owner.key):
+            if log is not None:
+                log.reads.add(("a", (cls, None, attr)))
             out.update(self._deref(self.a.prev.attrs.get((cls, None, attr), EMPTY)))
             method = (cls[0], f"{cls[1]}.{attr}")
             if method in self.a.classes:  # a nested class: ``Parent.Meta``
@@ -456,7 +480,9 @@ class Interpreter:
             func = self.a.funcs.get(method)
             if func is not None:
                 if func.is_property and isinstance(owner, InstV):
-                    self.a.merge(self.a.cur.params, (method, self._first_param(func)), frozenset({owner}))
+                    self.a.put_param((method, self._first_param(func)), frozenset({owner}))
+                    if log is not None:
+                        log.reads.add(("r", method))
                     out.update(self.a.prev.returns.get(method, EMPTY))
                 elif isinstance(owner, InstV):
                     out.add(BoundMethod(method, owner))
@@ -582,15 +608,16 @@ class Interpreter:
                 extra = frozenset({DictV(((name, values),))})
                 bound[fargs.kwarg.arg] = bound.get(fargs.kwarg.arg, EMPTY) | extra
         for name, values in bound.items():
-            self.a.merge(self.a.cur.params, (key, name), values)
+            self.a.put_param((key, name), values)
         if node is not None and self.a.inline_depth == 0:
             site = f"{self.module}:{getattr(node, 'lineno', 0)}:{getattr(node, 'col_offset', 0)}"
-            contexts = self.a.cur.sites.setdefault(key, {})
-            previous = contexts.setdefault(site, {})
-            for name, values in bound.items():
-                self.a.merge(previous, name, values)
+            self.a.put_site(key, site, tuple(bound.items()))
         inlined = self._inline(func, inst, positional, args, kwargs)
-        return inlined if inlined is not None else self.a.prev.returns.get(key, EMPTY)
+        if inlined is not None:
+            return inlined
+        if self.a.log is not None:
+            self.a.log.reads.add(("r", key))
+        return self.a.prev.returns.get(key, EMPTY)
 
     def _inline(
         self,
