@@ -56,15 +56,40 @@ class UnitLog:
         self.regions_start = regions_start
         self.hierarchy = False  # used the class hierarchy
         self.errors: list[str] = []
-        self.calls: set[ApiCall] = set()
-        self.unresolved: set[Unresolved] = set()
-        self.sessions: set[tuple[str, Origin]] = set()
-        self.outside: set[tuple[str, int, str, str]] = set()
+        # what it recorded, made when it records something (most units record nothing)
+        self.calls: set[ApiCall] | None = None
+        self.unresolved: set[Unresolved] | None = None
+        self.sessions: set[tuple[str, Origin]] | None = None
+        self.outside: set[tuple[str, int, str, str]] | None = None
+
+
+def compact(writes: list[Write]) -> list[Write]:
+    """The same writes with each entry written once, where it was first written (its values
+    unioned): merges are unions, so the state they leave is the same, in the same key order.
+    A function body runs twice per context, so most of its writes repeat."""
+    out: list[Write] = []
+    at: dict[tuple[Any, ...], int] = {}
+    for write in writes:
+        kind = write[0]
+        key = write[:3] if kind in (NAME, SITE) else write[:2]
+        index = at.get(key)
+        if index is None:
+            at[key] = len(out)
+            out.append(write)
+        elif kind == SITE:
+            merged = dict(out[index][3])
+            for name, values in write[3]:
+                merged[name] = merged[name] | values if name in merged else values
+            out[index] = (SITE, write[1], write[2], tuple(merged.items()))
+        elif kind not in (TOUCH, HIERARCHY):
+            out[index] = (*write[:-1], out[index][-1] | write[-1])
+    return out
 
 
 def _table(changed: set[tuple[Any, ...]], tag: str, old: dict[Any, Any], new: dict[Any, Any]) -> None:
     for key in old.keys() | new.keys():
-        if old.get(key) != new.get(key):
+        before, after = old.get(key), new.get(key)
+        if before is not after and before != after:
             changed.add((tag, key))
 
 
@@ -76,7 +101,8 @@ def _nested(
         if before is after or before == after:
             continue
         for name in before.keys() | after.keys():
-            if before.get(name) != after.get(name):
+            was, now = before.get(name), after.get(name)
+            if was is not now and was != now:
                 changed.add((tag, outer, name))
 
 
@@ -89,7 +115,8 @@ def changed_keys(old: State, new: State) -> set[tuple[Any, ...]]:
     _table(changed, "r", old.returns, new.returns)
     _table(changed, "s", old.sites, new.sites)
     for key in old.attrs.keys() | new.attrs.keys():
-        if old.attrs.get(key) != new.attrs.get(key):
+        before, after = old.attrs.get(key), new.attrs.get(key)
+        if before is not after and before != after:
             changed.add(("a", key))
             changed.add(("aa", key[0], key[2]))
     if bool(old.params or old.sites) != bool(new.params or new.sites):

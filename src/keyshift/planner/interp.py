@@ -125,6 +125,11 @@ class Interpreter:
         return EMPTY
 
     def _deref(self, values: Values) -> Values:
+        for value in values:
+            if isinstance(value, ImportRef):
+                break
+        else:
+            return values
         out: set[Value] = set()
         for value in values:
             if isinstance(value, ImportRef):
@@ -283,8 +288,9 @@ class Interpreter:
                 if name != first:
                     self.env[name] = self.env.get(name, EMPTY) | UNKNOWN
         if log is not None:
-            log.reads.add(("first",))
             log.reads.add(("s", func.key))
+            if not self.a.prev.sites.get(func.key):
+                log.reads.add(("first",))  # read only when the function has no call site
         self.pending = pending_parameters(self.a, func, names, self.env)
         if func.cls is not None and positional and not is_static(func):
             first = positional[0].arg
@@ -328,10 +334,11 @@ class Interpreter:
             values = self._eval(node)
         finally:
             self.a.depth -= 1
-        if any(getattr(v, "depth", 0) > MAX_NESTING for v in values):
-            # ``x2 = [x1, {"k": x1}]`` repeated: each level doubles the paths an equality test
-            # walks, so a few hostile lines would stall the fixpoint; deep is unknown instead
-            values = frozenset(v for v in values if getattr(v, "depth", 0) <= MAX_NESTING) | UNKNOWN
+        for value in values:
+            if getattr(value, "depth", 0) > MAX_NESTING:
+                # ``x2 = [x1, {"k": x1}]`` repeated: each level doubles the paths an equality test
+                # walks, so a few hostile lines would stall the fixpoint; deep is unknown instead
+                return frozenset(v for v in values if getattr(v, "depth", 0) <= MAX_NESTING) | UNKNOWN
         return values
 
     def _eval(self, node: ast.expr) -> Values:

@@ -13,7 +13,18 @@ from typing import Any
 
 from keyshift.awsnames import LANGCHAIN_BEDROCK_PACKAGES, SDK_MODULES
 from keyshift.planner.djstorages import storage_calls
-from keyshift.planner.fixpoint import ATTR, HIERARCHY, NAME, PARAM, RETURN, SITE, TOUCH, UnitLog, changed_keys
+from keyshift.planner.fixpoint import (
+    ATTR,
+    HIERARCHY,
+    NAME,
+    PARAM,
+    RETURN,
+    SITE,
+    TOUCH,
+    UnitLog,
+    changed_keys,
+    compact,
+)
 from keyshift.planner.pyparse import parse
 from keyshift.planner.records import (
     MAX_CONTEXTS,
@@ -78,6 +89,8 @@ class Analyzer:
         self.log: UnitLog | None = None
         self.logs: dict[tuple[str, Any], UnitLog] = {}
         self.changed: set[tuple[Any, ...]] | None = None
+        self.readers: dict[tuple[Any, ...], set[tuple[str, Any]]] = {}  # read key -> units
+        self.dirty: set[tuple[str, Any]] = set()  # units that read a changed key (in some run)
         self.hierarchy_log: UnitLog | None = None
         self.env_lookup = env_lookup  # (path, name) -> str | None
         self.modules: dict[str, Module] = {}
@@ -239,11 +252,19 @@ class Analyzer:
 
     @property
     def default_sessions(self) -> set[tuple[str, Origin]]:
-        return self.log.sessions if self.log is not None else self._sessions
+        if self.log is None:
+            return self._sessions
+        if self.log.sessions is None:
+            self.log.sessions = set()
+        return self.log.sessions
 
     @property
     def outside(self) -> set[tuple[str, int, str, str]]:
-        return self.log.outside if self.log is not None else self._outside
+        if self.log is None:
+            return self._outside
+        if self.log.outside is None:
+            self.log.outside = set()
+        return self.log.outside
 
     # ----- driver --------------------------------------------------------------------------
     def run(self) -> Analysis:
@@ -251,10 +272,13 @@ class Analyzer:
             self.cur = State()
             self._pass()
             if self.cur == self.prev:
-                self.changed = set()  # the recording pass reads the same state
+                self.changed, self.dirty = set(), set()  # the recording pass reads the same state
                 break
             if self.incremental:
                 self.changed = changed_keys(self.prev, self.cur)
+                self.dirty = set()
+                for key in self.changed:
+                    self.dirty.update(self.readers.get(key, ()))
             self.prev = self.cur
         self.recording = True
         self.cur = State()
@@ -265,10 +289,10 @@ class Analyzer:
         if self.hierarchy_log is not None:
             logs.append(self.hierarchy_log)
         for log in logs:
-            calls |= log.calls
-            unresolved |= log.unresolved
-            sessions |= log.sessions
-            outside |= log.outside
+            calls.update(log.calls or ())
+            unresolved.update(log.unresolved or ())
+            sessions.update(log.sessions or ())
+            outside.update(log.outside or ())
         self.calls, self.unresolved, self._sessions, self._outside = calls, unresolved, sessions, outside
         self._guarded("django-storages settings", self._storages)
         return Analysis(
@@ -309,7 +333,7 @@ class Analyzer:
             return
         log = self.logs.get(unit)
         env = self.cur.names.get(unit[1]) if unit[0] == "m" else None
-        if log is not None and self._unchanged(log, env):
+        if log is not None and self._unchanged(unit, log, env):
             self.stats["units_replayed"] += 1
             self.replay(log, unit)
             return
@@ -325,16 +349,24 @@ class Analyzer:
             log.regions = log.regions or self.hierarchy_log.regions
         if unit[0] == "f":
             log.locals = self.cur.locals.get(unit[1])
+        log.writes = compact(log.writes)
+        for key in log.reads:
+            readers = self.readers.get(key)
+            if readers is None:
+                self.readers[key] = {unit}
+            else:
+                readers.add(unit)
         self.logs[unit] = log
 
-    def _unchanged(self, log: UnitLog, env: dict[str, Values] | None) -> bool:
+    def _unchanged(self, unit: tuple[str, Any], log: UnitLog, env: dict[str, Values] | None) -> bool:
         if self.changed is None:
             return False
         if log.regions and len(self._regions) != log.regions_start:
             return False
         if log.env_start is not None and (env or {}) != log.env_start:
             return False
-        return not self.changed or log.reads.isdisjoint(self.changed)
+        # units that once read a changed entry, then the ones whose last run did
+        return unit not in self.dirty or log.reads.isdisjoint(self.changed)
 
     def replay(self, log: UnitLog, unit: tuple[str, Any]) -> None:
         """What a unit's last run wrote, written again in the same order."""
@@ -444,17 +476,33 @@ class Analyzer:
     def merge(self, table: dict[Any, Values], key: Any, values: Values) -> None:
         if not values:
             return
-        old = table.get(key, EMPTY)
-        if not values <= old:
+        old = table.get(key)
+        if old is None:
+            table[key] = values  # the same set, so the next pass's comparison starts with ``is``
+        elif not values <= old:
             table[key] = old | values
 
     def record(self, call: ApiCall) -> None:
-        if self.recording:
-            (self.log.calls if self.log is not None else self.calls).add(call)
+        if not self.recording:
+            return
+        log = self.log
+        if log is None:
+            self.calls.add(call)
+        elif log.calls is None:
+            log.calls = {call}
+        else:
+            log.calls.add(call)
 
     def note(self, item: Unresolved) -> None:
-        if self.recording:
-            (self.log.unresolved if self.log is not None else self.unresolved).add(item)
+        if not self.recording:
+            return
+        log = self.log
+        if log is None:
+            self.unresolved.add(item)
+        elif log.unresolved is None:
+            log.unresolved = {item}
+        else:
+            log.unresolved.add(item)
 
     def env_value(self, path: str, name: str) -> str | None:
         if self.env_lookup is None:
