@@ -28,6 +28,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -49,14 +50,33 @@ SERVICES = (
     ("sts.amazonaws.com", "GetCallerIdentity", {}),
 )
 
+# ``--arns``: calls whose request parameters carry ARNs (KMS key, SNS topic, secret, Lambda
+# function, state machine, role), as KMS data events and most service-to-service calls do
+_KMS_KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+ARN_SERVICES = (
+    ("kms.amazonaws.com", "Decrypt", {"keyId": _KMS_KEY, "encryptionAlgorithm": "SYMMETRIC_DEFAULT",
+                                      "encryptionContext": {"aws:s3:arn": "arn:aws:s3:::acme-data/exports"}}),
+    ("sns.amazonaws.com", "Publish", {"topicArn": f"arn:aws:sns:eu-west-1:{ACCOUNT}:alerts"}),
+    ("secretsmanager.amazonaws.com", "GetSecretValue",
+     {"secretId": f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:db-AbCdEf"}),
+    ("lambda.amazonaws.com", "Invoke",
+     {"functionName": f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:resize"}),
+    ("states.amazonaws.com", "StartExecution",
+     {"stateMachineArn": f"arn:aws:states:eu-west-1:{ACCOUNT}:stateMachine:orders", "name": "run"}),
+    ("iam.amazonaws.com", "GetRole",
+     {"roleName": "app", "policyArns": [f"arn:aws:iam::{ACCOUNT}:policy/app"]}),
+)  # fmt: skip
+
 
 def keys() -> list[str]:
     return [fake_key_id(ACCOUNT, seed=f"bench{i}") for i in range(24)]
 
 
-def generate(root: Path, total: int, per_file: int) -> None:
+def generate(
+    root: Path, total: int, per_file: int, services: tuple[tuple[str, str, dict[str, Any]], ...] = SERVICES
+) -> None:
     marker = root / ".complete"
-    if marker.exists() and marker.read_text() == f"{total}/{per_file}":
+    if marker.exists() and marker.read_text() == f"{total}/{per_file}/{services[0][1]}":
         return
     import shutil
 
@@ -72,7 +92,7 @@ def generate(root: Path, total: int, per_file: int) -> None:
     ]  # fmt: skip
     templates = []
     for i, actor in enumerate(actors):
-        for j, (source, name, params) in enumerate(SERVICES):
+        for j, (source, name, params) in enumerate(services):
             version = ("1.08", "1.09", "1.10")[j % 3]
             padded = {**params, "Host": f"{source.split('.')[0]}.eu-west-1.amazonaws.com"}
             templates.append(
@@ -111,7 +131,7 @@ def generate(root: Path, total: int, per_file: int) -> None:
         gen.write_delivered(root, batch, per_file=per_file, first_seq=n)
         written += len(batch)
         n += 1
-    marker.write_text(f"{total}/{per_file}")
+    marker.write_text(f"{total}/{per_file}/{services[0][1]}")
 
 
 def files(root: Path) -> list[str]:
@@ -250,9 +270,11 @@ def main() -> None:
     ap.add_argument("--per-file", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=3, help="interleaved runs of each command")
     ap.add_argument("--no-per-file", action="store_true", help="skip the per-file parser table")
+    ap.add_argument("--arns", action="store_true", help="every call carries ARNs in its request parameters")
+    ap.add_argument("--no-duckdb", action="store_true", help="leave DuckDB out")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    generate(args.dir, args.events, args.per_file)
+    generate(args.dir, args.events, args.per_file, ARN_SERVICES if args.arns else SERVICES)
     all_files = files(args.dir)
     print(f"data: {args.events} events in {len(all_files)} files, "
           f"{sum(os.path.getsize(p) for p in all_files) / 1e6:.0f} MB gzip "
@@ -274,7 +296,7 @@ def main() -> None:
         ("keyshift trail, no --keys (every record read)", keyshift(["trail", str(args.dir), "-f", "json"]),
          env),
     ]  # fmt: skip
-    duck = duckdb_cmd(all_files)
+    duck = None if args.no_duckdb else duckdb_cmd(all_files)
     if duck is not None:
         commands.append(("DuckDB read_json + unnest, group by (all files)", duck, None))
     results: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _, _ in commands}

@@ -9,6 +9,7 @@ import contextlib
 import functools
 import inspect
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ import typer
 from typer.models import ArgumentInfo, OptionInfo
 
 from keyshift import __version__
-from keyshift.errors import KeyshiftError
+from keyshift.errors import KeyshiftError, Terminated, raise_terminated
 from keyshift.redact import scrub
 
 app = typer.Typer(
@@ -253,6 +254,8 @@ def main() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
+    # SIGTERM unwinds like Ctrl-C: workers and git processes stopped, temporary files removed
+    signal.signal(signal.SIGTERM, raise_terminated)
     try:
         code = app(standalone_mode=False, prog_name="keyshift")
     except KeyshiftError as exc:
@@ -264,6 +267,9 @@ def main() -> None:
             sys.exit(2)
         print(_usage_error_line(exc), file=sys.stderr)
         sys.exit(2)
+    except Terminated:
+        print("keyshift: terminated", file=sys.stderr)
+        sys.exit(143)
     except (KeyboardInterrupt, Abort):
         print("keyshift: interrupted", file=sys.stderr)
         sys.exit(130)

@@ -12,8 +12,9 @@ repository is attacker-controlled, so every git command keyshift issues goes thr
   ``refs/replace`` cannot hide a committed key;
 - run with ``env()``: no system config or system attributes, no prompts, no pager, no lazy fetch
   from a promisor remote, and a protocol allowlist (``file`` only, unless a sweep asks for the
-  network); no ``info/grafts``; none of the caller's variables that point git at another
-  repository (``GIT_DIR``, ``GIT_OBJECT_DIRECTORY``, ... set by some other repository's hook);
+  network); no ``info/grafts``; none of the caller's ``GIT_*`` variables that point git at
+  another repository, index or history (``GIT_DIR``, ``GIT_INDEX_FILE`` outside the target's
+  git directory, ... set by some other repository's hook): only a short allowlist survives;
 - refuse to start on a git directory that holds a FIFO, device or socket (``preflight``): git
   would block forever opening it;
 - kill git after a timeout (``run``) or when it stays silent too long while keyshift waits on it
@@ -104,28 +105,49 @@ def idle_default() -> float:
     return _seconds("KEYSHIFT_GIT_IDLE_TIMEOUT", DEFAULT_IDLE)
 
 
-#: variables that make git read another repository (or part of one) than the one ``-C`` names:
-#: set by a hook of some other repository, they would make keyshift scan that one and report
-#: the target clean. ``GIT_INDEX_FILE`` stays: a pre-commit hook's staged index is the target's.
-_ELSEWHERE = (
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_COMMON_DIR",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_NAMESPACE",
-    "GIT_SHALLOW_FILE",
-    "GIT_REPLACE_REF_BASE",
-)
+#: The caller's ``GIT_*`` variables that survive: the user's own set-up (global config, exec
+#: path, TLS and HTTP settings a sweep clones with) and git's test switches. Every other one is
+#: dropped: ``GIT_DIR``, ``GIT_OBJECT_DIRECTORY``, ``GIT_INDEX_FILE``, ``GIT_SHALLOW_FILE``,
+#: ``GIT_NAMESPACE``, ``GIT_ATTR_SOURCE``, ``GIT_*_PATHSPECS``, ``GIT_TRACE*``... set by a hook of some
+#: other repository (or a hostile CI step), they make git read another repository, another index
+#: or other history than the one ``-C`` names, and keyshift report the target clean.
+_KEPT = frozenset({"GIT_CONFIG_GLOBAL", "GIT_EXEC_PATH"})
+_KEPT_PREFIXES = ("GIT_SSL_", "GIT_HTTP_", "GIT_TEST_")
 
 
-def env(*, network: bool = False) -> dict[str, str]:
-    """The caller's environment (``GIT_INDEX_FILE`` matters inside hooks), hardened for untrusted input."""
-    out = dict(os.environ)
-    for name in ("GIT_EXTERNAL_DIFF", "GIT_SSH", "GIT_PROXY_COMMAND", "GIT_CONFIG_PARAMETERS", *_ELSEWHERE):
-        out.pop(name, None)
-    if not network:
-        out.pop("GIT_SSH_COMMAND", None)
+def _kept(name: str) -> bool:
+    return not name.startswith("GIT_") or name in _KEPT or name.startswith(_KEPT_PREFIXES)
+
+
+def _own_index(where: Path | None) -> str | None:
+    """The caller's ``GIT_INDEX_FILE`` when it lies inside the target's own git directory (a
+    pre-commit hook run by ``git commit -a`` or ``git commit PATH`` stages the commit in
+    ``.git/index.lock`` or ``.git/next-index-*.lock``), as an absolute path; otherwise None."""
+    value = os.environ.get("GIT_INDEX_FILE", "")
+    if not value or where is None:
+        return None
+    index = Path(os.path.abspath(value))  # git hooks run at the top of the work tree
+    try:
+        index = index.resolve()
+        for git_dir in find_git_dirs(where):
+            if index.is_relative_to(git_dir.resolve()) and stat.S_ISREG(os.lstat(index).st_mode):
+                return str(index)
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def env(*, network: bool = False, where: Path | None = None) -> dict[str, str]:
+    """The caller's environment without its ``GIT_*`` redirections, hardened for untrusted input.
+
+    ``GIT_INDEX_FILE`` is kept only when it names an index inside ``where``'s own git directory.
+    """
+    out = {name: value for name, value in os.environ.items() if _kept(name)}
+    index = _own_index(where)
+    if index is not None:
+        out["GIT_INDEX_FILE"] = index
+    if network and "GIT_SSH_COMMAND" in os.environ:
+        out["GIT_SSH_COMMAND"] = os.environ["GIT_SSH_COMMAND"]
     out.update(
         {
             "GIT_NO_REPLACE_OBJECTS": "1",
@@ -146,7 +168,6 @@ def env(*, network: bool = False) -> dict[str, str]:
             "LC_ALL": "C",
         }
     )
-    out.pop("GIT_CONFIG_COUNT", None)
     return out
 
 
@@ -447,7 +468,7 @@ def run(
             stdin=subprocess.PIPE if input else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env={**env(network=network), **(extra_env or {})},
+            env={**env(network=network, where=where), **(extra_env or {})},
         )
     except FileNotFoundError as exc:
         raise KeyshiftError("git is not installed or not on PATH") from exc
@@ -461,13 +482,18 @@ def run(
         writer.start()
     deadline = time.monotonic() + limit
     timed_out = False
-    while True:
-        out.thread.join(timeout=max(0.0, min(0.5, deadline - time.monotonic())))
-        if not out.thread.is_alive():
-            break
-        if time.monotonic() >= deadline:
-            timed_out = True
-            break
+    try:
+        while True:
+            out.thread.join(timeout=max(0.0, min(0.5, deadline - time.monotonic())))
+            if not out.thread.is_alive():
+                break
+            if time.monotonic() >= deadline:
+                timed_out = True
+                break
+    except BaseException:  # Ctrl-C, SIGTERM (``errors.Terminated``): git never outlives keyshift
+        proc.kill()
+        proc.wait()
+        raise
     if timed_out or out.overflow:
         proc.kill()
     try:
@@ -583,7 +609,7 @@ def stream(
                 stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=err,
-                env=env(),
+                env=env(where=where),
                 bufsize=1 << 20,
             )
         except FileNotFoundError as exc:

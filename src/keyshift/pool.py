@@ -16,6 +16,9 @@ and each used to meet them with its own pool and its own threshold:
 - a clean Ctrl-C: workers ignore SIGINT, the parent cancels what is queued and stops the
   workers, and only the parent's ``KeyboardInterrupt`` surfaces (one message, no traceback per
   worker);
+- no orphans: SIGTERM in the parent (``migrate``, ``scan``... stopped by a supervisor, ``timeout``
+  or CI) becomes ``errors.Terminated`` while a pool runs, so the same clean-up stops the workers;
+  every exception does too; and a worker whose parent died anyway (SIGKILL) exits within a second;
 - a worker that dies (out of memory, killed) loses the items in the pool with it; ``lost`` lets
   the caller decide what such an item becomes (run inline, an error outcome, a retry list),
   otherwise ``BrokenProcessPool`` is raised;
@@ -30,8 +33,11 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 if TYPE_CHECKING:
@@ -83,10 +89,28 @@ def report(amount: int) -> None:
         _report_to(amount)
 
 
+#: True in a pool's worker: a nested pool (a sweep task's scan) leaves SIGTERM at its default
+_in_worker = False
+
+
+def _orphan_watch(parent: int) -> None:
+    """A worker outlives its parent only if the parent was killed outright: then it exits."""
+    while os.getppid() == parent:
+        time.sleep(_ORPHAN_POLL)
+    os._exit(1)
+
+
+_ORPHAN_POLL = 0.5
+
+
 def _init_worker(counter: Any) -> None:
-    """A worker: Ctrl-C is the parent's; ``report`` adds to the counter the parent polls."""
-    global _report_to
+    """A worker: Ctrl-C is the parent's, SIGTERM kills it (never the parent's handler, inherited
+    by fork), it exits if orphaned; ``report`` adds to the counter the parent polls."""
+    global _report_to, _in_worker
     _quiet_worker()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _in_worker = True
+    threading.Thread(target=_orphan_watch, args=(os.getppid(),), daemon=True).start()
     _report_to = None  # never a callback inherited from the forking parent
 
     def add(amount: int) -> None:
@@ -171,6 +195,7 @@ def _pooled(
 
     ctx = context()
     counter = ticker.start(ctx)
+    restore = _terminate_raises()
     pool = ProcessPoolExecutor(
         max_workers=count, mp_context=ctx, initializer=_init_worker, initargs=(counter,)
     )
@@ -220,7 +245,32 @@ def _pooled(
                     yield result(future)
         clean = True
     finally:
-        _shutdown(pool, clean)
+        try:
+            _shutdown(pool, clean)
+        finally:
+            restore()
+
+
+def _terminate_raises() -> Callable[[], None]:
+    """While a pool runs, SIGTERM raises ``Terminated`` in this process (when it is the main
+    thread of a process that left SIGTERM at its default), so ``_shutdown`` stops the workers;
+    returns what puts the previous handler back."""
+    from keyshift.errors import raise_terminated
+
+    if _in_worker or threading.current_thread() is not threading.main_thread():
+        return _nothing
+    if signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        return _nothing  # the CLI's own handler (or the embedding program's) already decides
+    signal.signal(signal.SIGTERM, raise_terminated)
+    return _default_terminate
+
+
+def _default_terminate() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _nothing() -> None:
+    return None
 
 
 class _Ticker:
@@ -262,13 +312,44 @@ def _shutdown(pool: ProcessPoolExecutor, clean: bool) -> None:
     if clean:
         pool.shutdown(wait=True)
         return
-    processes = list(getattr(pool, "_processes", {}).values())  # private, but the only handle
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
-    for process in processes:
-        process.join(timeout=5)
-        if process.is_alive():  # SIGTERM not honoured in time: no worker outlives its pool
-            process.kill()
+    processes = list(getattr(pool, "_processes", {}).values())  # private, but the only handles
+    manager = getattr(pool, "_executor_manager_thread", None)
+    with _signals_held():  # a second Ctrl-C or SIGTERM must not cut the clean-up short
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
             process.join(timeout=5)
+            if process.is_alive():  # SIGTERM not honoured in time: no worker outlives its pool
+                process.kill()
+                process.join(timeout=5)
+        if manager is not None:
+            _forget(manager)
+
+
+def _forget(manager: threading.Thread) -> None:
+    """Let the executor's manager thread see its workers gone, then drop it from the exit hook.
+
+    Python 3.11's exit hook wakes every manager it knows through a pipe the manager already
+    closed when its workers were stopped, and prints an ``OSError`` traceback at exit.
+    """
+    from concurrent.futures import process as futures_process
+
+    manager.join(timeout=5)
+    if not manager.is_alive():
+        getattr(futures_process, "_threads_wakeups", {}).pop(manager, None)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM ignored in the main thread for the block (a few seconds at most)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)

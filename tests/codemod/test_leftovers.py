@@ -281,6 +281,66 @@ LEFTOVER_CASES = [
         "positional key and secret",
     ),
     (
+        "localstack-keys-in-a-settings-class-under-if",
+        """
+        class Local(Common):
+            if USE_LOCALSTACK:
+                dummy_key = "test"
+                AWS_S3_DATAFILES_ACCESS_KEY = dummy_key
+                AWS_S3_DATAFILES_SECRET_KEY = dummy_key
+        """,
+        "settings",
+        "Local.AWS_S3_DATAFILES_SECRET_KEY",
+    ),
+    (
+        "keys-module-under-try",
+        """
+        try:
+            AWS_ACCESS_KEY_ID = "@KEY@"
+            AWS_SECRET_ACCESS_KEY = "@SECRET@"
+        except ImportError:
+            pass
+        """,
+        "settings",
+        "AWS_SECRET_ACCESS_KEY",
+    ),
+    (
+        "keys-returned-by-an-environment-helper",
+        """
+        import os
+        def get_bedrock_key():
+            return os.getenv("AWS_ACCESS_KEY_ID"), os.getenv("AWS_SECRET_ACCESS_KEY")
+        """,
+        "returned-credentials",
+        "get_bedrock_key() returns AWS credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)",
+    ),
+    (
+        "keys-returned-from-a-downloaded-csv",
+        """
+        import csv
+        def get_aws_keys(file_name="deploy_accessKeys.csv"):
+            with open(file_name, encoding="utf-8-sig") as handle:
+                for row in csv.DictReader(handle):
+                    access_key = row["Access key ID"]
+                    secret_key = row["Secret access key"].strip()
+                    return access_key, secret_key
+        """,
+        "returned-credentials",
+        "Access key ID, Secret access key",
+    ),
+    (
+        "keys-returned-as-kwargs-from-a-config-file",
+        """
+        import yaml
+        class Keys:
+            def kwargs(self):
+                conf = yaml.safe_load(open("settings.yml"))
+                return dict(aws_access_key_id=conf["aws"]["access_key"], region_name="eu-west-1")
+        """,
+        "returned-credentials",
+        "kwargs() returns AWS credentials (access_key)",
+    ),
+    (
         "literal-key-in-another-library",
         """
         from requests_aws4auth import AWS4Auth
@@ -322,6 +382,27 @@ NEGATIVES = [
     ("wrapper-passed-none", "c = make_client('s3', aws_access_key_id=None)\n"),
     ("environ-update-other", 'import os\nos.environ.update(AWS_REGION="eu-west-1")\n'),
     ("boto-connection-one-argument", "import boto\nc = boto.connect_s3('host')\n"),
+    (
+        "script-locals-from-the-environment-under-a-main-guard",
+        'import os\nif __name__ == "__main__":\n    access_key = os.environ["AWS_ACCESS_KEY_ID"]\n',
+    ),
+    (
+        "returns-whether-a-key-is-set",
+        'import os\ndef has_keys():\n    return os.getenv("AWS_ACCESS_KEY_ID") is not None\n',
+    ),
+    ("returns-the-region", 'import os\ndef region():\n    return os.getenv("AWS_REGION")\n'),
+    ("returns-a-bare-secret", 'def signing_secret(conf):\n    return conf.get("secret")\n'),
+    (
+        "returns-temporary-sts-keys",
+        "def temporary(sts, arn):\n"
+        '    creds = sts.assume_role(RoleArn=arn, RoleSessionName="x")["Credentials"]\n'
+        '    return creds["AccessKeyId"], creds["SecretAccessKey"]\n',
+    ),
+    (
+        "returns-a-client-built-from-the-environment",
+        "import os\nfrom .aws import make_client\ndef client():\n"
+        '    return len(os.getenv("AWS_ACCESS_KEY_ID"))\n',
+    ),
 ]
 
 

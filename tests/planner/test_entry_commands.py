@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from keyshift.planner.entrypoints import (
+    Config,
     Outcome,
     command_of,
     interpret,
@@ -44,7 +45,6 @@ COMMANDS: list[tuple[list[str], list[tuple[str, str, str]] | str]] = [
     (["./serve.py"], [("path", "/app/serve.py", "/app")]),
     (["python", "-c", "print(1)"], "inline Python"),
     (["node", "server.js"], "runs node, which keyshift cannot follow"),
-    (["gunicorn", "-c", "conf.py"], "without an application"),
     (["celery", "worker"], "without -A/--app"),
     (["python"], "interactive"),
 ]
@@ -59,6 +59,30 @@ def test_command_targets(words: list[str], expected: list[tuple[str, str, str]] 
     else:
         assert [(t.kind, t.name, t.cwd) for t in out.targets] == expected
         assert out.unresolved == []
+
+
+CONFIGS = [
+    (["gunicorn", "-c", "conf.py"], Config("gunicorn", "/app/conf.py", "/app", (), True, False)),
+    (
+        ["gunicorn", "--config=python:site.gconf"],
+        Config("gunicorn", "python:site.gconf", "/app", (), True, False),
+    ),
+    (["gunicorn", "--chdir", "src"], Config("gunicorn", "/app/gunicorn.conf.py", "/app/src", (), True, True)),
+    (["gunicorn", "site.wsgi:app"], Config("gunicorn", "/app/gunicorn.conf.py", "/app", (), False, True)),
+    (["uwsgi", "--ini", "deploy/u.ini"], Config("uwsgi", "/app/deploy/u.ini", "/app")),
+    (["uwsgi", "u.ini", "--chdir", "/srv"], Config("uwsgi", "/app/u.ini", "/srv")),
+    (["supervisord", "-c", "/etc/s.conf"], Config("supervisord", "/etc/s.conf", "/app")),
+    (["supervisord", "-n"], Config("supervisord", "", "/app")),
+]
+
+
+@pytest.mark.parametrize(("words", "expected"), CONFIGS, ids=[" ".join(w) for w, _ in CONFIGS])
+def test_config_files_a_command_starts_from(words: list[str], expected: Config) -> None:
+    """The config file is queued for ``startconfigs`` (read there, as data), never guessed at."""
+    out = Outcome()
+    interpret(words, "/app", {}, out)
+    assert out.configs == [expected]
+    assert out.unresolved == []
 
 
 def test_a_secret_on_the_command_line_never_reaches_a_reason() -> None:

@@ -235,8 +235,12 @@ UNFOLLOWABLE = {
         "start-app, which is not in the build context",
     ),
     "unknown-launcher": (
+        'CMD ["s6-svscan", "/etc/services"]\n',
+        "runs s6-svscan, which keyshift cannot",
+    ),
+    "missing-supervisord-config": (
         'CMD ["supervisord", "-c", "/etc/sup.conf"]\n',
-        "runs supervisord, which keyshift cannot",
+        "runs supervisord with sup.conf, which is not in the build context",
     ),
     "inline-python": ('CMD ["python", "-c", "import app"]\n', "runs inline Python (python -c)"),
     "package-without-main": (

@@ -18,6 +18,19 @@ SHAPES = {
     "dotted-names": lambda n: 'x = "' + "fs.s3a." * n + 'access.keyz"\n',
     "credential-names": lambda n: "AWS_" * n + "SECRET_NAME = 1\n",
     "many-settings": lambda n: "".join(f'AWS_SECRET_ACCESS_KEY_{i} = ""\n' for i in range(n)),
+    # one local bound from a credential read n times and used n times: each binding must not
+    # walk every use again
+    "returned-local-rebound": lambda n: (
+        "import os\ndef keys():\n"
+        + '    k = os.getenv("AWS_ACCESS_KEY_ID")\n' * n
+        + "    print(k)\n" * n
+        + "    return k\n"
+    ),
+    "settings-under-nested-ifs": lambda n: (
+        "class C:\n"
+        + "".join("    " * (i + 1) + "if x:\n" for i in range(min(n, 40)))
+        + "".join("    " * (min(n, 40) + 1) + f'AWS_SECRET_ACCESS_KEY_{i} = "test"\n' for i in range(n))
+    ),
 }
 
 

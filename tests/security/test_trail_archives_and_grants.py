@@ -85,13 +85,13 @@ def test_logs_never_propose_a_wildcard_or_malformed_action(action: str) -> None:
     call = ObservedCall(f"{source}.amazonaws.com", name, (action,), "inferred", False, 3, 0, "f", "l",
                         ("eu-west-1",), "ev-1", ("*",), 0, None, "boto3")  # fmt: skip
     key = KeyActivity(KEY, "111122223333", (), 3, "a", "b", (call,),
-                      (Consumer("203.0.113.1", "boto3", "1.35", 3, "f", "l", None),), (), 0)  # fmt: skip
+                      (Consumer("203.0.113.1", "boto3", "1.35", 3, "f", "l", None),), (), ())  # fmt: skip
     denial = Denial("arn:aws:iam::111122223333:role/r", action, "*", 2, "f", "l", "app.log:1", "AccessDenied", "logs")
     cov = Coverage(1, 3, 0, 0, (), "2026-11-01", "2026-11-30", 0, (), ())
     (trail,) = integrate.compare(_plan(), TrailSummary((key,), (), (denial,), (), cov))
     assert trail.additions == ()
     concrete = ObservedCall("sns.amazonaws.com", "Publish", ("sns:Publish",), "mapped", False, 3, 0, "f", "l",
                             ("eu-west-1",), "ev-2", ("*",), 0, None, "boto3")  # fmt: skip
-    key = KeyActivity(KEY, "111122223333", (), 3, "a", "b", (concrete,), key.consumers, (), 0)
+    key = KeyActivity(KEY, "111122223333", (), 3, "a", "b", (concrete,), key.consumers, (), ())
     (trail,) = integrate.compare(_plan(), TrailSummary((key,), (), (), (), cov))
     assert [a.action for a in trail.additions] == ["sns:Publish"]

@@ -83,7 +83,7 @@ def test_migrate_trail_never_writes_through_a_symlink(tmp_path: Path) -> None:
 
 
 def _summary(calls: tuple[ObservedCall, ...], consumers: tuple[Consumer, ...], data: int = 0) -> TrailSummary:
-    key = KeyActivity(ORDERS_KEY, "111122223333", (), 10, "a", "b", calls, consumers, (), 0)
+    key = KeyActivity(ORDERS_KEY, "111122223333", (), 10, "a", "b", calls, consumers, (), ())
     cov = Coverage(1, 10, data, 0, (), "2026-11-01", "2026-11-30", 0, (), ())
     return TrailSummary((key,), (), (), (), cov)
 

@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from keyshift.fakes import fake_key_id
 from keyshift.trail import gen, sources
-from keyshift.trail.fold import CAP
+from keyshift.trail.fold import LIMITS
 from keyshift.trail.sources import Limits, Unit, read_unit
 from keyshift.trail.stream import CHUNK, TrailFormatError
+from keyshift.trail.summary import summarize
 
 pytest.importorskip("msgspec")
 
@@ -145,8 +146,9 @@ def test_invalid_utf8_in_an_unread_field_falls_back(monkeypatch: pytest.MonkeyPa
     assert fast == full and fast["skipped"] and not _used_fast(data)
 
 
-def test_resources_past_the_cap_fall_back_to_record_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Which resources fit under the cap depends on record order; the grouped form refuses."""
+def test_resources_past_the_cap_keep_the_first_in_sorted_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the cap the first resources in sorted order are kept whatever the record order; the
+    grouped form refuses a table at its cap all the same, and both paths give one answer."""
     actor = gen.Actor(ACCOUNT, KEYS[0], "203.0.113.9", gen.BOTO3_UA, user="u")
     other = gen.Actor(ACCOUNT, KEYS[0], "203.0.113.10", gen.BOTO3_UA, user="u")
     recs = [
@@ -155,16 +157,23 @@ def test_resources_past_the_cap_fall_back_to_record_order(monkeypatch: pytest.Mo
             "s3.amazonaws.com",
             "GetObject",
             time=f"2026-11-02T10:{i // 60 % 60:02d}:{i % 60:02d}Z",
-            params={"bucketName": "acme", "key": f"k/{i}"},
+            params={"bucketName": "acme", "key": f"k/{i:05d}"},
             seed=str(i),
         )
-        for i in range(CAP * 4 + 50)
+        for i in range(LIMITS["resources"] * 2 + 50)
     ]
-    data = gzip.compress(json.dumps({"Records": recs}, separators=(",", ":")).encode())
-    fast, full = _both(data, monkeypatch)
-    assert fast == full
-    assert fast["keys"][KEYS[0]]["overflow"] == 50
-    assert not _used_fast(data)
+    answers = []
+    for order in (recs, recs[::-1]):
+        data = gzip.compress(json.dumps({"Records": order}, separators=(",", ":")).encode())
+        fast, full = _both(data, monkeypatch)
+        assert fast == full
+        assert not _used_fast(data)
+        answers.append(summarize(fast, None).keys[0])
+    key = answers[0]
+    assert answers[1] == key
+    assert dict(key.overflow) == {"resources": LIMITS["resources"] + 50}
+    (call,) = key.calls
+    assert call.resources[0] == "arn:aws:s3:::acme/k/00000"
 
 
 def test_grouped_records_keep_counts_spans_and_examples(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import libcst as cst
 from libcst.metadata import (
@@ -50,28 +51,40 @@ class Target:
     qualified: str
 
 
-def resolve_metadata(wrapper: MetadataWrapper) -> Metadata:
-    """Scopes from libcst; parents, calls and assignments from one cheap traversal of our own."""
+def resolve_metadata(wrapper: Wrapper) -> Metadata:
+    """Scopes from libcst; parents, calls, assignments, strings ... from the node list of the
+    positions pass (``Wrapper.nodes``), sorted into kinds in one loop."""
     module = wrapper.module
     star = any(
         isinstance(stmt, cst.SimpleStatementLine)
         and any(isinstance(s, cst.ImportFrom) and isinstance(s.names, cst.ImportStar) for s in stmt.body)
         for stmt in module.body
     )
-    collector = _Collector()
-    module.visit(collector)
-    return Metadata(
-        scopes=wrapper.resolve(ScopeProvider),
-        parents=collector.parents,
-        star_import=star,
-        calls=collector.calls,
-        assigns=collector.assigns,
-        strings=collector.strings,
-        reads=collector.reads,
-        classes=collector.classes,
-        dicts=collector.dicts,
-        fstrings=collector.fstrings,
-    )
+    nodes = wrapper.nodes()
+    meta = Metadata(scopes=wrapper.resolve(ScopeProvider), parents=nodes.parents, star_import=star)
+    parents = nodes.parents
+    # exact types, not isinstance: libcst's node classes are final, and ABC checks cost more
+    kinds: dict[type[cst.CSTNode], list[Any]] = {
+        cst.Assign: meta.assigns,
+        cst.Subscript: meta.reads,
+        cst.ClassDef: meta.classes,
+        cst.Dict: meta.dicts,
+        cst.FormattedString: meta.fstrings,
+    }
+    for node in nodes.order:
+        if type(node) is cst.Call:
+            meta.calls.append(node)
+            func = node.func
+            if type(func) is cst.Attribute and func.attr.value in ("get", "getstr"):
+                meta.reads.append(node)
+        elif type(node) is cst.SimpleString or type(node) is cst.ConcatenatedString:
+            if type(parents.get(node)) is not cst.ConcatenatedString:  # "a" "b" is one string
+                meta.strings.append(node)
+        else:
+            found = kinds.get(type(node))
+            if found is not None:
+                found.append(node)
+    return meta
 
 
 class _Collector(cst.CSTVisitor):
@@ -277,7 +290,7 @@ def collect_call_sites(module_source: str, path: str) -> list[CallSite]:
 
 
 def call_sites_of(
-    wrapper: MetadataWrapper, path: str, removed: Mapping[int, tuple[str, ...]] | None = None
+    wrapper: Wrapper, path: str, removed: Mapping[int, tuple[str, ...]] | None = None
 ) -> list[CallSite]:
     """``CallSite`` records for a parsed module (``removed`` maps id(call) to removed kwargs)."""
     meta = resolve_metadata(wrapper)

@@ -25,7 +25,6 @@ from libcst.metadata import (
     CodeRange,
     GlobalScope,
     ImportAssignment,
-    MetadataWrapper,
     PositionProvider,
 )
 
@@ -253,7 +252,7 @@ def fix_source(data: bytes) -> ModuleFix:
         return fix_module(wrapper)
 
 
-def fix_module(wrapper: MetadataWrapper) -> ModuleFix:
+def fix_module(wrapper: Wrapper) -> ModuleFix:
     """Analyse and rewrite one module; the input module object is never mutated."""
     result = _fix_module(wrapper)
     seen: set[tuple[str, str]] = set()
@@ -273,7 +272,7 @@ def fix_module(wrapper: MetadataWrapper) -> ModuleFix:
     return result
 
 
-def _fix_module(wrapper: MetadataWrapper) -> ModuleFix:
+def _fix_module(wrapper: Wrapper) -> ModuleFix:
     original = wrapper.module
     meta = resolve_metadata(wrapper)
     positions = wrapper.resolve(PositionProvider)

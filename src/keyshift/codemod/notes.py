@@ -39,7 +39,8 @@ from keyshift.awsnames import (
 )
 from keyshift.codemod.passed import passed_credentials
 from keyshift.codemod.records import Note, NoteKind, key_file_note, value_notes
-from keyshift.codemod.values import CONFIG_FILE, Metadata, file_paths, literal_text
+from keyshift.codemod.returns import returned_credentials
+from keyshift.codemod.values import CONFIG_FILE, Metadata, credential_read_key, file_paths, literal_text
 
 __all__ = [
     "KEY_FILE_NAME",
@@ -120,32 +121,36 @@ def _dict_literal_keys(node: cst.BaseExpression) -> Iterator[str]:
             yield from _dict_literal_keys(arg.value)
 
 
-def _credential_read_key(meta: Metadata, node: cst.CSTNode) -> tuple[str, cst.BaseExpression] | None:
-    """``conf["aws"]["access_key"]`` / ``conf.get("aws", "secret_key")``: (key, the object read)."""
-    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
-        index = node.slice[0].slice
-        if isinstance(index, cst.Index):
-            key = literal_text(index.value)
-            if key and is_credential_name(key, beside_access_key=True):
-                return key, node.value
-    if (
-        isinstance(node, cst.Call)
-        and isinstance(node.func, cst.Attribute)
-        and node.func.attr.value in ("get", "getstr")
-    ):
-        for arg in node.args[:2]:
-            key = literal_text(arg.value)
-            if key and is_credential_name(key, beside_access_key=True):
-                return key, node.func.value
-    return None
-
-
 def _scope_has_access_key(body: Iterator[cst.CSTNode]) -> bool:
     for stmt in body:
         for name in _assigned_names(stmt):
             if is_access_key_name(name):
                 return True
     return False
+
+
+def _flat(body: Sequence[cst.CSTNode], depth: int = 0) -> Iterator[tuple[cst.CSTNode, int]]:
+    """Statements of a module or class body with how deep they sit under ``if``/``try`` (a
+    settings class that sets LocalStack keys ``if USE_LOCALSTACK:``, a module that sets them in
+    ``try:``); not those of nested functions or classes, which are not settings, nor of ``with``
+    blocks, which read a file (the key-file note names it)."""
+    for stmt in body:
+        yield stmt, depth
+        blocks: list[cst.BaseSuite | None] = []
+        if isinstance(stmt, cst.If):
+            blocks.append(stmt.body)
+            orelse = stmt.orelse
+            while isinstance(orelse, cst.If):
+                blocks.append(orelse.body)
+                orelse = orelse.orelse
+            blocks.append(orelse.body if orelse is not None else None)
+        elif isinstance(stmt, cst.Try | cst.TryStar):
+            blocks += [stmt.body, *(h.body for h in stmt.handlers)]
+            blocks.append(stmt.orelse.body if stmt.orelse else None)
+            blocks.append(stmt.finalbody.body if stmt.finalbody else None)
+        for block in blocks:
+            if isinstance(block, cst.IndentedBlock):
+                yield from _flat(block.body, depth + 1)
 
 
 def _assigned_names(stmt: cst.CSTNode) -> Iterator[str]:
@@ -257,8 +262,9 @@ def leftover_notes(
                     "literal-key",
                     f"access key {match.group(0)} is written in this file; remove it and revoke the key",
                 )
+    out.extend(returned_credentials(meta, positions))
     for read in meta.reads:
-        found = _credential_read_key(meta, read)
+        found = credential_read_key(meta, read)
         if found is None or id(read) in skip_nodes:
             continue
         for path in file_paths(meta, found[1]):
@@ -347,11 +353,13 @@ def _settings_notes(
     skip_names: frozenset[str],
 ) -> None:
     """Credential settings: module constants (placeholders too) and class attributes/fields."""
-    paired = _scope_has_access_key(iter(module.body))
-    for stmt in module.body:
+    paired = _scope_has_access_key(s for s, _ in _flat(module.body))
+    for stmt, depth in _flat(module.body):
         for name, value in _assignments(stmt):
             if name in skip_names or value is None or not is_credential_name(name, beside_access_key=paired):
                 continue
+            if depth and literal_text(value) is None:
+                continue  # a script's local under ``if __name__ ...:``; a written key still counts
             if isinstance(value, cst.Name) and value.value == "None":
                 continue
             if literal_text(value) == "":
@@ -385,8 +393,8 @@ def _settings_notes(
                 )
     for cls in meta.classes:
         body: Sequence[cst.CSTNode] = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
-        paired = _scope_has_access_key(iter(body))
-        for line in body:
+        paired = _scope_has_access_key(s for s, _ in _flat(body))
+        for line, _ in _flat(body):
             for name, _value in _assignments(line):
                 if is_credential_name(name, beside_access_key=paired):
                     add(

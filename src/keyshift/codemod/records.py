@@ -113,6 +113,7 @@ NoteKind = Literal[
     "set-credentials",
     "credentials-object",
     "credential-mapping",
+    "returned-credentials",
     "passed-credentials",
     "other-service-credentials",
     "broker-url",

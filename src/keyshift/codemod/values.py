@@ -16,8 +16,10 @@ local of the same name as a constant is a different binding.
 from __future__ import annotations
 
 import re
+from ast import literal_eval
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import libcst as cst
@@ -31,6 +33,7 @@ from libcst.metadata import (
     Scope,
 )
 
+from keyshift.awsnames import is_credential_name
 from keyshift.codemod.records import (
     ARGV_METHODS,
     ARGV_REASON,
@@ -108,11 +111,30 @@ def literal_text(node: cst.BaseExpression) -> str | None:
             continue
         if not isinstance(current, cst.SimpleString | cst.ConcatenatedString):
             return None
-        value = current.evaluated_value
+        value = (
+            _evaluated(current.value) if isinstance(current, cst.SimpleString) else current.evaluated_value
+        )
         if not isinstance(value, str):
             return None
         parts.append(value)
     return "".join(parts)
+
+
+@lru_cache(maxsize=4096)
+def _evaluated(token: str) -> str | bytes:
+    """A string token's value (``SimpleString.evaluated_value``), without compiling the token
+    when it is its own text: no prefix or ``u``, no backslash (or an ``r`` prefix), no carriage
+    return (a triple-quoted CR LF reads as LF). Cached: the analysis asks for the same strings."""
+    prefix = len(token) - len(token.lstrip("uUrR"))
+    quote = token[-1]
+    if prefix <= 1 and quote in "'\"" and token[prefix] == quote:
+        width = 3 if len(token) - prefix >= 6 and token.startswith(quote * 3, prefix) else 1
+        body = token[prefix + width : len(token) - width]
+        raw = prefix == 1 and token[0] in "rR"
+        if (raw or "\\" not in body) and "\r" not in body:
+            return body
+    value: str | bytes = literal_eval(token)
+    return value
 
 
 def _sub_expressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
@@ -220,6 +242,26 @@ def file_paths(meta: Metadata, node: cst.BaseExpression, depth: int = 0) -> list
                 ):
                     out.extend(file_paths(meta, grand, depth + 1))
     return list(dict.fromkeys(out))
+
+
+def credential_read_key(meta: Metadata, node: cst.CSTNode) -> tuple[str, cst.BaseExpression] | None:
+    """``conf["aws"]["access_key"]`` / ``conf.get("aws", "secret_key")``: (key, the object read)."""
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+        index = node.slice[0].slice
+        if isinstance(index, cst.Index):
+            key = literal_text(index.value)
+            if key and is_credential_name(key, beside_access_key=True):
+                return key, node.value
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value in ("get", "getstr")
+    ):
+        for arg in node.args[:2]:
+            key = literal_text(arg.value)
+            if key and is_credential_name(key, beside_access_key=True):
+                return key, node.func.value
+    return None
 
 
 class ValueTracer:

@@ -221,7 +221,14 @@ def plan_repository(
             p for p in trees if (h := _holder(services, p)) is not None and h.directory == service.directory
         ]
         start = workload_start(
-            root, service.directory, service.kind, service.env_value, listed, modules, service.taskdefs
+            root,
+            service.directory,
+            service.kind,
+            service.env_value,
+            listed,
+            modules,
+            (*service.taskdefs, *service.other_taskdefs),
+            service.family,
         )
         if start.seeds is not None:
             draft = _RoleDraft(service, _follow(start.seeds, selection))
@@ -509,6 +516,16 @@ def plan_repository(
         if key not in replaced:  # another workload's role replaces it: nothing left to say
             global_unresolved |= reasons
     global_unresolved |= {o for o in outside if not any(f"key {k} " in o for k in replaced)}
+    # a key set where no workload looks (a Kubernetes manifest beside Dockerfiles it does not
+    # name, a file outside every build context): never a silent "nothing to plan"
+    claimed = replaced | set(unused) | {k for item in drafts.values() for k in item.key_locations}
+    for key, places in sorted(key_places.items()):
+        if key not in rejected and key not in claimed:
+            global_unresolved.add(
+                f"key {key} at {', '.join(sorted(places)[:3])} belongs to no workload keyshift found: "
+                "no role replaces it; find what runs with it (aws iam get-access-key-last-used, "
+                "CloudTrail) before revoking it"
+            )
     return PlanResult(
         root=str(root),
         roles=tuple(sorted(final, key=lambda r: (r.name, r.directory))),

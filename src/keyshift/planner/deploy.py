@@ -230,7 +230,18 @@ def discover(
             relpath = rel(root, path)
             directory = str(PurePosixPath(relpath).parent)
             directory = "" if directory == "." else directory
-            service = by_dir.get(directory) or get(directory, PurePosixPath(directory).name or root_name)
+            # a .env inside a build context that is no workload itself (``app/.env`` copied in by
+            # the root Dockerfile) is read by the workload that builds it, not one of its own
+            enclosing = [
+                s
+                for s in services.values()
+                if s.kind != "directory" and (s.directory == "" or directory.startswith(s.directory + "/"))
+            ]
+            service = (
+                by_dir.get(directory)
+                or max(enclosing, key=lambda s: len(s.directory), default=None)
+                or get(directory, PurePosixPath(directory).name or root_name)
+            )
             known = {(s.path, s.name) for s in service.env}
             for setting in parse_dotenv(_read(path), relpath):
                 if (setting.path, setting.name) not in known:
@@ -273,11 +284,19 @@ def _compose(root: Path, path: Path, relpath: str, get: Any, by_dir: dict[str, S
     if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
         return
     base = PurePosixPath(relpath).parent
+    # a service that runs the image another service builds (``image: users`` beside ``build: .``
+    # with ``image: users``: an RQ or Celery worker) runs that build context's code
+    built = {
+        str(spec["image"]): _build_context(spec)
+        for spec in data["services"].values()
+        if isinstance(spec, dict) and spec.get("image") and isinstance(_build_context(spec), str)
+    }
     for name, spec in sorted(data["services"].items()):
         if not isinstance(spec, dict):
             continue
-        build = spec.get("build")
-        context = build.get("context") if isinstance(build, dict) else build
+        context = _build_context(spec)
+        if context is None and spec.get("image") is not None:
+            context = built.get(str(spec["image"]))
         if not isinstance(context, str):
             # an image-only container (database, cache, sidecar) runs no code of this repository
             continue
@@ -298,6 +317,12 @@ def _compose(root: Path, path: Path, relpath: str, get: Any, by_dir: dict[str, S
             target = root / _norm(base / env_file)
             if target.is_file() and target.resolve().is_relative_to(root.resolve()):
                 service.env.extend(parse_dotenv(_read(target), rel(root, target)))
+
+
+def _build_context(spec: dict[str, Any]) -> str | None:
+    build = spec.get("build")
+    context = build.get("context") if isinstance(build, dict) else build
+    return context if isinstance(context, str) else None
 
 
 _DEPLOY_DIRS = frozenset(

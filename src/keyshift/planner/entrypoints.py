@@ -43,6 +43,21 @@ class Target:
     optional: bool = False  # one of alternatives (``celery -A proj``: proj.celery, else proj)
 
 
+@dataclass(frozen=True, slots=True)
+class Config:
+    """A config file a command starts from (``startconfigs`` reads it): ``kind`` "gunicorn",
+    "uwsgi" or "supervisord"; ``path`` its image path ("" for supervisord's default places);
+    ``needs_app``: the command names no application, so the file must; ``optional``: a default
+    file the server reads only when it is there (``./gunicorn.conf.py``)."""
+
+    kind: str
+    path: str
+    cwd: str
+    roots: tuple[str, ...] = ()
+    needs_app: bool = True
+    optional: bool = False
+
+
 @dataclass(slots=True)
 class Command:
     """One command line of a deployment file: exec form (``argv``) or shell form (``shell``)."""
@@ -305,7 +320,7 @@ _INERT = frozenset(
         "chown", "touch", "cat", "ls", "trap", "wait", "shift", "unset", "umask", "ulimit", "source",
         ".", "local", "return", "exit", "until", "elif", "wait-for-it", "wait-for-it.sh", "dockerize",
         "nginx", "pip", "pip3", "apt-get", "curl", "wget", "sed", "awk", "grep", "envsubst", "ln",
-        "alembic", "{", "}", "function", "read", "declare", "eval", "supervisord", "cron", "crond",
+        "alembic", "{", "}", "function", "read", "declare", "eval", "cron", "crond",
     }
 )  # fmt: skip
 
@@ -318,6 +333,7 @@ class Outcome:
     unresolved: list[str] = field(default_factory=list)
     scripts: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (path, cwd, "$@")
     console: dict[str, str] = field(default_factory=dict)  # the project's console scripts: name -> "mod:func"
+    configs: list[Config] = field(default_factory=list)  # app server and supervisord config files
 
 
 def program(word: str) -> str:
@@ -378,6 +394,9 @@ def interpret(
         _uwsgi(rest, cwd, out)
     elif name == "celery":
         _celery(rest, cwd, out)
+    elif name == "supervisord":  # runs its configuration's programs
+        config = _option(rest, ("-c", "--configuration"))
+        out.configs.append(Config("supervisord", _image_path(config, cwd) if config else "", cwd))
     elif name == "flask":
         _flask(rest, cwd, env, out)
     elif name in ("django-admin", "django-admin.py"):
@@ -510,6 +529,14 @@ def _app_server(name: str, rest: list[str], cwd: str, env: dict[str, str], out: 
     call = _option(rest, ("--call",))
     if call and _APP.match(call):
         apps.append(_APP.match(call).group(1))  # type: ignore[union-attr]
+    if name == "gunicorn":  # ``-c``, else ``./gunicorn.conf.py`` when there: Python it executes
+        config = _option(rest, ("-c", "--config"))
+        path = config or "gunicorn.conf.py"
+        path = path if path.startswith("python:") else _image_path(path, cwd)
+        django = not apps and "DJANGO_SETTINGS_MODULE" in env
+        out.configs.append(Config("gunicorn", path, run_in, roots, not apps and not django, config is None))
+        if not apps and not django:
+            return
     if not apps:
         if "DJANGO_SETTINGS_MODULE" in env:
             out.targets.append(Target("django", env["DJANGO_SETTINGS_MODULE"], run_in, roots))
@@ -535,10 +562,13 @@ def _uwsgi(rest: list[str], cwd: str, out: Outcome) -> None:
     wsgi_file = _option(rest, ("--wsgi-file", "--file"))
     base = _option(rest, ("--chdir",))
     run_in = _image_path(base, cwd) if base else cwd
+    ini = _option(rest, ("--ini",)) or next((w for w in rest if w.endswith(".ini") and w[:1] != "-"), None)
     if module and _APP.match(module):
         out.targets.append(Target("module", _APP.match(module).group(1), run_in))  # type: ignore[union-attr]
     elif wsgi_file:
         out.targets.append(Target("path", _image_path(wsgi_file, run_in), run_in))
+    elif ini:
+        out.configs.append(Config("uwsgi", _image_path(ini, cwd), run_in))
     else:
         out.unresolved.append("runs uwsgi without --module or --wsgi-file (an ini file?)")
 

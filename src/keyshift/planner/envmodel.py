@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from keyshift.awsnames import KEY_ID, SDK_MODULES
 from keyshift.planner.records import Func
@@ -218,6 +218,25 @@ def entry_point(func: Func) -> bool:
     return False
 
 
+_TASK_DECORATORS = frozenset({"task", "shared_task", "actor", "job"})
+
+
+def queued_with_arguments(func: Func, names: list[str], params: Mapping[tuple[Any, str], Values]) -> bool:
+    """A queued task (Celery ``@app.task``, Dramatiq ``@actor``, RQ ``@job``) runs with the
+    arguments the repository's own ``delay``/``apply_async``/``send``/``enqueue`` calls give it
+    (``keyshift.planner.deferred``): when such calls exist, its parameters are those values,
+    not unknown like a web handler's."""
+    node = func.node
+    if isinstance(node, ast.Lambda):
+        return False
+    tasks = False
+    for deco in node.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        tasks = tasks or name in _TASK_DECORATORS
+    return tasks and any(params.get((func.key, name)) for name in names)
+
+
 def decorator_names(func: Func) -> set[str]:
     names = set()
     node = func.node
@@ -375,3 +394,70 @@ def pending_arguments(
         if k.arg and isinstance(k.value, ast.Name) and k.value.id in pending and not kwargs.get(k.arg)
     )
     return node, positions, keywords
+
+
+def _settings_config(node: ast.ClassDef) -> tuple[str, bool]:
+    """A pydantic settings class's ``env_prefix`` and ``case_sensitive`` (literals only), from
+    ``model_config = SettingsConfigDict(...)`` or an inner ``class Config``."""
+    prefix, sensitive = "", False
+    for stmt in node.body:
+        pairs: list[tuple[str, ast.expr]] = []
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+            if any(isinstance(t, ast.Name) and t.id == "model_config" for t in stmt.targets):
+                pairs = [(k.arg, k.value) for k in stmt.value.keywords if k.arg]
+        elif isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
+            pairs = [
+                (t.id, inner.value)
+                for inner in stmt.body
+                if isinstance(inner, ast.Assign)
+                for t in inner.targets
+                if isinstance(t, ast.Name)
+            ]
+        for name, value in pairs:
+            if name == "env_prefix" and isinstance(value, ast.Constant) and isinstance(value.value, str):
+                prefix = value.value
+            elif name == "case_sensitive" and isinstance(value, ast.Constant):
+                sensitive = value.value is True
+    return prefix, sensitive
+
+
+def _settings_base(base: ast.expr) -> bool:
+    name = base.id if isinstance(base, ast.Name) else base.attr if isinstance(base, ast.Attribute) else ""
+    return name == "BaseSettings"
+
+
+def settings_fields(analyzer: Analyzer, module: str, node: ast.ClassDef, env: dict[str, Values]) -> None:
+    """A pydantic ``BaseSettings`` class fills each annotated field from the environment (its
+    ``.env`` file too), case-insensitively and after ``env_prefix``; the class default is only
+    the fallback. Without this, ``dynamodb_table: str`` set in the workload's ``.env`` is unknown
+    and every table and bucket named by settings becomes ``*`` or a placeholder."""
+    if not any(_settings_base(base) for base in node.bases):
+        return
+    prefix, sensitive = _settings_config(node)
+    for stmt in node.body:
+        if not isinstance(stmt, ast.AnnAssign) or not isinstance(stmt.target, ast.Name):
+            continue
+        field = stmt.target.id
+        if field == "model_config" or "ClassVar" in ast.unparse(stmt.annotation):
+            continue
+        name = prefix + field
+        names = [name] if sensitive else list(dict.fromkeys([name, name.upper(), name.lower()]))
+        found = next((v for v in (analyzer.env_value(module, n) for n in names) if v is not None), None)
+        if found is not None:
+            env[field] = frozenset({Const(found)})
+        elif (default := _field_default(stmt.value)) is not None:
+            env[field] = frozenset({Const(default)})
+        elif stmt.value is None or not env.get(field):
+            env[field] = frozenset({EnvRead(name if sensitive else name.upper())})
+
+
+def _field_default(value: ast.expr | None) -> str | None:
+    """The literal default of ``Field("x")`` / ``Field(default="x")``."""
+    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Name | ast.Attribute):
+        return None
+    if (value.func.id if isinstance(value.func, ast.Name) else value.func.attr) != "Field":
+        return None
+    given = [k.value for k in value.keywords if k.arg == "default"] or value.args[:1]
+    if given and isinstance(given[0], ast.Constant) and isinstance(given[0].value, str):
+        return given[0].value
+    return None

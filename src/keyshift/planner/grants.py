@@ -231,6 +231,14 @@ def grants_for(
                 add(action, call, scope, mapping.confidence)
             for role in passed_roles(call):
                 add("iam:PassRole", call, scope, "mapped", forced=(role,))
+            for tagging in iam_map.overlay()["tag_on_create"]:
+                if tagging["service"] == call.service and present(call, tagging["param"]):
+                    # tags given to a create call (RunInstances with TagSpecifications) are
+                    # authorized as a tagging action of their own, for that create action only
+                    operation = "".join(part.capitalize() for part in call.method.split("_"))
+                    created = f"arn:{scope.partition}:{call.service}:{scope.region}:{scope.account}:*/*"
+                    only = (("StringEquals", tagging["condition"], operation),)
+                    add(tagging["action"], call, scope, "conditional", only, forced=(created,))
             if call.service == "s3" and call.method == "head_object":
                 # a missing object answers 404 only to a caller that may list the bucket (else 403),
                 # and code that checks existence expects the 404

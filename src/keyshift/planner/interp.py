@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from keyshift.planner.deferred import TASK_METHODS, runner_call, task_arguments
 from keyshift.planner.envmodel import (
     ENV_FUNCS,
     decorator_names,
@@ -21,10 +22,12 @@ from keyshift.planner.envmodel import (
     is_static,
     pending_arguments,
     pending_parameters,
+    queued_with_arguments,
     read_env,
     report_outside,
     set_env,
     setting_name,
+    settings_fields,
     unset_in_module,
 )
 from keyshift.planner.records import MAX_DEPTH, MAX_NESTING, UNKNOWN, Func, Unresolved
@@ -212,6 +215,7 @@ class Interpreter:
             for stmt in node.body:
                 if isinstance(stmt, ast.Assign | ast.AnnAssign):
                     scope.exec_stmt(stmt, False)
+            settings_fields(self.a, self.module, node, scope.env)
             for name, values in scope.env.items():
                 self.a.put_attr((key, None, name), values)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -282,7 +286,7 @@ class Interpreter:
             values = context.get(name) if context is not None else self.a.prev.params.get((func.key, name))
             if values:
                 self.env[name] = taint(values)
-        if entry_point(func):
+        if entry_point(func) and not queued_with_arguments(func, names, self.a.prev.params):
             first = positional[0].arg if func.cls is not None and positional else None
             for name in names:
                 if name != first:
@@ -550,6 +554,14 @@ class Interpreter:
                 # provider returns
                 for provider in args[0]:
                     out.update(self._call_one(provider, [], {}, node))
+            elif (deferred := runner_call(name, args, kwargs)) is not None:
+                for func in deferred[0]:  # the callable runs later with these arguments
+                    out.update(self._call_one(func, deferred[1], deferred[2], node))
+            elif name in TASK_METHODS and isinstance(node.func, ast.Attribute):
+                task_args, task_kwargs = task_arguments(name, args, kwargs)
+                for func in self.eval(node.func.value):
+                    if isinstance(func, FuncV | BoundMethod | PartialV):
+                        out.update(self._call_one(func, task_args, task_kwargs, node))
             elif name == "getattr" and isinstance(node.func, ast.Name) and len(args) >= 2:
                 found: set[Value] = set()
                 for attr in args[1]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from keyshift.planner import startconfigs
 from keyshift.planner.analysis import is_test_path
 from keyshift.planner.entrypoints import (
     MAX_DEPTH,
@@ -286,13 +287,16 @@ def reach(
     index: Mapping[str, list[str]],
     default_django: bool = False,
     taskdefs: tuple[str, ...] = (),
+    family: str | None = None,
 ) -> Reach:
     """The files a workload built from ``directory`` starts with, and how they were found.
 
     ``compose_files``: compose files that may build it; ``env``: its deployment environment
     (``DJANGO_SETTINGS_MODULE``, ``FLASK_APP``, ``PYTHONPATH``); ``default_django``: no start
     command anywhere, but ``manage.py`` says the folder is a Django project; ``taskdefs``: its
-    ECS task definition files, whose containers' ``command``/``entryPoint`` override the image's.
+    ECS task definition files (JSON, Terraform, CloudFormation, Copilot), whose containers'
+    ``command``/``entryPoint`` override the image's; ``family``: the workload's task family, when
+    one file defines several.
     """
     dirs = _dirs(files)
     result = Reach()
@@ -316,7 +320,7 @@ def reach(
     image_runs = False  # a task definition container keeps the image's own command
     for taskdef in taskdefs:
         base = next(iter(images.values()), None) or _identity(directory)
-        for cmd, ep in taskdef_overrides(root, files, taskdef):
+        for cmd, ep in taskdef_overrides(root, files, taskdef, family):
             image_runs = image_runs or (cmd is None and ep is None)
             chosen = combine(ep, cmd) if ep is not None else combine(base.entrypoint, cmd or base.cmd)
             if chosen is not None and (cmd is not None or ep is not None):
@@ -364,11 +368,22 @@ def reach(
 
 
 def _scripts(ctx: _Context, outcome: Outcome, env: dict[str, str]) -> None:
-    """Shell scripts the command runs, read (never run) and interpreted line by line."""
+    """Shell scripts the command runs, read (never run) and interpreted line by line, and the
+    config files of its app servers and supervisord (``startconfigs``), which may run more."""
     done = 0
-    while outcome.scripts and done < MAX_DEPTH * 4:
-        path, cwd, args = outcome.scripts.pop(0)
+    while (outcome.scripts or outcome.configs) and done < MAX_DEPTH * 4:
         done += 1
+        if not outcome.scripts:
+            startconfigs.follow(
+                outcome.configs.pop(0),
+                lambda image_path: _listed(to_repo(ctx, image_path), ctx.files),
+                lambda path: _read(ctx.root, path, ctx.files),
+                lambda pattern: _matching(ctx, pattern),
+                env,
+                outcome,
+            )
+            continue
+        path, cwd, args = outcome.scripts.pop(0)
         repo = to_repo(ctx, path)
         if repo is None or repo not in ctx.files:
             outcome.unresolved.append(f"runs the script {program(path)}, which is not in the build context")
@@ -378,6 +393,29 @@ def _scripts(ctx: _Context, outcome: Outcome, env: dict[str, str]) -> None:
             outcome.targets.append(Target("path", path, cwd))
             continue
         shell(text, cwd, env, outcome, 1, args, in_script=True)
+    if outcome.scripts or outcome.configs:
+        outcome.unresolved.append("runs more scripts and config files than keyshift follows")
+
+
+def _listed(path: str | None, files: frozenset[str]) -> str | None:
+    return path if path is not None and path in files else None
+
+
+def _matching(ctx: _Context, pattern: str) -> list[str]:
+    """The build context's files an image path pattern (``/etc/supervisor/conf.d/*.conf``)
+    matches: its folder mapped back through the copies, its name matched there."""
+    folder = to_repo(ctx, posixpath.dirname(pattern))
+    if folder is None:
+        return []
+    prefix = "" if folder == "." else folder + "/"
+    name = posixpath.basename(pattern)
+    return sorted(
+        p
+        for p in ctx.files
+        if p.startswith(prefix)
+        and "/" not in p[len(prefix) :]
+        and fnmatch.fnmatchcase(p[len(prefix) :], name)
+    )
 
 
 def _resolve(
@@ -457,6 +495,7 @@ def workload_start(
     files: frozenset[str],
     index: Mapping[str, list[str]],
     taskdefs: list[str] | tuple[str, ...] = (),
+    family: str | None = None,
 ) -> Reach:
     """``reach`` for one workload: its compose files, the start settings of its environment
     (``env_value(name)`` -> setting or None), and ``manage.py`` for a project no file starts."""
@@ -471,7 +510,7 @@ def workload_start(
         setting = env_value(name)
         if setting is not None and setting.kind != "taskdef-secret":
             env[name] = setting.value
-    return reach(root, directory, compose, env, files, index, kind == "directory", tuple(taskdefs))
+    return reach(root, directory, compose, env, files, index, kind == "directory", tuple(taskdefs), family)
 
 
 def unreached(root: Path, own: list[str], code: set[str], limit: int = 8) -> str | None:

@@ -1,7 +1,8 @@
 """The deployment files that say what a workload's container starts, read as data.
 
 Compose services (``command``, ``entrypoint``, ``working_dir`` and the Dockerfile they build), ECS
-task definition containers (``command``, ``entryPoint``) and the project's own console scripts
+task definition containers (``command``, ``entryPoint``, whether the task definition is JSON,
+Terraform, CloudFormation or a Copilot manifest) and the project's own console scripts
 (``[project.scripts]``, Poetry scripts, setup.cfg ``console_scripts``): ``reach`` combines them
 with the Dockerfile's ``ENTRYPOINT``/``CMD``. Only files the walk listed are read (never through a
 symlink), each at most ``MAX_TEXT`` bytes.
@@ -76,24 +77,57 @@ def holds_code(files: frozenset[str], directory: str) -> bool:
 
 
 def taskdef_overrides(
-    root: Path, files: frozenset[str], path: str
+    root: Path, files: frozenset[str], path: str, family: str | None = None
 ) -> list[tuple[Command | None, Command | None]]:
-    """(command, entryPoint) overrides of each container of one task definition JSON file."""
+    """(command, entryPoint) overrides of each container of one task definition: a JSON file,
+    a Terraform ``aws_ecs_task_definition``, a CloudFormation ``AWS::ECS::TaskDefinition`` or a
+    Copilot manifest. ``family``: when the file defines several, only that family's containers."""
     import json
 
-    try:
-        data = json.loads(read_listed(root, path, files) or "null")
-    except (ValueError, RecursionError):
+    from keyshift.planner import taskdefs
+
+    text = read_listed(root, path, files)
+    if not text:
         return []
-    data = data.get("taskDefinition", data) if isinstance(data, dict) else None
-    containers = data.get("containerDefinitions") if isinstance(data, dict) else None
+    found: list[Any] = []
+    name = PurePosixPath(path)
+    if name.suffix == ".tf":
+        found = taskdefs.terraform(root, path, text) if "aws_ecs_task_definition" in text else []
+    elif "AWS::ECS::TaskDefinition" in text:
+        found = taskdefs.cloudformation(text)
+    elif name.name == "manifest.yml" and "copilot" in name.parts:
+        copilot = taskdefs.copilot(path, text)
+        found = [copilot[0]] if copilot is not None else []
+    else:
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            return []
+        found = [data.get("taskDefinition", data) if isinstance(data, dict) else None]
+    mine = [d for d in found if isinstance(d, dict) and (family is None or d.get("family") == family)]
     out = []
-    for container in containers if isinstance(containers, list) else []:
-        if isinstance(container, dict):
-            cmd = compose_command(container.get("command"), f"{path} (command)")
-            ep = compose_command(container.get("entryPoint"), f"{path} (entryPoint)")
-            out.append((cmd, ep))
+    for data in mine or [d for d in found if isinstance(d, dict)]:
+        containers = data.get("containerDefinitions")
+        for container in containers if isinstance(containers, list) else []:
+            if isinstance(container, dict):
+                cmd = _override(container, "command", f"{path} (command)")
+                ep = _override(container, "entryPoint", f"{path} (entryPoint)")
+                out.append((cmd, ep))
     return out
+
+
+def _override(container: dict[str, Any], key: str, source: str) -> Command | None:
+    """A container's ``command``/``entryPoint``; one keyshift cannot read (a variable, an
+    intrinsic function) becomes a command no launcher matches, so the workload falls back."""
+    from keyshift.planner.taskdefs import NOT_LITERAL
+
+    value = container.get(key)
+    if value is None:
+        return None
+    command = compose_command(value, source) if value != NOT_LITERAL else None
+    if command is None and value not in ([], ""):
+        return Command(source + ", not a literal list", [NOT_LITERAL])
+    return command
 
 
 def console_scripts(root: Path, files: frozenset[str], directory: str) -> dict[str, str]:

@@ -27,23 +27,95 @@ _TF_LOGS = re.compile(r'"?awslogs-group"?\s*=\s*"([^"]+)"')
 
 def _block(text: str, start: int) -> str:
     """The text of the ``{...}`` block opening at ``start`` (braces in strings are rare in HCL)."""
+    return text[start : _block_end(text, start)]
+
+
+def _block_end(text: str, start: int, opening: str = "{", closing: str = "}") -> int:
+    """The index just past the bracket closing the one at ``start`` (the text's end if none)."""
     depth = 0
     for index in range(start, len(text)):
-        if text[index] == "{":
+        if text[index] == opening:
             depth += 1
-        elif text[index] == "}":
+        elif text[index] == closing:
             depth -= 1
             if depth == 0:
-                return text[start : index + 1]
-    return text[start:]
+                return index + 1
+    return len(text)
+
+
+#: a container's start command in HCL: ``command = ["gunicorn", "app:app"]`` (also ``"command" :``)
+_TF_COMMAND = re.compile(r'"?\b(command|entryPoint)"?\s*[=:]\s*')
+_TF_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+#: a value keyshift cannot read (a variable, a function call): the override is not followed
+NOT_LITERAL = "<not a literal command>"
+
+
+def _hcl_list(text: str, at: int) -> list[str] | str:
+    """The literal string list starting at ``text[at]``, else ``NOT_LITERAL``."""
+    if at >= len(text) or text[at] != "[":
+        return NOT_LITERAL
+    end = _block_end(text, at, "[", "]")
+    inner = text[at + 1 : end - 1]
+    words: list[str] = []
+    position = 0
+    for match in _TF_STRING.finditer(inner):
+        if inner[position : match.start()].strip(" \t\r\n,"):
+            return NOT_LITERAL  # something between the strings: a variable, a function call
+        word = match.group(1)
+        if "${" in word:
+            return NOT_LITERAL
+        words.append(word.replace('\\"', '"').replace("\\\\", "\\"))
+        position = match.end()
+    if inner[position:].strip(" \t\r\n,"):
+        return NOT_LITERAL
+    return words
+
+
+def _hcl_containers(body: str) -> list[str]:
+    """The objects of ``container_definitions = jsonencode([{...}, {...}])``, as text."""
+    match = re.search(r"container_definitions\s*=\s*jsonencode\(\s*\[", body)
+    if match is None:
+        return []
+    end = _block_end(body, match.end() - 1, "[", "]")
+    out = []
+    index = match.end()
+    while index < end:
+        if body[index] == "{":
+            stop = _block_end(body, index)
+            out.append(body[index:stop])
+            index = stop
+        else:
+            index += 1
+    return out
+
+
+def _hcl_start(container: dict[str, Any], text: str) -> None:
+    """``command``/``entryPoint`` of one container object written in HCL: its own keys only
+    (a ``healthCheck``'s ``command`` is not what the container starts). One pass: the nesting
+    depth is counted up to each match, and each key is read once."""
+    depth = 0
+    position = 0
+    for match in _TF_COMMAND.finditer(text):
+        for char in text[position : match.start()]:
+            if char in "{[":
+                depth += 1
+            elif char in "}]":
+                depth -= 1
+        position = match.start()
+        if depth == 1 and match.group(1) not in container:
+            container[match.group(1)] = _hcl_list(text, match.end())
 
 
 def terraform(root: Path, relpath: str, text: str) -> list[dict[str, Any]]:
     """Task definitions of ``aws_ecs_task_definition`` resources in one ``.tf`` file."""
     out: list[dict[str, Any]] = []
     base = PurePosixPath(relpath).parent
+    done = 0  # resources inside one already read (or an unclosed one) are not read again
     for match in _TF_BLOCK.finditer(text):
-        body = _block(text, match.end() - 1)
+        if match.start() < done:
+            continue
+        done = _block_end(text, match.end() - 1)
+        body = text[match.end() - 1 : done]
         family = _TF_FAMILY.search(body)
         containers: list[Any] = []
         linked = _TF_FILE.search(body)
@@ -74,7 +146,17 @@ def terraform(root: Path, relpath: str, text: str) -> list[dict[str, Any]]:
                     "logDriver": "awslogs",
                     "options": {"awslogs-group": logs.group(1)},
                 }
-            containers = [container]
+            pieces = _hcl_containers(body)
+            if len(pieces) > 1:  # each container's own start command (the rest as before)
+                containers = [container]
+                for piece in pieces:
+                    own: dict[str, Any] = {}
+                    _hcl_start(own, piece)
+                    containers.append(own)
+            else:
+                if pieces:
+                    _hcl_start(container, pieces[0])
+                containers = [container]
         out.append(
             {
                 "family": family.group(1) if family else match.group(1),
@@ -163,7 +245,7 @@ def copilot(relpath: str, text: str) -> tuple[dict[str, Any], str | None] | None
             if isinstance(build.get("dockerfile"), str)
             else None
         )
-    container = {
+    container: dict[str, Any] = {
         "name": data["name"],
         "environment": [{"name": str(k), "value": str(v)} for k, v in variables.items()],
         "secrets": [
@@ -171,6 +253,14 @@ def copilot(relpath: str, text: str) -> tuple[dict[str, Any], str | None] | None
             for k, v in secrets.items()
         ],
     }
+    # Copilot's ``command``/``entrypoint`` override the image's, as a task definition's do
+    for key, field_name in (("command", "command"), ("entrypoint", "entryPoint")):
+        if key in data:
+            value = data[key]
+            literal = isinstance(value, str) or (
+                isinstance(value, list) and all(isinstance(x, str | int | float) for x in value)
+            )
+            container[field_name] = value if literal else NOT_LITERAL
     # Copilot creates the execution role itself
     return {
         "family": data["name"],

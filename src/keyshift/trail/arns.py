@@ -9,7 +9,7 @@ secret a caller passed in a request parameter cannot reach the output through th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from keyshift.redact import sha1_hex
@@ -53,6 +53,31 @@ def from_record(rec: Mapping[str, Any]) -> Iterator[str]:
 
 
 def _from_record(rec: Mapping[str, Any]) -> Iterator[str]:
+    yield from _resources(rec)
+    params = rec.get("requestParameters")
+    if isinstance(params, dict):
+        yield from _from_params(params, str(rec.get("eventSource", "")), *_place(rec))
+
+
+def from_grouped(rec: Mapping[str, Any], values: Iterable[str]) -> Iterator[str]:
+    """What ``from_record`` yields for a record whose ``requestParameters`` is only its named
+    parameters and whose other string values starting with ``arn:`` are ``values``.
+
+    The every-record path (``quick``) finds those values in the raw JSON of parameters small
+    enough for the bounded walk to see whole, so it need not build every record's parameters.
+    """
+    for arn in _resources(rec):
+        yield _masked(arn)
+    params = rec.get("requestParameters")
+    if isinstance(params, dict):
+        for arn in _named(params, str(rec.get("eventSource", "")), *_place(rec)):
+            yield _masked(arn)
+    for value in values:
+        if _ARN.fullmatch(value):
+            yield _masked(value)
+
+
+def _resources(rec: Mapping[str, Any]) -> Iterator[str]:
     res = rec.get("resources")
     if isinstance(res, list):
         for item in res[:_MAX_NODES]:
@@ -60,16 +85,22 @@ def _from_record(rec: Mapping[str, Any]) -> Iterator[str]:
                 arn = item.get("ARN") or item.get("arn")
                 if isinstance(arn, str) and _ARN.fullmatch(arn):
                     yield arn
-    params = rec.get("requestParameters")
-    if isinstance(params, dict):
-        region = str(rec.get("awsRegion") or "*")
-        account = str(
-            rec.get("recipientAccountId") or (rec.get("userIdentity") or {}).get("accountId") or "*"
-        )
-        yield from _from_params(params, str(rec.get("eventSource", "")), region, account)
+
+
+def _place(rec: Mapping[str, Any]) -> tuple[str, str]:
+    """(region, account) the ARNs built from a record's names are in."""
+    region = str(rec.get("awsRegion") or "*")
+    account = str(rec.get("recipientAccountId") or (rec.get("userIdentity") or {}).get("accountId") or "*")
+    return region, account
 
 
 def _from_params(params: Mapping[str, Any], source: str, region: str, account: str) -> Iterator[str]:
+    yield from _named(params, source, region, account)
+    yield from _walk(params)
+
+
+def _named(params: Mapping[str, Any], source: str, region: str, account: str) -> Iterator[str]:
+    """ARNs built from the names AWS builds them from (bucket and key, table, queue, function)."""
     bucket = params.get("bucketName")
     if isinstance(bucket, str) and _NAME.match(bucket):
         key = params.get("key")
@@ -88,7 +119,10 @@ def _from_params(params: Mapping[str, Any], source: str, region: str, account: s
     function = params.get("functionName")
     if isinstance(function, str) and _NAME.match(function) and source.startswith("lambda."):
         yield f"arn:aws:lambda:{region}:{account}:function:{function}"
-    # any other ARN-valued parameter, a bounded walk
+
+
+def _walk(params: Mapping[str, Any]) -> Iterator[str]:
+    """Any ARN-valued parameter, at any depth: a walk bounded to ``_MAX_NODES`` values."""
     stack: list[Any] = [params]
     seen = 0
     while stack and seen < _MAX_NODES:

@@ -1,11 +1,15 @@
 """One record -> per-key aggregates; partial results from worker processes merge into one.
 
 A worker folds the records of one file into a ``Partial`` made of plain dicts (cheap to pickle).
-What it keeps grows with distinct keys, calls, consumers and resources, never with the number
-of events, and every per-key table is capped (overflow is counted), so memory stays flat over
-a month of trail. The parent merges partials and resolves credential chains afterwards
-(``chains``), because the call that issued a temporary key and the calls made with it may sit
-in files that different workers read.
+What it keeps grows with distinct keys, never with the number of events or with distinct calls,
+consumers, identities or resources: every per-key table (and every role's denials) keeps its
+first ``LIMITS`` entries in sorted order, and counts the events of the rest as overflow, in
+every partial and again whenever partials merge (``prune``). Keeping the smallest entries is the
+one cut that does not depend on record or file order, so memory stays flat over a month of trail
+(or over millions of distinct source addresses, user agents and identities) and the report is
+the same however the files were split among workers. The parent merges partials and resolves
+credential chains afterwards (``chains``), because the call that issued a temporary key and the
+calls made with it may sit in files that different workers read.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ DENIED = frozenset(
 # calls whose response hands out a temporary (ASIA...) key for the caller or a role
 ISSUERS = frozenset({"AssumeRole", "GetSessionToken", "GetFederationToken"})
 CAP = 500  # distinct entries per table per key; more are counted in ``overflow``
+# entries each per-key table keeps, in sorted order; a table may hold twice as many between cuts
+LIMITS = {"calls": CAP, "consumers": CAP, "identities": CAP, "resources": CAP * 4}
 
 Partial = dict[str, Any]
 
@@ -36,6 +42,7 @@ def new_partial() -> Partial:
             "kms": 0,
             "versions": {},
             "bad_records": 0,
+            "denials_dropped": 0,  # denial events beyond a role's ``CAP`` entries or ``CAP`` roles
             "files": 0,
             "first": "",
             "last": "",
@@ -47,7 +54,7 @@ def new_partial() -> Partial:
 
 
 def _new_key() -> dict[str, Any]:
-    return {"n": 0, "calls": {}, "consumers": {}, "resources": {}, "identities": {}, "overflow": 0}
+    return {"n": 0, "calls": {}, "consumers": {}, "resources": {}, "identities": {}, "overflow": {}}
 
 
 def _span(entry: list[Any], time: str, first: int) -> bool:
@@ -139,11 +146,10 @@ def fold(
     calls = agg["calls"]
     ckey = (source[:128], name, agents.family(ua)[0])  # who made it decides whose role needs it
     call = calls.get(ckey)
+    grown = False
     if call is None:
-        if len(calls) >= CAP:
-            agg["overflow"] += weight
-            return
         call = calls[ckey] = [0, 0, "", "", "", category or "Management", set()]
+        grown = len(calls) > 2 * CAP
     elif category:
         call[5] = "Data"  # one data event makes the call a data event, whatever order files come in
     call[0] += weight
@@ -159,32 +165,27 @@ def fold(
     consumers = agg["consumers"]
     cons = consumers.get((ip, ua))
     if cons is None:
-        if len(consumers) >= CAP:
-            agg["overflow"] += weight
-        else:
-            cons = consumers[(ip, ua)] = [0, "", ""]
-    if cons is not None:
-        cons[0] += weight
-        _span(cons, time, 1)
-        _span(cons, last, 1)
+        cons = consumers[(ip, ua)] = [0, "", ""]
+        grown = grown or len(consumers) > 2 * CAP
+    cons[0] += weight
+    _span(cons, time, 1)
+    _span(cons, last, 1)
     arn = ui.get("arn")
     if isinstance(arn, str):
         ident = agg["identities"]
-        if arn[:512] in ident or len(ident) < CAP:
-            ident[arn[:512]] = ident.get(arn[:512], 0) + weight
+        ident[arn[:512]] = ident.get(arn[:512], 0) + weight
+        grown = grown or len(ident) > 2 * CAP
     if error is None:
         table = agg["resources"]
         named = ((res, weight) for res in arns.from_record(rec)) if resources is None else resources
         for res, n in named:
             rkey = (ckey, res)
-            if rkey in table:
-                table[rkey] += n
-            elif len(table) < CAP * 4:
-                table[rkey] = n
-            else:
-                agg["overflow"] += n
+            table[rkey] = table.get(rkey, 0) + n
+        grown = grown or len(table) > 2 * CAP * 4
         if name in ISSUERS and source == "sts.amazonaws.com":
             _fold_issue(p, rec, kid, name, time)
+    if grown:
+        prune(agg, slack=2)
 
 
 def _count(
@@ -262,23 +263,26 @@ def _fold_denial(
         action = actions[0]
     if resource is None:
         resource = next(arns.from_record(rec), None)
-    table = p["denials"].setdefault(role[:512], {})
+    denials = p["denials"]
+    table = denials.get(role[:512])
+    if table is None:
+        table = denials[role[:512]] = {}
     dkey = (action, resource or "*", "cloudtrail")
     entry = table.get(dkey)
     if entry is None:
-        if len(table) >= CAP:
-            return
         entry = table[dkey] = [0, "", "", "", error, name, "cloudtrail"]
     event_id = rec.get("eventID")
     entry[0] += weight
     _seen(entry, 1, 3, time, event_id[:64] if isinstance(event_id, str) else "")
     _span(entry, last, 1)
+    if len(table) > 2 * CAP or len(denials) > 2 * CAP:
+        prune_denials(p, slack=2)
 
 
 def merge(into: Partial, other: Partial) -> None:
     """Add ``other`` to ``into`` (both from ``new_partial``)."""
     s, o = into["stats"], other["stats"]
-    for field in ("records", "data", "kms", "bad_records", "files"):
+    for field in ("records", "data", "kms", "bad_records", "denials_dropped", "files"):
         s[field] += o[field]
     for v, n in o["versions"].items():
         s["versions"][v] = s["versions"].get(v, 0) + n
@@ -300,13 +304,18 @@ def merge(into: Partial, other: Partial) -> None:
                 have[0] += entry[0]
                 _seen(have, 1, 3, entry[1], entry[3])
                 _span(have, entry[2], 1)
+        if len(mine) > 2 * CAP:
+            prune_denials(into, slack=2)
+    if len(into["denials"]) > 2 * CAP:
+        prune_denials(into, slack=2)
     for kid, agg in other["keys"].items():
         have = into["keys"].get(kid)
         if have is None:
             into["keys"][kid] = agg
             continue
         have["n"] += agg["n"]
-        have["overflow"] += agg["overflow"]
+        for table, n in agg["overflow"].items():
+            have["overflow"][table] = have["overflow"].get(table, 0) + n
         for ckey, call in agg["calls"].items():
             mine_call = have["calls"].get(ckey)
             if mine_call is None:
@@ -330,26 +339,53 @@ def merge(into: Partial, other: Partial) -> None:
         for table in ("resources", "identities"):
             for k, n in agg[table].items():
                 have[table][k] = have[table].get(k, 0) + n
-        if len(have["resources"]) > CAP * 8:
-            prune(have)
+        prune(have, slack=2)
 
 
-def prune(agg: dict[str, Any]) -> None:
-    """Keep a key's ``CAP * 4`` first resources in sorted order; count the rest in ``overflow``.
+def _weight(entry: Any) -> int:
+    return entry if isinstance(entry, int) else entry[0]
 
-    Each file's fold keeps what fits, but merged over a month (S3 data events name every
-    object) the table would grow with the input. Keeping the smallest entries is the one cut
-    that does not depend on the order workers finish in: an entry among the smallest of all is
-    among the smallest of every part, so it is never dropped and its count is exact.
-    ``summary`` prunes once more at the end, so the cut is the same however often it ran.
+
+def _cut(table: dict[Any, Any], limit: int) -> tuple[dict[Any, Any], int]:
+    """(the ``limit`` smallest entries of ``table``, the events of the others)."""
+    kept = {k: table[k] for k in sorted(table)[:limit]}
+    return kept, sum(map(_weight, table.values())) - sum(map(_weight, kept.values()))
+
+
+def prune(agg: dict[str, Any], *, slack: int = 1) -> None:
+    """Cut each table of a key longer than ``slack`` times its limit to its first ``LIMITS``
+    entries in sorted order; the events of the rest are counted in ``overflow`` per table.
+
+    Merged over a month (S3 data events name every object; hostile input names millions of
+    addresses, agents and identities) the tables would grow with the input. Keeping the smallest
+    entries is the one cut that does not depend on the order records come in or workers finish
+    in: an entry among the smallest of all is among the smallest of every part, so it is never
+    dropped and its count, times and example are exact; an entry once dropped is never among
+    the smallest again. Folds and merges cut at twice the limit (``slack=2``), ``summary`` once
+    more at the limit, so the cut is the same however often it ran.
     """
-    table = agg["resources"]
-    if len(table) <= CAP * 4:
-        return
-    keep = sorted(table)[: CAP * 4]
-    kept = {k: table[k] for k in keep}
-    agg["overflow"] += sum(table.values()) - sum(kept.values())
-    agg["resources"] = kept
+    for name, limit in LIMITS.items():
+        table = agg[name]
+        if len(table) > slack * limit:
+            agg[name], dropped = _cut(table, limit)
+            if dropped:
+                agg["overflow"][name] = agg["overflow"].get(name, 0) + dropped
+
+
+def prune_denials(p: Partial, *, slack: int = 1) -> None:
+    """The same cut for denials: ``CAP`` entries per role, ``CAP`` roles (smallest ARNs);
+    the events of the rest are counted in ``stats["denials_dropped"]``."""
+    denials = p["denials"]
+    dropped = 0
+    for role, table in denials.items():
+        if len(table) > slack * CAP:
+            denials[role], n = _cut(table, CAP)
+            dropped += n
+    if len(denials) > slack * CAP:
+        keep = sorted(denials)[:CAP]
+        for role in set(denials) - set(keep):
+            dropped += sum(map(_weight, denials.pop(role).values()))
+    p["stats"]["denials_dropped"] += dropped
 
 
 def chains(issued: Mapping[str, tuple[str, str | None, str, str]], key: str) -> tuple[str, str | None] | None:

@@ -19,15 +19,19 @@ guesses: a value of an unexpected type, text that is not UTF-8, a cut that lande
 nested look-alike of a record start, JSON the standard decoder would reject, a per-key table
 that reached its cap (which entries fit then depends on record order). Records that need more
 than the grouped form carries (denials, calls that issue temporary keys, request parameters
-that are not an object or hold escapes or ARNs, missing times or event IDs) are folded one by
-one from their decoded fields. The property tests compare this path's partial with the full
-parse's on adversarial and generated trails. msgspec is an optional dependency (``pip install
+that are not an object, hold escapes or may hold more values than ``arns.from_record`` walks,
+missing times or event IDs) are folded one by one from their decoded fields. ARN values in the
+parameters are found in the raw JSON by one C-level regex per record and join the grouped form
+(``_ARN_VALUES``), so calls that name KMS keys, topics or functions stay on the grouped path.
+The property tests compare this path's partial with the full parse's on adversarial and
+generated trails. msgspec is an optional dependency (``pip install
 keyshift[fast]``); without it every record goes through the full parse.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from itertools import compress, count, repeat
@@ -127,7 +131,16 @@ _VARIANTS = 16384
 _CACHE = 65536  # distinct (group skeleton | variant ARNs) remembered per process across files
 
 Group = tuple[Any, ...]
-Variant = tuple[int, "_Params | None", bytes]
+# (group, named parameters, raw resources, the parameters' other string values starting "arn:")
+Variant = tuple[int, "_Params | None", bytes, tuple[bytes, ...]]
+
+# A string value starting with "arn:" in a parameters object without escapes: the quotes bound it
+# exactly, and what follows it (a comma or a closing bracket, never a colon) tells a value from a
+# key. Every ``"`` there opens or closes a string, so a match never starts inside another string.
+_ARN_VALUES = re.compile(rb'"(arn:[^"\\]*)"\s*[,}\]]')
+# the walk of ``arns.from_record`` stops after this many values; a parameters object with
+# more places for values (colons, commas, brackets) than this is folded by itself
+_WIDE = 250
 
 # Per process, across files: group key -> small int (hashing an int is cheaper than re-hashing
 # the key tuple in every dict it goes through), the reverse, and what each group folds as.
@@ -298,7 +311,8 @@ def _add(p: Partial, groups: _Groups, records: list[_Record]) -> None:
     errors = list(map(_ERROR, records))
     joined = b"".join(raws)
     params: list[_Params | None] | None = None
-    if b"\\" not in joined and b'"arn:' not in joined:
+    with_arns = b'"arn:' in joined
+    if b"\\" not in joined:
         try:
             params = list(map(_PARAMS.decode, raws))
         except msgspec.DecodeError:  # parameters that are not an object
@@ -315,6 +329,7 @@ def _add(p: Partial, groups: _Groups, records: list[_Record]) -> None:
         or ("sts.amazonaws.com" in sources and not ISSUERS.isdisjoint(names))
         or max(map(len, times)) > 32
         or max(map(len, ids)) > 64
+        or (with_arns and _any_wide(raws))
     ):
         alone = list(map(_alone, records, raws))
         for r, raw in zip(compress(records, alone), compress(raws, alone), strict=True):
@@ -327,6 +342,7 @@ def _add(p: Partial, groups: _Groups, records: list[_Record]) -> None:
         times = list(compress(times, keep))
         ids = list(compress(ids, keep))
         params = list(map(_PARAMS.decode, raws))
+        with_arns = b'"arn:' in b"".join(raws)
     keys = list(zip(map(bytes, map(_IDENTITY_RAW, records)), map(_KEY, records), strict=True))
     gids: list[int] = list(map(_gids.get, keys))  # type: ignore[arg-type]  # None: checked below
     if None in gids:  # groups not seen before in this process: checked before they are kept
@@ -338,10 +354,13 @@ def _add(p: Partial, groups: _Groups, records: list[_Record]) -> None:
             _skeletons[gid] = skeleton
         gids = list(map(_gids.__getitem__, keys))
     resources = list(map(_RESOURCES_RAW, records))
+    # the ARN values of each record's parameters, found in C (``_ARN_VALUES``); their ARNs are
+    # made once per distinct variant, like those of the named parameters and resources
+    extra = map(tuple, map(_ARN_VALUES.findall, raws)) if with_arns else repeat(())
     if all(map(is_, resources, repeat(_NULL))):  # no record has resources[]: no bytes to make
-        groups.variants.update(zip(gids, params, repeat(b"null"), strict=False))
+        groups.variants.update(zip(gids, params, repeat(b"null"), extra, strict=False))
     else:
-        groups.variants.update(zip(gids, params, map(bytes, resources), strict=True))
+        groups.variants.update(zip(gids, params, map(bytes, resources), extra, strict=False))
     order_keys = list(map(add, times, map(add, repeat("\0"), ids)))
     order = sorted(range(len(gids)), key=order_keys.__getitem__)
     ordered = list(map(gids.__getitem__, order))
@@ -361,7 +380,7 @@ def _alone(r: _Record, raw: bytes) -> bool:
         return True
     if raw == b"null":
         return False
-    if raw[:1] != b"{" or b"\\" in raw or b'"arn:' in raw:
+    if raw[:1] != b"{" or b"\\" in raw or (b'"arn:' in raw and _wide(raw)):
         return True
     try:
         _PARAMS.decode(raw)
@@ -370,10 +389,23 @@ def _alone(r: _Record, raw: bytes) -> bool:
     return False
 
 
+def _wide(raw: bytes) -> bool:
+    """True when the parameters ``raw`` may hold more values than ``arns.from_record`` walks."""
+    return raw.count(b":") + raw.count(b",") + raw.count(b"[") >= _WIDE
+
+
+def _any_wide(raws: list[bytes]) -> bool:
+    """True when some parameters of ``raws`` may be ``_wide`` (an upper bound, in C loops)."""
+    most = 0
+    for sep in (b":", b",", b"["):
+        most += max(map(bytes.count, raws, repeat(sep)))
+    return most >= _WIDE
+
+
 def _variant_arns(v: Variant) -> tuple[str, ...]:
     """The ARNs records of a group with these parameters and resources name (cached)."""
-    gid, params, res = v
-    if params is None and res == b"null":
+    gid, params, res, extra = v
+    if params is None and res == b"null" and not extra:
         return ()
     found = _arns.get(v)
     if found is None:
@@ -387,7 +419,8 @@ def _variant_arns(v: Variant) -> tuple[str, ...]:
             "requestParameters": _named(params),
             "resources": None if res == b"null" else _loads(res),
         }
-        found = _arns[v] = tuple(arns.from_record(view))
+        values = (value.decode("utf-8") for value in extra)  # checked UTF-8 (``_utf8``)
+        found = _arns[v] = tuple(arns.from_grouped(view, values))
     return found
 
 
@@ -429,6 +462,8 @@ def _capped(p: Partial) -> bool:
             or len(agg["resources"]) >= CAP * 4
         ):
             return True
+    if p["stats"]["denials_dropped"] or len(p["denials"]) >= CAP:
+        return True
     return any(len(table) >= CAP for table in p["denials"].values())
 
 

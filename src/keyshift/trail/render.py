@@ -89,9 +89,8 @@ def text(summary: TrailSummary) -> str:
             via = f" as {c.via_role}" if c.via_role else ""
             lines.append(f"    {c.label} from {c.source_ip}{via}: {c.count} events, last seen {c.last}{who}")
         if key.overflow:
-            lines.append(
-                f"  ({key.overflow} events beyond the per-key table limits were counted, not itemised)"
-            )
+            over = ", ".join(f"{table} of {n} events" for table, n in key.overflow)
+            lines.append(f"  (beyond the per-key table limits, counted but not itemised: {over})")
     for kid in summary.not_seen:
         lines.append("")
         lines.append(f"key {kid}: no event in these logs")
@@ -116,6 +115,10 @@ def text(summary: TrailSummary) -> str:
         lines.append(f"  skipped {name}: {reason}")
     for name, reason, n in cov.partial:
         lines.append(f"  read in part {name}: {reason} ({n} records read before it)")
+    if cov.denials_dropped:
+        lines.append(
+            f"  {cov.denials_dropped} denial event(s) beyond the per-role limits were counted, not itemised"
+        )
     if cov.bad_records:
         lines.append(f"  {cov.bad_records} element(s) were not CloudTrail records and were skipped")
     return "\n".join(lines) + "\n"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from keyshift.detect.account import account_id
 from keyshift.trail import agents
 from keyshift.trail.actions import is_data_action, to_actions
-from keyshift.trail.fold import Partial, chains, prune
+from keyshift.trail.fold import Partial, chains, prune, prune_denials
 
 _MAX_RESOURCES = 20
 
@@ -71,7 +71,8 @@ class KeyActivity:
     calls: tuple[ObservedCall, ...]
     consumers: tuple[Consumer, ...]
     sessions: tuple[tuple[str, str | None], ...]  # (temporary key, role ARN) issued to this key
-    overflow: int
+    # (table, events): events of the entries beyond a table's limit, counted, not itemised
+    overflow: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ class Coverage:
     bad_records: int
     skipped: tuple[tuple[str, str], ...]
     partial: tuple[tuple[str, str, int], ...]
+    denials_dropped: int = 0  # denial events beyond the per-role limits, counted, not itemised
 
     @property
     def complete(self) -> bool:
@@ -142,6 +144,7 @@ class TrailSummary:
 
 
 def summarize(p: Partial, wanted: Iterable[str] | None) -> TrailSummary:
+    prune_denials(p)
     issued = p["issued"]
     wanted_set = set(wanted) if wanted is not None else None
     groups: dict[str, list[tuple[str, str | None]]] = {}
@@ -175,6 +178,7 @@ def summarize(p: Partial, wanted: Iterable[str] | None) -> TrailSummary:
         first=stats["first"],
         last=stats["last"],
         bad_records=stats["bad_records"],
+        denials_dropped=stats["denials_dropped"],
         skipped=tuple(sorted(set(p["skipped"]))),
         partial=tuple(sorted(set(p["partial"]))),
     )
@@ -194,14 +198,16 @@ def _activity(
     calls: list[ObservedCall] = []
     consumers: list[Consumer] = []
     identities: set[str] = set()
-    events = overflow = 0
+    events = 0
+    overflow: dict[str, int] = {}
     first = last = ""
     sessions: list[tuple[str, str | None]] = []
     for kid, role in sorted(members, key=lambda m: (m[0] != owner, m[0])):
         agg = p["keys"][kid]
         prune(agg)
         events += agg["n"]
-        overflow += agg["overflow"]
+        for table, n in agg["overflow"].items():
+            overflow[table] = overflow.get(table, 0) + n
         if kid != owner:
             sessions.append((kid, role))
         identities |= set(agg["identities"])
@@ -227,7 +233,8 @@ def _activity(
             consumers.append(Consumer(ip, fam, version, c[0], c[1], c[2], role))
     return KeyActivity(
         owner, account_id(owner), tuple(sorted(identities)), events, first, last,
-        tuple(calls), _merge_consumers(consumers), tuple(sorted(sessions + idle)), overflow,
+        tuple(calls), _merge_consumers(consumers), tuple(sorted(sessions + idle)),
+        tuple(sorted(overflow.items())),
     )  # fmt: skip
 
 
