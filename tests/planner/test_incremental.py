@@ -138,7 +138,7 @@ def _analyse(files: dict[str, str], incremental: bool) -> Analyzer:
     return analyzer
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs())
 def test_incremental_passes_find_what_full_passes_find(files: dict[str, str]) -> None:
     full = _analyse(files, incremental=False)
