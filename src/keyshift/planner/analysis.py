@@ -1,9 +1,11 @@
 """Which AWS API calls a repository's Python code makes, and with which client.
 
-A whole-program abstract interpreter, in parts with one job each: ``interp`` (Python values:
-names, attributes, calls, imports, classes), ``strings`` (names assembled from pieces), ``sdk``
-(what boto3 objects do), ``envmodel`` (environment, framework entry points, keys leaving the SDK),
-``program`` (modules, passes to a fixpoint, guards) and ``records`` (what is handed forward).
+A whole-program abstract interpreter, in parts with one job each: ``statements`` (names and
+statements of a scope), ``interp`` (Python values: attributes, calls, imports, classes),
+``strings`` (names assembled from pieces), ``sdk`` (what boto3 objects do), ``envmodel``
+(environment, framework entry points, keys leaving the SDK), ``program`` (modules, passes to a
+fixpoint, guards), ``fixpoint`` (which units a pass can replay instead of running) and
+``records`` (what is handed forward).
 This module is the entry point the planner calls.
 """
 

@@ -17,21 +17,16 @@ from keyshift.planner.configfiles import load as load_config
 from keyshift.planner.deferred import TASK_METHODS, runner_call, task_arguments
 from keyshift.planner.envmodel import (
     ENV_FUNCS,
-    decorator_names,
-    entry_point,
     environ_call,
     is_static,
     pending_arguments,
-    pending_parameters,
-    queued_with_arguments,
     read_env,
     report_outside,
-    set_env,
     setting_name,
-    settings_fields,
     unset_in_module,
 )
 from keyshift.planner.records import MAX_DEPTH, MAX_NESTING, UNKNOWN, Func, Unresolved
+from keyshift.planner.statements import Statements
 from keyshift.planner.strings import binop, env_fallback, fstring, str_method, union
 from keyshift.planner.values import (
     EMPTY,
@@ -66,222 +61,15 @@ from keyshift.planner.values import (
 )
 
 if TYPE_CHECKING:
-    from keyshift.planner.program import Analyzer
+    pass
 
 
-class Interpreter:
+class Interpreter(Statements):
     """Evaluates statements and expressions of one module body or function body.
 
     Python semantics only; what boto3 objects do when called or read is the SDK model's
     (``planner/sdk.py``), which fills in the hooks at the end of this class.
     """
-
-    def __init__(
-        self,
-        analyzer: Analyzer,
-        module: str,
-        func: Func | None,
-        cls: tuple[str, str] | None,
-        env: dict[str, Values],
-    ) -> None:
-        self.a = analyzer
-        self.module = module
-        self.func = func
-        self.cls = cls
-        self.env = env
-        self.inline_returns: set[Value] | None = None
-        self.globals: set[str] = set()  # names a function declares ``global``
-        # parameters whose callers' values are not known yet (see ``bind_params``)
-        self.pending: frozenset[str] = frozenset()
-        self._pending_call: tuple[ast.Call, frozenset[int], frozenset[str]] | None = None
-
-    # ----- names ---------------------------------------------------------------------------
-    def assign(self, name: str, values: Values) -> None:
-        self.a.merge(self.env, name, values)
-        if name in self.globals:
-            self.a.merge(self.a.cur.names.setdefault(self.module, {}), name, values)
-
-    def lookup(self, name: str) -> Values:
-        if name in self.env:
-            return self._deref(self.env[name])
-        func = self.func
-        while func is not None and func.parent is not None:
-            outer = self.a.prev.locals.get(func.parent, {})
-            if name in outer:
-                return outer[name]
-            func = self.a.funcs.get(func.parent)
-        names = self.a.prev.names.get(self.module, {})
-        if name in names:
-            return self._deref(names[name])
-        key = (self.module, name)
-        if key in self.a.funcs:
-            return frozenset({FuncV(key)})
-        if key in self.a.classes:
-            return frozenset({ClassV(key)})
-        return EMPTY
-
-    def _deref(self, values: Values) -> Values:
-        out: set[Value] = set()
-        for value in values:
-            if isinstance(value, ImportRef):
-                out.update(self._import_value(value))
-            else:
-                out.add(value)
-        return frozenset(out)
-
-    def _import_value(self, ref: ImportRef, depth: int = 0) -> Values:
-        if ref.path not in self.a.modules or depth > 5:
-            return EMPTY
-        key = (ref.path, ref.name)
-        if key in self.a.funcs:
-            return frozenset({FuncV(key)})
-        if key in self.a.classes:
-            return frozenset({ClassV(key)})
-        values = self.a.prev.names.get(ref.path, {}).get(ref.name, EMPTY)
-        out: set[Value] = set()
-        for value in values:
-            if isinstance(value, ImportRef):
-                out.update(self._import_value(value, depth + 1))
-            else:
-                out.add(value)
-        return frozenset(out)
-
-    # ----- statements ----------------------------------------------------------------------
-    def exec_block(self, body: list[ast.stmt], top: bool = False) -> None:
-        for node in body:
-            self.exec_stmt(node, top)
-
-    def exec_stmt(self, node: ast.stmt, top: bool) -> None:
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            for name, values in self.a.import_bindings(node, self.module):
-                self.assign(name, values)
-        elif isinstance(node, ast.Assign):
-            values = self.eval(node.value)
-            for target in node.targets:
-                self.bind(target, values)
-        elif isinstance(node, ast.AnnAssign):
-            if node.value is not None:
-                self.bind(node.target, self.eval(node.value))
-        elif isinstance(node, ast.AugAssign | ast.Expr):
-            self.eval(node.value)
-        elif isinstance(node, ast.Return):
-            if node.value is not None and self.inline_returns is not None:
-                self.inline_returns.update(self.eval(node.value))
-            elif node.value is not None and self.func is not None:
-                self.a.merge(self.a.cur.returns, self.func.key, self.eval(node.value))
-        elif isinstance(node, ast.For | ast.AsyncFor):
-            self.bind(node.target, self.iterate(self.eval(node.iter), node.iter))
-            self.exec_block(node.body)
-            self.exec_block(node.orelse)
-        elif isinstance(node, ast.While | ast.If):
-            self.eval(node.test)
-            self.exec_block(node.body)
-            self.exec_block(node.orelse)
-        elif isinstance(node, ast.With | ast.AsyncWith):
-            for item in node.items:
-                values = self.eval(item.context_expr)
-                if item.optional_vars is not None:
-                    self.bind(item.optional_vars, values)
-            self.exec_block(node.body)
-        elif isinstance(node, ast.Try):
-            self.exec_block(node.body)
-            for handler in node.handlers:
-                self.exec_block(handler.body)
-            self.exec_block(node.orelse)
-            self.exec_block(node.finalbody)
-        elif isinstance(node, ast.Match):
-            self.eval(node.subject)
-            for case in node.cases:
-                self.exec_block(case.body)
-        elif isinstance(node, ast.ClassDef):
-            key = (self.module, self._qual(node.name))
-            self.assign(node.name, frozenset({ClassV(key)}))
-            # class-level attributes are visible through instances
-            scope = self.a.scope(self.module, self.func, key, {})
-            for stmt in node.body:
-                if isinstance(stmt, ast.Assign | ast.AnnAssign):
-                    scope.exec_stmt(stmt, False)
-            settings_fields(self.a, self.module, node, scope.env)
-            for name, values in scope.env.items():
-                self.a.merge(self.a.cur.attrs, (key, None, name), values)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            key = (self.module, self._qual(node.name))
-            if key in self.a.funcs:
-                self.assign(node.name, frozenset({FuncV(key)}))
-            for deco in node.decorator_list:
-                self.eval(deco)
-        elif isinstance(node, ast.Global):
-            self.globals.update(node.names)
-        elif isinstance(node, ast.Raise | ast.Assert | ast.Delete):
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, ast.expr):
-                    self.eval(child)
-
-    def _qual(self, name: str) -> str:
-        if self.func is not None:
-            return f"{self.func.key[1]}.{name}"
-        if self.cls is not None:
-            return f"{self.cls[1]}.{name}"
-        return name
-
-    def bind(self, target: ast.expr, values: Values) -> None:
-        if isinstance(target, ast.Name):
-            self.assign(target.id, values)
-        elif isinstance(target, ast.Attribute):
-            for owner in self.eval(target.value):
-                if isinstance(owner, InstV):
-                    self.a.merge(self.a.cur.attrs, (owner.key, owner.site, target.attr), values)
-                elif isinstance(owner, ClassV):
-                    self.a.merge(self.a.cur.attrs, (owner.key, None, target.attr), values)
-                elif isinstance(owner, ModV) and owner.path in self.a.modules:
-                    self.a.merge(self.a.cur.names.setdefault(owner.path, {}), target.attr, values)
-        elif isinstance(target, ast.Tuple | ast.List):
-            tuples = [v for v in values if isinstance(v, TupleV) and len(v.items) == len(target.elts)]
-            if tuples and not any(isinstance(e, ast.Starred) for e in target.elts):
-                for index, element in enumerate(target.elts):
-                    self.bind(element, union(*(t.items[index] for t in tuples)))
-                return
-            items = self.iterate(values, None)
-            for element in target.elts:
-                if isinstance(element, ast.Starred):
-                    self.bind(element.value, EMPTY)
-                else:
-                    self.bind(element, items)
-        elif isinstance(target, ast.Subscript):
-            base = self.eval(target.value)
-            if any(isinstance(v, Builtin) and v.name.endswith("environ") for v in base):
-                set_env(self.a, self.module, self.eval(target.slice), values, target.lineno)
-
-    def bind_params(self, context: dict[str, Values] | None = None) -> None:
-        """Bind defaults, then the arguments of one call site (``context``) or of all of them."""
-        func = self.func
-        assert func is not None
-        args = func.node.args
-        names = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
-        defaults = list(args.defaults)
-        positional = [*args.posonlyargs, *args.args]
-        for arg, default in zip(positional[len(positional) - len(defaults) :], defaults, strict=False):
-            self.assign(arg.arg, taint(self.eval(default)))
-        for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=False):
-            if kw_default is not None:
-                self.assign(arg.arg, taint(self.eval(kw_default)))
-        for name in names:
-            values = context.get(name) if context is not None else self.a.prev.params.get((func.key, name))
-            if values:
-                self.env[name] = taint(values)
-        if entry_point(func) and not queued_with_arguments(func, names, self.a.prev.params):
-            first = positional[0].arg if func.cls is not None and positional else None
-            for name in names:
-                if name != first:
-                    self.env[name] = self.env.get(name, EMPTY) | UNKNOWN
-        self.pending = pending_parameters(self.a, func, names, self.env)
-        if func.cls is not None and positional and not is_static(func):
-            first = positional[0].arg
-            kind = decorator_names(func)
-            if "classmethod" in kind:
-                self.assign(first, frozenset({ClassV(func.cls)}))
-            elif not self.env.get(first):
-                self.assign(first, frozenset({InstV(func.cls), *self.a.subclass_instances(func.cls)}))
 
     # ----- expressions ---------------------------------------------------------------------
     def iterate(self, values: Values, node: ast.expr | None) -> Values:
@@ -317,10 +105,11 @@ class Interpreter:
             values = self._eval(node)
         finally:
             self.a.depth -= 1
-        if any(getattr(v, "depth", 0) > MAX_NESTING for v in values):
-            # ``x2 = [x1, {"k": x1}]`` repeated: each level doubles the paths an equality test
-            # walks, so a few hostile lines would stall the fixpoint; deep is unknown instead
-            values = frozenset(v for v in values if getattr(v, "depth", 0) <= MAX_NESTING) | UNKNOWN
+        for value in values:
+            if getattr(value, "depth", 0) > MAX_NESTING:
+                # ``x2 = [x1, {"k": x1}]`` repeated: each level doubles the paths an equality test
+                # walks, so a few hostile lines would stall the fixpoint; deep is unknown instead
+                return frozenset(v for v in values if getattr(v, "depth", 0) <= MAX_NESTING) | UNKNOWN
         return values
 
     def _eval(self, node: ast.expr) -> Values:
@@ -447,13 +236,20 @@ class Interpreter:
 
     def _member(self, owner: InstV | ClassV, attr: str) -> Values:
         out: set[Value] = set()
+        log = self.a.log
         if isinstance(owner, InstV) and owner.site is not None:
+            if log is not None:
+                log.reads.add(("a", (owner.key, owner.site, attr)))
             out.update(self._deref(self.a.prev.attrs.get((owner.key, owner.site, attr), EMPTY)))
         elif isinstance(owner, InstV):
             # an instance from nowhere in particular (a method no code calls) sees every instance's state
             for cls in self._classes_of(owner.key):
+                if log is not None:
+                    log.reads.add(("aa", cls, attr))
                 out.update(self._deref(self.a.any_site_attrs().get((cls, attr), EMPTY)))
         for cls in self._classes_of(owner.key):
+            if log is not None:
+                log.reads.add(("a", (cls, None, attr)))
             out.update(self._deref(self.a.prev.attrs.get((cls, None, attr), EMPTY)))
             method = (cls[0], f"{cls[1]}.{attr}")
             if method in self.a.classes:  # a nested class: ``Parent.Meta``
@@ -462,7 +258,9 @@ class Interpreter:
             func = self.a.funcs.get(method)
             if func is not None:
                 if func.is_property and isinstance(owner, InstV):
-                    self.a.merge(self.a.cur.params, (method, self._first_param(func)), frozenset({owner}))
+                    self.a.put_param((method, self._first_param(func)), frozenset({owner}))
+                    if log is not None:
+                        log.reads.add(("r", method))
                     out.update(self.a.prev.returns.get(method, EMPTY))
                 elif isinstance(owner, InstV):
                     out.add(BoundMethod(method, owner))
@@ -604,15 +402,16 @@ class Interpreter:
                 extra = frozenset({DictV(((name, values),))})
                 bound[fargs.kwarg.arg] = bound.get(fargs.kwarg.arg, EMPTY) | extra
         for name, values in bound.items():
-            self.a.merge(self.a.cur.params, (key, name), values)
+            self.a.put_param((key, name), values)
         if node is not None and self.a.inline_depth == 0:
             site = f"{self.module}:{getattr(node, 'lineno', 0)}:{getattr(node, 'col_offset', 0)}"
-            contexts = self.a.cur.sites.setdefault(key, {})
-            previous = contexts.setdefault(site, {})
-            for name, values in bound.items():
-                self.a.merge(previous, name, values)
+            self.a.put_site(key, site, tuple(bound.items()))
         inlined = self._inline(func, inst, positional, args, kwargs)
-        return inlined if inlined is not None else self.a.prev.returns.get(key, EMPTY)
+        if inlined is not None:
+            return inlined
+        if self.a.log is not None:
+            self.a.log.reads.add(("r", key))
+        return self.a.prev.returns.get(key, EMPTY)
 
     def _inline(
         self,

@@ -13,6 +13,18 @@ from typing import Any
 
 from keyshift.awsnames import LANGCHAIN_BEDROCK_PACKAGES, SDK_MODULES
 from keyshift.planner.djstorages import storage_calls
+from keyshift.planner.fixpoint import (
+    ATTR,
+    HIERARCHY,
+    NAME,
+    PARAM,
+    RETURN,
+    SITE,
+    TOUCH,
+    UnitLog,
+    changed_keys,
+    compact,
+)
 from keyshift.planner.pyparse import parse
 from keyshift.planner.records import (
     MAX_CONTEXTS,
@@ -68,8 +80,19 @@ class Analyzer:
         files: list[str],
         env_lookup: Any = None,
         trees: dict[str, ast.Module] | None = None,
+        incremental: bool = True,
     ) -> None:
         self.root = root
+        self.incremental = incremental
+        self.stats = {"passes": 0, "units_run": 0, "units_replayed": 0}
+        # incremental passes (``fixpoint``): the log of the unit running, each unit's last log,
+        # the read keys changed since the units' last runs (None: run every unit)
+        self.log: UnitLog | None = None
+        self.logs: dict[tuple[str, Any], UnitLog] = {}
+        self.changed: set[tuple[Any, ...]] | None = None
+        self.readers: dict[tuple[Any, ...], set[tuple[str, Any]]] = {}  # read key -> units
+        self.dirty: set[tuple[str, Any]] = set()  # units that read a changed key (in some run)
+        self.hierarchy_log: UnitLog | None = None
         self.env_lookup = env_lookup  # (path, name) -> str | None
         self.modules: dict[str, Module] = {}
         self.errors: list[str] = []
@@ -79,7 +102,9 @@ class Analyzer:
         self.prev = State()
         self.cur = State()
         self.index = ModuleIndex()  # the one import resolver, over the files that parsed
-        self.recording = False
+        # what the passes record (calls, gaps): in the last pass only, or, incremental, in every
+        # unit's log, of which the last pass's are kept
+        self.recording = incremental
         self.inline_depth = 0
         self.depth = 0  # expressions being evaluated, across scopes (see Interpreter.eval)
         self.hierarchy: dict[tuple[str, str], list[tuple[str, str]]] | None = None
@@ -87,11 +112,11 @@ class Analyzer:
         self._any_site: tuple[State, dict[tuple[tuple[str, str], str], Values]] | None = None
         self.calls: set[ApiCall] = set()
         self.unresolved: set[Unresolved] = set()
-        self.default_sessions: set[tuple[str, Origin]] = set()
+        self._sessions: set[tuple[str, Origin]] = set()
         # regions the code makes the default (setup_default_session, os.environ["AWS_REGION"]):
         # kept from every pass, so clients made without a region use them in the next
-        self.default_regions: set[Value] = set()
-        self.outside: set[tuple[str, int, str, str]] = set()
+        self._regions: set[Value] = set()
+        self._outside: set[tuple[str, int, str, str]] = set()
         self.trees = trees or {}  # already parsed (the workload discovery parses every file once)
         self.binds: dict[str, frozenset[str] | None] = {}  # module -> names it binds (``module_binds``)
         for path in files:
@@ -202,26 +227,66 @@ class Analyzer:
                 out.append((bound, frozenset({ModV(self.resolve_module("settings", importer) or "")})))
         return out
 
+    # ----- recorded sets: the running unit's own in incremental passes ----------------------
+    @property
+    def default_regions(self) -> set[Value]:
+        if self.log is not None:
+            self.log.regions = True
+        return self._regions
+
+    @property
+    def default_sessions(self) -> set[tuple[str, Origin]]:
+        if self.log is None:
+            return self._sessions
+        if self.log.sessions is None:
+            self.log.sessions = set()
+        return self.log.sessions
+
+    @property
+    def outside(self) -> set[tuple[str, int, str, str]]:
+        if self.log is None:
+            return self._outside
+        if self.log.outside is None:
+            self.log.outside = set()
+        return self.log.outside
+
     # ----- driver --------------------------------------------------------------------------
     def run(self) -> Analysis:
         for _ in range(MAX_PASSES):
             self.cur = State()
             self._pass()
             if self.cur == self.prev:
+                self.changed, self.dirty = set(), set()  # the recording pass reads the same state
                 break
+            if self.incremental:
+                self.changed = changed_keys(self.prev, self.cur)
+                self.dirty = set()
+                for key in self.changed:
+                    self.dirty.update(self.readers.get(key, ()))
             self.prev = self.cur
         self.recording = True
         self.cur = State()
         self._pass()
+        calls, unresolved = set(self.calls), set(self.unresolved)
+        sessions, outside = set(self._sessions), set(self._outside)
+        logs = list(self.logs.values())
+        if self.hierarchy_log is not None:
+            logs.append(self.hierarchy_log)
+        for log in logs:
+            calls.update(log.calls or ())
+            unresolved.update(log.unresolved or ())
+            sessions.update(log.sessions or ())
+            outside.update(log.outside or ())
+        self.calls, self.unresolved, self._sessions, self._outside = calls, unresolved, sessions, outside
         self._guarded("django-storages settings", self._storages)
         return Analysis(
             calls=tuple(
                 sorted(self.calls, key=lambda c: (c.path, c.line, c.service, c.method, repr(c.params)))
             ),
             unresolved=tuple(sorted(self.unresolved, key=lambda u: (u.path, u.line, u.what))),
-            default_sessions=tuple(sorted(self.default_sessions, key=lambda d: (d[0], d[1].line))),
+            default_sessions=tuple(sorted(self._sessions, key=lambda d: (d[0], d[1].line))),
             errors=tuple(self.errors),
-            outside=tuple(sorted(self.outside)),
+            outside=tuple(sorted(self._outside)),
         )
 
     def _storages(self) -> None:
@@ -230,13 +295,120 @@ class Analyzer:
         self.unresolved.update(gaps)
 
     def _pass(self) -> None:
+        self.stats["passes"] += 1
         self.hierarchy = None
         self.subclasses = None
+        self.hierarchy_log = None
         for path, module in sorted(self.modules.items()):
-            scope = self.scope(path, None, None, self.cur.names.setdefault(path, {}))
-            self._guarded(path, scope.exec_block, module.tree.body, True)
+            self._unit(("m", path), path, self._module, path, module)
         for key, func in sorted(self.funcs.items()):
-            self._guarded(f"{key[0]}:{func.node.lineno}", self._function, key, func)
+            self._unit(("f", key), f"{key[0]}:{func.node.lineno}", self._function, key, func)
+
+    def _module(self, path: str, module: Module) -> None:
+        scope = self.scope(path, None, None, self.module_names_of(path))
+        scope.shared = True
+        scope.exec_block(module.tree.body, True)
+
+    def _unit(self, unit: tuple[str, Any], where: str, work: Any, *args: Any) -> None:
+        """Run one module body or function, or replay its last run when nothing it read changed."""
+        if not self.incremental:
+            self.stats["units_run"] += 1
+            self._guarded(where, work, *args)
+            return
+        log = self.logs.get(unit)
+        env = self.cur.names.get(unit[1]) if unit[0] == "m" else None
+        if log is not None and self._unchanged(unit, log, env):
+            self.stats["units_replayed"] += 1
+            self.replay(log, unit)
+            return
+        self.stats["units_run"] += 1
+        log = UnitLog(len(self._regions), dict(env) if env else {} if unit[0] == "m" else None)
+        self.log = log
+        try:
+            self._guarded(where, work, *args)
+        finally:
+            self.log = None
+        if log.hierarchy and self.hierarchy_log is not None:
+            log.reads |= self.hierarchy_log.reads
+            log.regions = log.regions or self.hierarchy_log.regions
+        if unit[0] == "f":
+            log.locals = self.cur.locals.get(unit[1])
+        log.writes = compact(log.writes)
+        for key in log.reads:
+            readers = self.readers.get(key)
+            if readers is None:
+                self.readers[key] = {unit}
+            else:
+                readers.add(unit)
+        self.logs[unit] = log
+
+    def _unchanged(self, unit: tuple[str, Any], log: UnitLog, env: dict[str, Values] | None) -> bool:
+        if self.changed is None:
+            return False
+        if log.regions and len(self._regions) != log.regions_start:
+            return False
+        if log.env_start is not None and (env or {}) != log.env_start:
+            return False
+        # units that once read a changed entry, then the ones whose last run did
+        return unit not in self.dirty or log.reads.isdisjoint(self.changed)
+
+    def replay(self, log: UnitLog, unit: tuple[str, Any]) -> None:
+        """What a unit's last run wrote, written again in the same order."""
+        for write in log.writes:
+            kind = write[0]
+            if kind == NAME:
+                self.put_name(write[1], write[2], write[3])
+            elif kind == PARAM:
+                self.put_param(write[1], write[2])
+            elif kind == RETURN:
+                self.put_return(write[1], write[2])
+            elif kind == ATTR:
+                self.put_attr(write[1], write[2])
+            elif kind == SITE:
+                self.put_site(write[1], write[2], write[3])
+            elif kind == TOUCH:
+                self.module_names_of(write[1])
+            elif kind == HIERARCHY:
+                self.class_hierarchy()
+        if log.locals is not None:
+            self.cur.locals[unit[1]] = log.locals
+        for message in log.errors:
+            if message not in self.errors:
+                self.errors.append(message)
+
+    # ----- writes to the current state (logged for replay) ---------------------------------
+    def module_names_of(self, module: str) -> dict[str, Values]:
+        if self.log is not None:
+            self.log.writes.append((TOUCH, module))
+        return self.cur.names.setdefault(module, {})
+
+    def put_name(self, module: str, name: str, values: Values) -> None:
+        if self.log is not None:
+            self.log.writes.append((NAME, module, name, values))
+        self.merge(self.cur.names.setdefault(module, {}), name, values)
+
+    def put_param(self, key: tuple[tuple[str, str], str], values: Values) -> None:
+        if self.log is not None:
+            self.log.writes.append((PARAM, key, values))
+        self.merge(self.cur.params, key, values)
+
+    def put_return(self, key: tuple[str, str], values: Values) -> None:
+        if self.log is not None:
+            self.log.writes.append((RETURN, key, values))
+        self.merge(self.cur.returns, key, values)
+
+    def put_attr(self, key: tuple[tuple[str, str], str | None, str], values: Values) -> None:
+        if self.log is not None:
+            self.log.writes.append((ATTR, key, values))
+        self.merge(self.cur.attrs, key, values)
+
+    def put_site(self, key: tuple[str, str], site: str, bound: tuple[tuple[str, Values], ...]) -> None:
+        """The arguments one call site passes to function ``key``."""
+        if self.log is not None:
+            self.log.writes.append((SITE, key, site, bound))
+        previous = self.cur.sites.setdefault(key, {}).setdefault(site, {})
+        for name, values in bound:
+            self.merge(previous, name, values)
 
     def _guarded(self, where: str, work: Any, *args: Any) -> None:
         """One unanalysable module or function is reported and skipped; the rest goes on."""
@@ -249,11 +421,15 @@ class Analyzer:
 
     def _fail(self, where: str, reason: str) -> None:
         message = f"{where}: {reason}; calls there are not planned"
+        if self.log is not None:
+            self.log.errors.append(message)
         if message not in self.errors:
             self.errors.append(message)
 
     def _function(self, key: tuple[str, str], func: Func) -> None:
         body = func.node.body if not isinstance(func.node, ast.Lambda) else []
+        if self.log is not None:
+            self.log.reads.add(("s", key))
         contexts = list(self.prev.sites.get(key, {}).values())
         if 0 < len(contexts) <= MAX_CONTEXTS:
             # each call site's view separately, so two clients (two keys) passed to one helper,
@@ -284,17 +460,33 @@ class Analyzer:
     def merge(self, table: dict[Any, Values], key: Any, values: Values) -> None:
         if not values:
             return
-        old = table.get(key, EMPTY)
-        if not values <= old:
+        old = table.get(key)
+        if old is None:
+            table[key] = values  # the same set, so the next pass's comparison starts with ``is``
+        elif not values <= old:
             table[key] = old | values
 
     def record(self, call: ApiCall) -> None:
-        if self.recording:
+        if not self.recording:
+            return
+        log = self.log
+        if log is None:
             self.calls.add(call)
+        elif log.calls is None:
+            log.calls = {call}
+        else:
+            log.calls.add(call)
 
     def note(self, item: Unresolved) -> None:
-        if self.recording:
+        if not self.recording:
+            return
+        log = self.log
+        if log is None:
             self.unresolved.add(item)
+        elif log.unresolved is None:
+            log.unresolved = {item}
+        else:
+            log.unresolved.add(item)
 
     def env_value(self, path: str, name: str) -> str | None:
         if self.env_lookup is None:
@@ -316,28 +508,39 @@ class Analyzer:
 
     def class_hierarchy(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
         """Each class with its base classes in this repository (computed once per pass)."""
+        log = self.log
+        if log is not None and not log.hierarchy:
+            log.hierarchy = True
+            log.writes.append((HIERARCHY,))
         if self.hierarchy is None:
-            # evaluating a base (``Parent.Meta``, ``db.Model``) looks up members, which asks for the
-            # hierarchy again: while it is being built, every class is its own only class
-            self.hierarchy = {}
-            direct: dict[tuple[str, str], list[tuple[str, str]]] = {}
-            for key, bases in self.class_bases.items():
-                scope = self.scope(key[0], None, None, {})
-                direct[key] = [
-                    v.key
-                    for base in bases
-                    for v in scope.eval(base)
-                    if isinstance(v, ClassV) and v.key != key
-                ]
-            closed: dict[tuple[str, str], list[tuple[str, str]]] = {}
-            for key in direct:
-                seen = [key]
-                queue = list(direct[key])
-                while queue and len(seen) < 20:
-                    base = queue.pop(0)
-                    if base not in seen:
-                        seen.append(base)
-                        queue.extend(direct.get(base, []))
-                closed[key] = seen
-            self.hierarchy = closed
+            if self.incremental:
+                # read and written for every unit that uses it (``_unit``)
+                self.log = self.hierarchy_log = UnitLog()
+            try:
+                self._class_hierarchy()
+            finally:
+                self.log = log
+        assert self.hierarchy is not None
         return self.hierarchy
+
+    def _class_hierarchy(self) -> None:
+        # evaluating a base (``Parent.Meta``, ``db.Model``) looks up members, which asks for the
+        # hierarchy again: while it is being built, every class is its own only class
+        self.hierarchy = {}
+        direct: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for key, bases in self.class_bases.items():
+            scope = self.scope(key[0], None, None, {})
+            direct[key] = [
+                v.key for base in bases for v in scope.eval(base) if isinstance(v, ClassV) and v.key != key
+            ]
+        closed: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for key in direct:
+            seen = [key]
+            queue = list(direct[key])
+            while queue and len(seen) < 20:
+                base = queue.pop(0)
+                if base not in seen:
+                    seen.append(base)
+                    queue.extend(direct.get(base, []))
+            closed[key] = seen
+        self.hierarchy = closed
