@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from keyshift.codemod import runner
 from keyshift.codemod.runner import is_candidate
 
 from .helpers import fill, fix
@@ -62,3 +63,39 @@ def test_any_reported_module_passes_the_prefilter(parts: list[str], encoding: st
 def test_every_shape_is_a_candidate(shape: str) -> None:
     assert _reported(shape)
     assert is_candidate(shape.encode())
+
+
+def _cased(text: bytes, upper: list[bool]) -> bytes:
+    return bytes(
+        c - 32 if 97 <= c <= 122 and u else c for c, u in zip(text, upper + [False] * len(text), strict=False)
+    )
+
+
+@pytest.mark.skipif(runner._compiled_engine() is None, reason="hyperscan is not installed")
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(runner.MARKERS).map(lambda m: m[: len(m) - 1]),  # one byte short
+            st.sampled_from(runner.MARKERS),
+            st.binary(max_size=6),
+            st.sampled_from((b".", b"-", b" ", b"_", b"\xc3\xa9", b"\n", b"\x00", b"/")),
+        ),
+        max_size=8,
+    ),
+    st.lists(st.booleans(), max_size=40),
+)
+def test_compiled_engine_answers_as_the_python_test(parts: list[bytes], upper: list[bool]) -> None:
+    """The Hyperscan pass and the ``in`` tests agree, markers cut short and in any case."""
+    engine = runner._compiled_engine()
+    assert engine is not None
+    data = _cased(b"".join(parts), upper)
+    assert engine(data) == runner._has_marker(data)
+
+
+@pytest.mark.parametrize("marker", runner.MARKERS)
+def test_each_marker_alone_in_any_case(marker: bytes) -> None:
+    for data in (marker, marker.upper(), b"x = '" + marker.title() + b"'\n"):
+        assert runner.is_candidate(data)
+        assert runner._has_marker(data)
+    assert runner.is_candidate(marker[:-1]) == runner._has_marker(marker[:-1])
