@@ -187,17 +187,18 @@ def repo_suppressions(
     config: Config, suppressed: Iterable[Finding], *, own_baseline: bool
 ) -> tuple[int, str | None]:
     """How many findings the scanned repository's own settings suppressed, and one warning naming
-    them (and the files its excludes and size limit leave out), or None.
+    them, or None.
 
-    Policy: a repository's own allowlist, baseline, excludes and size limit apply (a team's own
-    repository configures its own scan), but never silently: every finding they suppress is
-    counted and located here, and ``--no-repo-config`` (and every ``sweep``) ignores them.
+    Policy: a repository's own allowlist and baseline apply (a team's own repository configures
+    its own scan), but never silently: every finding they suppress is counted and located here,
+    and ``--no-repo-config`` (and every ``sweep``) ignores them.
     ``own_baseline``: the baseline in use is the one these settings name (not ``--baseline``).
     """
     if not config.from_target:
         return 0, None
     reasons = {"allowlist"} | ({"baseline"} if own_baseline else set())
-    hidden = [f for f in suppressed if f.suppressed in reasons]
+    # unreachable blobs have their own warning, which leaves allowlisted ones out on purpose
+    hidden = [f for f in suppressed if f.suppressed in reasons and f.source.value != "unreachable"]
     parts: list[str] = []
     if hidden:
         counts = Counter(str(f.suppressed) for f in hidden)
@@ -205,11 +206,6 @@ def repo_suppressions(
         shown = ", ".join(places[:10]) + (f" and {len(places) - 10} more" if len(places) > 10 else "")
         by = ", ".join(f"{reason}: {n}" for reason, n in sorted(counts.items()))
         parts.append(f"{len(hidden)} finding(s) suppressed by them ({by}) at {shown}")
-    if config.exclude:
-        shown = ", ".join(repr(e) for e in config.exclude[:10])
-        parts.append(f"they exclude {shown}" + (" and more" if len(config.exclude) > 10 else ""))
-    if config.max_file_size < DEFAULT_MAX_FILE_SIZE:
-        parts.append(f"they skip files over {config.max_file_size} bytes")
     if not parts:
         return 0, None
     said = f"settings from the scanned repository ({config.source_file}): " + "; ".join(parts)

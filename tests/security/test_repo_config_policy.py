@@ -2,10 +2,10 @@
 
 ``[tool.keyshift]`` in the scanned repository's ``pyproject.toml`` could allowlist its own key IDs,
 name a baseline holding their hashes, exclude every file or set a one-byte size limit: the scan
-said "No AWS credentials found" and exited 0. Policy: those settings still apply (a team's own
-repository configures its own scan), but every finding they suppress is counted and located in
-the report (text, JSON ``errors`` and ``stats``, stderr), so are their excludes and size limit;
-``--no-repo-config`` ignores the file; ``sweep`` never reads it; a gate takes it from the base.
+said "No AWS credentials found" and exited 0. Policy: the allowlist and baseline still apply (a
+team's own repository configures its own scan), but every finding they suppress is counted and
+located in the report (text, JSON ``errors`` and ``stats``, stderr); ``--no-repo-config`` ignores
+the file (excludes and size limit too); ``sweep`` never reads it; a gate takes it from the base.
 """
 
 from __future__ import annotations
@@ -35,10 +35,8 @@ def _repo(tmp_path: Path, settings: str) -> Path:
     ("settings", "said"),
     [
         (f'allowlist = ["{KEY}"]', "suppressed by them (allowlist: 3) at app/aws.py:3, pyproject.toml:2"),
-        ('exclude = ["**"]', "they exclude '**'"),
-        ("max-file-size = 1", "they skip files over 1 bytes"),
     ],
-    ids=["allowlist", "exclude", "size"],
+    ids=["allowlist"],
 )
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_what_the_repository_hides_is_said(tmp_path: Path, settings: str, said: str, fmt: str) -> None:

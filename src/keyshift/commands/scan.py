@@ -180,10 +180,9 @@ def scan(
         known = load_baseline(baseline_path)
     result = apply_policy(merge(results, root), config, known)
     if gate is None:  # a gate's settings come from the reviewed base, not from the change
-        from keyshift.config import DEFAULT_MAX_FILE_SIZE, repo_suppressions
+        from keyshift.config import repo_suppressions
 
-        own = replace(loaded, max_file_size=DEFAULT_MAX_FILE_SIZE) if max_file_size is not None else loaded
-        hidden, said = repo_suppressions(own, result.suppressed, own_baseline=baseline is None)
+        hidden, said = repo_suppressions(loaded, result.suppressed, own_baseline=baseline is None)
         if said:
             stats = {**result.stats, "suppressed_by_repository_settings": hidden}
             result = replace(result, errors=(*result.errors, said), stats=stats)
