@@ -31,6 +31,9 @@ CREDENTIAL_KWARGS: Final = ("aws_access_key_id", "aws_secret_access_key", "aws_s
 CHAIN_ENV_VARS: Final = frozenset(
     {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"}
 )
+#: Keys of the temporary credentials AWS hands out (an STS ``assume_role`` response, the instance
+#: and container metadata endpoints): keys the code asked for on purpose, not static ones.
+TEMPORARY_CREDENTIAL_KEYS: Final = frozenset({"AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"})
 #: The variables a deployment sets to hand a key to the default chain.
 CREDENTIAL_ENV_VARS: Final = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 

@@ -64,6 +64,18 @@ def _exit_2_on_error(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+#: (parameter, option, annotation) that ``_common_options`` gives a command lacking it.
+_COMMON_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
+    ("no_color", typer.Option(False, "--no-color", help="Plain text output.", metavar=""), bool),
+    (
+        "output",
+        typer.Option(None, "--output", "-o", help="Write what would be printed to FILE.", metavar="FILE"),
+        Path | None,
+    ),
+    ("quiet", typer.Option(False, "--quiet", "-q", help="Nothing on stderr but errors.", metavar=""), bool),
+)
+
+
 def _common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Give every command ``--no-color``, ``--quiet`` and ``-o/--output FILE`` unless it defines them.
 
@@ -73,38 +85,11 @@ def _common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """
     signature = inspect.signature(func, eval_str=True)
     names = set(signature.parameters)
-    extra: list[inspect.Parameter] = []
-    if "no_color" not in names:
-        extra.append(
-            inspect.Parameter(
-                "no_color",
-                inspect.Parameter.KEYWORD_ONLY,
-                default=typer.Option(False, "--no-color", help="Plain text output.", metavar=""),
-                annotation=bool,
-            )
-        )
-    if "output" not in names:
-        extra.append(
-            inspect.Parameter(
-                "output",
-                inspect.Parameter.KEYWORD_ONLY,
-                default=typer.Option(
-                    None, "--output", "-o", help="Write what would be printed to FILE.", metavar="FILE"
-                ),
-                annotation=Path | None,
-            )
-        )
-    if "quiet" not in names:
-        extra.append(
-            inspect.Parameter(
-                "quiet",
-                inspect.Parameter.KEYWORD_ONLY,
-                default=typer.Option(
-                    False, "--quiet", "-q", help="Nothing on stderr but errors.", metavar=""
-                ),
-                annotation=bool,
-            )
-        )
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
+        for name, option, annotation in _COMMON_OPTIONS
+        if name not in names
+    ]
     if not extra:
         return func
 

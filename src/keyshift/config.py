@@ -11,12 +11,16 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from keyshift.errors import KeyshiftError
+
+if TYPE_CHECKING:
+    from keyshift.model import Finding
 
 DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024
 #: the sub-tables a stage reads
@@ -41,6 +45,9 @@ class Config:
     allow_example_keys: bool = False  # report AWS documentation example keys instead of suppressing
     jobs: int = 0  # 0 = one worker per core
     source_file: str | None = None  # where the settings came from, for messages
+    #: found inside the scanned tree (its own pyproject.toml), not given by the user: what these
+    #: settings suppress is named in every report (``repo_suppressions``)
+    from_target: bool = False
     sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def section(self, name: Section) -> Mapping[str, Any]:
@@ -151,13 +158,19 @@ def _find_pyproject(start: Path) -> Path | None:
     return None
 
 
-def load_config(target: Path, explicit: Path | None = None) -> Config:
-    """Find and read the settings for a scan of ``target``."""
+def load_config(target: Path, explicit: Path | None = None, *, repo_config: bool = True) -> Config:
+    """Find and read the settings for a scan of ``target``.
+
+    ``explicit`` (``--config``) and ``KEYSHIFT_CONFIG`` are the user's. Otherwise the nearest
+    ``pyproject.toml`` is the scanned repository's own, which may be hostile: with
+    ``repo_config=False`` (``--no-repo-config``, ``sweep``) it is not read at all.
+    """
     path = explicit
     if path is None and os.environ.get("KEYSHIFT_CONFIG"):
         path = Path(os.environ["KEYSHIFT_CONFIG"])
+    found = path is None
     if path is None:
-        path = _find_pyproject(target)
+        path = _find_pyproject(target) if repo_config else None
         if path is None:
             return Config()
     try:
@@ -166,7 +179,41 @@ def load_config(target: Path, explicit: Path | None = None) -> Config:
         raise KeyshiftError(f"config file not found: {path}") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise KeyshiftError(f"cannot read config {path}: {exc}") from exc
-    return config_from_text(text, str(path), dedicated=path.name != "pyproject.toml")
+    config = config_from_text(text, str(path), dedicated=path.name != "pyproject.toml")
+    return replace(config, from_target=True) if found else config
+
+
+def repo_suppressions(
+    config: Config, suppressed: Iterable[Finding], *, own_baseline: bool
+) -> tuple[int, str | None]:
+    """How many findings the scanned repository's own settings suppressed, and one warning naming
+    them (and the files its excludes and size limit leave out), or None.
+
+    Policy: a repository's own allowlist, baseline, excludes and size limit apply (a team's own
+    repository configures its own scan), but never silently: every finding they suppress is
+    counted and located here, and ``--no-repo-config`` (and every ``sweep``) ignores them.
+    ``own_baseline``: the baseline in use is the one these settings name (not ``--baseline``).
+    """
+    if not config.from_target:
+        return 0, None
+    reasons = {"allowlist"} | ({"baseline"} if own_baseline else set())
+    hidden = [f for f in suppressed if f.suppressed in reasons]
+    parts: list[str] = []
+    if hidden:
+        counts = Counter(str(f.suppressed) for f in hidden)
+        places = sorted({f"{f.location.path}:{f.location.line}" for f in hidden})
+        shown = ", ".join(places[:10]) + (f" and {len(places) - 10} more" if len(places) > 10 else "")
+        by = ", ".join(f"{reason}: {n}" for reason, n in sorted(counts.items()))
+        parts.append(f"{len(hidden)} finding(s) suppressed by them ({by}) at {shown}")
+    if config.exclude:
+        shown = ", ".join(repr(e) for e in config.exclude[:10])
+        parts.append(f"they exclude {shown}" + (" and more" if len(config.exclude) > 10 else ""))
+    if config.max_file_size < DEFAULT_MAX_FILE_SIZE:
+        parts.append(f"they skip files over {config.max_file_size} bytes")
+    if not parts:
+        return 0, None
+    said = f"settings from the scanned repository ({config.source_file}): " + "; ".join(parts)
+    return len(hidden), said + "; --no-repo-config ignores them"
 
 
 def keyshift_table(text: str, origin: str, *, dedicated: bool) -> Mapping[str, Any]:

@@ -276,13 +276,15 @@ def _read_small(path: Path, limit: int = 4096) -> str:
         os.close(fd)
 
 
-def _kind(mode: int) -> str | None:
+def special_kind(mode: int) -> str | None:
+    """``FIFO``, ``device`` or ``socket``: the kinds of file an ``open`` or a ``read`` blocks on
+    (git here, the tree walker for scanned files), or None for any other kind."""
     if stat.S_ISFIFO(mode):
-        return "a FIFO"
+        return "FIFO"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
+        return "device"
     if stat.S_ISSOCK(mode):
-        return "a socket"
+        return "socket"
     return None
 
 
@@ -293,9 +295,9 @@ def _special_inside(git_dir: Path) -> str | None:
         st = os.stat(git_dir)
     except OSError:
         return None
-    kind = _kind(st.st_mode)
+    kind = special_kind(st.st_mode)
     if kind:
-        return f"{git_dir} is {kind}"
+        return f"{git_dir} is a {kind}"
     if not stat.S_ISDIR(st.st_mode):
         return None
     pending = [str(git_dir)]
@@ -320,9 +322,9 @@ def _special_inside(git_dir: Path) -> str | None:
                 )
             except OSError:
                 continue  # a dangling link: git reports that itself
-            kind = _kind(mode)
+            kind = special_kind(mode)
             if kind:
-                return f"{entry.path} is {kind}"
+                return f"{entry.path} is a {kind}"
     return None
 
 
@@ -343,11 +345,11 @@ def _named_special(git_dir: Path) -> str | None:
             if not target.is_absolute():
                 target = git_dir / target
             try:
-                kind = _kind(os.stat(target).st_mode)
+                kind = special_kind(os.stat(target).st_mode)
             except (OSError, ValueError):
                 continue
             if kind:
-                return f"{target} (named by {match.group(1)} in {git_dir / name}) is {kind}"
+                return f"{target} (named by {match.group(1)} in {git_dir / name}) is a {kind}"
     return None
 
 

@@ -341,6 +341,38 @@ LEFTOVER_CASES = [
         "kwargs() returns AWS credentials (access_key)",
     ),
     (
+        "keys-stored-in-a-dotenv-file-by-name",
+        """
+        from dotenv import set_key
+        def save(key, secret):
+            set_key(".env", "AWS_ACCESS_KEY_ID", key)
+            set_key(".env", "AWS_SECRET_ACCESS_KEY", secret)
+        """,
+        "passed-credentials",
+        "AWS_SECRET_ACCESS_KEY (by name)",
+    ),
+    (
+        "keys-stored-with-aws-configure-set",
+        """
+        import subprocess
+        subprocess.run(["aws", "configure", "set", "aws_secret_access_key", "@SECRET@"], check=True)
+        """,
+        "passed-credentials",
+        "aws_secret_access_key (by name)",
+    ),
+    (
+        "keys-written-to-a-credentials-file-section",
+        """
+        import configparser
+        def write(path, key):
+            cfg = configparser.ConfigParser()
+            cfg.set("default", "aws_access_key_id", key)
+            cfg.write(open(path, "w"))
+        """,
+        "passed-credentials",
+        "cfg.set(...)",
+    ),
+    (
         "literal-key-in-another-library",
         """
         from requests_aws4auth import AWS4Auth
@@ -397,6 +429,21 @@ NEGATIVES = [
         "def temporary(sts, arn):\n"
         '    creds = sts.assume_role(RoleArn=arn, RoleSessionName="x")["Credentials"]\n'
         '    return creds["AccessKeyId"], creds["SecretAccessKey"]\n',
+    ),
+    (
+        "credential-names-read-with-defaults-or-logged",
+        "import os\n"
+        'a = os.getenv("AWS_SECRET_ACCESS_KEY", "")\n'
+        'b = getattr(settings, "AWS_ACCESS_KEY_ID", None)\n'
+        'logger.info("AWS_ACCESS_KEY_ID", a)\n'
+        'print("aws_secret_access_key", b)\n'
+        'set_key(".env", "AWS_ACCESS_KEY_ID", "")\n',
+    ),
+    (
+        "returns-instance-metadata-keys",
+        "import json\nimport requests\ndef role_credentials(url):\n"
+        "    creds = json.loads(requests.get(url).text)\n"
+        '    return creds["AccessKeyId"], creds["SecretAccessKey"], creds["Token"]\n',
     ),
     (
         "returns-a-client-built-from-the-environment",

@@ -7,8 +7,14 @@ positional variables include a secret-named one.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from keyshift.cli import app
 
 from .helpers import KEY, SECRET, fix
 
@@ -50,3 +56,54 @@ def test_positional_pairs_are_reported_when_a_secret_is_among_them(names: list[s
     paired = any(n in ("access_key", "access_key_id") for n in names)
     secret = "aws_secret" in names or ("secret_key" in names and paired)
     assert reported is secret
+
+
+REMOTE = ("https://storage.yandexcloud.net", "https://nyc3.digitaloceanspaces.com", "s3.example.org")
+AWS_OR_LOCAL = (
+    "https://s3.eu-west-1.amazonaws.com",
+    "https://bucket.vpce-0a1b.s3.us-east-1.vpce.amazonaws.com",
+    "http://localhost:4566",
+    "http://dynamodb.host:4566",
+    "http://minio:9000",
+    "http://10.0.0.13",
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(REAL),
+    st.sampled_from(REMOTE + AWS_OR_LOCAL),
+    st.booleans(),
+    st.booleans(),
+)
+def test_keys_for_a_remote_endpoint_that_is_not_aws_stay(
+    key: str, url: str, constant: bool, session: bool
+) -> None:
+    endpoint = "ENDPOINT" if constant else f'"{url}"'
+    if session:  # the session carries the keys, its client the endpoint
+        call = f'boto3.Session(aws_access_key_id={key})\nc = s.client("s3", endpoint_url={endpoint})'
+        source = f'import os\nimport boto3\nENDPOINT = "{url}"\ns = {call}\n'
+    else:
+        call = f'boto3.client("s3", aws_access_key_id={key}, endpoint_url={endpoint})'
+        source = f'import os\nimport boto3\nENDPOINT = "{url}"\nc = {call}\n'
+    out, result = fix(source)
+    remote = url in REMOTE
+    assert [s.status for s in result.sites] == ["report-only" if remote else "rewritten"]
+    assert (out == source) is remote
+    if remote:
+        assert "which is not AWS" in (result.sites[0].reason or "")
+
+
+def test_cli_leaves_keys_for_a_non_aws_endpoint_and_exits_1(tmp_path: Path) -> None:
+    path = tmp_path / "storage.py"
+    source = (
+        "import os\nimport boto3\n"
+        's3 = boto3.client("s3", aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"], '
+        'endpoint_url="https://fra1.digitaloceanspaces.com")\n'
+    )
+    path.write_text(source)
+    result = CliRunner().invoke(app, ["fix", str(tmp_path), "--write", "--json", "-q"])
+    doc = json.loads(result.output)
+    assert result.exit_code == 1
+    assert [f["status"] for f in doc["files"]] == ["report-only"]
+    assert path.read_text() == source

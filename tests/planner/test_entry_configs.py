@@ -80,6 +80,12 @@ SHAPES: dict[str, dict[str, str]] = {
         "deploy/conf.d/worker.conf": "[program:worker]\ncommand=python -m worker\ndirectory=/app\n",
         "worker.py": WORKER,
     },
+    "supervisord-program-gunicorn-config": {
+        **WEB,
+        "Dockerfile": DOCKER + 'CMD ["supervisord", "-c", "/app/deploy/app.conf"]\n',
+        "deploy/app.conf": "[program:web]\ncommand=gunicorn -c deploy/gunicorn.conf.py\ndirectory=/app\n",
+        "deploy/gunicorn.conf.py": 'wsgi_app = "web.wsgi:application"\n',
+    },
     "supervisord-default-place": {
         **WEB,
         "Dockerfile": DOCKER + "COPY deploy/ /etc/supervisor/\nCMD supervisord\n",

@@ -72,9 +72,19 @@ image:
 command: python -m serve
 """
 
+TF_TWO = """resource "aws_ecs_task_definition" "svc" {
+  family = "svc"
+  container_definitions = jsonencode([
+    { name = "app", image = "svc:latest", command = ["python", "-m", "serve"] },
+    { name = "jobs", image = "svc:latest", entryPoint = ["python"], command = ["serve.py"] },
+  ])
+}
+"""
+
 SHAPES: dict[str, dict[str, str]] = {
     "terraform-jsonencode": {**BASE, "infra/main.tf": TF_INLINE},
     "terraform-templatefile": {**BASE, "infra/main.tf": TF_FILE, "infra/containers.json": CONTAINERS_JSON},
+    "terraform-two-containers": {**BASE, "infra/main.tf": TF_TWO},
     "cloudformation": {**BASE, "cfn/task.yaml": CFN},
     "copilot": {**BASE, "copilot/svc/manifest.yml": COPILOT},
 }

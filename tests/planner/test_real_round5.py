@@ -237,20 +237,143 @@ def test_untagged_creates_get_no_tagging_action(tmp_path: Path) -> None:
     assert {a for a, _ in _pairs(data)} == {"ec2:RunInstances"}
 
 
-# ----- a key only a Kubernetes manifest sets ----------------------------------------------------
-def test_a_key_no_workload_holds_is_never_nothing_to_plan(tmp_path: Path) -> None:
-    """Two Dockerfiles and a Kubernetes manifest that sets the key for containers whose images it
-    does not name: no workload claims the key, and the plan says so (it said "nothing to plan", exit 0)."""
+# ----- Kubernetes manifests set the environment of the workload they name --------------------------
+BOT = 'import boto3\nsqs = boto3.resource("sqs", region_name="eu-west-1")\nsqs.get_queue_by_name(QueueName="jobs").send_message(MessageBody="x")\n'
+WORKER = (
+    'import boto3\nsqs = boto3.resource("sqs", region_name="eu-west-1")\nq = sqs.get_queue_by_name(QueueName="jobs")\n'
+    "for m in q.receive_messages():\n    m.delete()\n"
+)
+
+
+def _deployment(name: str, image: str) -> str:
+    return (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name + "\nspec:\n  template:\n"
+        "    spec:\n      containers:\n        - name: "
+        + name
+        + "\n          image: "
+        + image
+        + "\n          env:\n"
+        f"            - name: AWS_ACCESS_KEY_ID\n              value: {KEY}\n"
+        f"            - name: AWS_SECRET_ACCESS_KEY\n              value: {SECRET}\n"
+    )
+
+
+def test_kubernetes_env_reaches_the_workload_it_names(tmp_path: Path) -> None:
+    """Two Dockerfiles and templated manifests (``{{APP_ENV}}``, ``{{WORKER_IMAGE}}``) that set the
+    key for containers named after them: each workload's default-chain calls use it (it was
+    "nothing to plan", exit 0), with EKS roles and the manifests' settings as blockers."""
     files = {
         "services/bot/Dockerfile": "FROM python:3.12-slim\nCOPY . .\nCMD python app.py\n",
-        "services/bot/app.py": 'import boto3\nsqs = boto3.resource("sqs", region_name="eu-west-1")\n'
-        'sqs.get_queue_by_name(QueueName="jobs").send_message(MessageBody="x")\n',
-        "infra/k8s/bot.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bot\nspec:\n  template:\n"
-        "    spec:\n      containers:\n        - name: bot\n          image: '{{IMAGE}}'\n          env:\n"
-        f"            - name: AWS_ACCESS_KEY_ID\n              value: {KEY}\n"
-        f"            - name: AWS_SECRET_ACCESS_KEY\n              value: {SECRET}\n",
+        "services/bot/app.py": BOT,
+        "services/worker/Dockerfile": "FROM python:3.12-slim\nCOPY . .\nCMD python app.py\n",
+        "services/worker/app.py": WORKER,
+        "infra/k8s/bot.yaml": _deployment("bot-app-{{APP_ENV}}", "{{BOT_IMAGE}}"),
+        "infra/k8s/worker.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n---\n"
+        + _deployment("worker-{{APP_ENV}}", "{{WORKER_IMAGE}}"),
+    }
+    root = make_repo(tmp_path / "bots", files)
+    code, data = _plan(root)
+    queue = "arn:aws:sqs:eu-west-1:111122223333:jobs"
+    roles = {role["directory"]: role for role in data["roles"]}
+    assert set(roles) == {"services/bot", "services/worker"}
+    assert {(p["action"], r) for p in roles["services/bot"]["permissions"] for r in p["resources"]} == {
+        ("sqs:GetQueueUrl", queue),
+        ("sqs:SendMessage", queue),
+    }
+    worker = {p["action"] for p in roles["services/worker"]["permissions"]}
+    assert worker == {"sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage"}
+    assert all(role["target"] == "eks" for role in data["roles"])
+    blockers = {b["path"] for role in data["roles"] for b in role["blockers"]}
+    assert blockers == {"infra/k8s/bot.yaml", "infra/k8s/worker.yaml"}
+    assert code == 1
+
+
+def test_kubernetes_env_reaches_code_no_dockerfile_here_builds(tmp_path: Path) -> None:
+    """No Dockerfile (the image is built elsewhere): the manifest's key reaches the repository's
+    only workload, the code at its root."""
+    files = {
+        "app.py": 'import boto3\ns3 = boto3.client("s3", region_name="us-east-1")\n'
+        's3.put_object(Bucket="reports-out", Key="daily.csv", Body=b"x")\n',
+        "k8s/deploy.yaml": _deployment("reporter", "registry.example/reporter:1"),
+    }
+    root = make_repo(tmp_path / "reporter", files)
+    _, data = _plan(root)
+    assert _pairs(data) == {("s3:PutObject", "arn:aws:s3:::reports-out/daily.csv")}
+    assert [role["target"] for role in data["roles"]] == ["eks"]
+
+
+def test_a_key_no_workload_holds_is_never_nothing_to_plan(tmp_path: Path) -> None:
+    """A manifest whose names match none of the workloads: no workload claims the key, and the
+    plan says so (it said "nothing to plan", exit 0)."""
+    files = {
+        "services/bot/Dockerfile": "FROM python:3.12-slim\nCOPY . .\nCMD python app.py\n",
+        "services/bot/app.py": BOT,
+        "services/worker/Dockerfile": "FROM python:3.12-slim\nCOPY . .\nCMD python app.py\n",
+        "services/worker/app.py": WORKER,
+        "infra/k8s/gateway.yaml": _deployment("gateway", "registry.example/edge:1"),
     }
     root = make_repo(tmp_path / "bots", files)
     code, data = _plan(root)
     assert code == 1
-    assert any("belongs to no workload" in u and "infra/k8s/bot.yaml" in u for u in data["unresolved"])
+    assert not data["roles"]
+    assert any("belongs to no workload" in u and "infra/k8s/gateway.yaml" in u for u in data["unresolved"])
+
+
+# ----- settings files read at run time ---------------------------------------------------------------
+CONFIG_READS = [
+    (
+        "json-load-of-the-container-path",
+        "common/config.json",
+        '{"aws_region": "eu-west-1", "bucket": "video-drops", "queue": "bot-jobs"}',
+        "import json\nwith open('/app/common/config.json') as f:\n    config = json.load(f)\n",
+    ),
+    (
+        "yaml-safe-load-beside-the-module",
+        "svc/settings.yaml",
+        "aws_region: eu-west-1\nbucket: video-drops\nqueue: bot-jobs\n",
+        "import yaml\nconfig = yaml.safe_load(open('settings.yaml'))\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "where", "content", "reader"), CONFIG_READS, ids=[c[0] for c in CONFIG_READS]
+)
+def test_names_read_from_a_settings_file_of_the_repository(
+    tmp_path: Path, name: str, where: str, content: str, reader: str
+) -> None:
+    files = {
+        where: content,
+        "svc/worker.py": reader
+        + "import boto3\n"
+        + f'kw = dict(region_name=config["aws_region"], aws_access_key_id="{KEY}", aws_secret_access_key="{SECRET}")\n'
+        + 'queue = boto3.resource("sqs", **kw).get_queue_by_name(QueueName=config.get("queue"))\n'
+        + 's3 = boto3.client("s3", **kw)\n\n\ndef store(path):\n'
+        + '    s3.upload_file(path, config.get("bucket"), path)\n    queue.send_message(MessageBody=path)\n',
+    }
+    root = make_repo(tmp_path / name, files)
+    _, data = _plan(root)
+    queue = "arn:aws:sqs:eu-west-1:111122223333:bot-jobs"
+    assert _pairs(data) == {
+        ("sqs:GetQueueUrl", queue),
+        ("sqs:SendMessage", queue),
+        ("s3:PutObject", "arn:aws:s3:::video-drops/*"),
+    }
+
+
+def test_a_settings_file_behind_a_symlink_is_not_read(tmp_path: Path) -> None:
+    """A symlinked config (to a file outside the repository) is never followed: its names are
+    not used, and the grant falls back to what the code alone says."""
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"bucket": "somebody-elses-bucket"}')
+    files = {
+        "worker.py": "import json\nimport boto3\nconfig = json.load(open('conf/config.json'))\n"
+        + f's3 = boto3.client("s3", aws_access_key_id="{KEY}", aws_secret_access_key="{SECRET}")\n'
+        + 's3.get_object(Bucket=config["bucket"], Key="a")\n',
+    }
+    root = make_repo(tmp_path / "linked", files)
+    (root / "conf").mkdir()
+    (root / "conf" / "config.json").symlink_to(outside)
+    _, data = _plan(root)
+    assert not any("somebody-elses-bucket" in r for _, r in _pairs(data))
+    assert {a for a, _ in _pairs(data)} == {"s3:GetObject"}

@@ -18,13 +18,19 @@ SHAPES = {
     "dotted-names": lambda n: 'x = "' + "fs.s3a." * n + 'access.keyz"\n',
     "credential-names": lambda n: "AWS_" * n + "SECRET_NAME = 1\n",
     "many-settings": lambda n: "".join(f'AWS_SECRET_ACCESS_KEY_{i} = ""\n' for i in range(n)),
-    # one local bound from a credential read n times and used n times: each binding must not
-    # walk every use again
-    "returned-local-rebound": lambda n: (
+    # n locals bound from credential reads, all returned; n distinct keys in one return (one
+    # local rebound n times is quadratic in libcst's own scope analysis, not a shape of ours)
+    "returned-locals": lambda n: (
         "import os\ndef keys():\n"
-        + '    k = os.getenv("AWS_ACCESS_KEY_ID")\n' * n
-        + "    print(k)\n" * n
-        + "    return k\n"
+        + "".join(f'    k{i} = os.getenv("AWS_ACCESS_KEY_ID")\n    print(k{i})\n' for i in range(n))
+        + "    return ("
+        + ", ".join(f"k{i}" for i in range(n))
+        + ")\n"
+    ),
+    "returned-distinct-keys": lambda n: (
+        "import os\ndef keys():\n    return ("
+        + ", ".join(f'os.environ["AWS_SECRET_ACCESS_KEY_{i}"]' for i in range(n))
+        + ")\n"
     ),
     "settings-under-nested-ifs": lambda n: (
         "class C:\n"
@@ -57,3 +63,16 @@ def test_matchers_never_raise(text: str) -> None:
     SPARK_CREDENTIAL_SETTING.search(text)
     KEY_FILE_NAME.search(text)
     is_candidate(text.encode("utf-8", "surrogatepass"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=200), st.booleans())
+def test_any_endpoint_text_is_judged_without_raising(url: str, session: bool) -> None:
+    """``endpoint_url`` is whatever the scanned code wrote: bad ports, brackets, NULs, no scheme."""
+    literal = repr(url)
+    if session:
+        source = f"import boto3\ns = boto3.Session(aws_access_key_id='x')\nc = s.client('s3', endpoint_url={literal})\n"
+    else:
+        source = f"import boto3\nc = boto3.client('s3', aws_access_key_id='x', endpoint_url={literal})\n"
+    result = fix_source(source.encode())
+    assert [s.status for s in result.sites] in (["rewritten"], ["report-only"])

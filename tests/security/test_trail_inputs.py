@@ -235,3 +235,29 @@ def test_truncated_gzip_keeps_the_records_before_the_cut(tmp_path: Path, with_ke
     ((_, reason, read),) = cov["partial"]
     assert "truncated" in reason and 0 < read < 300
     assert 0 < out["keys"][0]["events"] == read
+
+
+@pytest.mark.parametrize("with_keys", [False, True])
+def test_gzip_members_larger_than_a_read_are_all_read(tmp_path: Path, with_keys: bool) -> None:
+    """A file of several gzip members (a trail concatenated into one file), each larger than the
+    reader's input block and compressing well (one block makes more text than one read asks
+    for, so a member ends inside a block after a read cut short): every record of every member
+    is read, none twice (zlib can leave the bytes after a member in two places), none lost."""
+    import gzip
+
+    rng = random.Random(5)
+    members = []
+    for m in range(3):
+        recs = _recs(10000)
+        for i, r in enumerate(recs):
+            r["eventID"] = f"{m}-{i}"
+            r["requestParameters"]["pad"] = rng.randbytes(4).hex()
+        body = ",".join(json.dumps(r, separators=(",", ":")) for r in recs)
+        text = ('{"Records":[' if m == 0 else "") + body + ("]}" if m == 2 else ",")
+        members.append(gzip.compress(text.encode(), mtime=0))
+        assert len(text) > 4 * len(members[-1])
+    assert min(map(len, members)) > 1 << 18  # larger than one read of the compressed input
+    (tmp_path / "one.json.gz").write_bytes(b"".join(members))
+    code, out = run_json("trail", str(tmp_path), *(["--keys", KEY] if with_keys else []))
+    assert out["coverage"]["partial"] == [] and out["coverage"]["skipped"] == []
+    assert code == 0 and out["coverage"]["records"] == 30000 and out["keys"][0]["events"] == 30000

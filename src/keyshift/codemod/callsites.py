@@ -37,6 +37,7 @@ from keyshift.awsnames import (
 from keyshift.codemod.metadata import Wrapper
 from keyshift.codemod.values import Metadata, bound_value, dotted_name, literal_text
 from keyshift.model import CallSite, Location
+from keyshift.pyguard import TooDeep, check_depth
 from keyshift.redact import quiet_compiler, sha1_hex
 
 TEXT_MARKERS = tuple(module.encode() for module in SDK_MODULES)
@@ -283,8 +284,9 @@ def collect_call_sites(module_source: str, path: str) -> list[CallSite]:
         return []
     with quiet_compiler():  # literal evaluation compiles user strings: no warning may echo them
         try:
+            check_depth(module_source)  # libcst crashes the process on nesting Python refuses
             module = cst.parse_module(module_source)
-        except cst.ParserSyntaxError:
+        except (cst.ParserSyntaxError, TooDeep):
             return []
         return call_sites_of(Wrapper(module, unsafe_skip_copy=True), path)
 

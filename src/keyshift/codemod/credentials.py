@@ -43,6 +43,7 @@ from keyshift.codemod.records import (
     unseen_note,
 )
 from keyshift.codemod.values import Metadata, ValueTracer, file_paths, literal_text
+from keyshift.pyguard import check_depth
 from keyshift.redact import quiet_compiler
 
 if TYPE_CHECKING:
@@ -247,6 +248,7 @@ def fix_source(data: bytes) -> ModuleFix:
     libcst's runner only (it renders the whole original file again to scrub libcst's diff and
     warnings, about a fifth of a file's cost); ``keyshift fix`` scrubs its own outputs.
     """
+    check_depth(data)  # libcst crashes the process on nesting Python itself refuses
     wrapper = Wrapper(cst.parse_module(data), unsafe_skip_copy=True)
     with quiet_compiler():  # literal evaluation compiles user strings: no warning may echo them
         return fix_module(wrapper)

@@ -9,12 +9,21 @@ and reported with a reason that says it is not an AWS key, so a person confirms 
 never AWS. A key-shaped literal or a key read from ``AWS_*`` stays an AWS key and is rewritten
 (the endpoint note asks to check the endpoint), as before.
 
+An ``endpoint_url`` written out as a remote host that is not AWS (Yandex Object Storage,
+DigitalOcean Spaces, Cloudflare R2, an in-house Ceph) settles the question whatever the keys are
+called: that service checks them, so they stay (a real file read ``AWS_ACCESS_KEY_ID`` from a
+``.env`` for ``storage.yandexcloud.net``, and the rewrite handed the task role's keys to Yandex).
+A local host (``localhost``, a compose service name such as ``localstack``, a private address, a
+port of its own such as LocalStack's 4566) keeps the rules above.
+
 ``session_endpoint_calls`` finds ``.client/.resource/.create_client(..., endpoint_url=...)`` on any
 receiver (a session attribute, a parameter), so the Session that carries the credentials gets the
 endpoint note even when its clients are made elsewhere in the module.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 import libcst as cst
 from libcst.metadata import Assignment, GlobalScope
@@ -25,6 +34,26 @@ from keyshift.codemod.values import Metadata, bound_value, literal_text
 
 #: Variable and setting names that say the key belongs to another S3/AWS-compatible service.
 _OTHER_SERVICES = ("minio", "localstack", "wasabi", "backblaze", "digitalocean", "r2_")
+#: Host suffixes of AWS's own endpoints (regional, FIPS, dual-stack, VPC endpoints, China).
+_AWS_HOSTS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".on.aws")
+#: Loopback and private addresses: a local stack, judged by the rules above.
+_LOCAL_PREFIXES = ("127.", "0.", "10.", "172.", "192.168.")
+
+
+def _remote_other_host(url: str) -> str | None:
+    """The host of ``url`` when it is neither AWS nor on this machine or its compose network."""
+    try:
+        parts = urlsplit(url if "//" in url else f"//{url}")
+        host, port = (parts.hostname or "").rstrip("."), parts.port
+    except ValueError:
+        return None
+    if port not in (None, 80, 443):
+        return None  # LocalStack's 4566, MinIO's 9000, DynamoDB Local's 8000: a local stack
+    if not host or "." not in host or f".{host}".endswith(_AWS_HOSTS):
+        return None  # no host, or a single-label name: localhost, localstack, minio (compose)
+    if host.startswith(_LOCAL_PREFIXES) or host.endswith((".local", ".localhost", ".internal")):
+        return None
+    return host
 
 
 def session_endpoint_calls(meta: Metadata) -> list[cst.Call]:
@@ -76,6 +105,19 @@ def other_service_reason(
     own = any(a.keyword is not None and a.keyword.value == "endpoint_url" for a in call.args)
     if not values or not (own or session_endpoints):
         return None
+    endpoints = [call] if own else session_endpoint_calls(meta)
+    urls = [
+        static_text(a.value, meta)
+        for c in endpoints
+        for a in c.args
+        if a.keyword is not None and a.keyword.value == "endpoint_url"
+    ]
+    hosts = sorted({h for u in urls if u for h in [_remote_other_host(u)] if h})
+    if hosts:
+        return (
+            f"endpoint_url points at {', '.join(hosts)}, which is not AWS: the credentials are that "
+            "service's and the task role cannot replace them: keyshift leaves them"
+        )
     texts = [static_text(v, meta) for v in values]
     if all(t is not None and _placeholder(t) for t in texts):
         return (

@@ -34,6 +34,7 @@ from keyshift.awsnames import (
     S3FS_KEYS,
     SECRETISH,
     SPARK_CREDENTIAL_SETTING,
+    TEMPORARY_CREDENTIAL_KEYS,
     is_access_key_name,
     is_credential_name,
 )
@@ -492,8 +493,6 @@ def kept_literal_notes(
 
 #: Calls that write the process environment (their own note says so).
 _ENV_WRITES = frozenset({"os.environ.setdefault", "os.putenv", "os.environ.update"})
-#: Keys of an STS response (``assume_role``): temporary credentials the code asked for on purpose.
-_STS_RESPONSE_KEYS = frozenset({"AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"})
 
 
 def _is_none(node: cst.BaseExpression) -> bool:
@@ -514,7 +513,7 @@ def _mapping_credentials(node: cst.Dict) -> list[str]:
         {
             k
             for k, v in pairs
-            if k not in _STS_RESPONSE_KEYS
+            if k not in TEMPORARY_CREDENTIAL_KEYS
             and not _is_none(v)
             and is_credential_name(k, beside_access_key=paired)
         }

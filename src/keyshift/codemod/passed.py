@@ -22,7 +22,13 @@ from collections.abc import Callable
 import libcst as cst
 from libcst.metadata import Assignment
 
-from keyshift.awsnames import SPARK_CREDENTIAL_SETTING, is_access_key_name, is_credential_name
+from keyshift.awsnames import (
+    KEY_ID,
+    SECRETISH,
+    SPARK_CREDENTIAL_SETTING,
+    is_access_key_name,
+    is_credential_name,
+)
 from keyshift.codemod.values import Metadata, bound_value, dotted_name, literal_text
 
 Add = Callable[..., None]  # (node, kind, message, needs_human)
@@ -31,6 +37,12 @@ Add = Callable[..., None]  # (node, kind, message, needs_human)
 OTHER_SERVICE_CLIENTS = frozenset({"minio.Minio", "minio.api.Minio", "minio.MinioAdmin"})
 _NORMALISE = re.compile(r"[^a-z0-9]")
 _CHAIN_READS = ("get_credentials", "get_frozen_credentials", "assume_role", "get_session_token")
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{2,80}")
+#: Calls that name a credential without storing it: reads with a default, and log lines.
+_NOT_STORES = frozenset(
+    {"get", "getenv", "getattr", "hasattr", "pop", "config", "print", "format", "join", "replace"}
+    | {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "echo", "secho"}
+)
 
 
 def _is_none(node: cst.BaseExpression) -> bool:
@@ -75,6 +87,46 @@ def _positional_hits(node: cst.Call, meta: Metadata) -> list[str]:
     return [n.value for n in hits]
 
 
+def _named_value_hits(node: cst.Call) -> list[str]:
+    """``set_key(".env", "AWS_ACCESS_KEY_ID", key)``, ``["aws", "configure", "set",
+    "aws_secret_access_key", secret]``-style calls, ``config.set("default", "aws_access_key_id",
+    key)``: a credential's name and then its value, stored where the default chain finds it
+    ahead of the task role (a ``.env``, ``~/.aws/credentials``). Reads that name a credential and
+    give a default (``getenv``, ``.get``, ``getattr``) and log lines are not stores."""
+    func = node.func
+    last = (
+        func.attr.value
+        if isinstance(func, cst.Attribute)
+        else func.value
+        if isinstance(func, cst.Name)
+        else ""
+    )
+    if last.lower() in _NOT_STORES:
+        return []
+    values = [a.value for a in node.args if a.keyword is None and not a.star]
+    if (
+        isinstance(node.func, cst.Name | cst.Attribute)
+        and len(values) == 1
+        and isinstance(values[0], cst.List)
+    ):
+        values = [e.value for e in values[0].elements]  # subprocess.run(["aws", "configure", "set", ...])
+    hits: list[str] = []
+    for i, value in enumerate(values[:-1]):
+        name = literal_text(value)
+        if name is None or _IDENTIFIER.fullmatch(name) is None or not is_credential_name(name):
+            continue
+        if SPARK_CREDENTIAL_SETTING.search(name):
+            return []  # .config("spark.hadoop.fs.s3a.secret.key", key): the spark note says it
+        stored = values[i + 1]
+        text = literal_text(stored)
+        if _is_none(stored) or (
+            text is not None and KEY_ID.search(text) is None and SECRETISH.match(text) is None
+        ):
+            continue  # a default or a placeholder, not a key
+        hits.append(name)
+    return hits
+
+
 def _endpoint_text(node: cst.Call) -> str | None:
     for index, arg in enumerate(node.args):
         named = arg.keyword is not None and arg.keyword.value == "endpoint"
@@ -97,6 +149,8 @@ def passed_credentials(node: cst.Call, names: set[str], meta: Metadata, add: Add
         hits = ["positional key and secret"]
     if not hits:
         hits = [f"{h} (positional)" for h in _positional_hits(node, meta)]
+    if not hits:
+        hits = [f"{h} (by name)" for h in _named_value_hits(node)]
     if not hits:
         return
     callee = dotted_name(node.func) or cst.Module([]).code_for_node(node.func)[:40]  # rendered only here

@@ -9,7 +9,8 @@ key comes from, so that is where it is reported, on every run until it is gone.
 What counts: a ``return`` whose value holds a credential read, directly or through a local
 variable of the same function assigned from one. A credential read is an environment read of a
 credential variable (``os.getenv("AWS_SECRET_ACCESS_KEY")``, ``os.environ[...]``) or a mapping
-read under a credential key (``row["Access key ID"]``, ``conf.get("aws", "secret_key")``). The
+read under a credential key (``row["Access key ID"]``, ``conf.get("aws", "secret_key")``), but
+not the ``AccessKeyId`` of temporary credentials (STS, the instance metadata endpoint). The
 value may be wrapped in tuples, lists, dicts, ``or``/``if`` expressions, further subscripts and
 method calls on it (``.strip()``); a read that is an argument of some other call (a client built
 and returned, ``len(key)``) is not handed out as such. Keys from STS (``assume_role``) are
@@ -23,7 +24,7 @@ from collections.abc import Iterator, Mapping
 import libcst as cst
 from libcst.metadata import CodeRange, FunctionScope
 
-from keyshift.awsnames import CHAIN_ENV_VARS, is_credential_name
+from keyshift.awsnames import CHAIN_ENV_VARS, TEMPORARY_CREDENTIAL_KEYS, is_credential_name
 from keyshift.codemod.records import ENV_READS, Note
 from keyshift.codemod.values import Metadata, ValueTracer, credential_read_key, literal_text
 
@@ -36,7 +37,7 @@ _MAX_HOPS = 12  # a read is at most this many expression levels below its statem
 
 def returned_credentials(meta: Metadata, positions: Mapping[cst.CSTNode, CodeRange]) -> list[Note]:
     """One note per function that returns credentials read in it (see module doc)."""
-    found: dict[cst.FunctionDef, tuple[int, list[str]]] = {}
+    found: dict[cst.FunctionDef, tuple[int, dict[str, None]]] = {}  # line, keys in order
     tracer: ValueTracer | None = None
     followed: dict[tuple[int, str], cst.Return | None] = {}  # each local's uses are read once
     for read, key in _credential_reads(meta):
@@ -50,20 +51,22 @@ def returned_credentials(meta: Metadata, positions: Mapping[cst.CSTNode, CodeRan
         func = _enclosing_function(meta, returned)
         if func is None:
             continue
-        _, keys = found.setdefault(func, (positions[returned].start.line, []))
-        if key not in keys:
-            keys.append(key)
+        found.setdefault(func, (positions[returned].start.line, {}))[1][key] = None
     return [
         Note(
             line,
             "returned-credentials",
-            f"{func.name.value}() returns AWS credentials ({', '.join(keys)}) to its callers, which "
+            f"{func.name.value}() returns AWS credentials ({_shown(list(keys))}) to its callers, which "
             "hand a static key to AWS clients (in another module keyshift cannot tell where it came "
             "from): have the callers use the default chain and delete the helper",
             True,
         )
         for func, (line, keys) in found.items()
     ]
+
+
+def _shown(keys: list[str]) -> str:
+    return ", ".join(keys[:6]) + (f" and {len(keys) - 6} more" if len(keys) > 6 else "")
 
 
 def _credential_reads(meta: Metadata) -> Iterator[tuple[cst.BaseExpression, str]]:
@@ -80,7 +83,8 @@ def _credential_reads(meta: Metadata) -> Iterator[tuple[cst.BaseExpression, str]
                 yield read, var
             continue
         hit = credential_read_key(meta, read)
-        if hit is not None and is_credential_name(hit[0]):  # a bare "secret" alone is not enough
+        # a bare "secret" alone is not enough; STS and metadata-endpoint keys are temporary
+        if hit is not None and is_credential_name(hit[0]) and hit[0] not in TEMPORARY_CREDENTIAL_KEYS:
             yield read, hit[0]
 
 

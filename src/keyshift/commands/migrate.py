@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from keyshift.commands import options
 from keyshift.commands.formats import TextOrJson
 
 if TYPE_CHECKING:
@@ -57,16 +58,10 @@ def migrate(
     trail: list[Path] = typer.Option(
         None, "--trail", help="CloudTrail logs: trail.md, and the runbook holds keys others still use."
     ),
-    logs: list[Path] = typer.Option(
-        None, "--logs", help="--trail: application logs with AccessDenied errors."
-    ),
-    iam_live: bool = typer.Option(
-        False, "--iam-live", help="--trail: read the blast radius from IAM with --profile. Network!"
-    ),
-    profile: str | None = typer.Option(
-        None, "--profile", help="--iam-live: the auditor profile (never a found key)."
-    ),
-    iam_endpoint_url: str | None = typer.Option(None, "--iam-endpoint-url", help="--iam-live: IAM endpoint."),
+    logs: list[Path] = options.LOGS,
+    iam_live: bool = options.IAM_LIVE,
+    profile: str | None = options.PROFILE,
+    iam_endpoint_url: str | None = options.IAM_ENDPOINT_URL,
 ) -> None:
     """Scan tree, Dockerfiles, history and images; plan the task roles; prepare the code fix; write a review.
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from keyshift.commands import options
 from keyshift.commands.formats import TextOrJson
 
 
@@ -40,19 +41,13 @@ def plan(
     trail: list[Path] = typer.Option(
         None, "--trail", help="CloudTrail logs to compare the plan with (see `trail`)."
     ),
-    logs: list[Path] = typer.Option(
-        None, "--logs", help="--trail: application logs with AccessDenied errors."
-    ),
+    logs: list[Path] = options.LOGS,
     deployed: Path | None = typer.Option(
         None, "--deployed", help="--trail: a `plan --out-dir` folder that is live now."
     ),
-    iam_live: bool = typer.Option(
-        False, "--iam-live", help="--trail: read the blast radius from IAM with --profile. Network!"
-    ),
-    profile: str | None = typer.Option(
-        None, "--profile", help="--iam-live: the auditor profile (never a found key)."
-    ),
-    iam_endpoint_url: str | None = typer.Option(None, "--iam-endpoint-url", help="--iam-live: IAM endpoint."),
+    iam_live: bool = options.IAM_LIVE,
+    profile: str | None = options.PROFILE,
+    iam_endpoint_url: str | None = options.IAM_ENDPOINT_URL,
 ) -> None:
     """Plan one role per workload (ECS task family, compose service, Dockerfile) that uses a
     hardcoded key: IAM policy, trust policy and deployment patches.

@@ -54,6 +54,11 @@ def scan(
     config_file: Path | None = typer.Option(
         None, "--config", help="Settings file (default: nearest pyproject.toml)."
     ),
+    no_repo_config: bool = typer.Option(
+        False,
+        "--no-repo-config",
+        help="Ignore the scanned repository's own pyproject.toml (audits of code you do not trust).",
+    ),
     exclude: list[str] = typer.Option(None, "--exclude", "-x", help="Glob of paths to skip (repeatable)."),
     all_files: bool = typer.Option(False, "--all-files", help="Walk every file, including git-ignored ones."),
     max_file_size: str | None = typer.Option(
@@ -103,7 +108,8 @@ def scan(
         gate = load_policy(targets[0], since, staged, config_file, baseline)
         config = gate.config
     else:
-        config = load_config(targets[0], config_file)
+        config = load_config(targets[0], config_file, repo_config=not no_repo_config)
+    loaded = config
     config = config.with_overrides(
         exclude=tuple(config.exclude) + tuple(exclude or ()),
         all_files=True if all_files else None,
@@ -173,6 +179,14 @@ def scan(
 
         known = load_baseline(baseline_path)
     result = apply_policy(merge(results, root), config, known)
+    if gate is None:  # a gate's settings come from the reviewed base, not from the change
+        from keyshift.config import DEFAULT_MAX_FILE_SIZE, repo_suppressions
+
+        own = replace(loaded, max_file_size=DEFAULT_MAX_FILE_SIZE) if max_file_size is not None else loaded
+        hidden, said = repo_suppressions(own, result.suppressed, own_baseline=baseline is None)
+        if said:
+            stats = {**result.stats, "suppressed_by_repository_settings": hidden}
+            result = replace(result, errors=(*result.errors, said), stats=stats)
     if not unreachable:
         result = _unreachable_as_warning(result)
     if gate is not None:
@@ -222,7 +236,11 @@ def scan(
     if unread and not result.findings and not exit_zero:
         # could not look everywhere: never "clean" (exit 0); the files are named in the report
         if not quiet:
-            print(f"keyshift: {unread} file(s) could not be read; the result is incomplete", file=sys.stderr)
+            print(
+                f"keyshift: {unread} file(s), git object(s) or shallow commit(s) could not be read; "
+                "the result is incomplete",
+                file=sys.stderr,
+            )
         raise typer.Exit(2)
     failed = bool(result.findings) or (gate is not None and gate.changed and fail_on_policy_change)
     raise typer.Exit(0 if exit_zero or not failed else 1)

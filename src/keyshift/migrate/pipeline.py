@@ -112,6 +112,7 @@ def run_migration(
     image_options: dict[str, object] | None = None,
 ) -> MigrationResult:
     """Run every stage on ``path``; ``verifier`` (opt-in) adds live/dead verdicts per key."""
+    from keyshift.config import repo_suppressions
     from keyshift.scan import apply_policy, merge, scan_relpaths, scan_tree
     from keyshift.sources.worktree import ignored_local_files, is_excluded
 
@@ -154,6 +155,9 @@ def run_migration(
         base = Path(config.baseline)
         known = load_baseline(base if base.is_absolute() else path / base)
     scan = apply_policy(merge(results, str(path)), config, known)
+    _, said = repo_suppressions(config, scan.suppressed, own_baseline=True)
+    if said:  # what the repository's own settings hide is said, never silent
+        scan = replace(scan, errors=(*scan.errors, said))
     # the plan reads the scan it is given: one scan per migration
     plan = plan_repository(path, config.section("plan"), scan_config=config, scan=scan, progress=progress)
     progress.phase("preparing the code fix")

@@ -24,7 +24,7 @@ from keyshift.awsnames import KEY_ID_TOKEN as KEY_ID
 from keyshift.config import Config
 from keyshift.detect.account import account_id as decode_account
 from keyshift.errors import KeyshiftError
-from keyshift.model import CredentialKind, Secret
+from keyshift.model import CredentialKind
 from keyshift.planner import names as role_names
 from keyshift.planner.analysis import ApiCall, analyze, is_test_path
 from keyshift.planner.candidates import (
@@ -37,6 +37,7 @@ from keyshift.planner.candidates import (
 )
 from keyshift.planner.deploy import Service, discover, rel, service_for, single_project, walk
 from keyshift.planner.deploy import _read as read_text_or_empty
+from keyshift.planner.ecrpulls import image_pulls
 from keyshift.planner.grants import Grant, _env_region, _regions, _single_region, grants_for
 from keyshift.planner.keys import (
     Blocker,
@@ -49,8 +50,9 @@ from keyshift.planner.keys import (
     placeholder_key,
     plan_findings,
 )
+from keyshift.planner.plans import PlanResult, RolePlan
 from keyshift.planner.reach import unreached, unreached_key_code, workload_start
-from keyshift.planner.values import Assumed, Const, EnvRead, Origin, Values
+from keyshift.planner.values import Assumed, EnvRead
 from keyshift.planner.workloads import (
     has_main,
     kubernetes,
@@ -76,44 +78,6 @@ DEFAULT_CHAIN = "previously default chain (instance profile or environment)"
 _CREDENTIAL_NAMES = (*CREDENTIAL_KWARGS, *CHAIN_ENV_VARS)
 
 __all__ = ["Blocker", "Grant", "PlanResult", "RolePlan", "plan_repository"]
-
-
-@dataclass(frozen=True, slots=True)
-class RolePlan:
-    """The one role of one workload, replacing every key the workload's code used."""
-
-    name: str
-    service: str
-    directory: str
-    key_ids: tuple[str, ...]
-    account_id: str | None
-    region: str
-    grants: tuple[Grant, ...]
-    unresolved: tuple[str, ...]
-    blockers: tuple[Blocker, ...]
-    taskdefs: tuple[str, ...]
-    notes: tuple[str, ...]
-    key_locations: tuple[str, ...]
-    target: str = "ecs"  # "ecs" | "lambda" | "eks"
-    partition: str = "aws"
-    execution_needs: tuple[str, ...] = ()  # what the task's execution role must allow
-    write_execution_role: bool = False  # the task definition names none: keyshift writes one
-    regions: tuple[str, ...] = ()  # every region the workload's calls name
-
-    @property
-    def key_id(self) -> str:
-        """The first key the role replaces (role-name templates, one-key reports)."""
-        return self.key_ids[0] if self.key_ids else ""
-
-
-@dataclass(frozen=True, slots=True)
-class PlanResult:
-    root: str
-    roles: tuple[RolePlan, ...]
-    unresolved: tuple[str, ...]
-    errors: tuple[str, ...]
-    #: secrets the plan's scan found, for the outputs' ``Scrubber`` only; never shown
-    secrets: frozenset[Secret] = field(default=frozenset(), repr=False, compare=False)
 
 
 @dataclass(slots=True)
@@ -185,8 +149,9 @@ def plan_repository(
         from keyshift.sources.worktree import is_excluded
 
         files = [p for p in files if not is_excluded(rel(root, p), scan_config.exclude)]
-    py_files = [rel(root, p) for p in files if p.suffix == ".py" and not is_test_path(rel(root, p))]
-    py_files = installed_code_removed(root, py_files, [rel(root, p) for p in files])
+    relnames = [rel(root, p) for p in files]  # each listed file's repo-relative name, computed once
+    py_files = [n for n, p in zip(relnames, files, strict=True) if p.suffix == ".py" and not is_test_path(n)]
+    py_files = installed_code_removed(root, py_files, relnames)
     if scan is None:
         progress.phase("scanning for keys")
     findings, suppressed, scan_errors = plan_findings(root, scan_config, scan)
@@ -211,7 +176,7 @@ def plan_repository(
     # belong to the directory workload that holds them
     drafts: dict[str, _RoleDraft] = {}
     reached: set[str] = set()
-    listed = frozenset(rel(root, p) for p in files)
+    listed = frozenset(relnames)
     modules = selection.index  # the one import index, built by the selection over every file it read
     started: set[str] = set()  # workloads whose code is what their entry points reach
     owned: dict[str, list[str]] = {}  # workload -> the parsed files its folder holds
@@ -388,6 +353,8 @@ def plan_repository(
                 f"{unresolved.path}:{unresolved.line}: {unresolved.what}: {unresolved.reason}"
             )
         for where, at, key, callee in analysis.outside:
+            if key in rejected:
+                continue  # a documentation example or placeholder: no credential to keep
             # deleting the setting would break this call: the role cannot stand in for the key here
             outside.add(
                 f"{where}:{at}: key {key} is passed to {callee}: used outside AWS: a task role cannot "
@@ -411,7 +378,7 @@ def plan_repository(
             (c, k) for c, k in item.calls if c.service == "ecr" and c.method == "get_authorization_token"
         ]
         if logins:
-            pulls = _image_pulls(root, sorted(item.code & set(trees)), logins[0][0])
+            pulls = image_pulls(root, sorted(item.code & set(trees)), logins[0][0])
             item.calls.extend((pull, logins[0][1]) for pull in pulls)
 
     roles: list[RolePlan] = []
@@ -620,27 +587,3 @@ def _belongs(place: str, item: _RoleDraft, services: list[Service], project: str
         return True
     holder = _holder(services, path)
     return holder is not None and holder.directory == item.service.directory
-
-
-_ECR_IMAGE = re.compile(
-    r"(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([a-z0-9][a-z0-9._/-]*)(?=[:@\"'\s]|$)"
-)
-_PULL_METHODS = ("batch_get_image", "get_download_url_for_layer", "batch_check_layer_availability")
-
-
-def _image_pulls(root: Path, code: list[str], login: ApiCall) -> list[ApiCall]:
-    """Pulls of ECR images whose full URI the workload's code spells out (docker SDK, subprocess)."""
-    calls: list[ApiCall] = []
-    for path in code:
-        text = read_text_or_empty(root / path)  # unreadable: the scan names it, the plan goes on
-        for number, line in enumerate(text.splitlines(), 1):
-            for match in _ECR_IMAGE.finditer(line):
-                account, region, repository = match.groups()
-                origin = Origin(login.origin.creds, frozenset({Const(region)}), path, number)
-                params: tuple[tuple[str, Values], ...] = (
-                    ("registryId", frozenset({Const(account)})),
-                    ("repositoryName", frozenset({Const(repository)})),
-                )
-                via = f"pull of {match.group(0)}"
-                calls.extend(ApiCall("ecr", m, params, origin, path, number, via) for m in _PULL_METHODS)
-    return calls

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from keyshift.planner import k8senv
+
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*[=:]\s*(.*?)\s*$")
 _DOCKER_ENV = re.compile(r"^\s*(ENV|ARG)\s+(.*)$", re.IGNORECASE)
 
@@ -31,7 +33,7 @@ class EnvSetting:
     value: str
     path: str
     line: int
-    kind: str  # "dotenv" | "compose" | "dockerfile" | "taskdef" | "taskdef-secret"
+    kind: str  # "dotenv" | "compose" | "dockerfile" | "taskdef" | "taskdef-secret" | "k8s"
 
 
 @dataclass(slots=True)
@@ -85,6 +87,11 @@ def _regular(path: Path) -> bool:
 
 
 def rel(root: Path, path: Path) -> str:
+    """``path`` relative to ``root``, POSIX-style. Every listed file passes here several times, so
+    the common case (``path`` built as ``root / name``) is a string cut, not ``relative_to``."""
+    whole, base = str(path), str(root)
+    if os.sep == "/" and base != "/" and whole.startswith(base) and whole[len(base) : len(base) + 1] == "/":
+        return whole[len(base) + 1 :]
     return path.relative_to(root).as_posix()
 
 
@@ -182,6 +189,7 @@ def discover(
         return by_dir[directory]
 
     texts: dict[str, str] = {}
+    cache = _Texts()  # the JSON files are read by two passes below: once each
     for path in files:
         name = path.name
         if name == "Dockerfile" or name.startswith("Dockerfile.") or name.endswith(".Dockerfile"):
@@ -196,8 +204,8 @@ def discover(
         relpath = rel(root, path)
         if path.name.startswith("docker-compose") or path.name in ("compose.yml", "compose.yaml"):
             _compose(root, path, relpath, get, by_dir)
-        elif path.suffix == ".json" and path.stat().st_size < 1_000_000:
-            text = _read(path)
+        elif path.suffix == ".json" and cache.size(path) < 1_000_000:
+            text = cache.text(path)
             if "containerDefinitions" not in text or "AWS::ECS::TaskDefinition" in text:
                 continue
             try:
@@ -209,15 +217,16 @@ def discover(
                 continue
             _taskdef(root, path, relpath, text, data, get, by_dir)
     for path in files:
-        _infrastructure(root, path, rel(root, path), get, by_dir)
+        if path.suffix in _INFRASTRUCTURE:
+            _infrastructure(root, path, rel(root, path), get, by_dir, cache)
     explicit = bool(services)
     # without a Dockerfile, compose file or task definition anywhere, each top-level directory
     # holding Python code is a service of its own (a repository of several small services)
     code_dirs = sorted(
         {
-            rel(root, p).split("/", 1)[0]
+            relpath.split("/", 1)[0]
             for p in files
-            if p.suffix == ".py" and "/" in rel(root, p) and not _is_test(rel(root, p))
+            if p.suffix == ".py" and "/" in (relpath := rel(root, p)) and not _is_test(relpath)
         }
     )
     code_dirs = [d for d in code_dirs if d not in libraries]
@@ -248,6 +257,14 @@ def discover(
                     service.env.append(setting)
     if not services:
         get("", root_name)
+    # Kubernetes env reaches the default-chain clients of the workload a manifest names (after
+    # the directory workloads exist: manifests often deploy code no Dockerfile here builds)
+    for manifest in k8senv.manifests(root, files):  # Kubernetes env reaches default-chain clients
+        key = k8senv.owner(manifest, {k: s.name for k, s in services.items()})
+        if key is not None:
+            services[key].env.extend(
+                EnvSetting(n, v, manifest.path, line, "k8s") for n, v, line in manifest.env
+            )
     for service in services.values():
         candidates = [
             other
@@ -420,13 +437,37 @@ def service_for(services: list[Service], relpath: str, default_name: str) -> Ser
     return best
 
 
-def _infrastructure(root: Path, path: Path, relpath: str, get: Any, by_dir: dict[str, Service]) -> None:
+class _Texts:
+    """Sizes and texts of the deployment files ``discover`` looks at, each read once."""
+
+    def __init__(self) -> None:
+        self._sizes: dict[Path, int] = {}
+        self._texts: dict[Path, str] = {}
+
+    def size(self, path: Path) -> int:
+        if path not in self._sizes:
+            self._sizes[path] = path.stat().st_size
+        return self._sizes[path]
+
+    def text(self, path: Path) -> str:
+        if path not in self._texts:
+            self._texts[path] = _read(path)
+        return self._texts[path]
+
+
+_INFRASTRUCTURE = frozenset({".tf", ".json", ".yml", ".yaml", ".template"})
+
+
+def _infrastructure(
+    root: Path, path: Path, relpath: str, get: Any, by_dir: dict[str, Service], cache: _Texts | None = None
+) -> None:
     """Task definitions in Terraform, CloudFormation templates and Copilot manifests."""
     from keyshift.planner import taskdefs
 
-    if path.suffix not in (".tf", ".json", ".yml", ".yaml", ".template") or path.stat().st_size > 1_000_000:
+    cache = cache or _Texts()
+    if path.suffix not in _INFRASTRUCTURE or cache.size(path) > 1_000_000:
         return
-    text = _read(path)
+    text = cache.text(path)
     if path.suffix == ".tf":
         if "aws_ecs_task_definition" in text:
             for data in taskdefs.terraform(root, relpath, text):

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from keyshift.planner import iam_map
+from keyshift.planner import conditions, iam_map
 from keyshift.planner.deploy import Service
 from keyshift.planner.records import ApiCall
 from keyshift.planner.resources import Scope, queue_account_region, resolve, strings
@@ -145,6 +145,7 @@ def grants_for(
     tags = tags or {}
     acc: dict[tuple[str, tuple[tuple[str, str, str], ...]], dict[str, Any]] = {}
     calls = with_context(calls)
+    listed: dict[str, tuple[set[str] | None, list[tuple[ApiCall, Scope]]]] = {}  # head_object's buckets
 
     def add(
         action: str,
@@ -241,8 +242,15 @@ def grants_for(
                     add(tagging["action"], call, scope, "conditional", only, forced=(created,))
             if call.service == "s3" and call.method == "head_object":
                 # a missing object answers 404 only to a caller that may list the bucket (else 403),
-                # and code that checks existence expects the 404
-                add("s3:ListBucket", call, scope, "mapped")
+                # and code that checks existence expects the 404: on the bucket, with s3:prefix
+                # when every key the workload checks there has a known shape (after the loop)
+                buckets = conditions.list_scopes(resolve("s3:GetObject", call, scope).resources)
+                for bucket, patterns in (buckets or {}).items():
+                    known, sites = listed.setdefault(bucket, (set(), []))
+                    merged = None if known is None or patterns is None else known | patterns
+                    listed[bucket] = (merged, [*sites, (call, scope)])
+                if buckets is None:
+                    add("s3:ListBucket", call, scope, "mapped")
             if call.service == "s3" and call.method in ("copy_object", "upload_part_copy"):
                 source = _copy_source(call)
                 if source is not None:
@@ -252,13 +260,18 @@ def grants_for(
                     ("StringEquals", "kms:ViaService", f"s3.{scope.region}.amazonaws.com"),
                 )
                 key = _kms_key_arn(call, scope)
-                forced = (key,) if key else ("*",)
+                forced: tuple[str, ...] = (key,) if key else ("*",)
+                aliases = conditions.s3_key_aliases(call) if not key else []
+                if aliases:  # the key the alias names, whatever its ID: kms:ResourceAliases
+                    forced, condition = conditions.alias_grant(aliases, scope, "s3")
                 if call.method in _KMS_ENCRYPT:
                     add("kms:GenerateDataKey", call, scope, "conditional", condition, forced=forced)
                 # S3 decrypts the parts of a multipart upload to complete it
                 multipart = call.method == "create_multipart_upload"
                 if call.method not in _KMS_ENCRYPT or call.transfer or multipart:
                     add("kms:Decrypt", call, scope, "conditional", condition, forced=forced)
+            for kms_action, kms_keys, kms_condition in conditions.service_keys(call, calls, scope):
+                add(kms_action, call, scope, "conditional", kms_condition, forced=kms_keys)
             for action, key in ssm_keys(call, calls, scope):
                 via = (("StringEquals", "kms:ViaService", f"ssm.{scope.region}.amazonaws.com"),)
                 add(action, call, scope, "conditional", via, forced=(key,))
@@ -266,6 +279,10 @@ def grants_for(
                 for key in _kms_keys_of_read(call, calls, scope):
                     via = (("StringEquals", "kms:ViaService", f"s3.{scope.region}.amazonaws.com"),)
                     add("kms:Decrypt", call, scope, "conditional", via, forced=(key,))
+                read_aliases = _kms_keys_of_read(call, calls, scope, conditions.s3_key_aliases)
+                if read_aliases:
+                    alias_keys, alias_via = conditions.alias_grant(read_aliases, scope, "s3")
+                    add("kms:Decrypt", call, scope, "conditional", alias_via, forced=alias_keys)
             if call.service == "s3" and _kms_default(call):
                 notes.add(
                     f"{call.via} at {call.path}:{call.line}: SSE-KMS with the AWS managed key aws/s3 "
@@ -276,6 +293,12 @@ def grants_for(
                 athena_extras(call, scope, add)
             for source in s3_objects_read(call):
                 add("s3:GetObject", call, scope, "conditional", resolved_from=source)
+    plain = acc.get(("s3:ListBucket", ()), {}).get("resources", set())  # listed anyway (list_objects)
+    for bucket, (patterns, sites) in sorted(listed.items()):
+        covered = not patterns or bucket in plain or "*" in plain
+        scoped = conditions.prefix_condition(patterns) if patterns and not covered else ()
+        for call, scope in sites:
+            add("s3:ListBucket", call, scope, "mapped", scoped, forced=(bucket,))
     grants = []
     for (action, condition), slot in sorted(acc.items()):
         resources = _prune(slot["resources"])
@@ -296,9 +319,10 @@ def grants_for(
 _S3_READS = frozenset({"get_object", "select_object_content", "copy_object", "upload_part_copy"})
 
 
-def _kms_keys_of_read(call: ApiCall, calls: list[ApiCall], scope: Scope) -> list[str]:
+def _kms_keys_of_read(call: ApiCall, calls: list[ApiCall], scope: Scope, aliases: Any = None) -> list[str]:
     """Customer managed keys the workload's own writes encrypt a bucket's objects with: reading
-    those objects back (``get_object``, a copy's source) needs ``kms:Decrypt`` on the key."""
+    those objects back (``get_object``, a copy's source) needs ``kms:Decrypt`` on the key.
+    With ``aliases`` (a call -> its key aliases function): the aliases those writes name."""
     if call.method not in _S3_READS:
         return []
     source = _copy_source(call) if call.method in ("copy_object", "upload_part_copy") else call
@@ -308,7 +332,7 @@ def _kms_keys_of_read(call: ApiCall, calls: list[ApiCall], scope: Scope) -> list
         for writer in calls
         if writer.service == "s3" and _kms(writer) and writer.method in _KMS_ENCRYPT
         if buckets & {b for b in strings(writer.param("Bucket")) if isinstance(b, str)}
-        for key in [_kms_key_arn(writer, scope)]
+        for key in ([_kms_key_arn(writer, scope)] if aliases is None else aliases(writer))
         if key
     }
     return sorted(keys)

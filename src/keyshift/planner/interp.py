@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from keyshift.planner.configfiles import load as load_config
 from keyshift.planner.deferred import TASK_METHODS, runner_call, task_arguments
 from keyshift.planner.envmodel import (
     ENV_FUNCS,
@@ -44,6 +45,7 @@ from keyshift.planner.values import (
     Const,
     DictV,
     EnvRead,
+    FileV,
     FuncV,
     Glob,
     ImportRef,
@@ -521,6 +523,14 @@ class Interpreter:
                 # provider returns
                 for provider in args[0]:
                     out.update(self._call_one(provider, [], {}, node))
+            elif name == "open" and isinstance(node.func, ast.Name) and args:
+                out.update(FileV(v.value) for v in args[0] if isinstance(v, Const) and v.wild is None)
+            elif name in ("load", "safe_load") and args and any(isinstance(v, FileV) for v in args[0]):
+                for opened in args[0]:  # json.load(open("config.json")): the file's literal content
+                    if isinstance(opened, FileV) and (
+                        content := load_config(self.a.root, self.module, opened.path)
+                    ):
+                        out.add(content)
             elif (deferred := runner_call(name, args, kwargs)) is not None:
                 for func in deferred[0]:  # the callable runs later with these arguments
                     out.update(self._call_one(func, deferred[1], deferred[2], node))

@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from itertools import pairwise
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from keyshift.awsnames import CREDENTIAL_ENV_VARS as CREDENTIAL_VARS
 from keyshift.awsnames import KEY_ID_TOKEN as KEY_ID
 from keyshift.config import Config
+from keyshift.detect.suppress import key_id_placeholder
 from keyshift.errors import KeyshiftError
 from keyshift.model import Finding
 from keyshift.planner.deploy import Service, rel
@@ -144,10 +144,10 @@ def _scan_findings(root: Path, scan_config: Config | None) -> tuple[list[Finding
 
 
 def placeholder_key(key_id: str) -> bool:
-    """AWS documentation examples and filler such as AKIAXXXXXXXXXXXXXXXX are never real keys."""
-    body = key_id[4:]
-    sequential = sum(1 for a, b in pairwise(body) if ord(b) - ord(a) == 1)
-    return key_id.endswith("EXAMPLE") or len(set(body)) <= 4 or sequential >= 10
+    """AWS documentation examples and filler such as AKIAXXXXXXXXXXXXXXXX are never real keys:
+    the scan's own rule (``detect.suppress``), so the planner's pass over file text rejects
+    exactly what the scan suppresses."""
+    return key_id_placeholder(key_id) is not None
 
 
 def keys_of(
@@ -212,6 +212,7 @@ def blockers_of(service: Service, paired: Mapping[str, str], keys: set[str]) -> 
             "taskdef": "task definition",
             "taskdef-secret": "task definition's secrets",
             "compose": "compose file",
+            "k8s": "Kubernetes manifest",
         }.get(setting.kind, ".env file")
         out.append(
             Blocker(

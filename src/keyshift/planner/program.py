@@ -26,6 +26,7 @@ from keyshift.planner.records import (
 )
 from keyshift.planner.sdk import Scope
 from keyshift.planner.values import EMPTY, Builtin, ClassV, ImportRef, InstV, ModV, Origin, Value, Values
+from keyshift.planner.workloads import ModuleIndex, module_index
 
 # modules the interpreter models itself (the SDK family from ``awsnames``, and ``os`` for the
 # environment): names imported from them are ``Builtin`` values, never repository code
@@ -77,7 +78,7 @@ class Analyzer:
         self.class_bases: dict[tuple[str, str], list[ast.expr]] = {}
         self.prev = State()
         self.cur = State()
-        self.module_names: dict[str, list[str]] = {}  # dotted name -> module paths
+        self.index = ModuleIndex()  # the one import resolver, over the files that parsed
         self.recording = False
         self.inline_depth = 0
         self.depth = 0  # expressions being evaluated, across scopes (see Interpreter.eval)
@@ -95,6 +96,7 @@ class Analyzer:
         self.binds: dict[str, frozenset[str] | None] = {}  # module -> names it binds (``module_binds``)
         for path in files:
             self._load(path)
+        self.index = module_index(self.modules)
 
     # ----- loading -------------------------------------------------------------------------
     def _load(self, path: str) -> None:
@@ -109,13 +111,6 @@ class Analyzer:
             )
             return
         self.modules[path] = Module(path, tree)
-        parts = list(PurePosixPath(path).with_suffix("").parts)
-        if parts[-1] == "__init__":
-            parts = parts[:-1]
-        for start in range(len(parts)):
-            dotted = ".".join(parts[start:])
-            if dotted:
-                self.module_names.setdefault(dotted, []).append(path)
         self._index(path, tree.body, "", None, None)
 
     def _index(
@@ -152,21 +147,10 @@ class Analyzer:
                     self._index(module, block, prefix, cls, parent)
 
     def resolve_module(self, dotted: str, importer: str) -> str | None:
-        candidates = self.module_names.get(dotted, [])
-        if not candidates:
-            return None
-        importer_parts = PurePosixPath(importer).parts
-
-        def closeness(path: str) -> tuple[int, str]:
-            parts = PurePosixPath(path).parts
-            common = 0
-            for a, b in zip(parts, importer_parts, strict=False):
-                if a != b:
-                    break
-                common += 1
-            return (-common, path)
-
-        return sorted(candidates, key=closeness)[0]
+        """The file ``import dotted`` in ``importer`` loads: the workload discovery's resolver
+        (Python's rule for names inside regular packages, then the closest file), so the
+        analysis binds the same module the import graph followed."""
+        return self.index.find(dotted, importer)
 
     def scope(
         self, module: str, func: Func | None, cls: tuple[str, str] | None, env: dict[str, Values]
@@ -213,7 +197,7 @@ class Analyzer:
             path = self.resolve_module(dotted, importer) if dotted else None
             if path is not None:
                 out.append((bound, frozenset({ImportRef(path, alias.name)})))
-            elif module == "django.conf" and alias.name == "settings" and self.module_names.get("settings"):
+            elif module == "django.conf" and alias.name == "settings" and self.index.get("settings"):
                 # Django's settings object is the project's settings module
                 out.append((bound, frozenset({ModV(self.resolve_module("settings", importer) or "")})))
         return out

@@ -34,6 +34,10 @@ def _parse(source: str, filename: str) -> ast.Module:
     try:
         return ast.parse(source, filename=filename)
     except SyntaxError as first:
+        from keyshift.pyguard import refused_for_depth
+
+        if refused_for_depth(first):  # libcst would crash the process on this nesting
+            raise
         try:
             rewritten = _rewrite(source)
         except Exception:  # libcst rejects it too: the file is not Python of any version

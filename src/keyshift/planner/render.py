@@ -31,9 +31,15 @@ def _sid(actions: list[str], resources: list[str], condition: dict[str, Any] | N
 def _condition(grant: Grant) -> dict[str, Any] | None:
     if not grant.condition:
         return None
-    out: dict[str, dict[str, str]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for operator, key, value in grant.condition:
-        out.setdefault(operator, {})[key] = value
+        # several values of one key (s3:prefix patterns, key aliases) are one list: any matches
+        values = out.setdefault(operator, {})
+        previous = values.get(key)
+        if previous is None:
+            values[key] = value
+        else:
+            values[key] = sorted({*(previous if isinstance(previous, list) else [previous]), value})
     return out
 
 

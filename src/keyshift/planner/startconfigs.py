@@ -6,14 +6,13 @@ whose command is ``supervisord`` runs every ``[program:x] command=`` of its conf
 the files its ``[include]`` names. Without reading them the workload's code could not be told
 from its folder. Nothing here runs: a gunicorn config is Python that gunicorn executes, so it is
 parsed (never imported) for literal assignments, and ``reach`` seeds the file itself, since
-whatever it imports runs in the container. INI files are read by ``configparser`` without
+whatever it imports runs in the container. INI files are read line by line without
 interpolation. Each reader takes one bounded text and walks it once.
 """
 
 from __future__ import annotations
 
 import ast
-import configparser
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,32 +69,59 @@ def gunicorn(text: str, path: str) -> Settings:
     return out
 
 
-def _ini(text: str) -> configparser.ConfigParser | None:
-    parser = configparser.ConfigParser(interpolation=None, strict=False, default_section="\0")
-    parser.optionxform = str  # type: ignore[assignment,method-assign]  # keys keep their case
-    try:
-        parser.read_string(text)
-    except (configparser.Error, ValueError):
-        return None
-    return parser
+MAX_SECTIONS = 4096  # INI sections read; a file with more is generated or hostile
+
+
+def _ini(text: str) -> dict[str, dict[str, list[str]]] | None:
+    """Sections -> keys -> values (every occurrence, in order) of an INI file, in one pass over
+    its lines: ``key = value`` or ``key: value``, indented lines continuing the value before,
+    ``;``/``#`` comments. No interpolation (``%(x)s`` stays text). ``configparser`` was
+    superlinear in the number of sections. None: no section, or too many."""
+    sections: dict[str, dict[str, list[str]]] = {}
+    current: dict[str, list[str]] | None = None
+    last: list[str] | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line[0] in ";#":
+            continue
+        if raw[0] in " \t" and last is not None:
+            last[-1] += "\n" + line  # a continuation line
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            if len(sections) >= MAX_SECTIONS:
+                return None
+            current = sections.setdefault(line[1:-1].strip(), {})
+            last = None
+            continue
+        if current is None:
+            return None  # text before any section: not an INI file
+        cut = min((i for i in (line.find("="), line.find(":")) if i > 0), default=-1)
+        if cut < 0:
+            continue
+        last = current.setdefault(line[:cut].strip(), [])
+        last.append(line[cut + 1 :].strip())
+    return sections or None
+
+
+def _one(section: dict[str, list[str]], key: str) -> str:
+    values = section.get(key)
+    return values[-1] if values else ""
 
 
 def uwsgi(text: str) -> Settings:
     """``module``/``wsgi``/``wsgi-file``/``chdir``/``pythonpath`` of a uwsgi ini's ``[uwsgi]``."""
     out = Settings()
-    parser = _ini(text)
-    if parser is None or not parser.has_section("uwsgi"):
+    parsed = _ini(text)
+    section = parsed.get("uwsgi") if parsed is not None else None
+    if section is None:
         out.problem = "has no [uwsgi] section keyshift can read"
         return out
-    section = parser["uwsgi"]
     for key in ("module", "wsgi", "callable-module"):
-        if section.get(key):
-            out.apps.append(section[key].strip())
+        out.apps.extend(v.strip() for v in section.get(key, []) if v.strip())
     for key in ("wsgi-file", "file"):
-        if section.get(key):
-            out.wsgi_files.append(section[key].strip())
-    out.chdir = (section.get("chdir") or "").strip() or None
-    out.roots = [p.strip() for p in (section.get("pythonpath") or "").splitlines() if p.strip()]
+        out.wsgi_files.extend(v.strip() for v in section.get(key, []) if v.strip())
+    out.chdir = _one(section, "chdir").strip() or None
+    out.roots = [p.strip() for v in section.get("pythonpath", []) for p in v.splitlines() if p.strip()]
     return out
 
 
@@ -103,21 +129,20 @@ def supervisord(text: str) -> Settings:
     """The ``[program:x]`` commands (with ``directory`` and ``environment``) and ``[include]``
     files of a supervisord configuration."""
     out = Settings()
-    parser = _ini(text)
-    if parser is None:
-        out.problem = "is not an INI file keyshift can read"
+    parsed = _ini(text)
+    if parsed is None:
+        out.problem = f"is not an INI file keyshift can read (or has over {MAX_SECTIONS} sections)"
         return out
-    for name in parser.sections():
-        section = parser[name]
-        if name.startswith(("program:", "fcgi-program:")) and section.get("command"):
+    for name, section in parsed.items():
+        command = _one(section, "command").strip()
+        if name.startswith(("program:", "fcgi-program:")) and command:
             if len(out.programs) >= MAX_PROGRAMS:
                 out.problem = f"runs more than {MAX_PROGRAMS} programs"
                 return out
-            directory = (section.get("directory") or "").strip() or None
-            environment = _environment(section.get("environment"))
-            out.programs.append((section["command"].strip(), directory, environment))
+            directory = _one(section, "directory").strip() or None
+            out.programs.append((command, directory, _environment(_one(section, "environment"))))
         elif name == "include":
-            out.includes.extend((section.get("files") or "").split()[:MAX_INCLUDES])
+            out.includes.extend(_one(section, "files").split()[:MAX_INCLUDES])
     return out
 
 

@@ -109,7 +109,7 @@ def taskdef_overrides(
     for data in mine or [d for d in found if isinstance(d, dict)]:
         containers = data.get("containerDefinitions")
         for container in containers if isinstance(containers, list) else []:
-            if isinstance(container, dict):
+            if isinstance(container, dict) and not container.get(taskdefs.SETTINGS_ONLY):
                 cmd = _override(container, "command", f"{path} (command)")
                 ep = _override(container, "entryPoint", f"{path} (entryPoint)")
                 out.append((cmd, ep))

@@ -48,6 +48,8 @@ _TF_COMMAND = re.compile(r'"?\b(command|entryPoint)"?\s*[=:]\s*')
 _TF_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 #: a value keyshift cannot read (a variable, a function call): the override is not followed
 NOT_LITERAL = "<not a literal command>"
+#: marks the container that only gathers a multi-container HCL task's environment and secrets
+SETTINGS_ONLY = "keyshift:settings-only"
 
 
 def _hcl_list(text: str, at: int) -> list[str] | str:
@@ -148,6 +150,7 @@ def terraform(root: Path, relpath: str, text: str) -> list[dict[str, Any]]:
                 }
             pieces = _hcl_containers(body)
             if len(pieces) > 1:  # each container's own start command (the rest as before)
+                container[SETTINGS_ONLY] = True  # the settings of all: no container of its own
                 containers = [container]
                 for piece in pieces:
                     own: dict[str, Any] = {}

@@ -212,8 +212,17 @@ class ImportRef:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class FileV:
+    """``open("config.json")``: a file of the repository the code reads its settings from
+    (``json.load``/``yaml.safe_load`` of it is its literal content: ``keyshift.planner.configfiles``)."""
+
+    path: str
+
+
 Value = (
     Const
+    | FileV
     | Prefix
     | Glob
     | EnvRead

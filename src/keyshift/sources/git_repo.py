@@ -13,6 +13,7 @@ from pathlib import Path
 
 from keyshift import gitrun
 from keyshift.errors import KeyshiftError
+from keyshift.model import Skipped
 from keyshift.redact import scrub
 
 
@@ -125,3 +126,43 @@ def stash_tips(repo: GitRepo) -> list[str]:
     if proc.returncode != 0:
         return []
     return sorted(set(proc.stdout.decode("ascii").split()))
+
+
+_SHALLOW_READ = 64 << 20  # a shallow file larger than this is read in part (git would choke first)
+SHALLOW_SHOWN = 20  # boundary commits named one by one; the rest are counted
+
+
+def shallow_boundary(repo: GitRepo) -> list[str]:
+    """The commits git treats as having no parents (``.git/shallow``), in file order.
+
+    A shallow clone lists its cut here, and so can anyone who writes the file by hand: either way
+    the commits behind them are not walked, so a history scan that reaches one is incomplete.
+    """
+    if not repo.shallow:
+        return []
+    where = run_git(repo.cmd("rev-parse", "--path-format=absolute", "--git-path", "shallow"), check=False)
+    path = Path(where.stdout.decode("utf-8", "surrogateescape").strip() or repo.git_dir / "shallow")
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read(_SHALLOW_READ).decode("ascii", "replace")
+    except OSError:
+        return ["(unknown)"]  # git says shallow: never treated as whole
+    shas = [line.strip() for line in text.splitlines() if line.strip()]
+    return shas or ["(unknown)"]
+
+
+def shallow_skips(boundary: list[str]) -> list[Skipped]:
+    """``unreadable`` entries for the boundary commits a scan reached (never "clean": exit 2)."""
+    reason = (
+        "unreadable: shallow boundary; the commits before it are not in this clone (or are hidden by "
+        ".git/shallow) and were not scanned; run `git fetch --unshallow`"
+    )
+    out = [Skipped(f"commit {printable_sha(sha)}", reason) for sha in boundary[:SHALLOW_SHOWN]]
+    if len(boundary) > SHALLOW_SHOWN:
+        out.append(Skipped(f"{len(boundary) - SHALLOW_SHOWN} more shallow commits", reason))
+    return out
+
+
+def printable_sha(text: str) -> str:
+    """A boundary line as written in ``.git/shallow`` (hostile: kept to hex, bounded)."""
+    return "".join(c for c in text[:64] if c in "0123456789abcdef") or "(unknown)"

@@ -44,7 +44,16 @@ from keyshift.sources.git_objects import (
     list_all_blobs,
     read_blobs,
 )
-from keyshift.sources.git_repo import GitRepo, empty_tree, open_repo, resolve_commit, run_git, stash_tips
+from keyshift.sources.git_repo import (
+    GitRepo,
+    empty_tree,
+    open_repo,
+    resolve_commit,
+    run_git,
+    shallow_boundary,
+    shallow_skips,
+    stash_tips,
+)
 from keyshift.sources.unreachable import unreachable_findings
 from keyshift.sources.worktree import is_excluded
 
@@ -352,20 +361,22 @@ def scan_history(
     if staged:
         return _scan_staged(repo, config, prefix)
     errors: list[str] = []
-    if repo.shallow:
-        errors.append(
-            "shallow clone: commits before the shallow boundary are missing and were not scanned; "
-            "run `git fetch --unshallow` (in CI: actions/checkout with fetch-depth: 0)"
-        )
     tips = ["--all", *stash_tips(repo)]
     if since is not None:
         tips = _since_tips(repo, since, tips)
     skipped: list[Skipped] = []
     unreachable: list[Finding] = []  # only a whole-history scan looks for them; the gates never do
     commits = [0]
+    # a whole-history scan of a shallow repository is incomplete; a --since range only when its walk
+    # reaches the boundary (a CI checkout deep enough for the pull request is whole for the gate)
+    boundary = shallow_boundary(repo)
+    cut = set(boundary) if since is not None else set()
+    at_cut: list[str] = boundary if since is None else []
 
     def count(commit: Commit) -> None:
         commits[0] += 1
+        if commit.sha in cut:
+            at_cut.append(commit.sha)
         progress.advance()
 
     if since is None:
@@ -417,6 +428,12 @@ def scan_history(
     if not commits[0] and since is None:
         why = f" ({'; '.join(errors)[:600]})" if errors else ""  # a dangling ref, a corrupt commit: say which
         raise KeyshiftError(f"{repo.toplevel}: no commits are reachable from any ref{why}; nothing to scan")
+    if at_cut:
+        errors.append(
+            "shallow clone: commits before the shallow boundary are missing and were not scanned; "
+            "run `git fetch --unshallow` (in CI: actions/checkout with fetch-depth: 0)"
+        )
+        skipped += shallow_skips(at_cut)
     changes = [c for c in _under(changes, prefix) if not _excluded(c.path, config.exclude)]
     det = _Detections(repo, SourceKind.HISTORY, config.inline_ignores)
     head = [

@@ -320,15 +320,7 @@ def _open_failure(full: str, rel: str, exc: OSError) -> Skipped:
 
 
 def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "FIFO"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    if stat.S_ISDIR(mode):
-        return "directory"
-    return "special file"
+    return gitrun.special_kind(mode) or ("directory" if stat.S_ISDIR(mode) else "special file")
 
 
 def _inside(full: str, rel: str) -> bool:

@@ -237,7 +237,8 @@ def _migrate(task: RepoTask, path: Path) -> dict[str, Any]:
     from keyshift.migrate.report_md import totals
     from keyshift.migrate.review import key_json, write_review
 
-    config = load_config(path, Path(task.config_file) if task.config_file else None)
+    # a fleet audit: a repository's own settings never allowlist or exclude its own keys
+    config = load_config(path, Path(task.config_file) if task.config_file else None, repo_config=False)
     check = None
     if task.verify:
         from keyshift.verify import verifier

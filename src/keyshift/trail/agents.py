@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_VERSION = r"/([0-9][0-9A-Za-z.\-+]*)"
+# A version is numbers and dots with an optional pre-release word: the rest of the agent text is
+# never printed, because user agents are free text a caller may have put a token into.
+_VERSION = r"/([0-9]{1,6}(?:\.[0-9]{1,8}){0,4}(?:[-.+]?(?:dev|alpha|beta|rc|a|b|post|pre)[0-9]{0,6})?)"
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("terraform", re.compile(r"\bTerraform" + _VERSION)),
     ("pulumi", re.compile(r"\bPulumi" + _VERSION, re.I)),
@@ -30,7 +32,11 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("powershell", re.compile(r"\bAWSPowerShell[\w.]*" + _VERSION)),
 )
 _CONSOLE = re.compile(r"console\.amazonaws\.com|signin\.amazonaws\.com|^AWS Internal$|S3Console|Mozilla/")
-_BOTOCORE = re.compile(r"Botocore/([0-9][0-9.]*)", re.I)
+_BOTOCORE = re.compile(r"Botocore/([0-9]{1,6}(?:\.[0-9]{1,8}){0,4})", re.I)
+# an AWS service principal (``lambda.amazonaws.com``): short lowercase labels, few digits
+_SERVICE = re.compile(r"(?:[a-z][a-z0-9\-]{0,31}\.){1,3}amazonaws\.com")
+# the product token of another agent (``curl/8.4.0``): a name, not a run of random text
+_PRODUCT = re.compile(r"([A-Za-z][A-Za-z0-9._\-]{0,23})(?:/[0-9]|\s|$)")
 
 #: families a Python service using boto3 presents; everything else is "someone else"
 PYTHON_SDK = frozenset({"boto3", "botocore"})
@@ -51,12 +57,20 @@ def family(user_agent: str) -> tuple[str, str]:
             return name, version
     if _CONSOLE.search(ua):
         return "console", ""
-    if ua.endswith(".amazonaws.com"):
+    if _SERVICE.fullmatch(ua) and _few_digits(ua):
         return "aws-service", ua
+    if ua.endswith(".amazonaws.com"):
+        return "aws-service", ""
     if not ua:
         return "unknown", ""
-    head = re.match(r"[A-Za-z][\w.\-]{0,40}", ua)
-    return "other", head.group(0) if head else ""
+    head = _PRODUCT.match(ua)
+    return "other", head.group(1) if head and _few_digits(head.group(1)) else ""
+
+
+def _few_digits(name: str) -> bool:
+    """Names people give products and services hold few digits (``route53``, ``ec2``); a run
+    cut out of a key or token holds many."""
+    return sum(c.isdigit() for c in name) <= 3
 
 
 def label(fam: str, version: str) -> str:

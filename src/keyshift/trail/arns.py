@@ -34,7 +34,7 @@ _PRINCIPAL = re.compile(
 )
 
 
-def _masked(value: str) -> str:
+def masked(value: str) -> str:
     """``value`` with any run that could be a secret key or token replaced by its hash marker."""
 
     def repl(m: re.Match[str]) -> str:
@@ -49,7 +49,7 @@ def _masked(value: str) -> str:
 def from_record(rec: Mapping[str, Any]) -> Iterator[str]:
     """ARNs a record names, resources[] first; secret-shaped runs in them masked."""
     for arn in _from_record(rec):
-        yield _masked(arn)
+        yield masked(arn)
 
 
 def _from_record(rec: Mapping[str, Any]) -> Iterator[str]:
@@ -67,14 +67,14 @@ def from_grouped(rec: Mapping[str, Any], values: Iterable[str]) -> Iterator[str]
     enough for the bounded walk to see whole, so it need not build every record's parameters.
     """
     for arn in _resources(rec):
-        yield _masked(arn)
+        yield masked(arn)
     params = rec.get("requestParameters")
     if isinstance(params, dict):
         for arn in _named(params, str(rec.get("eventSource", "")), *_place(rec)):
-            yield _masked(arn)
+            yield masked(arn)
     for value in values:
         if _ARN.fullmatch(value):
-            yield _masked(value)
+            yield masked(value)
 
 
 def _resources(rec: Mapping[str, Any]) -> Iterator[str]:
@@ -141,7 +141,7 @@ def denied_action(message: str) -> tuple[str | None, str | None]:
     m = _NOT_AUTHORIZED.search(message[:4096])
     if m is None:
         return None, None
-    return m.group(1), _masked(m.group(2)) if m.group(2) else None
+    return m.group(1), masked(m.group(2)) if m.group(2) else None
 
 
 def denied_principal(message: str) -> tuple[str | None, str | None]:
@@ -149,7 +149,7 @@ def denied_principal(message: str) -> tuple[str | None, str | None]:
     m = _PRINCIPAL.search(message[:4096])
     if m is None:
         return None, None
-    arn = _masked(m.group(1))
+    arn = masked(m.group(1))
     role = None
     if ":assumed-role/" in arn:
         role = arn.split(":assumed-role/", 1)[1].split("/", 1)[0]

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from keyshift.trail import arns
-from keyshift.trail.fold import CAP, DENIED, Partial
+from keyshift.trail.fold import CAP, DENIED, Partial, prune_denials
 from keyshift.trail.stream import iter_array
 
 _CLIENT_ERROR = re.compile(
@@ -60,13 +60,13 @@ def fold_log(read: Callable[[int], bytes], name: str, p: Partial) -> None:
         table = p["denials"].setdefault(role, {})
         entry = table.get((action, resource, "logs"))
         if entry is None:
-            if len(table) >= CAP:
-                continue
             entry = table[(action, resource, "logs")] = [0, "", "", where, code, operation, "logs"]
         entry[0] += 1
         if time and (not entry[1] or time < entry[1]):
             entry[1] = time
         entry[2] = max(entry[2], time)
+        if len(table) > 2 * CAP or len(p["denials"]) > 2 * CAP:
+            prune_denials(p, slack=2)  # bounded like the trail's own denials (``fold.prune``)
 
 
 def _lines(read: Callable[[int], bytes], name: str) -> Iterator[tuple[str, str]]:

@@ -15,6 +15,7 @@ calls made with it may sit in files that different workers read.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from keyshift.trail import agents, arns
@@ -55,6 +56,13 @@ def new_partial() -> Partial:
 
 def _new_key() -> dict[str, Any]:
     return {"n": 0, "calls": {}, "consumers": {}, "resources": {}, "identities": {}, "overflow": {}}
+
+
+@lru_cache(maxsize=4096)
+def _name(arn: str) -> str:
+    """An identity or role ARN as kept: bounded, any secret-shaped run in it masked (a caller
+    names sessions and users; a name may hold a token)."""
+    return arns.masked(arn[:512])
 
 
 def _span(entry: list[Any], time: str, first: int) -> bool:
@@ -173,7 +181,8 @@ def fold(
     arn = ui.get("arn")
     if isinstance(arn, str):
         ident = agg["identities"]
-        ident[arn[:512]] = ident.get(arn[:512], 0) + weight
+        arn = _name(arn)
+        ident[arn] = ident.get(arn, 0) + weight
         grown = grown or len(ident) > 2 * CAP
     if error is None:
         table = agg["resources"]
@@ -218,10 +227,10 @@ def _fold_issue(p: Partial, rec: Mapping[str, Any], kid: str, name: str, time: s
     role = None
     assumed = response.get("assumedRoleUser")
     if isinstance(assumed, dict) and isinstance(assumed.get("arn"), str):
-        role = assumed["arn"][:512]
+        role = _name(assumed["arn"])
     params = rec.get("requestParameters")
     if isinstance(params, dict) and isinstance(params.get("roleArn"), str):
-        role = params["roleArn"][:512]
+        role = _name(params["roleArn"])
     note_issue(p["issued"], temp, (kid, role, time, name))
 
 
@@ -264,9 +273,10 @@ def _fold_denial(
     if resource is None:
         resource = next(arns.from_record(rec), None)
     denials = p["denials"]
-    table = denials.get(role[:512])
+    role = _name(role)
+    table = denials.get(role)
     if table is None:
-        table = denials[role[:512]] = {}
+        table = denials[role] = {}
     dkey = (action, resource or "*", "cloudtrail")
     entry = table.get(dkey)
     if entry is None:

@@ -246,9 +246,11 @@ class _Gunzip:
             out = self._d.decompress(self._pending, n)
             self._pending = self._d.unconsumed_tail
             if self._d.eof:
+                # the input after the member is in ``unused_data``; with an output limit, zlib
+                # may leave the same bytes in ``unconsumed_tail`` too, so that is not added again
                 rest = self._d.unused_data.lstrip(b"\x00")  # members may be padded with zeros
                 self._d = zlib.decompressobj(31)
-                self._pending = rest + self._pending
+                self._pending = rest
                 if not self._pending:
                     more = self._raw.read(self._IN)
                     self._taken += len(more)
