@@ -24,8 +24,8 @@ missing times or event IDs) are folded one by one from their decoded fields. ARN
 parameters are found in the raw JSON by one C-level regex per record and join the grouped form
 (``_ARN_VALUES``), so calls that name KMS keys, topics or functions stay on the grouped path.
 The property tests compare this path's partial with the full parse's on adversarial and
-generated trails. msgspec is an optional dependency (``pip install
-keyshift[fast]``); without it every record goes through the full parse.
+generated trails. msgspec is a core dependency; where it cannot be
+imported every record goes through the full parse.
 """
 
 from __future__ import annotations
