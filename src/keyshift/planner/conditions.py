@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from keyshift.planner.records import ApiCall
 from keyshift.planner.resources import Scope, strings
+from keyshift.planner.values import Values
 
 Condition = tuple[tuple[str, str, str], ...]
 ALIAS_KEY = "kms:ResourceAliases"
@@ -42,11 +43,13 @@ def prefix_condition(prefixes: set[str]) -> Condition:
     return tuple(("StringLike", "s3:prefix", p) for p in sorted(prefixes))
 
 
-def s3_key_aliases(call: ApiCall) -> list[str]:
-    """``alias/NAME`` of each value of an S3 call's ``SSEKMSKeyId`` when every value is a
-    literal alias or alias ARN; empty otherwise (a key ID or ARN names the key itself)."""
+def literal_aliases(values: Values | None) -> list[str]:
+    """``alias/NAME`` of each value when every value is a literal alias or alias ARN; empty
+    otherwise (a key ID or ARN names the key itself, an unknown value names nothing).
+
+    One reading for every parameter that takes a KMS key (``KeyId``, ``SSEKMSKeyId`` ...)."""
     out: set[str] = set()
-    for value in strings(call.param("SSEKMSKeyId")):
+    for value in strings(values):
         if not isinstance(value, str):
             return []
         if value.startswith("alias/"):
@@ -56,6 +59,11 @@ def s3_key_aliases(call: ApiCall) -> list[str]:
         else:
             return []
     return sorted(out)
+
+
+def s3_key_aliases(call: ApiCall) -> list[str]:
+    """The aliases an S3 call's ``SSEKMSKeyId`` names (``literal_aliases``)."""
+    return literal_aliases(call.param("SSEKMSKeyId"))
 
 
 def alias_grant(aliases: list[str], scope: Scope, service: str) -> tuple[tuple[str, ...], Condition]:

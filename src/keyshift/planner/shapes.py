@@ -13,6 +13,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from keyshift.planner.conditions import literal_aliases
 from keyshift.planner.records import ApiCall
 from keyshift.planner.resources import Scope, strings
 from keyshift.planner.values import EMPTY, Const, DictV, Glob, ListV, Prefix, Values
@@ -131,22 +132,10 @@ def sms_only(call: ApiCall) -> bool:
 
 
 def kms_aliases(call: ApiCall) -> list[str]:
-    """``alias/NAME`` for each value of a KMS call's ``KeyId`` when every value is a literal
-    alias (or alias ARN) of the caller's account; empty otherwise."""
+    """The aliases a KMS call's ``KeyId`` names (``conditions.literal_aliases``)."""
     if call.service != "kms":
         return []
-    values = strings(call.param("KeyId"))
-    out: set[str] = set()
-    for value in values:
-        if not isinstance(value, str):
-            return []
-        if value.startswith("alias/"):
-            out.add(value)
-        elif value.startswith("arn:") and ":alias/" in value:
-            out.add("alias/" + value.split(":alias/", 1)[1])
-        else:
-            return []
-    return sorted(out)
+    return literal_aliases(call.param("KeyId"))
 
 
 def athena_extras(call: ApiCall, scope: Scope, add: Any) -> None:
