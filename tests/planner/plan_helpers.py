@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from keyshift.fakes import fake_key_id, fake_secret
 
@@ -88,3 +89,22 @@ def big_policy_repo(root: Path, count: int, width: int = 20) -> Path:
             f"def run():\n{calls}",
         },
     )
+
+
+def plan_json(root: Path, *extra: str) -> dict[str, Any]:
+    """``keyshift plan ROOT --format json --exit-zero`` through the CLI, parsed."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from keyshift.cli import app
+
+    result = CliRunner().invoke(app, ["plan", str(root), "--format", "json", "--exit-zero", *extra])
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def permissions(role: dict[str, Any]) -> dict[str, list[str]]:
+    """A planned role's grants as action -> resources."""
+    return {p["action"]: p["resources"] for p in role["permissions"]}

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from keyshift.cli import app
-
-from .plan_helpers import make_repo
+from .plan_helpers import make_repo, permissions
+from .plan_helpers import plan_json as plan
 
 CREDS = 'region_name="us-east-1", aws_access_key_id="{{key:111122223333:iac}}", aws_secret_access_key="{{secret:iac}}"'
 STORE = (
@@ -89,16 +86,6 @@ SHAPES: dict[str, dict[str, str]] = {
     "copilot": {**BASE, "copilot/svc/manifest.yml": COPILOT},
 }
 
-
-def plan(root: Path) -> dict[str, Any]:
-    result = CliRunner().invoke(app, ["plan", str(root), "--format", "json", "--exit-zero"])
-    assert result.exit_code == 0, result.output
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
-
-
-def permissions(role: dict[str, Any]) -> dict[str, list[str]]:
-    return {p["action"]: p["resources"] for p in role["permissions"]}
 
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from keyshift.cli import app
 
-from .plan_helpers import make_repo
+from .plan_helpers import make_repo, permissions
+from .plan_helpers import plan_json as plan
 
 CREDS = 'region_name="us-east-1", aws_access_key_id="{{key:111122223333:ep}}", aws_secret_access_key="{{secret:ep}}"'
 CLIENT = f"import boto3\ns3 = boto3.client('s3', {CREDS})\n"
@@ -160,16 +160,6 @@ UNREACHED = {
     "console-script": "src/svc/admin.py",
 }
 
-
-def plan(root: Path, *extra: str) -> dict[str, Any]:
-    result = CliRunner().invoke(app, ["plan", str(root), "--format", "json", "--exit-zero", *extra])
-    assert result.exit_code == 0, result.output
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
-
-
-def permissions(role: dict[str, Any]) -> dict[str, list[str]]:
-    return {p["action"]: p["resources"] for p in role["permissions"]}
 
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
