@@ -11,7 +11,9 @@ the pull request) is whole and keeps its verdict.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -88,13 +90,36 @@ def test_a_gate_range_short_of_the_boundary_is_whole(tmp_path: Path) -> None:
     assert len(_not_read(json.loads(proc.stdout))) == 1
 
 
-def test_a_huge_hand_written_shallow_file_is_summarised(tmp_path: Path) -> None:
+def test_a_long_hand_written_shallow_file_is_summarised(tmp_path: Path) -> None:
     repo = _history(tmp_path)
     head = git(repo, "rev-parse", "HEAD~1").strip()
-    lines = [head] + [f"{i:040x}" for i in range(1, 50_000)]  # made-up ids: git ignores missing ones
+    lines = [head] + [f"{i:040x}" for i in range(1, 4_000)]  # made-up ids: git ignores missing ones
     (repo / ".git" / "shallow").write_text("\n".join(lines) + "\n")
     proc = keyshift("scan", "--history", "--format", "json", str(repo))
     assert proc.returncode == 2, proc.stderr
     skipped = _not_read(json.loads(proc.stdout))
     assert len(skipped) == 21
-    assert "49980 more shallow commits" in {s["path"] for s in skipped}
+    assert "3980 more shallow commits" in {s["path"] for s in skipped}
+
+
+@pytest.mark.parametrize("shape", ["50,000 lines", "fifo", "symlink"])
+def test_a_shallow_file_git_cannot_read_in_bounded_time_is_refused(tmp_path: Path, shape: str) -> None:
+    """git re-reads .git/shallow in every command that loads commits and slows super-linearly on
+    a long one (10 s for one rev-parse at 50,000 lines); a FIFO would block it. Refused before git
+    reads it: a clear message, exit 2, in seconds."""
+    repo = _history(tmp_path)
+    head = git(repo, "rev-parse", "HEAD~1").strip()
+    shallow = repo / ".git" / "shallow"
+    if shape == "fifo":
+        os.mkfifo(shallow)
+    elif shape == "symlink":
+        (tmp_path / "elsewhere").write_text(head + "\n")
+        shallow.symlink_to(tmp_path / "elsewhere")
+    else:
+        shallow.write_text("\n".join([head] + [f"{i:040x}" for i in range(1, 50_000)]) + "\n")
+    started = time.monotonic()
+    proc = keyshift("scan", "--history", "--format", "json", str(repo))
+    assert proc.returncode == 2, proc.stderr
+    assert b"was not read" in proc.stderr
+    assert b"No AWS credentials found" not in proc.stdout + proc.stderr
+    assert time.monotonic() - started < 60

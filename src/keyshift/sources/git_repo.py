@@ -7,6 +7,8 @@ need looking at (wrong path, ownership refusal), so every refusal becomes a ``Ke
 from __future__ import annotations
 
 import itertools
+import os
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,13 +85,14 @@ def open_repo(root: Path) -> GitRepo:
         raise KeyshiftError(f"{root} does not exist")
     where = root if root.is_dir() else root.parent
     base = gitrun.command(cwd=where)
-    out = run_git(
-        [*base, "rev-parse", "--is-bare-repository", "--absolute-git-dir", "--is-shallow-repository"]
-    )
+    out = run_git([*base, "rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-common-dir"])
     lines = out.stdout.decode("utf-8", "surrogateescape").splitlines()
     if len(lines) < 3:
         raise KeyshiftError(f"git rev-parse gave unexpected output for {where}")
-    bare, git_dir, shallow = lines[0] == "true", Path(lines[1]), lines[2] == "true"
+    bare, git_dir = lines[0] == "true", Path(lines[1])
+    _check_shallow_file(where / lines[2])  # before any git command that reads it (absolute stays)
+    probe = run_git([*base, "rev-parse", "--is-shallow-repository"])
+    shallow = probe.stdout.decode("utf-8", "surrogateescape").strip() == "true"
     if bare:
         toplevel = git_dir
     else:
@@ -126,6 +129,28 @@ def stash_tips(repo: GitRepo) -> list[str]:
     if proc.returncode != 0:
         return []
     return sorted(set(proc.stdout.decode("ascii").split()))
+
+
+# git re-reads .git/shallow in every command that loads commits and slows super-linearly on a
+# long one (``rev-parse --is-shallow-repository``: 10 s at 50,000 lines, minutes beyond); a real
+# clone's cut is a handful of commits, so a longer file is refused before git reads it
+MAX_SHALLOW_BYTES = 5_000 * 41
+
+
+def _check_shallow_file(git_dir: Path) -> None:
+    """Refuse a ``shallow`` file git cannot read in bounded time (too long, or not a file)."""
+    try:
+        info = os.lstat(git_dir / "shallow")
+    except OSError:
+        return  # none: not shallow (or git will say)
+    if not stat.S_ISREG(info.st_mode):
+        raise KeyshiftError(f"{git_dir / 'shallow'} is not a regular file; the history was not read")
+    if info.st_size > MAX_SHALLOW_BYTES:
+        raise KeyshiftError(
+            f"{git_dir / 'shallow'} lists about {info.st_size // 41} shallow commits (more than "
+            f"{MAX_SHALLOW_BYTES // 41}); git slows super-linearly on such a file, "
+            "so the history was not read"
+        )
 
 
 _SHALLOW_READ = 64 << 20  # a shallow file larger than this is read in part (git would choke first)
